@@ -1,0 +1,62 @@
+use std::fmt;
+
+/// Whose fault a [`RenderError`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RenderErrorKind {
+    /// The request cannot be rendered as asked (a malformed JSONP callback): a 400.
+    Client,
+    /// The data cannot be rendered by this renderer (a map given to a binary renderer, an XML
+    /// element name that is not one): a bug in the view, a 500.
+    Server,
+}
+
+/// A renderer's failure, with a message a person can act on.
+///
+/// ```
+/// use restframe_renderers::{RenderError, RenderErrorKind};
+/// let e = RenderError::client("callback must be a JavaScript identifier");
+/// assert_eq!(e.kind(), RenderErrorKind::Client);
+/// assert_eq!(e.to_string(), "callback must be a JavaScript identifier");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderError {
+    kind: RenderErrorKind,
+    message: String,
+}
+
+impl RenderError {
+    /// The client asked for something that cannot be rendered (400).
+    pub fn client(message: impl fmt::Display) -> Self {
+        Self {
+            kind: RenderErrorKind::Client,
+            message: message.to_string(),
+        }
+    }
+
+    /// The data cannot be rendered by this renderer (500).
+    pub fn server(message: impl fmt::Display) -> Self {
+        Self {
+            kind: RenderErrorKind::Server,
+            message: message.to_string(),
+        }
+    }
+
+    /// Whose fault it is.
+    pub fn kind(&self) -> RenderErrorKind {
+        self.kind
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RenderError {}

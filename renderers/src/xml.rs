@@ -1,0 +1,261 @@
+//! `application/xml`: DRF's XML layout (`<root>`, elements named by key, `<list-item>`).
+
+use serde_json::Value;
+
+use crate::{Data, Mime, RenderContext, RenderError, Renderer, as_serialize, static_mime};
+
+/// Renders XML in the layout of DRF's `XMLRenderer` (from `djangorestframework-xml`).
+///
+/// - `<?xml version="1.0" encoding="utf-8"?>` and a newline, then one `<root>` element;
+/// - a map or struct becomes child elements named by its keys, in order;
+/// - a list becomes repeated `<list-item>` elements;
+/// - null, and an empty map or list, become an empty element written as `<k></k>` (as DRF),
+///   never the self-closing `<k/>`;
+/// - booleans are `true`/`false`, numbers their JSON text, strings escaped (`&lt;`, `&amp;`,
+///   `&gt;`, `&quot;`, `&apos;`, and `&#13;` so a carriage return survives parsing).
+///
+/// The data goes through [`serde_json::Value`] first. Two things are server errors (the data
+/// cannot be XML): a key that is not an XML element name (empty, starting with a digit, `-` or
+/// `.`, or containing a space, `<`, `:`, …), and a character XML 1.0 cannot carry at all (control
+/// characters other than tab, newline and carriage return).
+///
+/// ```
+/// use restframe_renderers::{RenderContext, Renderer, XmlRenderer};
+/// let data = serde_json::json!({"title": "Tom & Jerry", "tags": ["a", "b"], "artist": null});
+/// let mut out = Vec::new();
+/// XmlRenderer::new().render(&data, &RenderContext::default(), &mut out).unwrap();
+/// assert_eq!(
+///     String::from_utf8(out).unwrap(),
+///     "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<root><title>Tom &amp; Jerry</title>\
+///      <tags><list-item>a</list-item><list-item>b</list-item></tags><artist></artist></root>"
+/// );
+/// ```
+#[derive(Clone, Debug)]
+pub struct XmlRenderer {
+    media_type: Mime,
+    aliases: [Mime; 1],
+}
+
+impl Default for XmlRenderer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl XmlRenderer {
+    /// An `application/xml` renderer.
+    pub fn new() -> Self {
+        Self {
+            media_type: static_mime("application/xml"),
+            aliases: [mime::TEXT_XML],
+        }
+    }
+}
+
+impl Renderer for XmlRenderer {
+    fn media_type(&self) -> &Mime {
+        &self.media_type
+    }
+
+    fn aliases(&self) -> &[Mime] {
+        &self.aliases
+    }
+
+    fn format(&self) -> &str {
+        "xml"
+    }
+
+    fn render(
+        &self,
+        data: &dyn Data,
+        _ctx: &RenderContext<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), RenderError> {
+        let value = serde_json::to_value(as_serialize(data)).map_err(RenderError::server)?;
+        let start = out.len();
+        out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+        let result = element(out, "root", &value);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+}
+
+/// Writes `<name>value</name>`; `name` is already known to be valid.
+fn element(out: &mut Vec<u8>, name: &str, value: &Value) -> Result<(), RenderError> {
+    out.push(b'<');
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'>');
+    content(out, value)?;
+    out.extend_from_slice(b"</");
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'>');
+    Ok(())
+}
+
+/// Writes the content of one element.
+fn content(out: &mut Vec<u8>, value: &Value) -> Result<(), RenderError> {
+    match value {
+        Value::Null => {}
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        Value::String(s) => text(out, s)?,
+        Value::Array(items) => {
+            for item in items {
+                element(out, "list-item", item)?;
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                if !is_element_name(key) {
+                    return Err(RenderError::server(format!(
+                        "XmlRenderer cannot name an element {key:?}: an XML element name starts \
+                         with a letter or `_` and holds only letters, digits, `_`, `-` and `.`"
+                    )));
+                }
+                element(out, key, item)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes escaped character data, refusing characters XML 1.0 cannot represent.
+fn text(out: &mut Vec<u8>, s: &str) -> Result<(), RenderError> {
+    if let Some(c) = s.chars().find(|&c| !is_xml_char(c)) {
+        return Err(RenderError::server(format!(
+            "XmlRenderer cannot write the character U+{:04X}: XML 1.0 has no way to carry it",
+            u32::from(c)
+        )));
+    }
+    out.extend_from_slice(quick_xml::escape::escape(s).as_bytes());
+    Ok(())
+}
+
+/// XML 1.0's `Char` production.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// XML 1.0's `Name` production, without `:` (a colon would declare a namespace prefix).
+fn is_element_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
+}
+
+/// XML 1.0 (fifth edition) `NameStartChar`, without `:`.
+fn is_name_start(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | '_' | 'a'..='z'
+        | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+        | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
+        | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
+        | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
+}
+
+/// XML 1.0 (fifth edition) `NameChar`, without `:`.
+fn is_name_char(c: char) -> bool {
+    is_name_start(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+
+    use super::*;
+    use crate::RenderErrorKind;
+
+    const DECL: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
+
+    fn render(data: &dyn Data) -> Result<String, RenderError> {
+        let mut out = Vec::new();
+        XmlRenderer::new().render(data, &RenderContext::default(), &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn nested_maps_lists_and_nulls_follow_drf_layout() {
+        let data = serde_json::json!({
+            "count": 2,
+            "results": [
+                {"id": 1, "live": true, "artist": {"name": "Miles"}},
+                {"id": 2.5, "live": false, "artist": null, "tags": [], "meta": {}},
+            ],
+        });
+        assert_eq!(
+            render(&data).unwrap(),
+            format!(
+                "{DECL}<root><count>2</count><results>\
+                 <list-item><id>1</id><live>true</live><artist><name>Miles</name></artist></list-item>\
+                 <list-item><id>2.5</id><live>false</live><artist></artist><tags></tags><meta></meta></list-item>\
+                 </results></root>"
+            )
+        );
+    }
+
+    #[test]
+    fn struct_fields_become_elements_in_declaration_order() {
+        #[derive(Serialize)]
+        struct Track {
+            zeta: u8,
+            alpha: u8,
+        }
+        assert_eq!(
+            render(&Track { zeta: 1, alpha: 2 }).unwrap(),
+            format!("{DECL}<root><zeta>1</zeta><alpha>2</alpha></root>")
+        );
+    }
+
+    #[test]
+    fn top_level_scalars_and_lists_sit_in_root() {
+        assert_eq!(render(&"x").unwrap(), format!("{DECL}<root>x</root>"));
+        assert_eq!(render(&()).unwrap(), format!("{DECL}<root></root>"));
+        assert_eq!(
+            render(&vec![1, 2]).unwrap(),
+            format!("{DECL}<root><list-item>1</list-item><list-item>2</list-item></root>")
+        );
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            render(&serde_json::json!({"t": "<a href=\"x\">&'\r</a>"})).unwrap(),
+            format!(
+                "{DECL}<root><t>&lt;a href=&quot;x&quot;&gt;&amp;&apos;&#13;&lt;/a&gt;</t></root>"
+            )
+        );
+    }
+
+    #[test]
+    fn a_key_that_is_not_an_element_name_is_a_server_error_naming_it() {
+        for key in ["", "1st", "-a", ".a", "two words", "a<b", "ns:a", "a&b"] {
+            let mut out = b"kept".to_vec();
+            let data = serde_json::json!({"ok": {key: 1}});
+            let err = XmlRenderer::new()
+                .render(&data, &RenderContext::default(), &mut out)
+                .unwrap_err();
+            assert_eq!(err.kind(), RenderErrorKind::Server, "{key:?}");
+            assert!(err.message().contains(&format!("{key:?}")), "{err}");
+            assert_eq!(out, b"kept", "nothing half-written for {key:?}");
+        }
+        for key in ["_a", "a-b.c", "Café", "xmlish", "a1"] {
+            assert!(render(&serde_json::json!({key: 1})).is_ok(), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_xml_cannot_carry_are_a_server_error() {
+        let err = render(&"a\u{1}b").unwrap_err();
+        assert_eq!(err.kind(), RenderErrorKind::Server);
+        assert!(err.message().contains("U+0001"), "{err}");
+    }
+
+    #[test]
+    fn is_utf8_and_answers_to_text_xml() {
+        let r = XmlRenderer::new();
+        assert_eq!(r.charset(), Some("utf-8"));
+        assert_eq!(r.aliases()[0].essence_str(), "text/xml");
+    }
+}

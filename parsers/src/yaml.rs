@@ -1,0 +1,532 @@
+//! `application/yaml`, `application/x-yaml`, `text/yaml` and `application/*+yaml`.
+
+use std::cell::Cell;
+use std::fmt;
+
+use bytes::Bytes;
+use serde::de::{self, DeserializeSeed, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
+use serde_yaml::value::{Tag, TaggedValue};
+use serde_yaml::{Mapping, Value};
+
+use crate::{Document, Mime, ParseContext, ParseError, Parsed, Parser, Position};
+
+/// Parses YAML (one document; DRF's former `YAMLParser`); also reads `application/x-yaml`,
+/// `text/yaml` and any `application/*+yaml` type.
+///
+/// The body is read once into a YAML value, checked for depth as it is built, and typed
+/// deserialization then reads from that value. Anchors and aliases are resolved, and merge keys
+/// (`<<: *defaults`) applied, but aliases may not blow the document up: a body whose aliases
+/// expand it past about three times its own size (an "alias bomb") is refused. A body with
+/// more than one document (`---` between them) is malformed; an empty body is null.
+///
+/// ```
+/// use restframe_parsers::{ParseContext, Parser, YamlParser};
+///
+/// #[derive(serde::Deserialize, Debug, PartialEq)]
+/// struct Track { title: String, year: u16, tags: Vec<String> }
+///
+/// let ct = "application/x-yaml".parse().unwrap();
+/// assert!(YamlParser::new().reads(&ct));
+/// let body = "title: So What\nyear: 1959\ntags: [jazz, modal]\n";
+/// let parsed = YamlParser::new().parse_bytes(body.into(), &ParseContext::new(&ct)).unwrap();
+/// assert_eq!(parsed.deserialize::<Track>().unwrap(), Track {
+///     title: "So What".into(),
+///     year: 1959,
+///     tags: vec!["jazz".into(), "modal".into()],
+/// });
+///
+/// let err = YamlParser::new().parse_bytes("a: [1, 2\n".into(), &ParseContext::new(&ct)).unwrap_err();
+/// assert_eq!(err.position().and_then(|p| p.line), Some(2));
+/// ```
+#[derive(Clone, Debug)]
+pub struct YamlParser {
+    media_type: Mime,
+    aliases: [Mime; 2],
+}
+
+const FORMAT: &str = "YAML";
+
+/// How much bigger than its own text aliases may make a document, in nodes plus bytes of text
+/// (a document without aliases stays well under this), and a fixed allowance on top so small
+/// documents may reuse a block a few times.
+const EXPANSION_FACTOR: usize = 3;
+const EXPANSION_ALLOWANCE: usize = 65_536;
+
+impl Default for YamlParser {
+    fn default() -> Self {
+        Self {
+            media_type: crate::static_mime("application/yaml"),
+            aliases: [
+                crate::static_mime("application/x-yaml"),
+                crate::static_mime("text/yaml"),
+            ],
+        }
+    }
+}
+
+impl YamlParser {
+    /// A YAML parser.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Parser for YamlParser {
+    fn media_type(&self) -> &Mime {
+        &self.media_type
+    }
+
+    fn aliases(&self) -> &[Mime] {
+        &self.aliases
+    }
+
+    fn suffix(&self) -> Option<&str> {
+        Some("yaml")
+    }
+
+    fn parse_bytes(&self, body: Bytes, ctx: &ParseContext<'_>) -> Result<Parsed, ParseError> {
+        let text = crate::utf8_text(FORMAT, &body)?;
+        let budget = Budget {
+            left: Cell::new(
+                text.len()
+                    .saturating_mul(EXPANSION_FACTOR)
+                    .saturating_add(EXPANSION_ALLOWANCE),
+            ),
+            max_depth: ctx.limits.max_depth,
+            refused: Cell::new(None),
+        };
+        let seed = NodeSeed {
+            budget: &budget,
+            depth: 0,
+        };
+        let mut value = match seed.deserialize(serde_yaml::Deserializer::from_str(text)) {
+            Ok(value) => value,
+            Err(e) => {
+                return Err(match budget.refused.get() {
+                    Some(Refusal::TooDeep) => ParseError::too_deep(FORMAT, ctx.limits.max_depth),
+                    Some(Refusal::TooBig) => ParseError::malformed(
+                        FORMAT,
+                        "aliases expand the document far beyond its size",
+                    )
+                    .at_opt(position(&e)),
+                    // serde_yaml's own recursion limit (128), for limits set higher than it.
+                    None if e.to_string().starts_with("recursion limit exceeded") => {
+                        ParseError::too_deep(FORMAT, ctx.limits.max_depth.min(127))
+                    }
+                    None => syntax_error(e),
+                });
+            }
+        };
+        // Merging moves entries up a level: no growth, no new depth.
+        value.apply_merge().map_err(syntax_error)?;
+        Ok(Parsed::new(YamlDocument(value)))
+    }
+}
+
+fn position(e: &serde_yaml::Error) -> Option<Position> {
+    e.location()
+        .map(|l| Position::line_column(l.line() as u64, l.column() as u64))
+}
+
+fn syntax_error(e: serde_yaml::Error) -> ParseError {
+    // serde_yaml's Display appends the position; keep the bare message and a structured one.
+    let mut message = e.to_string();
+    if let Some(l) = e.location() {
+        message = message.replacen(
+            &format!(" at line {} column {}", l.line(), l.column()),
+            "",
+            1,
+        );
+    }
+    ParseError::malformed(FORMAT, message).at_opt(position(&e))
+}
+
+/// Well-formed YAML, deserialized from its value.
+struct YamlDocument(Value);
+
+impl Document for YamlDocument {
+    fn deserialize_with(
+        &self,
+        visit: &mut dyn FnMut(
+            &mut dyn erased_serde::Deserializer<'_>,
+        ) -> Result<(), erased_serde::Error>,
+    ) -> Result<(), erased_serde::Error> {
+        visit(&mut <dyn erased_serde::Deserializer>::erase(&self.0))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    TooDeep,
+    TooBig,
+}
+
+/// What building the value may still spend: nodes plus bytes of text.
+struct Budget {
+    left: Cell<usize>,
+    max_depth: usize,
+    refused: Cell<Option<Refusal>>,
+}
+
+impl Budget {
+    fn spend<E: de::Error>(&self, cost: usize) -> Result<(), E> {
+        match self.left.get().checked_sub(cost.saturating_add(1)) {
+            Some(left) => {
+                self.left.set(left);
+                Ok(())
+            }
+            None => Err(self.refuse(Refusal::TooBig)),
+        }
+    }
+
+    fn refuse<E: de::Error>(&self, refusal: Refusal) -> E {
+        self.refused.set(Some(refusal));
+        E::custom(match refusal {
+            Refusal::TooDeep => "nesting too deep",
+            Refusal::TooBig => "aliases expand the document too far",
+        })
+    }
+}
+
+/// Builds a [`Value`] like its own `Deserialize` impl does, spending from the budget for each
+/// node and refusing nesting past the depth limit. Its recursion follows serde_yaml's, which
+/// stops at 128 levels.
+#[derive(Clone, Copy)]
+struct NodeSeed<'b> {
+    budget: &'b Budget,
+    /// The depth of a list or mapping built here.
+    depth: usize,
+}
+
+impl NodeSeed<'_> {
+    fn nested<E: de::Error>(self) -> Result<Self, E> {
+        let depth = self.depth + 1;
+        if depth > self.budget.max_depth {
+            return Err(self.budget.refuse(Refusal::TooDeep));
+        }
+        Ok(Self { depth, ..self })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        self.budget.spend(0)?;
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Value, E> {
+        self.budget.spend(0)?;
+        Ok(Value::Number(i.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
+        self.budget.spend(0)?;
+        Ok(Value::Number(u.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
+        self.budget.spend(0)?;
+        Ok(Value::Number(f.into()))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        self.budget.spend(s.len())?;
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
+        self.budget.spend(s.len())?;
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.budget.spend(0)?;
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let child = self.nested()?;
+        self.budget.spend(0)?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(child)? {
+            items.push(item);
+        }
+        Ok(Value::Sequence(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let child = self.nested()?;
+        self.budget.spend(0)?;
+        let mut mapping = Mapping::new();
+        while let Some(key) = map.next_key_seed(child)? {
+            let value = map.next_value_seed(child)?;
+            match mapping.entry(key) {
+                serde_yaml::mapping::Entry::Vacant(entry) => {
+                    entry.insert(value);
+                }
+                serde_yaml::mapping::Entry::Occupied(entry) => {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate entry with key {}",
+                        KeyName(entry.key())
+                    )));
+                }
+            }
+        }
+        Ok(Value::Mapping(mapping))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        // serde_yaml hands a tagged node (`!Thing x`) over as an enum: the tag, then the node.
+        let (tag, contents) = data.variant::<String>()?;
+        if tag.is_empty() {
+            return Err(de::Error::custom("empty YAML tag is not allowed"));
+        }
+        self.budget.spend(tag.len())?;
+        let value = contents.newtype_variant_seed(self)?;
+        Ok(Value::Tagged(Box::new(TaggedValue {
+            tag: Tag::new(tag),
+            value,
+        })))
+    }
+}
+
+/// A mapping key as serde_yaml's own duplicate-key message shows it.
+struct KeyName<'a>(&'a Value);
+
+impl fmt::Display for KeyName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "`{b}`"),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::String(s) => write!(f, "{s:?}"),
+            Value::Sequence(_) | Value::Mapping(_) | Value::Tagged(_) => {
+                f.write_str("(a collection)")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+    use std::time::{Duration, Instant};
+
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+    use crate::{ParseErrorKind, ParserLimits};
+
+    fn parse(body: &str) -> Result<Parsed, ParseError> {
+        let ct = "application/yaml".parse().unwrap();
+        YamlParser::new().parse_bytes(Bytes::from(body.to_owned()), &ParseContext::new(&ct))
+    }
+
+    #[test]
+    fn media_types_aliases_and_suffix_are_read() {
+        let p = YamlParser::new();
+        for ct in [
+            "application/yaml",
+            "application/x-yaml",
+            "text/yaml",
+            "application/ld+yaml",
+        ] {
+            assert!(p.reads(&ct.parse().unwrap()), "{ct}");
+        }
+        assert!(!p.reads(&"application/json".parse().unwrap()));
+    }
+
+    #[test]
+    fn malformed_yaml_reports_line_and_column() {
+        let err = parse("title: x\ntags: [a, b\n").unwrap_err();
+        assert_eq!(err.kind(), ParseErrorKind::Malformed);
+        assert_eq!(err.position(), Some(Position::line_column(3, 1)));
+        assert!(
+            !err.message().contains("at line 3 column 1"),
+            "{}",
+            err.message()
+        );
+        assert!(
+            err.message()
+                .starts_with("did not find expected ',' or ']'"),
+            "{}",
+            err.message()
+        );
+        let err = parse("a: b: c").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "YAML parse error: mapping values are not allowed in this context at line 1 column 5"
+        );
+    }
+
+    #[test]
+    fn typed_values_read_from_the_parsed_document() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Artist {
+            name: String,
+            country: Option<String>,
+        }
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Track {
+            id: u32,
+            artist: Artist,
+            explicit: bool,
+        }
+        let parsed =
+            parse("id: 4\nartist:\n  name: Miles Davis\n  country: null\nexplicit: false\n")
+                .unwrap();
+        assert_eq!(
+            parsed.deserialize::<Track>().unwrap(),
+            Track {
+                id: 4,
+                artist: Artist {
+                    name: "Miles Davis".into(),
+                    country: None
+                },
+                explicit: false,
+            }
+        );
+        let err = parse("id: x\n")
+            .unwrap()
+            .deserialize::<Track>()
+            .unwrap_err();
+        assert_eq!(err.path(), "id");
+    }
+
+    #[test]
+    fn empty_body_is_null() {
+        assert_eq!(parse("").unwrap().to_value().unwrap(), json!(null));
+        assert_eq!(
+            parse("# nothing\n")
+                .unwrap()
+                .deserialize::<Option<u8>>()
+                .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn more_than_one_document_is_malformed() {
+        let err = parse("a: 1\n---\nb: 2\n").unwrap_err();
+        assert_eq!(err.kind(), ParseErrorKind::Malformed);
+        assert!(err.message().contains("more than one document"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_malformed() {
+        let err = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(err.kind(), ParseErrorKind::Malformed);
+        assert!(
+            err.message().contains("duplicate entry with key \"a\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys_are_resolved() {
+        let body =
+            "base: &base {label: Blue Note, year: 1959}\nrelease:\n  <<: *base\n  year: 1960\n";
+        assert_eq!(
+            parse(body).unwrap().to_value().unwrap(),
+            json!({
+                "base": {"label": "Blue Note", "year": 1959},
+                "release": {"year": 1960, "label": "Blue Note"}
+            })
+        );
+    }
+
+    #[test]
+    fn too_deep_is_refused_before_serde_yaml_recursion_limit() {
+        let ct = "application/yaml".parse().unwrap();
+        let ctx = ParseContext::new(&ct).with_limits(ParserLimits::default().max_depth(2));
+        let p = YamlParser::new();
+        assert!(p.parse_bytes(Bytes::from_static(b"a: [1]"), &ctx).is_ok());
+        let err = p
+            .parse_bytes(Bytes::from_static(b"a: [[1]]"), &ctx)
+            .unwrap_err();
+        assert_eq!(err.kind(), ParseErrorKind::TooDeep);
+        let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(parse(&deep).unwrap_err().kind(), ParseErrorKind::TooDeep);
+        // A limit above serde_yaml's own (128 levels) still answers "too deep", not a crash.
+        let ctx = ParseContext::new(&ct).with_limits(ParserLimits::default().max_depth(1_000));
+        let err = p.parse_bytes(Bytes::from(deep), &ctx).unwrap_err();
+        assert_eq!(err.kind(), ParseErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn billion_laughs_is_refused_quickly() {
+        let mut body = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+            .iter()
+            .zip("abcdefgh".chars())
+        {
+            let refs = vec![format!("*{prev}"); 9].join(", ");
+            writeln!(body, "{name}: &{name} [{refs}]").unwrap();
+        }
+        let started = Instant::now();
+        let err = parse(&body).unwrap_err();
+        assert_eq!(err.kind(), ParseErrorKind::Malformed);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn quadratic_alias_expansion_is_refused() {
+        // One big anchored list referenced many times: under serde_yaml's repetition limit
+        // (100 jumps per event) but 4 million nodes from 10 kB.
+        let items = vec!["x"; 2_000].join(",");
+        let refs = vec!["*a"; 2_000].join(",");
+        let body = format!("a: &a [{items}]\nb: [{refs}]\n");
+        let started = Instant::now();
+        let err = parse(&body).unwrap_err();
+        assert_eq!(err.kind(), ParseErrorKind::Malformed);
+        assert!(err.message().contains("aliases expand"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // A few reuses of a block are fine.
+        let body = format!("a: &a [{items}]\nb: [*a, *a, *a]\n");
+        assert!(parse(&body).is_ok());
+    }
+
+    #[test]
+    fn tagged_values_are_kept() {
+        let parsed = parse("kind: !Album {title: Kind of Blue}\n").unwrap();
+        #[derive(Deserialize, Debug, PartialEq)]
+        enum Kind {
+            Album { title: String },
+        }
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Release {
+            kind: Kind,
+        }
+        assert_eq!(
+            parsed.deserialize::<Release>().unwrap(),
+            Release {
+                kind: Kind::Album {
+                    title: "Kind of Blue".into()
+                }
+            }
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! One error type for every failure a client can see.
+
+use std::fmt;
+
+use http::StatusCode;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+
+use crate::negotiation::NegotiationError;
+use crate::parsers::{DataError, ParseError, ParseErrorKind};
+use crate::renderers::{RenderError, RenderErrorKind};
+
+/// An error answered to the client: a status, a machine-readable code, a `detail` for the client
+/// and an `internal` message for the log only (never sent).
+///
+/// Rendered in the negotiated format like any response: as JSON, `{"detail": "..."}`, or the
+/// DRF-shaped field errors of [`ApiError::validation`].
+///
+/// ```
+/// use restframe::ApiError;
+/// let e = ApiError::not_found("No track with id 4.");
+/// assert_eq!(e.status(), http::StatusCode::NOT_FOUND);
+/// assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"detail":"No track with id 4."}"#);
+///
+/// let e = ApiError::internal("database is down: connection refused");
+/// assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"detail":"A server error occurred."}"#);
+/// assert_eq!(e.internal_detail(), Some("database is down: connection refused"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ApiError(Box<Inner>);
+
+/// Boxed so `Result<T, ApiError>` stays one pointer wide on the error side.
+#[derive(Clone, Debug)]
+struct Inner {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    body: Option<Value>,
+    internal: Option<String>,
+}
+
+impl ApiError {
+    /// An error with any status.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self(Box::new(Inner {
+            status,
+            code,
+            detail: detail.into(),
+            body: None,
+            internal: None,
+        }))
+    }
+
+    /// 400: a request the server cannot act on.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+    }
+
+    /// 400: a body that is not valid in its format (DRF's `ParseError`).
+    pub fn parse_error(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "parse_error", detail)
+    }
+
+    /// 400 with DRF-shaped field errors: `{"field": ["message"], "non_field_errors": ["..."]}`.
+    ///
+    /// ```
+    /// use restframe::ApiError;
+    /// let e = ApiError::validation([("title", "This field is required."), ("", "Bad pair.")]);
+    /// assert_eq!(
+    ///     serde_json::to_string(&e).unwrap(),
+    ///     r#"{"title":["This field is required."],"non_field_errors":["Bad pair."]}"#
+    /// );
+    /// ```
+    pub fn validation<'a>(errors: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut map = serde_json::Map::new();
+        for (field, message) in errors {
+            let key = if field.is_empty() {
+                "non_field_errors"
+            } else {
+                field
+            };
+            if let Value::Array(list) = map.entry(key).or_insert_with(|| Value::Array(Vec::new())) {
+                list.push(Value::String(message.to_owned()));
+            }
+        }
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "invalid", "Invalid input.");
+        e.0.body = Some(Value::Object(map));
+        e
+    }
+
+    /// 404.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    /// 405, for a method the view does not allow.
+    pub fn method_not_allowed(method: &http::Method) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("Method \"{method}\" not allowed."),
+        )
+    }
+
+    /// 406, listing the media types on offer.
+    pub fn not_acceptable(available: Vec<String>) -> Self {
+        let mut e = Self::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "not_acceptable",
+            "Could not satisfy the request Accept header.",
+        );
+        e.0.body = Some(serde_json::json!({"detail": e.0.detail, "available": available}));
+        e
+    }
+
+    /// 413.
+    pub fn payload_too_large(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", detail)
+    }
+
+    /// 415, listing the media types the view parses.
+    pub fn unsupported_media_type(content_type: &str, supported: Vec<String>) -> Self {
+        let detail = if content_type.is_empty() {
+            "Missing Content-Type header for a request body.".to_owned()
+        } else {
+            format!("Unsupported media type \"{content_type}\" in request.")
+        };
+        let mut e = Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            detail,
+        );
+        e.0.body = Some(serde_json::json!({"detail": e.0.detail, "supported": supported}));
+        e
+    }
+
+    /// 500. `internal` goes to the log; the client reads a generic message.
+    pub fn internal(internal: impl Into<String>) -> Self {
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "error",
+            "A server error occurred.",
+        );
+        e.0.internal = Some(internal.into());
+        e
+    }
+
+    /// Adds a message for the log only.
+    pub fn with_internal(mut self, internal: impl Into<String>) -> Self {
+        self.0.internal = Some(internal.into());
+        self
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.0.status
+    }
+
+    /// The machine-readable code (`not_found`, `parse_error`, …).
+    pub fn code(&self) -> &'static str {
+        self.0.code
+    }
+
+    /// The message for the client.
+    pub fn detail(&self) -> &str {
+        &self.0.detail
+    }
+
+    /// The message for the log, if any.
+    pub fn internal_detail(&self) -> Option<&str> {
+        self.0.internal.as_deref()
+    }
+}
+
+impl Serialize for ApiError {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0.body {
+            Some(body) => body.serialize(s),
+            None => {
+                let mut map = s.serialize_map(Some(1))?;
+                map.serialize_entry("detail", &self.0.detail)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.0.status, self.0.detail)?;
+        if let Some(internal) = &self.0.internal {
+            write!(f, " ({internal})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<NegotiationError> for ApiError {
+    fn from(e: NegotiationError) -> Self {
+        match e {
+            NegotiationError::NotAcceptable { available } => Self::not_acceptable(available),
+            NegotiationError::UnknownFormat(f) => {
+                Self::not_found(format!("Format \"{f}\" is not available here."))
+            }
+        }
+    }
+}
+
+impl From<ParseError> for ApiError {
+    fn from(e: ParseError) -> Self {
+        match e.kind() {
+            ParseErrorKind::TooLarge => Self::payload_too_large(e.to_string()),
+            ParseErrorKind::UnsupportedCharset => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                e.to_string(),
+            ),
+            _ => Self::parse_error(e.to_string()),
+        }
+    }
+}
+
+impl From<DataError> for ApiError {
+    fn from(e: DataError) -> Self {
+        Self::validation([(e.path(), e.message())])
+    }
+}
+
+impl From<RenderError> for ApiError {
+    fn from(e: RenderError) -> Self {
+        match e.kind() {
+            RenderErrorKind::Client => Self::bad_request(e.message()),
+            _ => Self::internal(format!("render error: {e}")),
+        }
+    }
+}

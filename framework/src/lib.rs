@@ -1,0 +1,84 @@
+//! restframe: a Django-REST-framework-style toolkit on hyper and tower.
+//!
+//! Declare a view with its renderers and parsers; restframe negotiates the format of every
+//! response from `Accept`, a URL suffix (`/tracks/4.json`) or `?format=`, parses request bodies
+//! by `Content-Type`, and renders every error in the negotiated format.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use restframe::{api_view, ApiError, Request, Response};
+//! use restframe::renderers::{JsonRenderer, XmlRenderer};
+//!
+//! #[derive(serde::Deserialize, serde::Serialize)]
+//! struct Track { title: String }
+//!
+//! let echo = api_view(|mut req: Request| async move {
+//!     let track: Track = req.data().await?;
+//!     if track.title.is_empty() {
+//!         return Err(ApiError::validation([("title", "This field may not be blank.")]));
+//!     }
+//!     Ok(Response::new(track).with_status(http::StatusCode::CREATED))
+//! })
+//! .renderers([Arc::new(JsonRenderer::new()) as _, Arc::new(XmlRenderer::new()) as _]);
+//! // `echo` is a tower::Service<http::Request<B>>: serve it with hyper (see example-app).
+//! # let _ = echo;
+//! ```
+//!
+//! The format crates are re-exported as [`renderers`] and [`parsers`]; their cargo features
+//! pass through (`json` by default, `full` for all):
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `json` (default) | `JsonRenderer`, `JsonParser` |
+//! | `jsonp` | `JsonpRenderer` |
+//! | `yaml` | `YamlRenderer`, `YamlParser` |
+//! | `xml` | `XmlRenderer`, `XmlParser` |
+//! | `msgpack` | `MsgPackRenderer`, `MsgPackParser` |
+//! | `csv` | `CsvRenderer`, `CsvParser` |
+//! | `form` | `FormParser` |
+//! | `text`, `html`, `binary` | `PlainTextRenderer`, `StaticHtmlRenderer`, `BinaryRenderer` |
+#![forbid(unsafe_code)]
+
+mod accept;
+mod body;
+mod content_type;
+mod error;
+mod format;
+mod negotiation;
+mod render;
+mod request;
+mod response;
+mod serve;
+mod settings;
+mod view;
+
+pub use restframe_parsers as parsers;
+pub use restframe_renderers as renderers;
+
+pub use accept::MediaRange;
+pub use body::Body;
+pub use content_type::select_parser;
+pub use error::ApiError;
+pub use format::{query_format, split_format_suffix};
+pub use negotiation::{Negotiated, NegotiationError, negotiate};
+pub use request::Request;
+pub use response::Response;
+pub use serve::{serve, shutdown_signal};
+pub use settings::ApiSettings;
+pub use view::{ApiView, FormatSuffix, api_view};
+
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/content-negotiation.md")]
+mod content_negotiation_guide {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/renderers.md")]
+mod renderers_guide {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/parsers.md")]
+mod parsers_guide {}

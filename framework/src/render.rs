@@ -1,0 +1,190 @@
+//! Turning a [`Response`] or an [`ApiError`] into an HTTP response with the view's renderers.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, VARY};
+use http::{HeaderValue, StatusCode};
+use http_body_util::BodyExt;
+
+use crate::ApiError;
+use crate::body::Body;
+use crate::negotiation::Negotiated;
+use crate::renderers::{Data, Mime, RenderContext, Renderer};
+use crate::response::{Payload, Response};
+
+/// A view's renderers with their `Content-Type` values computed once.
+#[derive(Clone)]
+pub(crate) struct RendererSet {
+    list: Arc<[Arc<dyn Renderer>]>,
+    /// `None` for a wildcard media type (`image/*`): the response says which.
+    content_types: Arc<[Option<HeaderValue>]>,
+}
+
+impl RendererSet {
+    pub(crate) fn new(list: Arc<[Arc<dyn Renderer>]>) -> Self {
+        let content_types = list
+            .iter()
+            .map(|r| content_type_value(r.media_type(), r.charset()))
+            .collect();
+        Self {
+            list,
+            content_types,
+        }
+    }
+
+    pub(crate) fn list(&self) -> &Arc<[Arc<dyn Renderer>]> {
+        &self.list
+    }
+}
+
+/// What of the request the renderers may see.
+#[derive(Clone, Copy)]
+pub(crate) struct RequestInfo<'a> {
+    pub(crate) query: &'a str,
+    pub(crate) view_name: &'a str,
+}
+
+fn content_type_value(media_type: &Mime, charset: Option<&str>) -> Option<HeaderValue> {
+    if media_type.type_() == mime::STAR || media_type.subtype() == mime::STAR {
+        return None;
+    }
+    let essence = media_type.essence_str();
+    match charset {
+        None => HeaderValue::from_str(essence).ok(),
+        Some(cs) => HeaderValue::from_str(&format!("{essence}; charset={cs}")).ok(),
+    }
+}
+
+fn context<'a>(
+    negotiated: Option<&'a Negotiated>,
+    info: RequestInfo<'a>,
+    status: StatusCode,
+    template: Option<&'a str>,
+) -> RenderContext<'a> {
+    let ctx = RenderContext::default()
+        .with_query(info.query)
+        .with_status(status.as_u16())
+        .with_view_name(info.view_name)
+        .with_template_name(template);
+    match negotiated {
+        Some(n) => ctx.with_accepted(n.media_type(), n.params()),
+        None => ctx,
+    }
+}
+
+/// The render context for [`Renderer::check`], before the handler runs.
+pub(crate) fn check_context<'a>(
+    negotiated: &'a Negotiated,
+    info: RequestInfo<'a>,
+) -> RenderContext<'a> {
+    context(Some(negotiated), info, StatusCode::OK, None)
+}
+
+/// Renders a handler's response with the negotiated renderer.
+pub(crate) fn finalize(
+    response: Response,
+    negotiated: &Negotiated,
+    set: &RendererSet,
+    info: RequestInfo<'_>,
+) -> http::Response<Body> {
+    let Response {
+        status,
+        headers,
+        payload,
+        template_name,
+        content_type,
+    } = response;
+    let (bytes, content_type) = match payload {
+        Payload::Empty => (Bytes::new(), None),
+        Payload::Bytes(bytes) => {
+            let ct = content_type
+                .and_then(|m| content_type_value(&m, None))
+                .or_else(|| concrete(negotiated.media_type()))
+                .unwrap_or_else(|| HeaderValue::from_static("application/octet-stream"));
+            (bytes, Some(ct))
+        }
+        Payload::Data(data) => {
+            let renderer = negotiated.renderer();
+            let ctx = context(Some(negotiated), info, status, template_name.as_deref());
+            let mut out = Vec::with_capacity(512);
+            if let Err(e) = renderer.render(&*data as &dyn Data, &ctx, &mut out) {
+                return error(ApiError::from(e), Some(negotiated), set, info);
+            }
+            let ct = match content_type {
+                Some(m) => content_type_value(&m, renderer.charset()),
+                None => set.content_types[negotiated.index()]
+                    .clone()
+                    .or_else(|| concrete(negotiated.media_type())),
+            };
+            (Bytes::from(out), ct)
+        }
+    };
+    let mut res = http::Response::new(full(bytes));
+    *res.status_mut() = status;
+    *res.headers_mut() = headers;
+    if let Some(ct) = content_type {
+        res.headers_mut().insert(CONTENT_TYPE, ct);
+    }
+    vary(&mut res, set);
+    res
+}
+
+/// Renders an error: with the negotiated renderer when it renders data, else with the view's
+/// first renderer that does, else as JSON.
+pub(crate) fn error(
+    err: ApiError,
+    negotiated: Option<&Negotiated>,
+    set: &RendererSet,
+    info: RequestInfo<'_>,
+) -> http::Response<Body> {
+    if err.status().is_server_error() {
+        tracing::error!(status = %err.status(), detail = err.detail(), internal = err.internal_detail(), "request failed");
+    }
+    let status = err.status();
+    let usable = negotiated.filter(|n| n.renderer().renders_data());
+    let candidates = usable
+        .map(|n| n.index())
+        .into_iter()
+        .chain((0..set.list.len()).filter(|&i| set.list[i].renders_data()));
+    let mut rendered = None;
+    for index in candidates {
+        let renderer = &set.list[index];
+        let ctx = context(usable.filter(|n| n.index() == index), info, status, None);
+        let mut out = Vec::with_capacity(128);
+        if renderer.render(&err as &dyn Data, &ctx, &mut out).is_ok() {
+            rendered = Some((out, set.content_types[index].clone()));
+            break;
+        }
+    }
+    let (out, ct) = rendered.unwrap_or_else(|| {
+        let json = serde_json::to_vec(&err).unwrap_or_else(|_| br#"{"detail":"error"}"#.to_vec());
+        (json, Some(HeaderValue::from_static("application/json")))
+    });
+    let mut res = http::Response::new(full(Bytes::from(out)));
+    *res.status_mut() = status;
+    if let Some(ct) = ct {
+        res.headers_mut().insert(CONTENT_TYPE, ct);
+    }
+    vary(&mut res, set);
+    res
+}
+
+fn concrete(media_type: &str) -> Option<HeaderValue> {
+    (!media_type.contains('*'))
+        .then(|| HeaderValue::from_str(media_type).ok())
+        .flatten()
+}
+
+fn vary(res: &mut http::Response<Body>, set: &RendererSet) {
+    if set.list.len() > 1 {
+        res.headers_mut()
+            .append(VARY, HeaderValue::from_static("Accept"));
+    }
+}
+
+fn full(bytes: Bytes) -> Body {
+    http_body_util::Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed()
+}

@@ -1,0 +1,164 @@
+//! What a handler receives: the HTTP request, the negotiation outcome and a lazily parsed body.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use http::request::Parts;
+use http::{HeaderMap, Method, Uri, header};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::ApiError;
+use crate::content_type::select_parser;
+use crate::negotiation::Negotiated;
+use crate::parsers::{BodyStream, ParseContext, Parsed, Parser, ParserLimits, collect};
+use crate::renderers::Query;
+
+/// A request as a handler sees it.
+///
+/// The body is read and parsed on first use ([`Request::data`], [`Request::value`],
+/// [`Request::parsed`]): the parser is chosen by `Content-Type` among the view's parsers, and
+/// an empty body is empty data whatever its type (as DRF).
+pub struct Request {
+    parts: Parts,
+    body: Option<BodyStream<'static>>,
+    parsed: Option<Parsed>,
+    negotiated: Negotiated,
+    parsers: Arc<[Arc<dyn Parser>]>,
+    limits: ParserLimits,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.parts.method)
+            .field("uri", &self.parts.uri)
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Request {
+    pub(crate) fn new(
+        parts: Parts,
+        body: BodyStream<'static>,
+        negotiated: Negotiated,
+        parsers: Arc<[Arc<dyn Parser>]>,
+        limits: ParserLimits,
+    ) -> Self {
+        Self {
+            parts,
+            body: Some(body),
+            parsed: None,
+            negotiated,
+            parsers,
+            limits,
+        }
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.parts.method
+    }
+
+    /// The URI as received.
+    pub fn uri(&self) -> &Uri {
+        &self.parts.uri
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.parts.headers
+    }
+
+    /// The query parameters.
+    pub fn query(&self) -> Query<'_> {
+        Query::new(self.parts.uri.query().unwrap_or(""))
+    }
+
+    /// Request extensions (set by middleware or the router).
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.parts.extensions
+    }
+
+    /// The negotiation outcome: renderer and accepted media type (DRF's
+    /// `request.accepted_renderer` and `accepted_media_type`).
+    pub fn negotiated(&self) -> &Negotiated {
+        &self.negotiated
+    }
+
+    /// Takes the raw body stream, for handlers that stream it themselves. Afterwards the body
+    /// cannot be parsed.
+    pub fn take_body(&mut self) -> Option<BodyStream<'static>> {
+        self.body.take()
+    }
+
+    /// Reads and parses the body (once; later calls return the same document).
+    pub async fn parsed(&mut self) -> Result<&Parsed, ApiError> {
+        if self.parsed.is_none() {
+            let parsed = self.parse_body().await?;
+            self.parsed = Some(parsed);
+        }
+        self.parsed
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("parsed body missing after parsing"))
+    }
+
+    /// The body deserialized into `T`; a mismatch is a DRF-shaped 400 naming the field.
+    pub async fn data<T: DeserializeOwned>(&mut self) -> Result<T, ApiError> {
+        Ok(self.parsed().await?.deserialize()?)
+    }
+
+    /// The body as a dynamic value (DRF's `request.data`).
+    pub async fn value(&mut self) -> Result<Value, ApiError> {
+        Ok(self.parsed().await?.to_value()?)
+    }
+
+    async fn parse_body(&mut self) -> Result<Parsed, ApiError> {
+        let mut body = self
+            .body
+            .take()
+            .ok_or_else(|| ApiError::internal("the request body was taken before parsing"))?;
+        let content_type =
+            match self.parts.headers.get(header::CONTENT_TYPE) {
+                None => None,
+                Some(v) => Some(v.to_str().map_err(|_| {
+                    ApiError::unsupported_media_type("(not ASCII)", self.supported())
+                })?),
+            };
+        let Some(content_type) = content_type else {
+            // No type: only an empty body is acceptable.
+            let bytes = collect(body, self.limits.max_body_bytes).await?;
+            return if bytes.is_empty() {
+                Ok(Parsed::empty())
+            } else {
+                Err(ApiError::unsupported_media_type("", self.supported()))
+            };
+        };
+        let (parser, mime) = select_parser(content_type, &self.parsers)?;
+        // An empty body is empty data whatever its type; peek for the first non-empty chunk.
+        let first = loop {
+            match body.next().await {
+                None => return Ok(Parsed::empty()),
+                Some(Ok(chunk)) if chunk.is_empty() => continue,
+                Some(Ok(chunk)) => break chunk,
+                Some(Err(e)) => {
+                    return Err(ApiError::bad_request(format!(
+                        "could not read the request body: {e}"
+                    )));
+                }
+            }
+        };
+        let body: BodyStream<'_> =
+            Box::pin(futures_util::stream::once(async { Ok(first) }).chain(body));
+        let ctx = ParseContext::new(&mime).with_limits(self.limits);
+        Ok(parser.parse_stream(body, ctx).await?)
+    }
+
+    fn supported(&self) -> Vec<String> {
+        self.parsers
+            .iter()
+            .map(|p| p.media_type().essence_str().to_owned())
+            .collect()
+    }
+}

@@ -1,0 +1,234 @@
+//! Function views (DRF's `@api_view`): a handler with its own renderers and parsers, served as
+//! a `tower::Service`.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http::header::ACCEPT;
+
+use crate::body::{Body, body_stream};
+use crate::format::{query_format, split_format_suffix};
+use crate::negotiation::negotiate;
+use crate::parsers::{BoxError, BoxFuture, Parser, ParserLimits};
+use crate::render::{self, RendererSet, RequestInfo};
+use crate::renderers::Renderer;
+use crate::{ApiError, ApiSettings, Request, Response};
+
+type Handler = dyn Fn(Request) -> BoxFuture<'static, Result<Response, ApiError>> + Send + Sync;
+
+/// The explicit format a router found in the URL suffix; a view reads it from the request
+/// extensions and prefers it to its own suffix check and to `?format=`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormatSuffix(pub String);
+
+/// A function view: one async handler with its renderers, parsers and limits.
+///
+/// It is a `tower::Service`, so it can be served by hyper, wrapped in tower-http layers, or
+/// mounted in an axum app. Every request is negotiated before the handler runs; every error,
+/// the handler's included, is rendered in the negotiated format; a panicking handler answers
+/// 500 and the view keeps serving.
+///
+/// ```
+/// use std::sync::Arc;
+/// use restframe::{api_view, ApiView, Request, Response};
+/// use restframe::renderers::{JsonRenderer, YamlRenderer};
+///
+/// let hello: ApiView = api_view(|req: Request| async move {
+///     Ok(Response::new(serde_json::json!({"hello": "world", "format": req.negotiated().format()})))
+/// })
+/// .name("Hello")
+/// .renderers([Arc::new(JsonRenderer::new()) as _, Arc::new(YamlRenderer::new()) as _]);
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use tower::ServiceExt;
+/// let req = http::Request::get("/hello.yaml").body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap();
+/// let res = hello.oneshot(req).await.unwrap();
+/// assert_eq!(res.headers()["content-type"], "application/yaml; charset=utf-8");
+/// assert_eq!(res.headers()["vary"], "Accept");
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct ApiView {
+    inner: Arc<ViewInner>,
+}
+
+#[derive(Clone)]
+struct ViewInner {
+    name: Arc<str>,
+    renderers: RendererSet,
+    parsers: Arc<[Arc<dyn Parser>]>,
+    limits: ParserLimits,
+    suffixes: bool,
+    handler: Arc<Handler>,
+}
+
+impl std::fmt::Debug for ApiView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiView")
+            .field("name", &self.inner.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Makes a function view from an async handler, with the default [`ApiSettings`].
+pub fn api_view<H, F>(handler: H) -> ApiView
+where
+    H: Fn(Request) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<Response, ApiError>> + Send + 'static,
+{
+    let settings = ApiSettings::default();
+    ApiView {
+        inner: Arc::new(ViewInner {
+            name: Arc::from("View"),
+            renderers: RendererSet::new(Arc::clone(settings.default_renderers())),
+            parsers: Arc::clone(settings.default_parsers()),
+            limits: settings.parser_limits(),
+            suffixes: true,
+            handler: Arc::new(move |req| Box::pin(handler(req))),
+        }),
+    }
+}
+
+impl ApiView {
+    fn inner_mut(&mut self) -> &mut ViewInner {
+        Arc::make_mut(&mut self.inner)
+    }
+
+    /// The view's human-readable name (shown by renderers, OPTIONS and docs).
+    pub fn name(mut self, name: &str) -> Self {
+        self.inner_mut().name = Arc::from(name);
+        self
+    }
+
+    /// Takes renderers, parsers and limits from `settings`.
+    pub fn settings(mut self, settings: &ApiSettings) -> Self {
+        let inner = self.inner_mut();
+        inner.renderers = RendererSet::new(Arc::clone(settings.default_renderers()));
+        inner.parsers = Arc::clone(settings.default_parsers());
+        inner.limits = settings.parser_limits();
+        self
+    }
+
+    /// This view's renderers, in priority order (DRF's `@renderer_classes`).
+    pub fn renderers(mut self, renderers: impl IntoIterator<Item = Arc<dyn Renderer>>) -> Self {
+        self.inner_mut().renderers = RendererSet::new(renderers.into_iter().collect());
+        self
+    }
+
+    /// This view's parsers, in priority order (DRF's `@parser_classes`).
+    pub fn parsers(mut self, parsers: impl IntoIterator<Item = Arc<dyn Parser>>) -> Self {
+        self.inner_mut().parsers = parsers.into_iter().collect();
+        self
+    }
+
+    /// This view's body size and depth limits.
+    pub fn limits(mut self, limits: ParserLimits) -> Self {
+        self.inner_mut().limits = limits;
+        self
+    }
+
+    /// Whether the view itself reads a `.{format}` suffix off the request path (default on; a
+    /// router that strips suffixes passes a [`FormatSuffix`] extension instead).
+    pub fn format_suffixes(mut self, on: bool) -> Self {
+        self.inner_mut().suffixes = on;
+        self
+    }
+
+    /// The view's renderers.
+    pub fn renderer_list(&self) -> &[Arc<dyn Renderer>] {
+        self.inner.renderers.list()
+    }
+
+    /// The view's parsers.
+    pub fn parser_list(&self) -> &[Arc<dyn Parser>] {
+        &self.inner.parsers
+    }
+}
+
+impl ViewInner {
+    async fn handle<B>(&self, req: http::Request<B>) -> http::Response<Body>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let (parts, body) = req.into_parts();
+        // The handler takes the parts; rendering afterwards still needs the query string.
+        let uri = parts.uri.clone();
+        let info = RequestInfo {
+            query: uri.query().unwrap_or(""),
+            view_name: &self.name,
+        };
+        let renderers = self.renderers.list();
+        let suffix = match parts.extensions.get::<FormatSuffix>() {
+            Some(FormatSuffix(f)) => Some(f.as_str()),
+            None if self.suffixes => split_format_suffix(uri.path(), renderers).1,
+            None => None,
+        };
+        let from_query = query_format(uri.query());
+        let format = suffix.or(from_query.as_deref());
+        let accept = parts.headers.get(ACCEPT).and_then(|v| v.to_str().ok());
+        let negotiated = match negotiate(accept, format, renderers) {
+            Ok(n) => n,
+            Err(e) => return render::error(e.into(), None, &self.renderers, info),
+        };
+        if let Err(e) = negotiated
+            .renderer()
+            .check(&render::check_context(&negotiated, info))
+        {
+            return render::error(e.into(), None, &self.renderers, info);
+        }
+
+        let request = Request::new(
+            parts,
+            body_stream(body),
+            negotiated.clone(),
+            Arc::clone(&self.parsers),
+            self.limits,
+        );
+        let handler = Arc::clone(&self.handler);
+        let outcome = AssertUnwindSafe(async move { handler(request).await })
+            .catch_unwind()
+            .await;
+        match outcome {
+            Ok(Ok(response)) => render::finalize(response, &negotiated, &self.renderers, info),
+            Ok(Err(e)) => render::error(e, Some(&negotiated), &self.renderers, info),
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "non-string panic payload".into());
+                render::error(
+                    ApiError::internal(format!("handler panicked: {msg}")),
+                    Some(&negotiated),
+                    &self.renderers,
+                    info,
+                )
+            }
+        }
+    }
+}
+
+impl<B> tower::Service<http::Request<B>> for ApiView
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<http::Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async move { Ok(inner.handle(req).await) })
+    }
+}

@@ -1,0 +1,157 @@
+//! Content negotiation over HTTP: Accept, suffixes, `?format=`, 404, 406, headers.
+
+use restframe_tests::App;
+
+const CHROME: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,\
+                      image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
+
+#[tokio::test]
+async fn no_accept_gets_json_without_charset_and_vary_accept() {
+    let app = App::start();
+    let r = app.get("/api/hello/", &[]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), "application/json");
+    assert_eq!(r.header("vary"), "Accept");
+    assert_eq!(r.json()["format"], "json");
+}
+
+#[tokio::test]
+async fn each_format_by_accept_has_its_content_type() {
+    let app = App::start();
+    for (accept, content_type) in [
+        ("application/yaml", "application/yaml; charset=utf-8"),
+        ("application/xml", "application/xml; charset=utf-8"),
+        ("application/msgpack", "application/msgpack"),
+        ("application/x-msgpack", "application/msgpack"),
+        ("text/csv", "text/csv; charset=utf-8"),
+        (
+            "application/javascript",
+            "application/javascript; charset=utf-8",
+        ),
+    ] {
+        let r = app.get("/api/hello/", &[("accept", accept)]).await;
+        assert_eq!(r.status, 200, "{accept}");
+        assert_eq!(r.header("content-type"), content_type, "{accept}");
+    }
+}
+
+#[tokio::test]
+async fn bodies_decode_in_their_format() {
+    let app = App::start();
+    let yaml: serde_json::Value =
+        serde_yaml::from_slice(&app.get("/api/hello.yaml", &[]).await.body).unwrap();
+    assert_eq!(yaml["format"], "yaml");
+    let msgpack: serde_json::Value =
+        rmp_serde::from_slice(&app.get("/api/hello.msgpack", &[]).await.body).unwrap();
+    assert_eq!(msgpack["format"], "msgpack");
+    let xml = app.get("/api/hello.xml", &[]).await.text();
+    assert!(
+        xml.contains("<root><message>Hello from restframe</message><format>xml</format>"),
+        "{xml}"
+    );
+    let csv = app.get("/api/hello.csv", &[]).await.text();
+    assert_eq!(
+        csv,
+        "message,format,accepted\r\nHello from restframe,csv,text/csv\r\n"
+    );
+    let jsonp = app
+        .get("/api/hello/?format=jsonp&callback=app.cb", &[])
+        .await
+        .text();
+    assert!(
+        jsonp.starts_with("app.cb({") && jsonp.ends_with("});"),
+        "{jsonp}"
+    );
+}
+
+#[tokio::test]
+async fn chrome_gets_xml_at_q_0_9_until_an_html_renderer_exists() {
+    let app = App::start();
+    let r = app.get("/api/hello/", &[("accept", CHROME)]).await;
+    assert_eq!(r.header("content-type"), "application/xml; charset=utf-8");
+}
+
+#[tokio::test]
+async fn q_values_and_q_zero_are_honoured() {
+    let app = App::start();
+    let r = app
+        .get(
+            "/api/hello/",
+            &[("accept", "application/json;q=0.4, text/csv;q=0.9")],
+        )
+        .await;
+    assert_eq!(r.header("content-type"), "text/csv; charset=utf-8");
+    let r = app
+        .get("/api/hello/", &[("accept", "application/json;q=0, */*")])
+        .await;
+    assert_eq!(r.header("content-type"), "application/yaml; charset=utf-8");
+}
+
+#[tokio::test]
+async fn indent_parameter_indents_json() {
+    let app = App::start();
+    let r = app
+        .get("/api/hello/", &[("accept", "application/json; indent=2")])
+        .await;
+    assert!(r.text().starts_with("{\n  \"message\""), "{}", r.text());
+}
+
+#[tokio::test]
+async fn suffix_and_query_format_beat_a_conflicting_accept() {
+    let app = App::start();
+    let yaml = [("accept", "application/yaml")];
+    let r = app.get("/api/hello.json", &yaml).await;
+    assert_eq!(r.header("content-type"), "application/json");
+    let r = app.get("/api/hello/?format=csv", &yaml).await;
+    assert_eq!(r.header("content-type"), "text/csv; charset=utf-8");
+    // The suffix wins over ?format=.
+    let r = app.get("/api/hello.xml?format=csv", &yaml).await;
+    assert_eq!(r.header("content-type"), "application/xml; charset=utf-8");
+    // A trailing slash after the suffix is fine.
+    let r = app.get("/api/hello.json/", &[]).await;
+    assert_eq!(r.header("content-type"), "application/json");
+}
+
+#[tokio::test]
+async fn an_unknown_format_is_404_rendered_as_json() {
+    let app = App::start();
+    let r = app
+        .get("/api/hello/?format=pdf", &[("accept", "application/yaml")])
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("content-type"), "application/json");
+    assert_eq!(r.json()["detail"], "Format \"pdf\" is not available here.");
+}
+
+#[tokio::test]
+async fn nothing_acceptable_is_406_listing_the_media_types() {
+    let app = App::start();
+    let r = app
+        .get("/api/hello/", &[("accept", "image/webp, text/html")])
+        .await;
+    assert_eq!(r.status, 406);
+    assert_eq!(r.header("content-type"), "application/json");
+    let body = r.json();
+    assert_eq!(body["available"][0], "application/json");
+    assert_eq!(body["available"].as_array().unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn errors_are_rendered_in_the_negotiated_format() {
+    let app = App::start();
+    let r = app.get("/nowhere.yaml", &[]).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("content-type"), "application/yaml; charset=utf-8");
+    assert_eq!(r.text(), "detail: No route for /nowhere.yaml.\n");
+}
+
+#[tokio::test]
+async fn a_malformed_jsonp_callback_is_refused_with_400() {
+    let app = App::start();
+    let r = app
+        .get("/api/hello/?format=jsonp&callback=alert(1)//", &[])
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.header("content-type"), "application/json");
+    assert!(r.json()["detail"].as_str().unwrap().contains("callback"));
+}

@@ -1,6 +1,8 @@
 //! `text/csv`: rows of flattened objects, RFC 4180, with formula-injection guarding.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::{self, Write as _};
 
 use serde_json::Value;
 
@@ -25,6 +27,23 @@ use crate::{Data, Mime, RenderContext, RenderError, Renderer, as_serialize};
 ///   injection advice). Numbers are never prefixed: `-1` stays `-1`;
 /// - fields are quoted only when they must be; lines end with `\r\n` (RFC 4180); charset utf-8.
 ///
+/// # Limits
+///
+/// A CSV table has a cell for every row and every column, so a small, ragged input (one row with
+/// many columns, then many empty rows) can ask for a huge body. Two caps refuse such data with
+/// [`RenderErrorKind::Unrepresentable`](crate::RenderErrorKind::Unrepresentable) — the framework
+/// answers 406, rendered by another renderer — before anything big is allocated or written:
+///
+/// - **cells**: data rows × columns (the header row is not counted) may be at most
+///   [`max_cells`](CsvRenderer::max_cells), by default [`CsvRenderer::DEFAULT_MAX_CELLS`]
+///   (1,000,000);
+/// - **header bytes**: the headers' total length (the dotted paths, before any `'` prefix) may be
+///   at most [`CsvRenderer::MAX_HEADER_BYTES`] (1 MiB).
+///
+/// Rows are held sparsely while the table is built (only the cells the data has), so memory
+/// stays proportional to the input; each header string is built once, when its column first
+/// appears. Nothing is left in the output buffer when rendering is refused.
+///
 /// ```
 /// use restframe_renderers::{CsvRenderer, RenderContext, Renderer};
 /// let data = serde_json::json!([
@@ -43,6 +62,7 @@ use crate::{Data, Mime, RenderContext, RenderError, Renderer, as_serialize};
 #[derive(Clone, Debug)]
 pub struct CsvRenderer {
     media_type: Mime,
+    max_cells: usize,
 }
 
 impl Default for CsvRenderer {
@@ -52,11 +72,38 @@ impl Default for CsvRenderer {
 }
 
 impl CsvRenderer {
-    /// A `text/csv; charset=utf-8` renderer.
+    /// The default cap on data rows × columns: one million cells.
+    pub const DEFAULT_MAX_CELLS: usize = 1_000_000;
+
+    /// The cap on the headers' total length, in bytes (1 MiB).
+    pub const MAX_HEADER_BYTES: usize = 1 << 20;
+
+    /// A `text/csv; charset=utf-8` renderer, capped at [`Self::DEFAULT_MAX_CELLS`] cells.
     pub fn new() -> Self {
         Self {
             media_type: mime::TEXT_CSV,
+            max_cells: Self::DEFAULT_MAX_CELLS,
         }
+    }
+
+    /// Caps the table at `cells` cells: data rows × columns, the header row not counted. Larger
+    /// tables are refused as [unrepresentable](crate::RenderError::unrepresentable).
+    ///
+    /// ```
+    /// use restframe_renderers::{CsvRenderer, RenderContext, RenderErrorKind, Renderer};
+    /// let data = serde_json::json!([{"a": 1, "b": 2}, {"a": 3}]); // 2 rows × 2 columns
+    /// let mut out = Vec::new();
+    /// let err = CsvRenderer::new()
+    ///     .max_cells(3)
+    ///     .render(&data, &RenderContext::default(), &mut out)
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), RenderErrorKind::Unrepresentable);
+    /// assert!(out.is_empty());
+    /// assert!(CsvRenderer::new().max_cells(4).render(&data, &RenderContext::default(), &mut out).is_ok());
+    /// ```
+    pub fn max_cells(mut self, cells: usize) -> Self {
+        self.max_cells = cells;
+        self
     }
 }
 
@@ -76,9 +123,20 @@ impl Renderer for CsvRenderer {
         out: &mut Vec<u8>,
     ) -> Result<(), RenderError> {
         let value = serde_json::to_value(as_serialize(data)).map_err(RenderError::server)?;
-        let table = Table::from_value(&value);
+        let table = Table::from_value(&value)?;
         if table.headers.is_empty() {
             return Ok(());
+        }
+        let (rows, columns) = (table.rows.len(), table.headers.len());
+        if rows
+            .checked_mul(columns)
+            .is_none_or(|cells| cells > self.max_cells)
+        {
+            return Err(RenderError::unrepresentable(format!(
+                "CSV would have {rows} rows × {columns} columns (more than {} cells); ask for \
+                 another format or a smaller page",
+                self.max_cells
+            )));
         }
         let start = out.len();
         let result = table.write(out);
@@ -89,110 +147,176 @@ impl Renderer for CsvRenderer {
     }
 }
 
-/// Flattened rows: column headers in first-seen order and, per row, a cell per column.
-struct Table {
+/// One row, sparse: `(column, value)` for the cells the data has, sorted by column, one per
+/// column. Missing columns are empty cells.
+type Row<'a> = Vec<(usize, &'a Value)>;
+
+/// Flattened rows: column headers in first-seen order and sparse rows.
+struct Table<'a> {
     headers: Vec<String>,
-    rows: Vec<Vec<Option<String>>>,
+    rows: Vec<Row<'a>>,
 }
 
-impl Table {
-    fn from_value(value: &Value) -> Self {
-        let mut table = Builder {
+impl<'a> Table<'a> {
+    fn from_value(value: &'a Value) -> Result<Self, RenderError> {
+        let mut builder = Builder {
             headers: Vec::new(),
             columns: HashMap::new(),
+            header_bytes: 0,
+            path: String::new(),
             rows: Vec::new(),
         };
         match value {
-            Value::Array(items) => items.iter().for_each(|item| table.add_row(item)),
-            other => table.add_row(other),
+            Value::Array(items) => {
+                for item in items {
+                    builder.add_row(item)?;
+                }
+            }
+            other => builder.add_row(other)?,
         }
-        let width = table.headers.len();
-        let rows = table
-            .rows
-            .into_iter()
-            .map(|mut row| {
-                row.resize(width, None);
-                row
-            })
-            .collect();
-        Self {
-            headers: table.headers,
-            rows,
-        }
+        Ok(Self {
+            headers: builder.headers,
+            rows: builder.rows,
+        })
     }
 
     fn write(&self, out: &mut Vec<u8>) -> Result<(), RenderError> {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(&mut *out);
-        let headers = self.headers.iter().map(|h| guard(h).into_owned());
-        writer.write_record(headers).map_err(RenderError::server)?;
+        let headers = self.headers.iter().map(|h| guard(h));
+        writer
+            .write_record(headers.map(str_bytes))
+            .map_err(RenderError::server)?;
+        let width = self.headers.len();
         for row in &self.rows {
-            let cells = row.iter().map(|c| c.as_deref().unwrap_or(""));
-            writer.write_record(cells).map_err(RenderError::server)?;
+            let mut cells = row.iter().peekable();
+            let fields = (0..width).map(|column| match cells.next_if(|&&(c, _)| c == column) {
+                Some(&(_, value)) => str_bytes(cell(value)),
+                None => Cow::Borrowed(&b""[..]),
+            });
+            writer.write_record(fields).map_err(RenderError::server)?;
         }
         writer.flush().map_err(RenderError::server)
     }
 }
 
-struct Builder {
+struct Builder<'a> {
     headers: Vec<String>,
     columns: HashMap<String, usize>,
-    rows: Vec<Vec<Option<String>>>,
+    /// The total length of `headers`, kept under [`CsvRenderer::MAX_HEADER_BYTES`].
+    header_bytes: usize,
+    /// The dotted path of the value being flattened, reused: segments are pushed on the way
+    /// down and truncated on the way up, so a leaf costs no allocation unless its column is new.
+    path: String,
+    rows: Vec<Row<'a>>,
 }
 
-impl Builder {
-    fn add_row(&mut self, item: &Value) {
-        let mut row = Vec::new();
-        self.flatten(&mut row, None, item);
+impl<'a> Builder<'a> {
+    fn add_row(&mut self, item: &'a Value) -> Result<(), RenderError> {
+        let mut row = Row::new();
+        self.path.clear();
+        self.flatten(&mut row, item)?;
+        // Order by column; when two paths flattened to one column, keep the later value (the
+        // sort is stable, and `dedup_by` keeps the earlier of two, so swap the later into it).
+        row.sort_by_key(|&(column, _)| column);
+        row.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
         self.rows.push(row);
+        Ok(())
     }
 
-    /// Adds the cells of `value`, found at `path` (`None` at the top of a row), to `row`.
-    fn flatten(&mut self, row: &mut Vec<Option<String>>, path: Option<&str>, value: &Value) {
-        let join = |key: &str| match path {
-            Some(prefix) => format!("{prefix}.{key}"),
-            None => key.to_owned(),
-        };
-        let cell = match value {
+    /// Adds the cells of `value`, found at `self.path` (empty at the top of a row), to `row`.
+    fn flatten(&mut self, row: &mut Row<'a>, value: &'a Value) -> Result<(), RenderError> {
+        match value {
             Value::Object(map) => {
                 for (key, item) in map {
-                    self.flatten(row, Some(&join(key)), item);
+                    self.descend(row, key, item)?;
                 }
-                return;
             }
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    self.flatten(row, Some(&join(&i.to_string())), item);
+                    self.descend(row, i, item)?;
                 }
-                return;
             }
-            Value::Null => None,
-            Value::Bool(b) => Some(b.to_string()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::String(s) => Some(guard(s).into_owned()),
-        };
-        let column = self.column(path.unwrap_or("value"));
-        if row.len() <= column {
-            row.resize(column + 1, None);
+            leaf => {
+                let column = self.column()?;
+                row.push((column, leaf));
+            }
         }
-        row[column] = cell;
+        Ok(())
     }
 
-    /// The index of the column headed `header`, added if new.
-    fn column(&mut self, header: &str) -> usize {
+    /// Flattens `item`, found under `segment` of the current path.
+    fn descend(
+        &mut self,
+        row: &mut Row<'a>,
+        segment: impl fmt::Display,
+        item: &'a Value,
+    ) -> Result<(), RenderError> {
+        let len = self.path.len();
+        if len > 0 {
+            self.path.push('.');
+        }
+        // Writing to a `String` cannot fail.
+        let _ = write!(self.path, "{segment}");
+        let result = self.flatten(row, item);
+        self.path.truncate(len);
+        result
+    }
+
+    /// The index of the column headed by the current path (`value` at the top), added if new.
+    fn column(&mut self) -> Result<usize, RenderError> {
+        let header = if self.path.is_empty() {
+            "value"
+        } else {
+            self.path.as_str()
+        };
         if let Some(&i) = self.columns.get(header) {
-            return i;
+            return Ok(i);
+        }
+        self.header_bytes = self.header_bytes.saturating_add(header.len());
+        if self.header_bytes > CsvRenderer::MAX_HEADER_BYTES {
+            return Err(RenderError::unrepresentable(format!(
+                "CSV headers would take more than {} bytes; ask for another format or a smaller \
+                 page",
+                CsvRenderer::MAX_HEADER_BYTES
+            )));
         }
         let i = self.headers.len();
         self.headers.push(header.to_owned());
         self.columns.insert(header.to_owned(), i);
-        i
+        Ok(i)
+    }
+}
+
+/// The text of one cell.
+fn cell(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::Null => Cow::Borrowed(""),
+        Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+        Value::Number(n) => Cow::Owned(n.to_string()),
+        Value::String(s) => guard(s),
+        // Containers are flattened into columns and never reach a cell.
+        Value::Array(_) | Value::Object(_) => Cow::Borrowed(""),
+    }
+}
+
+/// A field's bytes, for the CSV writer.
+fn str_bytes(text: Cow<'_, str>) -> Cow<'_, [u8]> {
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
     }
 }
 
 /// Prefixes `'` to text a spreadsheet would take for a formula.
-fn guard(text: &str) -> std::borrow::Cow<'_, str> {
+fn guard(text: &str) -> Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}").into()
     } else {
@@ -205,6 +329,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::RenderErrorKind;
 
     fn render(data: &dyn Data) -> String {
         let mut out = Vec::new();
@@ -290,6 +415,140 @@ mod tests {
             render(&data),
             "t,q,n,plain\r\n\"a,b\",\"say \"\"hi\"\"\",\"line\nbreak\",x y\r\n"
         );
+    }
+
+    #[test]
+    fn two_paths_to_one_header_keep_the_later_value() {
+        assert_eq!(render(&json!({"a.b": 1, "a": {"b": 2}})), "a.b\r\n2\r\n");
+        // A lone empty field is written `""`, so the row is not a blank line.
+        assert_eq!(
+            render(&json!({"a": {"b": 2}, "a.b": null})),
+            "a.b\r\n\"\"\r\n"
+        );
+        assert_eq!(
+            render(&json!([{"x": 0, "a": {"b": 1}, "a.b": 2, "y": 3}])),
+            "x,a.b,y\r\n0,2,3\r\n"
+        );
+    }
+
+    #[test]
+    fn a_row_may_name_old_columns_in_any_order() {
+        let data = json!([{"a": 1, "b": 2, "c": 3}, {"c": 6, "a": 4}, {"b": 8}]);
+        assert_eq!(render(&data), "a,b,c\r\n1,2,3\r\n4,,6\r\n,8,\r\n");
+    }
+
+    /// `[[0, 0, …×n], [], [], …×n]`: one wide row, then `n` empty rows.
+    fn one_wide_row_then_empty_rows(n: usize) -> Value {
+        let mut rows = vec![json!(vec![0; n])];
+        rows.extend((0..n).map(|_| json!([])));
+        Value::Array(rows)
+    }
+
+    fn try_render(renderer: &CsvRenderer, data: &dyn Data) -> (Result<(), RenderError>, Vec<u8>) {
+        let mut out = b"kept".to_vec();
+        let result = renderer.render(data, &RenderContext::default(), &mut out);
+        (result, out)
+    }
+
+    #[test]
+    fn a_wide_row_then_many_empty_rows_past_max_cells_is_unrepresentable() {
+        let data = one_wide_row_then_empty_rows(200);
+        let (result, out) = try_render(&CsvRenderer::new().max_cells(10_000), &data);
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), RenderErrorKind::Unrepresentable);
+        assert_eq!(
+            err.message(),
+            "CSV would have 201 rows × 200 columns (more than 10000 cells); ask for another \
+             format or a smaller page"
+        );
+        assert_eq!(out, b"kept", "nothing written");
+    }
+
+    #[test]
+    fn a_wide_row_then_many_empty_rows_past_the_default_cap_is_unrepresentable() {
+        // 2001 × 2000 cells, from a 12 kB body; the cap refuses it before writing anything.
+        let data = one_wide_row_then_empty_rows(2000);
+        let (result, out) = try_render(&CsvRenderer::new(), &data);
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), RenderErrorKind::Unrepresentable);
+        assert!(err.message().contains("2001 rows × 2000 columns"), "{err}");
+        assert!(err.message().contains("more than 1000000 cells"), "{err}");
+        assert_eq!(out, b"kept", "nothing written");
+    }
+
+    #[test]
+    fn a_wide_row_then_many_empty_rows_within_the_cap_renders_every_cell() {
+        let n = 200;
+        let data = one_wide_row_then_empty_rows(n);
+        let (result, out) = try_render(&CsvRenderer::new().max_cells(201 * 200), &data);
+        result.unwrap();
+        let header = (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let zeros = vec!["0"; n].join(",");
+        let empty = ",".repeat(n - 1);
+        let mut expected = format!("kept{header}\r\n{zeros}\r\n");
+        for _ in 0..n {
+            expected.push_str(&empty);
+            expected.push_str("\r\n");
+        }
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+
+    #[test]
+    fn max_cells_counts_data_rows_times_columns_without_the_header_row() {
+        let data = json!([{"a": 1, "b": 2}, {"a": 3}, {}]); // 3 rows × 2 columns
+        assert!(
+            try_render(&CsvRenderer::new().max_cells(6), &data)
+                .0
+                .is_ok()
+        );
+        let err = try_render(&CsvRenderer::new().max_cells(5), &data)
+            .0
+            .unwrap_err();
+        assert_eq!(err.kind(), RenderErrorKind::Unrepresentable);
+        assert!(err.message().contains("3 rows × 2 columns"), "{err}");
+        // An empty table is no cell at all, whatever the cap.
+        assert!(
+            try_render(&CsvRenderer::new().max_cells(0), &json!([]))
+                .0
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_long_key_over_many_items_is_refused_by_the_header_bytes_cap() {
+        // Each item would be a column headed by the 100 kB key plus its index: 100 MB of headers.
+        let key = "k".repeat(100_000);
+        let data = json!([{key.as_str(): vec![0; 1000]}]);
+        let (result, out) = try_render(&CsvRenderer::new(), &data);
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), RenderErrorKind::Unrepresentable);
+        assert_eq!(
+            err.message(),
+            "CSV headers would take more than 1048576 bytes; ask for another format or a \
+             smaller page"
+        );
+        assert!(err.message().len() < 200);
+        assert_eq!(out, b"kept", "nothing written");
+    }
+
+    #[test]
+    fn a_long_key_repeated_over_many_rows_is_one_column() {
+        let key = "k".repeat(10_000);
+        let data = Value::Array((0..200).map(|i| json!({key.as_str(): i})).collect());
+        let (result, out) = try_render(&CsvRenderer::new(), &data);
+        result.unwrap();
+        let mut expected = format!("kept{key}\r\n");
+        (0..200).for_each(|i| expected.push_str(&format!("{i}\r\n")));
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+
+    #[test]
+    fn headers_up_to_the_cap_are_fine() {
+        let key = "k".repeat(CsvRenderer::MAX_HEADER_BYTES);
+        let (result, _) = try_render(&CsvRenderer::new(), &json!({key.as_str(): 1}));
+        result.unwrap();
+        let (result, _) = try_render(&CsvRenderer::new(), &json!({key.as_str(): 1, "x": 2}));
+        assert_eq!(result.unwrap_err().kind(), RenderErrorKind::Unrepresentable);
     }
 
     #[test]

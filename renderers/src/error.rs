@@ -6,9 +6,13 @@ use std::fmt;
 pub enum RenderErrorKind {
     /// The request cannot be rendered as asked (a malformed JSONP callback): a 400.
     Client,
-    /// The data cannot be rendered by this renderer (a map given to a binary renderer, an XML
-    /// element name that is not one): a bug in the view, a 500.
+    /// The data cannot be rendered by this renderer at all (a map given to a binary renderer):
+    /// a bug in the view, a 500.
     Server,
+    /// This data cannot be represented in this format (a key that is no XML name, a control
+    /// character XML cannot hold, a table too large for CSV): the client should ask for another
+    /// format, a 406 rendered by another renderer.
+    Unrepresentable,
 }
 
 /// A renderer's failure, with a message a person can act on.
@@ -38,6 +42,14 @@ impl RenderError {
     pub fn server(message: impl fmt::Display) -> Self {
         Self {
             kind: RenderErrorKind::Server,
+            message: message.to_string(),
+        }
+    }
+
+    /// This data has no representation in this format (406).
+    pub fn unrepresentable(message: impl fmt::Display) -> Self {
+        Self {
+            kind: RenderErrorKind::Unrepresentable,
             message: message.to_string(),
         }
     }

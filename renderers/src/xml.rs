@@ -14,10 +14,18 @@ use crate::{Data, Mime, RenderContext, RenderError, Renderer, as_serialize, stat
 /// - booleans are `true`/`false`, numbers their JSON text, strings escaped (`&lt;`, `&amp;`,
 ///   `&gt;`, `&quot;`, `&apos;`, and `&#13;` so a carriage return survives parsing).
 ///
-/// The data goes through [`serde_json::Value`] first. Two things are server errors (the data
-/// cannot be XML): a key that is not an XML element name (empty, starting with a digit, `-` or
-/// `.`, or containing a space, `<`, `:`, …), and a character XML 1.0 cannot carry at all (control
-/// characters other than tab, newline and carriage return).
+/// The data goes through [`serde_json::Value`] first. Two things cannot be represented as XML and
+/// are refused with [`RenderErrorKind::Unrepresentable`](crate::RenderErrorKind::Unrepresentable),
+/// which the framework answers with a 406 rendered by another renderer (the data may well come
+/// from the client, so it is not a server error):
+///
+/// - a key that is not an XML element name (empty, starting with a digit, `-` or `.`, or
+///   containing a space, `<`, `:`, …); the message names the key (cut short past 64 characters);
+/// - a character XML 1.0 cannot carry at all (control characters other than tab, newline and
+///   carriage return, and the non-characters U+FFFE and U+FFFF); the message names its code
+///   point.
+///
+/// Nothing is left in the output buffer when rendering is refused.
 ///
 /// ```
 /// use restframe_renderers::{RenderContext, Renderer, XmlRenderer};
@@ -109,9 +117,10 @@ fn content(out: &mut Vec<u8>, value: &Value) -> Result<(), RenderError> {
         Value::Object(map) => {
             for (key, item) in map {
                 if !is_element_name(key) {
-                    return Err(RenderError::server(format!(
-                        "XmlRenderer cannot name an element {key:?}: an XML element name starts \
-                         with a letter or `_` and holds only letters, digits, `_`, `-` and `.`"
+                    return Err(RenderError::unrepresentable(format!(
+                        "the key {} cannot be represented as XML: an XML element name starts \
+                         with a letter or `_` and holds only letters, digits, `_`, `-` and `.`",
+                        quoted_key(key)
                     )));
                 }
                 element(out, key, item)?;
@@ -124,13 +133,23 @@ fn content(out: &mut Vec<u8>, value: &Value) -> Result<(), RenderError> {
 /// Writes escaped character data, refusing characters XML 1.0 cannot represent.
 fn text(out: &mut Vec<u8>, s: &str) -> Result<(), RenderError> {
     if let Some(c) = s.chars().find(|&c| !is_xml_char(c)) {
-        return Err(RenderError::server(format!(
-            "XmlRenderer cannot write the character U+{:04X}: XML 1.0 has no way to carry it",
+        return Err(RenderError::unrepresentable(format!(
+            "the character U+{:04X} cannot be represented as XML: XML 1.0 has no way to carry it",
             u32::from(c)
         )));
     }
     out.extend_from_slice(quick_xml::escape::escape(s).as_bytes());
     Ok(())
+}
+
+/// `key` quoted for an error message, cut short past 64 characters so a huge key does not make a
+/// huge message.
+fn quoted_key(key: &str) -> String {
+    const SHOWN: usize = 64;
+    match key.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{:?}…", &key[..cut]),
+        None => format!("{key:?}"),
+    }
 }
 
 /// XML 1.0's `Char` production.
@@ -229,15 +248,19 @@ mod tests {
     }
 
     #[test]
-    fn a_key_that_is_not_an_element_name_is_a_server_error_naming_it() {
+    fn a_key_that_is_not_an_element_name_is_unrepresentable_naming_it() {
         for key in ["", "1st", "-a", ".a", "two words", "a<b", "ns:a", "a&b"] {
             let mut out = b"kept".to_vec();
             let data = serde_json::json!({"ok": {key: 1}});
             let err = XmlRenderer::new()
                 .render(&data, &RenderContext::default(), &mut out)
                 .unwrap_err();
-            assert_eq!(err.kind(), RenderErrorKind::Server, "{key:?}");
+            assert_eq!(err.kind(), RenderErrorKind::Unrepresentable, "{key:?}");
             assert!(err.message().contains(&format!("{key:?}")), "{err}");
+            assert!(
+                err.message().contains("cannot be represented as XML"),
+                "{err}"
+            );
             assert_eq!(out, b"kept", "nothing half-written for {key:?}");
         }
         for key in ["_a", "a-b.c", "Café", "xmlish", "a1"] {
@@ -246,10 +269,47 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_xml_cannot_carry_are_a_server_error() {
-        let err = render(&"a\u{1}b").unwrap_err();
-        assert_eq!(err.kind(), RenderErrorKind::Server);
-        assert!(err.message().contains("U+0001"), "{err}");
+    fn a_client_echoed_key_starting_with_a_digit_is_unrepresentable_not_a_server_error() {
+        let err = render(&serde_json::json!({"1st": 1})).unwrap_err();
+        assert_eq!(err.kind(), RenderErrorKind::Unrepresentable);
+        assert_eq!(
+            err.message(),
+            "the key \"1st\" cannot be represented as XML: an XML element name starts with a \
+             letter or `_` and holds only letters, digits, `_`, `-` and `.`"
+        );
+    }
+
+    #[test]
+    fn a_huge_bad_key_is_cut_short_in_the_message() {
+        let key = format!("1{}", "é".repeat(100_000));
+        let err = render(&serde_json::json!({key.as_str(): 1})).unwrap_err();
+        assert_eq!(err.kind(), RenderErrorKind::Unrepresentable);
+        assert!(
+            err.message().contains(&format!("\"1{}\"…", "é".repeat(63))),
+            "{err}"
+        );
+        assert!(err.message().len() < 400, "{}", err.message().len());
+    }
+
+    #[test]
+    fn control_characters_xml_cannot_carry_are_unrepresentable() {
+        for (data, code) in [
+            (serde_json::json!({"a": "\u{1}"}), "U+0001"),
+            (serde_json::json!("a\u{1b}b"), "U+001B"),
+            (serde_json::json!(["\u{FFFE}"]), "U+FFFE"),
+        ] {
+            let mut out = b"kept".to_vec();
+            let err = XmlRenderer::new()
+                .render(&data, &RenderContext::default(), &mut out)
+                .unwrap_err();
+            assert_eq!(err.kind(), RenderErrorKind::Unrepresentable, "{data}");
+            assert!(err.message().contains(code), "{err}");
+            assert!(
+                err.message().contains("cannot be represented as XML"),
+                "{err}"
+            );
+            assert_eq!(out, b"kept", "nothing half-written for {data}");
+        }
     }
 
     #[test]

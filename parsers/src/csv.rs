@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
+use crate::budget::Budget;
 use crate::{Mime, ParseContext, ParseError, Parsed, Parser, Position, TextTree, check_depth};
 
 /// Parses CSV with a header row, as `CsvRenderer` (and djangorestframework-csv) writes it.
@@ -19,6 +20,11 @@ use crate::{Mime, ParseContext, ParseError, Parsed, Parser, Position, TextTree, 
 /// repeated header, a row with a different number of fields than the header (reported at its
 /// line), and lists whose gaps add up to more than the number of columns (`tags.999999` alone).
 /// Dotted headers may nest no deeper than the depth limit.
+///
+/// Every row's object holds its own copy of the header names, so long headers over many short
+/// rows take far more memory than the body: a table whose objects (each cell's value and map
+/// entry, its header and its text) would pass 128 times the body's size plus 1 MiB is refused
+/// as [`ParseErrorKind::TooLarge`](crate::ParseErrorKind::TooLarge).
 ///
 /// A renderer may have escaped formulas by prefixing cells with `'` (against spreadsheet
 /// injection); that is one-way and the quote is *not* stripped here, since it cannot be told
@@ -50,6 +56,13 @@ pub struct CsvParser {
 
 const FORMAT: &str = "CSV";
 
+/// The memory of one cell's value, charged to the budget.
+const VALUE_BYTES: usize = std::mem::size_of::<Value>();
+
+/// The overhead of one entry of an object besides its key's text and its value: the key's
+/// `String`, the entry's hash and its slot in the index.
+const ENTRY_BYTES: usize = 32;
+
 impl CsvParser {
     /// A CSV parser.
     pub fn new() -> Self {
@@ -70,12 +83,18 @@ impl Parser for CsvParser {
             .from_reader(text.as_bytes());
         let headers = reader.headers().map_err(|e| csv_error(e, base))?;
         let layout = Layout::new(headers, ctx.limits.max_depth)?;
+        let mut budget = Budget::for_body(body.len());
         let mut rows = Vec::new();
         let mut record = csv::StringRecord::new();
         while reader
             .read_record(&mut record)
             .map_err(|e| csv_error(e, base))?
         {
+            // Charged before the row is built: its fixed cost, and its cells' text.
+            budget.charge(
+                layout.row_bytes.saturating_add(record.as_slice().len()),
+                FORMAT,
+            )?;
             rows.push(layout.row(&record));
         }
         let value = Value::Array(rows);
@@ -123,6 +142,9 @@ impl Step {
 /// The shape the header row gives each row: for each column, the path to its cell.
 struct Layout {
     columns: Vec<Vec<Step>>,
+    /// The memory one row takes besides the text of its cells: per cell, a value, a map entry
+    /// and the text of the keys on its path; and the nulls that fill the gaps of its lists.
+    row_bytes: usize,
 }
 
 /// A header path segment in the tree of all headers.
@@ -232,8 +254,20 @@ impl Layout {
                     })
                     .collect()
             })
-            .collect();
-        Ok(Self { columns })
+            .collect::<Vec<Vec<Step>>>();
+        let row_bytes = columns
+            .iter()
+            .map(|steps| {
+                steps
+                    .iter()
+                    .map(|step| match step {
+                        Step::Key(key) => key.len(),
+                        Step::Index(..) => 0,
+                    })
+                    .fold(VALUE_BYTES + ENTRY_BYTES, usize::saturating_add)
+            })
+            .fold(gaps.saturating_mul(VALUE_BYTES), usize::saturating_add);
+        Ok(Self { columns, row_bytes })
     }
 
     /// One record as a tree; the csv reader has checked it has as many fields as headers.
@@ -406,6 +440,56 @@ mod tests {
             parse("\u{feff}a\n1\n").unwrap().to_value().unwrap(),
             json!([{"a": "1"}])
         );
+    }
+
+    #[test]
+    fn long_headers_copied_into_every_row_are_refused() {
+        // Each row's object owns a copy of its header names: a 20 kB header over 2,000 one-cell
+        // rows (a 24 kB body) would build 40 MB.
+        let header = "h".repeat(20_000);
+        let body = format!("{header}\n{}", "1\n".repeat(2_000));
+        let err = parse(&body).unwrap_err();
+        assert_eq!(err.kind(), ParseErrorKind::TooLarge);
+        let limit = 128 * body.len() + 1_048_576;
+        assert_eq!(
+            err.message(),
+            format!("CSV document expands past {limit} bytes in memory")
+        );
+        assert_eq!(err.to_string(), err.message());
+        // The same header over a few rows is fine.
+        let body = format!("{header}\n{}", "1\n".repeat(20));
+        assert_eq!(parse(&body).unwrap().to_value().unwrap()[19][&header], "1");
+    }
+
+    #[test]
+    fn tables_of_one_character_cells_fit_the_memory_budget() {
+        // The honest worst case: about 75 times the text in memory. 200 kB was refused at 32x.
+        let body = format!("a,b,c,d,e\n{}", "1,2,3,4,5\n".repeat(20_000));
+        let rows = parse(&body).unwrap().to_value().unwrap();
+        assert_eq!(rows.as_array().map(Vec::len), Some(20_000));
+    }
+
+    #[test]
+    fn ordinary_tables_fit_the_memory_budget() {
+        // 2,000 rows of a typical export (about 110 kB) and a narrow one of ids (about 70 kB).
+        let mut body = String::from("id,title,explicit,artist.name,artist.country,tags.0,tags.1\n");
+        for id in 0..2_000 {
+            body.push_str(&format!("{id},So What,False,Miles Davis,US,jazz,modal\n"));
+        }
+        assert_eq!(
+            parse(&body)
+                .unwrap()
+                .to_value()
+                .unwrap()
+                .as_array()
+                .map(Vec::len),
+            Some(2_000)
+        );
+        let mut body = String::from("id\n");
+        for id in 100_000..110_000 {
+            body.push_str(&format!("{id}\n"));
+        }
+        assert!(parse(&body).is_ok());
     }
 
     #[test]

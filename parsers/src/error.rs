@@ -49,7 +49,8 @@ impl fmt::Display for Position {
 pub enum ParseErrorKind {
     /// The body is not valid in its format (400).
     Malformed,
-    /// The body is larger than [`crate::ParserLimits::max_body_bytes`] (413).
+    /// The body is larger than [`crate::ParserLimits::max_body_bytes`], or the document it
+    /// holds would take far more memory than its size (see [`ParseError::too_expansive`]) (413).
     TooLarge,
     /// The body nests deeper than [`crate::ParserLimits::max_depth`] (400).
     TooDeep,
@@ -106,6 +107,24 @@ impl ParseError {
             ParseErrorKind::TooLarge,
             "body",
             format_args!("request body larger than {limit} bytes"),
+        )
+    }
+
+    /// A `format` document whose parsed tree would take more than `limit` bytes of memory: a
+    /// small body that expands (YAML aliases, CSV header names copied into every row), refused
+    /// as [`ParseErrorKind::TooLarge`].
+    ///
+    /// ```
+    /// use restframe_parsers::{ParseError, ParseErrorKind};
+    /// let e = ParseError::too_expansive("YAML", 1_000);
+    /// assert_eq!(e.kind(), ParseErrorKind::TooLarge);
+    /// assert_eq!(e.to_string(), "YAML document expands past 1000 bytes in memory");
+    /// ```
+    pub fn too_expansive(format: &'static str, limit: usize) -> Self {
+        Self::new(
+            ParseErrorKind::TooLarge,
+            format,
+            format_args!("{format} document expands past {limit} bytes in memory"),
         )
     }
 

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use crate::{Mime, ParseContext, ParseError, Parsed, Parser, TextTree, check_depth};
+use crate::{Mime, ParseContext, ParseError, Parsed, Parser, TextTree};
 
 /// Parses HTML form bodies (DRF's `FormParser`): `title=So+What&tags=jazz&tags=modal`.
 ///
@@ -52,6 +52,7 @@ impl Parser for FormParser {
     fn parse_bytes(&self, body: Bytes, ctx: &ParseContext<'_>) -> Result<Parsed, ParseError> {
         let text = crate::utf8_text(FORMAT, &body)?;
         let mut map = Map::new();
+        let mut lists = false;
         for (key, value) in form_urlencoded::parse(text.as_bytes()) {
             let value = Value::String(value.into_owned());
             match map.get_mut(key.as_ref()) {
@@ -60,17 +61,19 @@ impl Parser for FormParser {
                 }
                 Some(Value::Array(values)) => values.push(value),
                 Some(first) => {
+                    lists = true;
                     let first = first.take();
                     map.insert(key.into_owned(), Value::Array(vec![first, value]));
                 }
             }
         }
-        let value = Value::Object(map);
-        // A flat object, or one of lists: depth 1 or 2, so only a tiny limit can refuse it.
-        if !check_depth(&value, ctx.limits.max_depth) {
+        // A flat object, or one of lists when a key repeats: depth 1 or 2, known without
+        // walking the tree; only a tiny limit can refuse it.
+        let depth = if lists { 2 } else { 1 };
+        if depth > ctx.limits.max_depth {
             return Err(ParseError::too_deep(FORMAT, ctx.limits.max_depth));
         }
-        Ok(Parsed::new(TextTree::new(value)))
+        Ok(Parsed::new(TextTree::new(Value::Object(map))))
     }
 }
 

@@ -15,7 +15,9 @@
 //! | `csv`     | [`CsvParser`]   | `text/csv`                                        |
 //!
 //! Malformed input gives a [`ParseError`] with the position the format library reports; nothing
-//! panics, and body size and nesting depth are bounded by [`ParserLimits`].
+//! panics, and body size and nesting depth are bounded by [`ParserLimits`]. The parsers that build
+//! a tree whose size is not tied to the body's (YAML with its aliases, CSV with its header names
+//! copied into every row) also bound its memory to 128 times the body's size plus 1 MiB.
 //!
 //! # Example
 //!
@@ -41,6 +43,8 @@
 #![forbid(unsafe_code)]
 
 mod body;
+#[cfg(any(feature = "csv", feature = "yaml"))]
+mod budget;
 mod depth;
 mod document;
 mod error;
@@ -87,6 +91,14 @@ pub use yaml::YamlParser;
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Bounds on what a parser accepts; every field has a safe default.
+///
+/// Memory follows from them: a parser holds the body (at most `max_body_bytes`) and what it
+/// builds from it. Where that can grow past the body's size, the YAML and CSV parsers also
+/// charge each node they build to an expansion budget of `128 × body length + 1 MiB` bytes (a
+/// typical tree takes about 10–20 times its text, a CSV of one-character cells about 75);
+/// past it, a document is refused as [`ParseErrorKind::TooLarge`]
+/// ([`ParseError::too_expansive`]). The budget follows the body's length, so lowering
+/// `max_body_bytes` lowers it too.
 ///
 /// ```
 /// let limits = restframe_parsers::ParserLimits::default();
@@ -182,13 +194,17 @@ pub trait Parser: Send + Sync + 'static {
     }
 
     /// Whether this parser reads a body of type `content_type`: its media type or an alias
-    /// (type and subtype, parameters ignored), or the structured-syntax suffix.
+    /// (type and whole subtype, parameters ignored: see [`same_media_type`]), or a type with its
+    /// structured-syntax suffix (`application/problem+json` for JSON; but
+    /// `application/json+xml` is XML, not JSON).
     fn reads(&self, content_type: &Mime) -> bool {
-        let same =
-            |m: &Mime| m.type_() == content_type.type_() && m.subtype() == content_type.subtype();
+        let same = |m: &Mime| same_media_type(m, content_type);
         same(self.media_type())
             || self.aliases().iter().any(same)
-            || matches!((self.suffix(), content_type.suffix()), (Some(a), Some(b)) if a == b.as_str())
+            || matches!(
+                (self.suffix(), content_type.suffix()),
+                (Some(a), Some(b)) if b.as_str().eq_ignore_ascii_case(a)
+            )
     }
 
     /// Parses a whole body.
@@ -212,6 +228,28 @@ pub trait Parser: Send + Sync + 'static {
     }
 }
 
+/// Whether `a` and `b` name the same media type: the same type and the same *whole* subtype,
+/// structured-syntax suffix included, compared case-insensitively; parameters are ignored.
+///
+/// Unlike comparing [`Mime::subtype`] (which stops at the `+`), `application/json+xml` is not
+/// `application/json`.
+///
+/// ```
+/// use restframe_parsers::same_media_type;
+/// let json: mime::Mime = "application/json".parse().unwrap();
+/// assert!(same_media_type(&json, &"application/json; charset=utf-8".parse().unwrap()));
+/// assert!(!same_media_type(&json, &"application/json+xml".parse().unwrap()));
+/// assert!(!same_media_type(&json, &"application/problem+json".parse().unwrap()));
+/// ```
+pub fn same_media_type(a: &Mime, b: &Mime) -> bool {
+    fn parts(m: &Mime) -> (&str, &str) {
+        let essence = m.essence_str();
+        essence.split_once('/').unwrap_or((essence, ""))
+    }
+    let ((a_type, a_subtype), (b_type, b_subtype)) = (parts(a), parts(b));
+    a_type.eq_ignore_ascii_case(b_type) && a_subtype.eq_ignore_ascii_case(b_subtype)
+}
+
 /// Parses a static media type; for parser constructors, whose inputs are literals.
 #[cfg(any(feature = "yaml", feature = "xml", feature = "msgpack"))]
 pub(crate) fn static_mime(s: &'static str) -> Mime {
@@ -219,5 +257,69 @@ pub(crate) fn static_mime(s: &'static str) -> Mime {
         Ok(m) => m,
         // Only reachable with a malformed literal in this crate, which the tests would catch.
         Err(_) => mime::APPLICATION_OCTET_STREAM,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mime(s: &str) -> Mime {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn same_media_type_compares_the_whole_subtype() {
+        assert!(same_media_type(
+            &mime("application/json"),
+            &mime("Application/JSON; charset=utf-8")
+        ));
+        assert!(!same_media_type(
+            &mime("application/json"),
+            &mime("application/json+xml")
+        ));
+        assert!(!same_media_type(
+            &mime("application/json+xml"),
+            &mime("application/json")
+        ));
+        assert!(!same_media_type(
+            &mime("application/problem+json"),
+            &mime("application/json")
+        ));
+        assert!(same_media_type(
+            &mime("application/problem+json"),
+            &mime("application/problem+json")
+        ));
+        assert!(!same_media_type(
+            &mime("text/json"),
+            &mime("application/json")
+        ));
+    }
+
+    #[test]
+    #[cfg(all(feature = "json", feature = "xml"))]
+    fn a_subtype_before_a_suffix_does_not_name_the_parser() {
+        let json = JsonParser::new();
+        let xml = XmlParser::new();
+        let ct = mime("application/json+xml");
+        assert!(!json.reads(&ct));
+        assert!(xml.reads(&ct));
+        let ct = mime("application/xml+json");
+        assert!(json.reads(&ct));
+        assert!(!xml.reads(&ct));
+    }
+
+    #[test]
+    #[cfg(feature = "json")]
+    fn the_structured_syntax_suffix_is_still_read() {
+        let json = JsonParser::new();
+        for ct in [
+            "application/json",
+            "application/vnd.api+json",
+            "application/problem+json; charset=utf-8",
+        ] {
+            assert!(json.reads(&mime(ct)), "{ct}");
+        }
+        assert!(!json.reads(&mime("application/jsonx")));
     }
 }

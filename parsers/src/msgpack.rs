@@ -167,6 +167,8 @@ mod tests {
         ] {
             assert!(p.reads(&ct.parse().unwrap()), "{ct}");
         }
+        // The subtype is `msgpack+json`, JSON by its suffix: not MessagePack.
+        assert!(!p.reads(&"application/msgpack+json".parse().unwrap()));
         assert!(!p.is_text());
     }
 

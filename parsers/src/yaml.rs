@@ -8,16 +8,18 @@ use serde::de::{self, DeserializeSeed, EnumAccess, MapAccess, SeqAccess, Variant
 use serde_yaml::value::{Tag, TaggedValue};
 use serde_yaml::{Mapping, Value};
 
+use crate::budget::Budget;
 use crate::{Document, Mime, ParseContext, ParseError, Parsed, Parser, Position};
 
 /// Parses YAML (one document; DRF's former `YAMLParser`); also reads `application/x-yaml`,
 /// `text/yaml` and any `application/*+yaml` type.
 ///
-/// The body is read once into a YAML value, checked for depth as it is built, and typed
-/// deserialization then reads from that value. Anchors and aliases are resolved, and merge keys
-/// (`<<: *defaults`) applied, but aliases may not blow the document up: a body whose aliases
-/// expand it past about three times its own size (an "alias bomb") is refused. A body with
-/// more than one document (`---` between them) is malformed; an empty body is null.
+/// The body is read once into a YAML value, checked for depth and size as it is built, and
+/// typed deserialization then reads from that value. Anchors and aliases are resolved, and merge
+/// keys (`<<: *defaults`) applied, but aliases may not blow the document up: a value whose
+/// memory (each node, plus its text) would pass 128 times the body's size plus 1 MiB (an "alias
+/// bomb") is refused as [`ParseErrorKind::TooLarge`](crate::ParseErrorKind::TooLarge). A body
+/// with more than one document (`---` between them) is malformed; an empty body is null.
 ///
 /// ```
 /// use restframe_parsers::{ParseContext, Parser, YamlParser};
@@ -46,11 +48,8 @@ pub struct YamlParser {
 
 const FORMAT: &str = "YAML";
 
-/// How much bigger than its own text aliases may make a document, in nodes plus bytes of text
-/// (a document without aliases stays well under this), and a fixed allowance on top so small
-/// documents may reuse a block a few times.
-const EXPANSION_FACTOR: usize = 3;
-const EXPANSION_ALLOWANCE: usize = 65_536;
+/// The memory of one node, charged to the budget besides its text.
+const NODE_BYTES: usize = std::mem::size_of::<Value>();
 
 impl Default for YamlParser {
     fn default() -> Self {
@@ -86,29 +85,21 @@ impl Parser for YamlParser {
 
     fn parse_bytes(&self, body: Bytes, ctx: &ParseContext<'_>) -> Result<Parsed, ParseError> {
         let text = crate::utf8_text(FORMAT, &body)?;
-        let budget = Budget {
-            left: Cell::new(
-                text.len()
-                    .saturating_mul(EXPANSION_FACTOR)
-                    .saturating_add(EXPANSION_ALLOWANCE),
-            ),
+        let allowance = Allowance {
+            memory: Cell::new(Budget::for_body(body.len())),
             max_depth: ctx.limits.max_depth,
             refused: Cell::new(None),
         };
         let seed = NodeSeed {
-            budget: &budget,
+            allowance: &allowance,
             depth: 0,
         };
         let mut value = match seed.deserialize(serde_yaml::Deserializer::from_str(text)) {
             Ok(value) => value,
             Err(e) => {
-                return Err(match budget.refused.get() {
+                return Err(match allowance.refused.take() {
                     Some(Refusal::TooDeep) => ParseError::too_deep(FORMAT, ctx.limits.max_depth),
-                    Some(Refusal::TooBig) => ParseError::malformed(
-                        FORMAT,
-                        "aliases expand the document far beyond its size",
-                    )
-                    .at_opt(position(&e)),
+                    Some(Refusal::TooBig(error)) => error.at_opt(position(&e)),
                     // serde_yaml's own recursion limit (128), for limits set higher than it.
                     None if e.to_string().starts_with("recursion limit exceeded") => {
                         ParseError::too_deep(FORMAT, ctx.limits.max_depth.min(127))
@@ -155,45 +146,45 @@ impl Document for YamlDocument {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Why building the value stopped, kept for the error reported (serde_yaml only carries text).
+#[derive(Debug)]
 enum Refusal {
     TooDeep,
-    TooBig,
+    TooBig(ParseError),
 }
 
-/// What building the value may still spend: nodes plus bytes of text.
-struct Budget {
-    left: Cell<usize>,
+/// What building the value may still spend: bytes of memory, and levels of nesting.
+struct Allowance {
+    memory: Cell<Budget>,
     max_depth: usize,
     refused: Cell<Option<Refusal>>,
 }
 
-impl Budget {
-    fn spend<E: de::Error>(&self, cost: usize) -> Result<(), E> {
-        match self.left.get().checked_sub(cost.saturating_add(1)) {
-            Some(left) => {
-                self.left.set(left);
-                Ok(())
-            }
-            None => Err(self.refuse(Refusal::TooBig)),
-        }
+impl Allowance {
+    /// Charges one node, with `extra` bytes on the heap besides its value.
+    fn spend<E: de::Error>(&self, extra: usize) -> Result<(), E> {
+        let mut memory = self.memory.get();
+        let charged = memory.charge(NODE_BYTES.saturating_add(extra), FORMAT);
+        self.memory.set(memory);
+        charged.map_err(|error| self.refuse(Refusal::TooBig(error)))
     }
 
     fn refuse<E: de::Error>(&self, refusal: Refusal) -> E {
-        self.refused.set(Some(refusal));
-        E::custom(match refusal {
+        let message = match refusal {
             Refusal::TooDeep => "nesting too deep",
-            Refusal::TooBig => "aliases expand the document too far",
-        })
+            Refusal::TooBig(_) => "aliases expand the document too far",
+        };
+        self.refused.set(Some(refusal));
+        E::custom(message)
     }
 }
 
-/// Builds a [`Value`] like its own `Deserialize` impl does, spending from the budget for each
-/// node and refusing nesting past the depth limit. Its recursion follows serde_yaml's, which
-/// stops at 128 levels.
+/// Builds a [`Value`] like its own `Deserialize` impl does, charging the budget for each node
+/// (and its text) before building it, and refusing nesting past the depth limit. Its recursion
+/// follows serde_yaml's, which stops at 128 levels.
 #[derive(Clone, Copy)]
 struct NodeSeed<'b> {
-    budget: &'b Budget,
+    allowance: &'b Allowance,
     /// The depth of a list or mapping built here.
     depth: usize,
 }
@@ -201,8 +192,8 @@ struct NodeSeed<'b> {
 impl NodeSeed<'_> {
     fn nested<E: de::Error>(self) -> Result<Self, E> {
         let depth = self.depth + 1;
-        if depth > self.budget.max_depth {
-            return Err(self.budget.refuse(Refusal::TooDeep));
+        if depth > self.allowance.max_depth {
+            return Err(self.allowance.refuse(Refusal::TooDeep));
         }
         Ok(Self { depth, ..self })
     }
@@ -224,37 +215,37 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
     }
 
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
-        self.budget.spend(0)?;
+        self.allowance.spend(0)?;
         Ok(Value::Bool(b))
     }
 
     fn visit_i64<E: de::Error>(self, i: i64) -> Result<Value, E> {
-        self.budget.spend(0)?;
+        self.allowance.spend(0)?;
         Ok(Value::Number(i.into()))
     }
 
     fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
-        self.budget.spend(0)?;
+        self.allowance.spend(0)?;
         Ok(Value::Number(u.into()))
     }
 
     fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
-        self.budget.spend(0)?;
+        self.allowance.spend(0)?;
         Ok(Value::Number(f.into()))
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
-        self.budget.spend(s.len())?;
+        self.allowance.spend(s.len())?;
         Ok(Value::String(s.to_owned()))
     }
 
     fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
-        self.budget.spend(s.len())?;
+        self.allowance.spend(s.len())?;
         Ok(Value::String(s))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        self.budget.spend(0)?;
+        self.allowance.spend(0)?;
         Ok(Value::Null)
     }
 
@@ -268,7 +259,7 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let child = self.nested()?;
-        self.budget.spend(0)?;
+        self.allowance.spend(0)?;
         let mut items = Vec::new();
         while let Some(item) = seq.next_element_seed(child)? {
             items.push(item);
@@ -278,7 +269,7 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let child = self.nested()?;
-        self.budget.spend(0)?;
+        self.allowance.spend(0)?;
         let mut mapping = Mapping::new();
         while let Some(key) = map.next_key_seed(child)? {
             let value = map.next_value_seed(child)?;
@@ -303,7 +294,9 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
         if tag.is_empty() {
             return Err(de::Error::custom("empty YAML tag is not allowed"));
         }
-        self.budget.spend(tag.len())?;
+        // The tag and its node move into a boxed `TaggedValue`.
+        self.allowance
+            .spend(std::mem::size_of::<TaggedValue>().saturating_add(tag.len()))?;
         let value = contents.newtype_variant_seed(self)?;
         Ok(Value::Tagged(Box::new(TaggedValue {
             tag: Tag::new(tag),
@@ -488,7 +481,7 @@ mod tests {
         }
         let started = Instant::now();
         let err = parse(&body).unwrap_err();
-        assert_eq!(err.kind(), ParseErrorKind::Malformed);
+        assert_eq!(err.kind(), ParseErrorKind::TooLarge);
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 
@@ -501,12 +494,54 @@ mod tests {
         let body = format!("a: &a [{items}]\nb: [{refs}]\n");
         let started = Instant::now();
         let err = parse(&body).unwrap_err();
-        assert_eq!(err.kind(), ParseErrorKind::Malformed);
-        assert!(err.message().contains("aliases expand"), "{err}");
+        assert_eq!(err.kind(), ParseErrorKind::TooLarge);
+        assert!(err.message().contains("expands past"), "{err}");
+        assert!(err.position().is_some(), "{err:?}");
         assert!(started.elapsed() < Duration::from_secs(5));
         // A few reuses of a block are fine.
         let body = format!("a: &a [{items}]\nb: [*a, *a, *a]\n");
         assert!(parse(&body).is_ok());
+    }
+
+    #[test]
+    fn comments_do_not_buy_room_for_aliases() {
+        // A budget counted in nodes from the length of the text let a 50 kB comment pay for
+        // 300 references to a 1,000-item list: 300,000 nodes, over 21 MB, from a 53 kB body.
+        let comment = format!("#{}\n", "x".repeat(50_000));
+        let items = vec!["0"; 1_000].join(",");
+        let refs = vec!["*a"; 300].join(",");
+        let body = format!("{comment}a: &a [{items}]\nb: [{refs}]\n");
+        let err = parse(&body).unwrap_err();
+        assert_eq!(err.kind(), ParseErrorKind::TooLarge);
+        let limit = 128 * body.len() + 1_048_576;
+        assert_eq!(
+            err.message(),
+            format!("YAML document expands past {limit} bytes in memory")
+        );
+        // A few references are fine, comment or not.
+        let body = format!("{comment}a: &a [{items}]\nb: [*a, *a, *a]\n");
+        assert!(parse(&body).is_ok());
+    }
+
+    #[test]
+    fn ordinary_documents_fit_the_memory_budget() {
+        let mut body = String::new();
+        for id in 0..1_000 {
+            writeln!(
+                body,
+                "- {{id: {id}, title: So What, explicit: false, tags: [jazz, modal, 1959]}}"
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            parse(&body)
+                .unwrap()
+                .to_value()
+                .unwrap()
+                .as_array()
+                .map(Vec::len),
+            Some(1_000)
+        );
     }
 
     #[test]

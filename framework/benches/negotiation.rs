@@ -75,6 +75,22 @@ fn render_json(c: &mut Criterion) {
             renderer.render(data, &ctx, &mut out).map(|()| out)
         })
     });
+    // What a request pays: negotiate among eight renderers, then render with the winner.
+    let renderers = eight_renderers();
+    group.bench_function("negotiated_json_renderer", |b| {
+        b.iter(|| {
+            let chosen = negotiate(black_box(Some("application/json")), None, &renderers)
+                .map_err(|_| "not acceptable")?;
+            let ctx = RenderContext::default().with_accepted(chosen.media_type(), chosen.params());
+            let mut out = Vec::with_capacity(128);
+            let data: &dyn Data = black_box(&data);
+            chosen
+                .renderer()
+                .render(data, &ctx, &mut out)
+                .map_err(|_| "render")?;
+            Ok::<_, &str>(out)
+        })
+    });
     group.finish();
 }
 

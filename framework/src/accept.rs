@@ -166,6 +166,19 @@ const TOKEN: [bool; 256] = {
 
 /// Splits on `sep`, except inside double-quoted strings.
 fn split_outside_quotes(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    // Quoted parameter values are rare; without them a plain (memchr-accelerated) split does.
+    let quoted = s.as_bytes().contains(&b'"');
+    let mut plain = (!quoted).then(|| s.split(char::from(sep)));
+    let mut careful = quoted.then(|| split_quoted(s, sep));
+    std::iter::from_fn(move || match (&mut plain, &mut careful) {
+        (Some(p), _) => p.next(),
+        (_, Some(c)) => c.next(),
+        _ => None,
+    })
+}
+
+/// The byte-by-byte split for strings with quotes.
+fn split_quoted(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     let mut start = 0;
     let mut in_quotes = false;
     let mut escaped = false;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::ApiError;
-use crate::parsers::{Mime, Parser};
+use crate::parsers::{Mime, Parser, same_media_type};
 
 /// Chooses the parser for a body of type `content_type` among the view's `parsers`: the first
 /// whose media type or alias matches, else the first whose structured-syntax suffix matches
@@ -25,18 +25,10 @@ pub fn select_parser<'p>(
     content_type: &str,
     parsers: &'p [Arc<dyn Parser>],
 ) -> Result<(&'p Arc<dyn Parser>, Mime), ApiError> {
-    let unsupported = || {
-        ApiError::unsupported_media_type(
-            content_type,
-            parsers
-                .iter()
-                .map(|p| p.media_type().essence_str().to_owned())
-                .collect(),
-        )
-    };
+    let unsupported = || ApiError::unsupported_media_type(content_type, parsers);
     let mime: Mime = content_type.parse().map_err(|_| unsupported())?;
     let exact = |p: &&Arc<dyn Parser>| {
-        let same = |m: &Mime| m.type_() == mime.type_() && m.subtype() == mime.subtype();
+        let same = |m: &Mime| same_media_type(m, &mime);
         same(p.media_type()) || p.aliases().iter().any(same)
     };
     let parser = parsers
@@ -90,6 +82,13 @@ mod tests {
         assert_eq!(chosen("application/vnd.api+json"), "application/json");
         assert_eq!(chosen("application/atom+xml"), "application/xml");
         assert_eq!(chosen("application/openapi+yaml"), "application/yaml");
+    }
+
+    #[test]
+    fn subtypes_compare_whole_before_the_suffix_is_tried() {
+        assert_eq!(chosen("application/json+xml"), "application/xml");
+        assert_eq!(chosen("application/msgpack+json"), "application/json");
+        assert_eq!(chosen("APPLICATION/JSON"), "application/json");
     }
 
     #[test]

@@ -7,7 +7,9 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::negotiation::NegotiationError;
-use crate::parsers::{DataError, ParseError, ParseErrorKind};
+use std::sync::Arc;
+
+use crate::parsers::{DataError, ParseError, ParseErrorKind, Parser};
 use crate::renderers::{RenderError, RenderErrorKind};
 
 /// An error answered to the client: a status, a machine-readable code, a `detail` for the client
@@ -118,8 +120,12 @@ impl ApiError {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", detail)
     }
 
-    /// 415, listing the media types the view parses.
-    pub fn unsupported_media_type(content_type: &str, supported: Vec<String>) -> Self {
+    /// 415, listing the media types `parsers` read.
+    pub fn unsupported_media_type(content_type: &str, parsers: &[Arc<dyn Parser>]) -> Self {
+        let supported: Vec<&str> = parsers
+            .iter()
+            .map(|p| p.media_type().essence_str())
+            .collect();
         let detail = if content_type.is_empty() {
             "Missing Content-Type header for a request body.".to_owned()
         } else {
@@ -232,6 +238,9 @@ impl From<RenderError> for ApiError {
     fn from(e: RenderError) -> Self {
         match e.kind() {
             RenderErrorKind::Client => Self::bad_request(e.message()),
+            RenderErrorKind::Unrepresentable => {
+                Self::new(StatusCode::NOT_ACCEPTABLE, "not_representable", e.message())
+            }
             _ => Self::internal(format!("render error: {e}")),
         }
     }

@@ -134,7 +134,12 @@ pub fn negotiate(
         // An explicit format always yields its renderer, with the renderer's own media type.
         None if format.is_some() => match renderers.iter().position(eligible) {
             Some(index) => (index, None),
-            None => return Err(NegotiationError::UnknownFormat(String::new())),
+            // Checked above: an explicit format names at least one renderer.
+            None => {
+                return Err(NegotiationError::UnknownFormat(
+                    format.unwrap_or_default().into(),
+                ));
+            }
         },
         None => {
             return Err(NegotiationError::NotAcceptable {
@@ -172,6 +177,10 @@ pub fn negotiate(
 
 /// The weight a renderer gets from `Accept`: that of the most specific range covering its media
 /// type or one of its aliases (the highest `q` among equally specific ones).
+///
+/// Range parameters (`indent=4`) are preferences the renderer may honour, so they do not stop a
+/// match — except in a `q=0` range, which excludes only the parameterised variant it names; no
+/// renderer produces that variant, so such a range excludes nothing.
 fn weigh<'a>(
     renderer: &dyn Renderer,
     ranges: &[MediaRange<'a>],
@@ -180,7 +189,10 @@ fn weigh<'a>(
     let own = std::iter::once(renderer.media_type()).chain(renderer.aliases());
     for media_type in own {
         let (type_, subtype) = split_essence(media_type);
-        for range in ranges.iter().filter(|r| r.covers_parts(type_, subtype)) {
+        let covering = ranges
+            .iter()
+            .filter(|r| (r.q != 0 || r.params.is_empty()) && r.covers_parts(type_, subtype));
+        for range in covering {
             let s = range.specificity();
             if best.is_none_or(|(bq, bs, _)| (s, range.q) > (bs, bq)) {
                 best = Some((range.q, s, *range));
@@ -293,6 +305,14 @@ mod tests {
         assert_eq!(
             pick(Some("*/*, application/json;q=0.1"), None, &api()),
             "yaml application/yaml"
+        );
+    }
+
+    #[test]
+    fn a_parameterised_q_zero_excludes_only_that_variant() {
+        assert_eq!(
+            pick(Some("application/json;indent=4;q=0, */*"), None, &api()),
+            "json application/json"
         );
     }
 

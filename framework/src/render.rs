@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use crate::ApiError;
 use crate::body::Body;
 use crate::negotiation::Negotiated;
-use crate::renderers::{Data, Mime, RenderContext, Renderer};
+use crate::renderers::{Data, Mime, RenderContext, RenderErrorKind, Renderer, textual_charset};
 use crate::response::{Payload, Response};
 
 /// A view's renderers with their `Content-Type` values computed once.
@@ -97,25 +97,24 @@ pub(crate) fn finalize(
     } = response;
     let (bytes, content_type) = match payload {
         Payload::Empty => (Bytes::new(), None),
-        Payload::Bytes(bytes) => {
-            let ct = content_type
-                .and_then(|m| content_type_value(&m, None))
-                .or_else(|| concrete(negotiated.media_type()))
-                .unwrap_or_else(|| HeaderValue::from_static("application/octet-stream"));
-            (bytes, Some(ct))
-        }
+        // Raw bytes: exactly the type the handler gave.
+        Payload::Bytes(bytes) => (bytes, content_type.and_then(|m| header_value(&m))),
         Payload::Data(data) => {
             let renderer = negotiated.renderer();
             let ctx = context(Some(negotiated), info, status, template_name.as_deref());
             let mut out = Vec::with_capacity(512);
             if let Err(e) = renderer.render(&*data as &dyn Data, &ctx, &mut out) {
-                return error(ApiError::from(e), Some(negotiated), set, info);
+                // Data this format cannot hold: say so (406) in a format that can.
+                let fallback = (e.kind() != RenderErrorKind::Unrepresentable).then_some(negotiated);
+                return error(ApiError::from(e), fallback, set, info);
             }
             let ct = match content_type {
-                Some(m) => content_type_value(&m, renderer.charset()),
+                Some(m) => with_textual_charset(&m),
+                // A renderer of a range (`image/*`) cannot tell what it wrote; the handler
+                // should have said. Never echo the client's type for bytes of unknown type.
                 None => set.content_types[negotiated.index()]
                     .clone()
-                    .or_else(|| concrete(negotiated.media_type())),
+                    .or(Some(HeaderValue::from_static("application/octet-stream"))),
             };
             (Bytes::from(out), ct)
         }
@@ -170,10 +169,21 @@ pub(crate) fn error(
     res
 }
 
-fn concrete(media_type: &str) -> Option<HeaderValue> {
-    (!media_type.contains('*'))
-        .then(|| HeaderValue::from_str(media_type).ok())
-        .flatten()
+/// `media_type` as a header value, parameters included.
+fn header_value(media_type: &Mime) -> Option<HeaderValue> {
+    HeaderValue::from_str(media_type.as_ref()).ok()
+}
+
+/// An explicit content type for rendered data, given `charset=utf-8` when it is textual and
+/// names no charset itself.
+fn with_textual_charset(media_type: &Mime) -> Option<HeaderValue> {
+    match (
+        media_type.get_param(mime::CHARSET),
+        textual_charset(media_type),
+    ) {
+        (None, Some(cs)) => HeaderValue::from_str(&format!("{media_type}; charset={cs}")).ok(),
+        _ => header_value(media_type),
+    }
 }
 
 fn vary(res: &mut http::Response<Body>, set: &RendererSet) {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::ApiError;
 use crate::content_type::select_parser;
 use crate::negotiation::Negotiated;
-use crate::parsers::{BodyStream, ParseContext, Parsed, Parser, ParserLimits, collect};
+use crate::parsers::{BodyStream, ParseContext, Parsed, Parser, ParserLimits};
 use crate::renderers::Query;
 
 /// A request as a handler sees it.
@@ -119,24 +119,7 @@ impl Request {
             .body
             .take()
             .ok_or_else(|| ApiError::internal("the request body was taken before parsing"))?;
-        let content_type =
-            match self.parts.headers.get(header::CONTENT_TYPE) {
-                None => None,
-                Some(v) => Some(v.to_str().map_err(|_| {
-                    ApiError::unsupported_media_type("(not ASCII)", self.supported())
-                })?),
-            };
-        let Some(content_type) = content_type else {
-            // No type: only an empty body is acceptable.
-            let bytes = collect(body, self.limits.max_body_bytes).await?;
-            return if bytes.is_empty() {
-                Ok(Parsed::empty())
-            } else {
-                Err(ApiError::unsupported_media_type("", self.supported()))
-            };
-        };
-        let (parser, mime) = select_parser(content_type, &self.parsers)?;
-        // An empty body is empty data whatever its type; peek for the first non-empty chunk.
+        // An empty body is empty data whatever its type (as DRF): peek for a non-empty chunk.
         let first = loop {
             match body.next().await {
                 None => return Ok(Parsed::empty()),
@@ -144,21 +127,22 @@ impl Request {
                 Some(Ok(chunk)) => break chunk,
                 Some(Err(e)) => {
                     return Err(ApiError::bad_request(format!(
-                        "could not read the request body: {e}"
+                        "Could not read the request body: {e}"
                     )));
                 }
             }
         };
+        let content_type = match self.parts.headers.get(header::CONTENT_TYPE) {
+            None => "",
+            Some(v) => v.to_str().unwrap_or("(not ASCII)"),
+        };
+        if content_type.is_empty() {
+            return Err(ApiError::unsupported_media_type("", &self.parsers));
+        }
+        let (parser, mime) = select_parser(content_type, &self.parsers)?;
         let body: BodyStream<'_> =
             Box::pin(futures_util::stream::once(async { Ok(first) }).chain(body));
         let ctx = ParseContext::new(&mime).with_limits(self.limits);
         Ok(parser.parse_stream(body, ctx).await?)
-    }
-
-    fn supported(&self) -> Vec<String> {
-        self.parsers
-            .iter()
-            .map(|p| p.media_type().essence_str().to_owned())
-            .collect()
     }
 }

@@ -7,13 +7,16 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use crate::parsers::BoxError;
+
+/// How long a client may take to send a request's head (request line and headers).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Serves `service` on `listener` until `shutdown` resolves, then stops accepting, lets
 /// in-flight requests finish (for up to `grace`), and returns.
@@ -45,7 +48,12 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // A client that never finishes its request head must not hold a connection forever.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
     loop {

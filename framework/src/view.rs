@@ -1,6 +1,7 @@
 //! Function views (DRF's `@api_view`): a handler with its own renderers and parsers, served as
 //! a `tower::Service`.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -171,8 +172,8 @@ impl ViewInner {
         };
         let from_query = query_format(uri.query());
         let format = suffix.or(from_query.as_deref());
-        let accept = parts.headers.get(ACCEPT).and_then(|v| v.to_str().ok());
-        let negotiated = match negotiate(accept, format, renderers) {
+        let accept = accept_header(&parts.headers);
+        let negotiated = match negotiate(accept.as_deref(), format, renderers) {
             Ok(n) => n,
             Err(e) => return render::error(e.into(), None, &self.renderers, info),
         };
@@ -214,6 +215,27 @@ impl ViewInner {
     }
 }
 
+/// The `Accept` field value: several field lines combine into one list (RFC 9110 §5.3); a line
+/// that is not visible ASCII is ignored.
+fn accept_header(headers: &http::HeaderMap) -> Option<Cow<'_, str>> {
+    let mut lines = headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    let first = lines.next()?;
+    match lines.next() {
+        None => Some(Cow::Borrowed(first)),
+        Some(second) => {
+            let mut joined = format!("{first}, {second}");
+            for line in lines {
+                joined.push_str(", ");
+                joined.push_str(line);
+            }
+            Some(Cow::Owned(joined))
+        }
+    }
+}
+
 impl<B> tower::Service<http::Request<B>> for ApiView
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -232,3 +254,7 @@ where
         Box::pin(async move { Ok(inner.handle(req).await) })
     }
 }
+
+#[cfg(test)]
+#[path = "view_tests.rs"]
+mod tests;

@@ -1,13 +1,13 @@
 //! Content negotiation over HTTP: Accept, suffixes, `?format=`, 404, 406, headers.
 
-use restframe_tests::App;
+use crate::start;
 
 const CHROME: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,\
                       image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
 
 #[tokio::test]
 async fn no_accept_gets_json_without_charset_and_vary_accept() {
-    let app = App::start();
+    let app = start();
     let r = app.get("/api/hello/", &[]).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), "application/json");
@@ -17,7 +17,7 @@ async fn no_accept_gets_json_without_charset_and_vary_accept() {
 
 #[tokio::test]
 async fn each_format_by_accept_has_its_content_type() {
-    let app = App::start();
+    let app = start();
     for (accept, content_type) in [
         ("application/yaml", "application/yaml; charset=utf-8"),
         ("application/xml", "application/xml; charset=utf-8"),
@@ -37,7 +37,7 @@ async fn each_format_by_accept_has_its_content_type() {
 
 #[tokio::test]
 async fn bodies_decode_in_their_format() {
-    let app = App::start();
+    let app = start();
     let yaml: serde_json::Value =
         serde_yaml::from_slice(&app.get("/api/hello.yaml", &[]).await.body).unwrap();
     assert_eq!(yaml["format"], "yaml");
@@ -66,14 +66,14 @@ async fn bodies_decode_in_their_format() {
 
 #[tokio::test]
 async fn chrome_gets_xml_at_q_0_9_until_an_html_renderer_exists() {
-    let app = App::start();
+    let app = start();
     let r = app.get("/api/hello/", &[("accept", CHROME)]).await;
     assert_eq!(r.header("content-type"), "application/xml; charset=utf-8");
 }
 
 #[tokio::test]
 async fn q_values_and_q_zero_are_honoured() {
-    let app = App::start();
+    let app = start();
     let r = app
         .get(
             "/api/hello/",
@@ -89,7 +89,7 @@ async fn q_values_and_q_zero_are_honoured() {
 
 #[tokio::test]
 async fn indent_parameter_indents_json() {
-    let app = App::start();
+    let app = start();
     let r = app
         .get("/api/hello/", &[("accept", "application/json; indent=2")])
         .await;
@@ -98,7 +98,7 @@ async fn indent_parameter_indents_json() {
 
 #[tokio::test]
 async fn suffix_and_query_format_beat_a_conflicting_accept() {
-    let app = App::start();
+    let app = start();
     let yaml = [("accept", "application/yaml")];
     let r = app.get("/api/hello.json", &yaml).await;
     assert_eq!(r.header("content-type"), "application/json");
@@ -114,7 +114,7 @@ async fn suffix_and_query_format_beat_a_conflicting_accept() {
 
 #[tokio::test]
 async fn an_unknown_format_is_404_rendered_as_json() {
-    let app = App::start();
+    let app = start();
     let r = app
         .get("/api/hello/?format=pdf", &[("accept", "application/yaml")])
         .await;
@@ -125,7 +125,7 @@ async fn an_unknown_format_is_404_rendered_as_json() {
 
 #[tokio::test]
 async fn nothing_acceptable_is_406_listing_the_media_types() {
-    let app = App::start();
+    let app = start();
     let r = app
         .get("/api/hello/", &[("accept", "image/webp, text/html")])
         .await;
@@ -138,7 +138,7 @@ async fn nothing_acceptable_is_406_listing_the_media_types() {
 
 #[tokio::test]
 async fn errors_are_rendered_in_the_negotiated_format() {
-    let app = App::start();
+    let app = start();
     let r = app.get("/nowhere.yaml", &[]).await;
     assert_eq!(r.status, 404);
     assert_eq!(r.header("content-type"), "application/yaml; charset=utf-8");
@@ -147,11 +147,35 @@ async fn errors_are_rendered_in_the_negotiated_format() {
 
 #[tokio::test]
 async fn a_malformed_jsonp_callback_is_refused_with_400() {
-    let app = App::start();
+    let app = start();
     let r = app
         .get("/api/hello/?format=jsonp&callback=alert(1)//", &[])
         .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.header("content-type"), "application/json");
     assert!(r.json()["detail"].as_str().unwrap().contains("callback"));
+}
+
+#[tokio::test]
+async fn data_the_format_cannot_hold_is_406_in_json_not_a_500() {
+    let app = start();
+    let r = app
+        .send(
+            "POST",
+            "/api/echo/",
+            &[
+                ("content-type", "application/json"),
+                ("accept", "application/xml"),
+            ],
+            r#"{"1st": 1}"#,
+        )
+        .await;
+    assert_eq!(r.status, 406);
+    assert_eq!(r.header("content-type"), "application/json");
+    assert!(
+        r.json()["detail"].as_str().unwrap().contains("\"1st\""),
+        "{}",
+        r.text()
+    );
+    assert_eq!(app.get("/api/hello/", &[]).await.status, 200);
 }

@@ -1,10 +1,10 @@
 //! Request bodies over HTTP: every parser, 415, 400 with a position, 413, charsets.
 
-use restframe_tests::App;
+use crate::start;
 
 #[tokio::test]
 async fn every_format_is_parsed_and_echoed_as_json() {
-    let app = App::start();
+    let app = start();
     let bodies: [(&str, Vec<u8>); 6] = [
         (
             "application/json",
@@ -41,7 +41,7 @@ async fn every_format_is_parsed_and_echoed_as_json() {
 
 #[tokio::test]
 async fn a_structured_suffix_reaches_its_parser() {
-    let app = App::start();
+    let app = start();
     let r = app
         .post("/api/echo/", "application/problem+json", r#"{"title":"x"}"#)
         .await;
@@ -51,7 +51,7 @@ async fn a_structured_suffix_reaches_its_parser() {
 
 #[tokio::test]
 async fn an_unknown_content_type_is_415_in_the_negotiated_format() {
-    let app = App::start();
+    let app = start();
     let r = app
         .send(
             "POST",
@@ -74,7 +74,7 @@ async fn an_unknown_content_type_is_415_in_the_negotiated_format() {
 
 #[tokio::test]
 async fn a_body_without_content_type_is_415_but_an_empty_one_is_empty_data() {
-    let app = App::start();
+    let app = start();
     let r = app.send("POST", "/api/echo/", &[], "{}").await;
     assert_eq!(r.status, 415);
     let r = app.send("POST", "/api/echo/", &[], "").await;
@@ -84,7 +84,7 @@ async fn a_body_without_content_type_is_415_but_an_empty_one_is_empty_data() {
 
 #[tokio::test]
 async fn malformed_bodies_are_400_with_the_position() {
-    let app = App::start();
+    let app = start();
     let r = app
         .post("/api/echo/", "application/json", "{\"a\": [1,,]}")
         .await;
@@ -109,7 +109,7 @@ async fn malformed_bodies_are_400_with_the_position() {
 
 #[tokio::test]
 async fn a_non_utf8_charset_is_refused_with_415() {
-    let app = App::start();
+    let app = start();
     let r = app
         .post("/api/echo/", "application/json; charset=latin-1", "{}")
         .await;
@@ -119,7 +119,7 @@ async fn a_non_utf8_charset_is_refused_with_415() {
 
 #[tokio::test]
 async fn an_oversized_body_is_413_in_the_negotiated_format() {
-    let app = App::start();
+    let app = start();
     let big = format!("[{}1]", "1,".repeat(1_500_000));
     let r = app
         .send(
@@ -143,7 +143,7 @@ async fn an_oversized_body_is_413_in_the_negotiated_format() {
 
 #[tokio::test]
 async fn deep_nesting_is_refused_not_a_crash() {
-    let app = App::start();
+    let app = start();
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let r = app.post("/api/echo/", "application/json", deep).await;
     assert_eq!(r.status, 400);

@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use restframe_tests::App;
+use crate::start;
 
 #[tokio::test]
 async fn sigterm_exits_zero() {
-    let mut app = App::start();
+    let mut app = start();
     assert_eq!(app.get("/api/hello/", &[]).await.status, 200);
     let status = app
         .terminate(Duration::from_secs(10))

@@ -1,8 +1,10 @@
 //! End-to-end test support: starts the real `example-app` binary on a free loopback port and
 //! talks to it over real HTTP with hyper's client.
+//!
+//! The suite itself is in `tests/e2e/`, registered as an integration test of `example-app` so
+//! that cargo builds the binary first and tells the suite where it is.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -51,32 +53,11 @@ impl Reply {
     }
 }
 
-/// The example-app binary cargo built next to this test binary.
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> → target/<profile>/example-app
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target directory");
-    let bin = dir.join(format!("example-app{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: run the tests with `cargo test --workspace` (it builds the app) or `cargo build -p example-app` first",
-        bin.display()
-    );
-    bin
-}
-
 impl App {
-    /// Starts the app on `127.0.0.1:0` and waits until it prints its address.
-    pub fn start() -> Self {
-        Self::start_with(&[])
-    }
-
-    /// Starts the app with extra flags.
-    pub fn start_with(args: &[&str]) -> Self {
-        let mut child = Command::new(binary())
+    /// Starts the binary at `bin` on `127.0.0.1:0`, with extra flags, and waits until it
+    /// prints its address. The suite passes `env!("CARGO_BIN_EXE_example-app")`.
+    pub fn start(bin: &str, args: &[&str]) -> Self {
+        let mut child = Command::new(bin)
             .args(["--bind", "127.0.0.1:0", "--log", "warn"])
             .args(args)
             .stdout(Stdio::piped())

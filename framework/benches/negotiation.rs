@@ -16,9 +16,9 @@ use serde::Serialize;
 const CHROME: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,\
                       image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
 
-fn eight_renderers() -> Vec<Arc<dyn Renderer>> {
-    vec![
-        Arc::new(JsonRenderer::new()),
+fn eight_renderers() -> restframe::Renderers {
+    restframe::Renderers::new([
+        Arc::new(JsonRenderer::new()) as Arc<dyn Renderer>,
         Arc::new(YamlRenderer::new()),
         Arc::new(XmlRenderer::new()),
         Arc::new(MsgPackRenderer::new()),
@@ -26,7 +26,7 @@ fn eight_renderers() -> Vec<Arc<dyn Renderer>> {
         Arc::new(JsonpRenderer::new()),
         Arc::new(PlainTextRenderer::new()),
         Arc::new(StaticHtmlRenderer::new()),
-    ]
+    ])
 }
 
 #[derive(Serialize)]

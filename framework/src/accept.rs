@@ -101,11 +101,14 @@ impl<'a> MediaRange<'a> {
     /// [`MediaRange::covers`] for a media type already split into type and subtype.
     pub(crate) fn covers_parts(&self, type_: &str, subtype: &str) -> bool {
         self.type_ == "*"
-            || (self.type_.eq_ignore_ascii_case(type_)
-                && (self.subtype == "*"
-                    || subtype == "*"
-                    || self.subtype.eq_ignore_ascii_case(subtype)))
+            || (same_token(self.type_, type_)
+                && (self.subtype == "*" || subtype == "*" || same_token(self.subtype, subtype)))
     }
+}
+
+/// Case-insensitive equality, with the (usual) exact match first.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a == b || a.eq_ignore_ascii_case(b))
 }
 
 /// A media type's `type` and whole `subtype` (mime's `subtype()` stops at a `+suffix`).

@@ -60,7 +60,7 @@ pub use body::Body;
 pub use content_type::select_parser;
 pub use error::ApiError;
 pub use format::{query_format, split_format_suffix};
-pub use negotiation::{Negotiated, NegotiationError, negotiate};
+pub use negotiation::{Negotiated, NegotiationError, Renderers, negotiate};
 pub use request::Request;
 pub use response::Response;
 pub use serve::{serve, shutdown_signal};

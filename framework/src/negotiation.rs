@@ -9,6 +9,79 @@ use std::sync::Arc;
 use crate::accept::{MediaRange, split_essence};
 use crate::renderers::Renderer;
 
+/// A view's renderers in priority order, prepared once for negotiation: each media type the
+/// renderers answer to is split into type and subtype and lower-cased ahead of time, so a
+/// request pays only for comparing.
+///
+/// ```
+/// use std::sync::Arc;
+/// use restframe::Renderers;
+/// use restframe::renderers::{JsonRenderer, Renderer, YamlRenderer};
+///
+/// let renderers = Renderers::new([
+///     Arc::new(JsonRenderer::new()) as Arc<dyn Renderer>,
+///     Arc::new(YamlRenderer::new()),
+/// ]);
+/// assert_eq!(renderers.len(), 2);
+/// assert_eq!(renderers[1].format(), "yaml");
+/// ```
+#[derive(Clone)]
+pub struct Renderers {
+    list: Arc<[Arc<dyn Renderer>]>,
+    /// Per renderer: its media type then its aliases.
+    media: Arc<[Box<[SplitType]>]>,
+}
+
+/// A media type as lower-case `(type, subtype)`, the subtype whole (`vnd.api+json`).
+type SplitType = (Box<str>, Box<str>);
+
+impl Renderers {
+    /// Prepares `renderers`, in priority order.
+    pub fn new(renderers: impl IntoIterator<Item = Arc<dyn Renderer>>) -> Self {
+        let list: Arc<[Arc<dyn Renderer>]> = renderers.into_iter().collect();
+        let media = list
+            .iter()
+            .map(|r| {
+                std::iter::once(r.media_type())
+                    .chain(r.aliases())
+                    .map(|m| {
+                        let (t, s) = split_essence(m);
+                        (t.to_ascii_lowercase().into(), s.to_ascii_lowercase().into())
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { list, media }
+    }
+
+    /// The renderers as a shared slice.
+    pub fn shared(&self) -> &Arc<[Arc<dyn Renderer>]> {
+        &self.list
+    }
+}
+
+impl std::ops::Deref for Renderers {
+    type Target = [Arc<dyn Renderer>];
+
+    fn deref(&self) -> &Self::Target {
+        &self.list
+    }
+}
+
+impl From<Vec<Arc<dyn Renderer>>> for Renderers {
+    fn from(list: Vec<Arc<dyn Renderer>>) -> Self {
+        Self::new(list)
+    }
+}
+
+impl fmt::Debug for Renderers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.list.iter().map(|r| r.format()))
+            .finish()
+    }
+}
+
 /// The outcome of negotiation: the renderer and the media type the client accepted.
 ///
 /// Handlers see it through [`crate::Request::negotiated`], so a view can vary its data by
@@ -88,6 +161,7 @@ pub enum NegotiationError {
 /// use restframe::negotiate;
 ///
 /// let renderers: Vec<Arc<dyn Renderer>> = vec![Arc::new(JsonRenderer::new()), Arc::new(YamlRenderer::new())];
+/// let renderers = renderers.into(); // prepared once per view
 /// let chosen = negotiate(Some("application/yaml, application/json;q=0.5"), None, &renderers).unwrap();
 /// assert_eq!(chosen.format(), "yaml");
 /// let chosen = negotiate(Some("application/yaml"), Some("json"), &renderers).unwrap();
@@ -97,7 +171,7 @@ pub enum NegotiationError {
 pub fn negotiate(
     accept: Option<&str>,
     format: Option<&str>,
-    renderers: &[Arc<dyn Renderer>],
+    renderers: &Renderers,
 ) -> Result<Negotiated, NegotiationError> {
     let eligible = |r: &Arc<dyn Renderer>| format.is_none_or(|f| r.format() == f);
     if let Some(f) = format
@@ -119,7 +193,7 @@ pub fn negotiate(
         let (q, specificity, range) = if ranges.is_empty() {
             (1000, 0, None)
         } else {
-            match weigh(renderer.as_ref(), &ranges) {
+            match weigh(&renderers.media[index], &ranges) {
                 Some((q, s, r)) if q > 0 => (q, s, Some(r)),
                 _ => continue,
             }
@@ -181,14 +255,9 @@ pub fn negotiate(
 /// Range parameters (`indent=4`) are preferences the renderer may honour, so they do not stop a
 /// match — except in a `q=0` range, which excludes only the parameterised variant it names; no
 /// renderer produces that variant, so such a range excludes nothing.
-fn weigh<'a>(
-    renderer: &dyn Renderer,
-    ranges: &[MediaRange<'a>],
-) -> Option<(u16, u8, MediaRange<'a>)> {
+fn weigh<'a>(media: &[SplitType], ranges: &[MediaRange<'a>]) -> Option<(u16, u8, MediaRange<'a>)> {
     let mut best: Option<(u16, u8, MediaRange<'a>)> = None;
-    let own = std::iter::once(renderer.media_type()).chain(renderer.aliases());
-    for media_type in own {
-        let (type_, subtype) = split_essence(media_type);
+    for (type_, subtype) in media {
         let covering = ranges
             .iter()
             .filter(|r| (r.q != 0 || r.params.is_empty()) && r.covers_parts(type_, subtype));
@@ -228,7 +297,7 @@ mod tests {
     }
 
     fn pick(accept: Option<&str>, format: Option<&str>, rs: &[Arc<dyn Renderer>]) -> String {
-        match negotiate(accept, format, rs) {
+        match negotiate(accept, format, &Renderers::new(rs.to_vec())) {
             Ok(n) => format!("{} {}{}", n.format(), n.media_type(), n.params()),
             Err(e) => format!("{e:?}"),
         }
@@ -318,7 +387,7 @@ mod tests {
 
     #[test]
     fn indent_parameter_reaches_the_renderer() {
-        let n = negotiate(Some("application/json; indent=4"), None, &api()).unwrap();
+        let n = negotiate(Some("application/json; indent=4"), None, &api().into()).unwrap();
         assert_eq!(
             (n.media_type(), n.params()),
             ("application/json", "indent=4")
@@ -406,14 +475,14 @@ mod tests {
     #[test]
     fn an_unknown_format_is_not_found() {
         assert_eq!(
-            negotiate(None, Some("pdf"), &api()).unwrap_err(),
+            negotiate(None, Some("pdf"), &api().into()).unwrap_err(),
             NegotiationError::UnknownFormat("pdf".into())
         );
     }
 
     #[test]
     fn nothing_acceptable_lists_what_is_available() {
-        let err = negotiate(Some("text/html, image/*"), None, &api()).unwrap_err();
+        let err = negotiate(Some("text/html, image/*"), None, &api().into()).unwrap_err();
         assert_eq!(
             err,
             NegotiationError::NotAcceptable {

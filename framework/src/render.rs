@@ -9,20 +9,20 @@ use http_body_util::BodyExt;
 
 use crate::ApiError;
 use crate::body::Body;
-use crate::negotiation::Negotiated;
-use crate::renderers::{Data, Mime, RenderContext, RenderErrorKind, Renderer, textual_charset};
+use crate::negotiation::{Negotiated, Renderers};
+use crate::renderers::{Data, Mime, RenderContext, RenderErrorKind, textual_charset};
 use crate::response::{Payload, Response};
 
 /// A view's renderers with their `Content-Type` values computed once.
 #[derive(Clone)]
 pub(crate) struct RendererSet {
-    list: Arc<[Arc<dyn Renderer>]>,
+    list: Renderers,
     /// `None` for a wildcard media type (`image/*`): the response says which.
     content_types: Arc<[Option<HeaderValue>]>,
 }
 
 impl RendererSet {
-    pub(crate) fn new(list: Arc<[Arc<dyn Renderer>]>) -> Self {
+    pub(crate) fn new(list: Renderers) -> Self {
         let content_types = list
             .iter()
             .map(|r| content_type_value(r.media_type(), r.charset()))
@@ -33,7 +33,7 @@ impl RendererSet {
         }
     }
 
-    pub(crate) fn list(&self) -> &Arc<[Arc<dyn Renderer>]> {
+    pub(crate) fn list(&self) -> &Renderers {
         &self.list
     }
 }

@@ -14,7 +14,7 @@ use http::header::ACCEPT;
 
 use crate::body::{Body, body_stream};
 use crate::format::{query_format, split_format_suffix};
-use crate::negotiation::negotiate;
+use crate::negotiation::{Renderers, negotiate};
 use crate::parsers::{BoxError, BoxFuture, Parser, ParserLimits};
 use crate::render::{self, RendererSet, RequestInfo};
 use crate::renderers::Renderer;
@@ -86,7 +86,9 @@ where
     ApiView {
         inner: Arc::new(ViewInner {
             name: Arc::from("View"),
-            renderers: RendererSet::new(Arc::clone(settings.default_renderers())),
+            renderers: RendererSet::new(Renderers::new(
+                settings.default_renderers().iter().cloned(),
+            )),
             parsers: Arc::clone(settings.default_parsers()),
             limits: settings.parser_limits(),
             suffixes: true,
@@ -109,7 +111,8 @@ impl ApiView {
     /// Takes renderers, parsers and limits from `settings`.
     pub fn settings(mut self, settings: &ApiSettings) -> Self {
         let inner = self.inner_mut();
-        inner.renderers = RendererSet::new(Arc::clone(settings.default_renderers()));
+        inner.renderers =
+            RendererSet::new(Renderers::new(settings.default_renderers().iter().cloned()));
         inner.parsers = Arc::clone(settings.default_parsers());
         inner.limits = settings.parser_limits();
         self
@@ -117,7 +120,7 @@ impl ApiView {
 
     /// This view's renderers, in priority order (DRF's `@renderer_classes`).
     pub fn renderers(mut self, renderers: impl IntoIterator<Item = Arc<dyn Renderer>>) -> Self {
-        self.inner_mut().renderers = RendererSet::new(renderers.into_iter().collect());
+        self.inner_mut().renderers = RendererSet::new(Renderers::new(renderers));
         self
     }
 
@@ -141,7 +144,7 @@ impl ApiView {
     }
 
     /// The view's renderers.
-    pub fn renderer_list(&self) -> &[Arc<dyn Renderer>] {
+    pub fn renderer_list(&self) -> &Renderers {
         self.inner.renderers.list()
     }
 

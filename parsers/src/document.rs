@@ -5,6 +5,10 @@ use serde_json::Value;
 
 use crate::TextTree;
 
+/// The callback a [`Document`] drives: it receives a deserializer over the whole document.
+pub type Visit<'a> =
+    dyn FnMut(&mut dyn erased_serde::Deserializer<'_>) -> Result<(), erased_serde::Error> + 'a;
+
 /// A parsed body, in whatever form its format keeps best, that can drive a deserializer.
 ///
 /// Self-describing formats (JSON, YAML, MessagePack) keep their bytes and deserialize straight
@@ -13,12 +17,7 @@ use crate::TextTree;
 pub trait Document: Send + Sync + 'static {
     /// Calls `visit` with a deserializer over the whole document and passes on its result; also
     /// fails when the format finds trailing garbage after `visit` is done.
-    fn deserialize_with(
-        &self,
-        visit: &mut dyn FnMut(
-            &mut dyn erased_serde::Deserializer<'_>,
-        ) -> Result<(), erased_serde::Error>,
-    ) -> Result<(), erased_serde::Error>;
+    fn deserialize_with(&self, visit: &mut Visit<'_>) -> Result<(), erased_serde::Error>;
 }
 
 /// A parsed request body: deserialize it into a typed value or a dynamic one.

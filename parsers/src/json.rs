@@ -4,7 +4,7 @@ use bytes::Bytes;
 use serde::de::IgnoredAny;
 
 use crate::depth::json_depth_within;
-use crate::{Document, Mime, ParseContext, ParseError, Parsed, Parser, Position};
+use crate::{Document, Mime, ParseContext, ParseError, Parsed, Parser, Position, Visit};
 
 /// Parses JSON (DRF's `JSONParser`); also reads any `application/*+json` type, such as
 /// `application/problem+json`.
@@ -69,12 +69,7 @@ fn syntax_error(e: serde_json::Error) -> ParseError {
 struct JsonDocument(Bytes);
 
 impl Document for JsonDocument {
-    fn deserialize_with(
-        &self,
-        visit: &mut dyn FnMut(
-            &mut dyn erased_serde::Deserializer<'_>,
-        ) -> Result<(), erased_serde::Error>,
-    ) -> Result<(), erased_serde::Error> {
+    fn deserialize_with(&self, visit: &mut Visit<'_>) -> Result<(), erased_serde::Error> {
         let mut de = serde_json::Deserializer::from_slice(&self.0);
         // The syntax and depth were checked already; the recursion limit stays on as a backstop.
         visit(&mut <dyn erased_serde::Deserializer>::erase(&mut de))?;

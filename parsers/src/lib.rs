@@ -71,7 +71,7 @@ pub use body::{BodyStream, BoxError, collect};
 #[cfg(feature = "csv")]
 pub use csv::CsvParser;
 pub use depth::check_depth;
-pub use document::{DataError, Document, Parsed};
+pub use document::{DataError, Document, Parsed, Visit};
 pub use error::{ParseError, ParseErrorKind, Position};
 #[cfg(feature = "form")]
 pub use form::FormParser;

@@ -7,7 +7,7 @@ use rmp_serde::decode::Error as DecodeError;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::{Document, Mime, ParseContext, ParseError, Parsed, Parser, Position};
+use crate::{Document, Mime, ParseContext, ParseError, Parsed, Parser, Position, Visit};
 
 /// Parses MessagePack (binary: no charset); also reads `application/x-msgpack` and
 /// `application/vnd.msgpack`.
@@ -129,12 +129,7 @@ struct MsgPackDocument {
 }
 
 impl Document for MsgPackDocument {
-    fn deserialize_with(
-        &self,
-        visit: &mut dyn FnMut(
-            &mut dyn erased_serde::Deserializer<'_>,
-        ) -> Result<(), erased_serde::Error>,
-    ) -> Result<(), erased_serde::Error> {
+    fn deserialize_with(&self, visit: &mut Visit<'_>) -> Result<(), erased_serde::Error> {
         let mut de = rmp_serde::Deserializer::from_read_ref(self.bytes.as_ref());
         // Checked already; kept on as a backstop.
         de.set_max_depth(depth_counter(self.max_depth));

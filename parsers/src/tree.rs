@@ -11,7 +11,7 @@ use serde::de::{
 };
 use serde_json::{Map, Value};
 
-use crate::Document;
+use crate::{Document, Visit};
 
 /// A parsed text-only document (XML, form, CSV): strings coerced on demand.
 ///
@@ -53,12 +53,7 @@ impl TextTree {
 }
 
 impl Document for TextTree {
-    fn deserialize_with(
-        &self,
-        visit: &mut dyn FnMut(
-            &mut dyn erased_serde::Deserializer<'_>,
-        ) -> Result<(), erased_serde::Error>,
-    ) -> Result<(), erased_serde::Error> {
+    fn deserialize_with(&self, visit: &mut Visit<'_>) -> Result<(), erased_serde::Error> {
         visit(&mut <dyn erased_serde::Deserializer>::erase(Lenient(
             &self.0,
         )))

@@ -9,7 +9,7 @@ use serde_yaml::value::{Tag, TaggedValue};
 use serde_yaml::{Mapping, Value};
 
 use crate::budget::Budget;
-use crate::{Document, Mime, ParseContext, ParseError, Parsed, Parser, Position};
+use crate::{Document, Mime, ParseContext, ParseError, Parsed, Parser, Position, Visit};
 
 /// Parses YAML (one document; DRF's former `YAMLParser`); also reads `application/x-yaml`,
 /// `text/yaml` and any `application/*+yaml` type.
@@ -136,12 +136,7 @@ fn syntax_error(e: serde_yaml::Error) -> ParseError {
 struct YamlDocument(Value);
 
 impl Document for YamlDocument {
-    fn deserialize_with(
-        &self,
-        visit: &mut dyn FnMut(
-            &mut dyn erased_serde::Deserializer<'_>,
-        ) -> Result<(), erased_serde::Error>,
-    ) -> Result<(), erased_serde::Error> {
+    fn deserialize_with(&self, visit: &mut Visit<'_>) -> Result<(), erased_serde::Error> {
         visit(&mut <dyn erased_serde::Deserializer>::erase(&self.0))
     }
 }

@@ -6,56 +6,20 @@
 //! iteration is the difference between two N, divided by their difference.
 #![allow(missing_docs)]
 
+#[path = "../benches/fixtures/mod.rs"]
+mod fixtures;
+
 use std::hint::black_box;
-use std::sync::Arc;
 
+use fixtures::{CHROME, eight_renderers, tracks};
 use restframe::negotiate;
-use restframe::renderers::{
-    CsvRenderer, Data, JsonRenderer, JsonpRenderer, MsgPackRenderer, PlainTextRenderer,
-    RenderContext, Renderer, StaticHtmlRenderer, XmlRenderer, YamlRenderer,
-};
-use serde::Serialize;
-
-#[derive(Serialize)]
-struct Track {
-    id: u64,
-    title: String,
-    artist_name: String,
-    release_date: Option<String>,
-    duration_seconds: u32,
-    explicit: bool,
-}
-
-fn tracks() -> Vec<Track> {
-    (0..100)
-        .map(|i| Track {
-            id: i,
-            title: format!("Track number {i}"),
-            artist_name: "The Benchmarks".into(),
-            release_date: (i % 3 != 0).then(|| "2024-05-17".into()),
-            duration_seconds: 180 + i as u32,
-            explicit: i % 2 == 0,
-        })
-        .collect()
-}
-
-const CHROME: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,\
-                      image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
+use restframe::renderers::{Data, RenderContext};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "negotiate".into());
     let n: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
-    let renderers = restframe::Renderers::new([
-        Arc::new(JsonRenderer::new()) as Arc<dyn Renderer>,
-        Arc::new(YamlRenderer::new()),
-        Arc::new(XmlRenderer::new()),
-        Arc::new(MsgPackRenderer::new()),
-        Arc::new(CsvRenderer::new()),
-        Arc::new(JsonpRenderer::new()),
-        Arc::new(PlainTextRenderer::new()),
-        Arc::new(StaticHtmlRenderer::new()),
-    ]);
+    let renderers = eight_renderers();
     let data = tracks();
     let mut total = 0;
     for _ in 0..n {

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use futures_util::TryStreamExt;
-use http_body_util::BodyDataStream;
+use http_body_util::{BodyDataStream, BodyExt};
 
 use crate::parsers::{BodyStream, BoxError};
 
@@ -17,4 +17,11 @@ where
     B::Error: Into<BoxError>,
 {
     Box::pin(BodyDataStream::new(body).map_err(Into::into))
+}
+
+/// An empty response body.
+pub(crate) fn empty() -> Body {
+    http_body_util::Empty::new()
+        .map_err(|never| match never {})
+        .boxed()
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use http::StatusCode;
+use http::{HeaderName, HeaderValue, StatusCode};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
@@ -39,6 +39,7 @@ struct Inner {
     detail: String,
     body: Option<Value>,
     internal: Option<String>,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
@@ -50,6 +51,7 @@ impl ApiError {
             detail: detail.into(),
             body: None,
             internal: None,
+            headers: Vec::new(),
         }))
     }
 
@@ -155,6 +157,17 @@ impl ApiError {
     pub fn with_internal(mut self, internal: impl Into<String>) -> Self {
         self.0.internal = Some(internal.into());
         self
+    }
+
+    /// Adds a response header (`Allow` on a 405, `Retry-After` on a 503, …).
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.0.headers.push((name, value));
+        self
+    }
+
+    /// The response headers added with [`ApiError::with_header`].
+    pub fn headers(&self) -> &[(HeaderName, HeaderValue)] {
+        &self.0.headers
     }
 
     /// The status.

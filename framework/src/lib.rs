@@ -48,6 +48,7 @@ mod negotiation;
 mod render;
 mod request;
 mod response;
+mod router;
 mod serve;
 mod settings;
 mod view;
@@ -61,8 +62,9 @@ pub use content_type::select_parser;
 pub use error::ApiError;
 pub use format::{query_format, split_format_suffix};
 pub use negotiation::{Negotiated, NegotiationError, Renderers, negotiate};
-pub use request::Request;
+pub use request::{PathParams, Request};
 pub use response::Response;
+pub use router::{RouteError, Router};
 pub use serve::{serve, shutdown_signal};
 pub use settings::ApiSettings;
 pub use view::{ApiView, FormatSuffix, api_view};
@@ -82,3 +84,7 @@ mod renderers_guide {}
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/parsers.md")]
 mod parsers_guide {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/routers.md")]
+mod routers_guide {}

@@ -162,6 +162,9 @@ pub(crate) fn error(
     });
     let mut res = http::Response::new(full(Bytes::from(out)));
     *res.status_mut() = status;
+    for (name, value) in err.headers() {
+        res.headers_mut().append(name.clone(), value.clone());
+    }
     if let Some(ct) = ct {
         res.headers_mut().insert(CONTENT_TYPE, ct);
     }

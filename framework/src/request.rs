@@ -14,6 +14,11 @@ use crate::negotiation::Negotiated;
 use crate::parsers::{BodyStream, ParseContext, Parsed, Parser, ParserLimits};
 use crate::renderers::Query;
 
+/// The captures of the route that matched, as `(name, value)`, percent-decoded; set by the
+/// router in the request extensions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PathParams(pub Vec<(String, String)>);
+
 /// A request as a handler sees it.
 ///
 /// The body is read and parsed on first use ([`Request::data`], [`Request::value`],
@@ -79,6 +84,17 @@ impl Request {
     /// Request extensions (set by middleware or the router).
     pub fn extensions(&self) -> &http::Extensions {
         &self.parts.extensions
+    }
+
+    /// A path parameter captured by the router (`{id}` in `/tracks/{id}/`), percent-decoded.
+    pub fn path_param(&self, name: &str) -> Option<&str> {
+        self.parts
+            .extensions
+            .get::<PathParams>()?
+            .0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The negotiation outcome: renderer and accepted media type (DRF's

@@ -22,10 +22,11 @@ use crate::{ApiError, ApiSettings, Request, Response};
 
 type Handler = dyn Fn(Request) -> BoxFuture<'static, Result<Response, ApiError>> + Send + Sync;
 
-/// The explicit format a router found in the URL suffix; a view reads it from the request
-/// extensions and prefers it to its own suffix check and to `?format=`.
+/// What a router found at the end of the path: the format suffix, or `None` when there was
+/// none. A view that finds this in the request extensions does not look at the path itself;
+/// `?format=` still applies when there is no suffix.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FormatSuffix(pub String);
+pub struct FormatSuffix(pub Option<String>);
 
 /// A function view: one async handler with its renderers, parsers and limits.
 ///
@@ -61,6 +62,7 @@ pub struct ApiView {
 #[derive(Clone)]
 struct ViewInner {
     name: Arc<str>,
+    description: Arc<str>,
     renderers: RendererSet,
     parsers: Arc<[Arc<dyn Parser>]>,
     limits: ParserLimits,
@@ -86,6 +88,7 @@ where
     ApiView {
         inner: Arc::new(ViewInner {
             name: Arc::from("View"),
+            description: Arc::from(""),
             renderers: RendererSet::new(Renderers::new(
                 settings.default_renderers().iter().cloned(),
             )),
@@ -106,6 +109,22 @@ impl ApiView {
     pub fn name(mut self, name: &str) -> Self {
         self.inner_mut().name = Arc::from(name);
         self
+    }
+
+    /// The view's description (shown by OPTIONS and the docs).
+    pub fn description(mut self, description: &str) -> Self {
+        self.inner_mut().description = Arc::from(description);
+        self
+    }
+
+    /// The view's name.
+    pub fn view_name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The view's description.
+    pub fn view_description(&self) -> &str {
+        &self.inner.description
     }
 
     /// Takes renderers, parsers and limits from `settings`.
@@ -169,7 +188,7 @@ impl ViewInner {
         };
         let renderers = self.renderers.list();
         let suffix = match parts.extensions.get::<FormatSuffix>() {
-            Some(FormatSuffix(f)) => Some(f.as_str()),
+            Some(FormatSuffix(f)) => f.as_deref(),
             None if self.suffixes => split_format_suffix(uri.path(), renderers).1,
             None => None,
         };

@@ -1,0 +1,418 @@
+//! The router: a route table of plain data (DRF's `Route`), served as a `tower::Service`.
+//!
+//! A route is a path pattern, a name and one view per method. Matching a path gives the
+//! captures and the format suffix, which go to the view in the request extensions
+//! ([`PathParams`], [`FormatSuffix`]). Around the views, the router answers what no view needs
+//! to write: `HEAD` from `GET`, `OPTIONS` with the route's metadata, `405` with `Allow`, `404`
+//! for an unknown path, and the API root listing the routes.
+//!
+//! Trailing slashes: `/api/tracks` and `/api/tracks/` are the same route, served the same (no
+//! redirect, so a `POST` without the slash works from any client); links the router writes use
+//! the pattern's own form.
+
+mod pattern;
+
+use std::collections::BTreeSet;
+use std::convert::Infallible;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{ALLOW, CONTENT_LENGTH, HOST};
+use http::{HeaderValue, Method};
+use http_body::Body as _;
+use serde_json::{Map, Value, json};
+
+use crate::body::Body;
+use crate::parsers::{BoxError, BoxFuture};
+use crate::request::PathParams;
+use crate::view::FormatSuffix;
+use crate::{ApiError, ApiSettings, ApiView, Request, Response, api_view};
+use pattern::PathPattern;
+
+/// Why a route could not be registered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// The pattern is malformed; `why` says how.
+    Pattern {
+        /// The pattern as given.
+        pattern: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The same pattern is registered twice.
+    DuplicatePattern(String),
+    /// The same route name is registered twice.
+    DuplicateName(String),
+    /// A route was given the same method twice.
+    DuplicateMethod {
+        /// The route's pattern.
+        pattern: String,
+        /// The method given twice.
+        method: Method,
+    },
+    /// A route was given no method at all.
+    NoMethods(String),
+}
+
+impl fmt::Display for RouteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Pattern { pattern, why } => write!(f, "route pattern `{pattern}`: {why}"),
+            Self::DuplicatePattern(p) => write!(f, "route pattern `{p}` is registered twice"),
+            Self::DuplicateName(n) => write!(f, "route name `{n}` is registered twice"),
+            Self::DuplicateMethod { pattern, method } => {
+                write!(f, "route `{pattern}` has two views for {method}")
+            }
+            Self::NoMethods(p) => write!(f, "route `{p}` has no method"),
+        }
+    }
+}
+
+impl std::error::Error for RouteError {}
+
+#[derive(Clone)]
+struct Route {
+    name: String,
+    pattern: PathPattern,
+    methods: Vec<(Method, ApiView)>,
+    /// Answers OPTIONS when no view does.
+    options: ApiView,
+    /// Answers methods no view handles.
+    not_allowed: ApiView,
+}
+
+impl Route {
+    fn view(&self, method: &Method) -> Option<&ApiView> {
+        self.methods
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, v)| v)
+    }
+}
+
+#[derive(Clone)]
+struct Inner {
+    routes: Vec<Route>,
+    not_found: ApiView,
+    settings: ApiSettings,
+    /// `(name, pattern)` of every route without captures, for the API root.
+    listing: Arc<RwLock<Vec<(String, String)>>>,
+}
+
+/// A route table served as a `tower::Service`.
+///
+/// ```
+/// use restframe::{api_view, Request, Response, Router};
+/// use http::Method;
+///
+/// let list = api_view(|_req: Request| async { Ok(Response::new(vec!["So What"])) }).name("Track list");
+/// let detail = api_view(|req: Request| async move {
+///     Ok(Response::new(req.path_param("id").unwrap_or_default().to_owned()))
+/// });
+/// let router = Router::new()
+///     .route("/api/tracks/", "track-list", [(Method::GET, list)])?
+///     .route("/api/tracks/{id:[0-9]+}/", "track-detail", [(Method::GET, detail)])?
+///     .api_root("/api/", "api-root")?;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use tower::ServiceExt;
+/// let get = |uri: &str| http::Request::get(uri).header("host", "example.org")
+///     .body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap();
+/// let res = router.clone().oneshot(get("/api/tracks/4.json")).await.unwrap();
+/// assert_eq!(res.status(), 200);
+/// let res = router.clone().oneshot(get("/api/tracks/four/")).await.unwrap();
+/// assert_eq!(res.status(), 404);
+/// let res = router.clone().oneshot(http::Request::delete("/api/tracks/")
+///     .body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap()).await.unwrap();
+/// assert_eq!(res.status(), 405);
+/// assert_eq!(res.headers()["allow"], "GET, HEAD, OPTIONS");
+/// # });
+/// # Ok::<(), restframe::RouteError>(())
+/// ```
+#[derive(Clone)]
+pub struct Router {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                self.inner
+                    .routes
+                    .iter()
+                    .map(|r| (&r.name, r.pattern.source())),
+            )
+            .finish()
+    }
+}
+
+impl Default for Router {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Router {
+    /// An empty router with the default [`ApiSettings`].
+    pub fn new() -> Self {
+        Self::with_settings(ApiSettings::default())
+    }
+
+    /// An empty router whose 404s and API root use `settings`' renderers.
+    pub fn with_settings(settings: ApiSettings) -> Self {
+        let not_found = api_view(|req: Request| async move {
+            Err(ApiError::not_found(format!(
+                "No route for {}.",
+                req.uri().path()
+            )))
+        })
+        .name("Not found")
+        .settings(&settings);
+        Self {
+            inner: Arc::new(Inner {
+                routes: Vec::new(),
+                not_found,
+                settings,
+                listing: Arc::default(),
+            }),
+        }
+    }
+
+    /// Registers a route: a pattern (`/api/tracks/{id}/`, `{name:regex}` for a constrained
+    /// capture), a unique name, and a view per method. `HEAD` is served by the `GET` view and
+    /// `OPTIONS` by the router unless given.
+    pub fn route(
+        mut self,
+        pattern: &str,
+        name: &str,
+        methods: impl IntoIterator<Item = (Method, ApiView)>,
+    ) -> Result<Self, RouteError> {
+        let methods: Vec<(Method, ApiView)> = methods.into_iter().collect();
+        let inner = Arc::make_mut(&mut self.inner);
+        let Some((_, first)) = methods.first() else {
+            return Err(RouteError::NoMethods(pattern.to_owned()));
+        };
+        for (i, (method, _)) in methods.iter().enumerate() {
+            if methods[..i].iter().any(|(m, _)| m == method) {
+                return Err(RouteError::DuplicateMethod {
+                    pattern: pattern.to_owned(),
+                    method: method.clone(),
+                });
+            }
+        }
+        if inner.routes.iter().any(|r| r.name == name) {
+            return Err(RouteError::DuplicateName(name.to_owned()));
+        }
+        if inner.routes.iter().any(|r| r.pattern.source() == pattern) {
+            return Err(RouteError::DuplicatePattern(pattern.to_owned()));
+        }
+        let formats: BTreeSet<&str> = methods
+            .iter()
+            .flat_map(|(_, v)| v.renderer_list().iter().map(|r| r.format()))
+            .collect();
+        let formats: Vec<&str> = formats.into_iter().collect();
+        let compiled = PathPattern::compile(pattern, &formats)?;
+        let allow = allow_header(&methods);
+        let options = options_view(first, &methods, allow.clone());
+        let not_allowed = api_view(move |req: Request| {
+            let allow = allow.clone();
+            async move { Err(ApiError::method_not_allowed(req.method()).with_header(ALLOW, allow)) }
+        })
+        .name(first.view_name())
+        .renderers(first.renderer_list().iter().cloned());
+        if !compiled.has_captures()
+            && let Ok(mut listing) = inner.listing.write()
+        {
+            listing.push((name.to_owned(), pattern.to_owned()));
+        }
+        inner.routes.push(Route {
+            name: name.to_owned(),
+            pattern: compiled,
+            methods,
+            options,
+            not_allowed,
+        });
+        Ok(self)
+    }
+
+    /// Registers the API root at `pattern` (DRF's `DefaultRouter`): `GET` lists the absolute URL
+    /// of every route without captures, by name, as registered before or after it.
+    pub fn api_root(self, pattern: &str, name: &str) -> Result<Self, RouteError> {
+        let listing = Arc::clone(&self.inner.listing);
+        let root_pattern = pattern.to_owned();
+        let view = api_view(move |req: Request| {
+            let listing = Arc::clone(&listing);
+            let root_pattern = root_pattern.clone();
+            async move {
+                let base = base_url(&req);
+                let mut map = Map::new();
+                let entries = listing
+                    .read()
+                    .map_err(|_| ApiError::internal("route listing lock poisoned"))?;
+                for (name, path) in entries.iter().filter(|(_, p)| *p != root_pattern) {
+                    map.insert(name.clone(), Value::String(format!("{base}{path}")));
+                }
+                Ok(Response::new(Value::Object(map)))
+            }
+        })
+        .name("Api Root")
+        .description("The endpoints of this API.")
+        .settings(&self.inner.settings);
+        self.route(pattern, name, [(Method::GET, view)])
+    }
+
+    async fn dispatch<B>(&self, mut req: http::Request<B>) -> http::Response<Body>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let found = self
+            .inner
+            .routes
+            .iter()
+            .find_map(|r| Some((r, r.pattern.matches(req.uri().path())?)));
+        let Some((route, found)) = found else {
+            return call(&self.inner.not_found, req).await;
+        };
+        let Some(params) = decode(found.params) else {
+            return call(&self.inner.not_found, req).await;
+        };
+        req.extensions_mut().insert(PathParams(params));
+        req.extensions_mut().insert(FormatSuffix(found.format));
+        let method = req.method().clone();
+        if let Some(view) = route.view(&method) {
+            return call(view, req).await;
+        }
+        match method {
+            Method::HEAD => match route.view(&Method::GET) {
+                Some(view) => without_body(call(view, req).await),
+                None => call(&route.not_allowed, req).await,
+            },
+            Method::OPTIONS => call(&route.options, req).await,
+            _ => call(&route.not_allowed, req).await,
+        }
+    }
+}
+
+async fn call<B>(view: &ApiView, req: http::Request<B>) -> http::Response<Body>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    match tower::ServiceExt::oneshot(view.clone(), req).await {
+        Ok(res) => res,
+        Err(never) => match never {},
+    }
+}
+
+/// A `GET` response answered to `HEAD`: same status and headers, `Content-Length` kept, no body.
+fn without_body(res: http::Response<Body>) -> http::Response<Body> {
+    let (mut parts, body) = res.into_parts();
+    if let Some(len) = body.size_hint().exact() {
+        parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    http::Response::from_parts(parts, crate::body::empty())
+}
+
+/// Percent-decodes captures; `None` when one is not UTF-8 once decoded (no route matches).
+fn decode(params: Vec<(String, String)>) -> Option<Vec<(String, String)>> {
+    params
+        .into_iter()
+        .map(|(k, v)| {
+            let decoded = percent_encoding::percent_decode_str(&v)
+                .decode_utf8()
+                .ok()?;
+            Some((k, decoded.into_owned()))
+        })
+        .collect()
+}
+
+/// `Allow`: the route's methods, `HEAD` where `GET` is, and `OPTIONS`.
+fn allow_header(methods: &[(Method, ApiView)]) -> HeaderValue {
+    let mut allowed: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
+    if allowed.contains(&"GET") && !allowed.contains(&"HEAD") {
+        allowed.push("HEAD");
+    }
+    if !allowed.contains(&"OPTIONS") {
+        allowed.push("OPTIONS");
+    }
+    // Method names are tokens, so this is always a valid header value.
+    HeaderValue::from_str(&allowed.join(", ")).unwrap_or(HeaderValue::from_static("OPTIONS"))
+}
+
+/// The router's `OPTIONS` answer (DRF's `SimpleMetadata`): name, description, and the media
+/// types the route renders and parses.
+fn options_view(first: &ApiView, methods: &[(Method, ApiView)], allow: HeaderValue) -> ApiView {
+    let renders: Vec<String> = first
+        .renderer_list()
+        .iter()
+        .map(|r| r.media_type().essence_str().to_owned())
+        .collect();
+    let mut parses: Vec<String> = Vec::new();
+    for (method, view) in methods {
+        if matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+            for p in view.parser_list() {
+                let m = p.media_type().essence_str().to_owned();
+                if !parses.contains(&m) {
+                    parses.push(m);
+                }
+            }
+        }
+    }
+    let metadata = json!({
+        "name": first.view_name(),
+        "description": first.view_description(),
+        "renders": renders,
+        "parses": parses,
+    });
+    api_view(move |_req: Request| {
+        let metadata = metadata.clone();
+        let allow = allow.clone();
+        async move { Ok(Response::new(metadata).with_header(ALLOW, allow)) }
+    })
+    .name(first.view_name())
+    .renderers(first.renderer_list().iter().cloned())
+}
+
+/// `http://host` of the request, for absolute URLs (`X-Forwarded-Proto` honoured).
+fn base_url(req: &Request) -> String {
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("localhost");
+    let scheme = req
+        .headers()
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|s| *s == "https" || *s == "http")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+impl<B> tower::Service<http::Request<B>> for Router
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<http::Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let router = self.clone();
+        Box::pin(async move { Ok(router.dispatch(req).await) })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,298 @@
+//! The router in memory: matching, suffixes, trailing slashes, HEAD, OPTIONS, 405, 404, root.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use super::{RouteError, Router};
+use crate::parsers::{JsonParser, Parser, YamlParser};
+use crate::renderers::{JsonRenderer, Renderer, YamlRenderer};
+use crate::{ApiError, ApiView, Request, Response, api_view};
+
+fn renderers() -> Vec<Arc<dyn Renderer>> {
+    vec![Arc::new(JsonRenderer::new()), Arc::new(YamlRenderer::new())]
+}
+
+fn parsers() -> Vec<Arc<dyn Parser>> {
+    vec![Arc::new(JsonParser::new()), Arc::new(YamlParser::new())]
+}
+
+/// A view answering what it saw: method, path params, negotiated format.
+fn echo(name: &str) -> ApiView {
+    let label = name.to_owned();
+    api_view(move |req: Request| {
+        let label = label.clone();
+        async move {
+            Ok(Response::new(json!({
+                "view": label,
+                "method": req.method().as_str(),
+                "id": req.path_param("id"),
+                "format": req.negotiated().format(),
+            })))
+        }
+    })
+    .name(name)
+    .description("Tracks of the catalogue.")
+    .renderers(renderers())
+    .parsers(parsers())
+}
+
+fn router() -> Router {
+    Router::new()
+        .route(
+            "/api/tracks/",
+            "track-list",
+            [(Method::GET, echo("list")), (Method::POST, echo("create"))],
+        )
+        .and_then(|r| {
+            r.route(
+                "/api/tracks/{id:[0-9]+}/",
+                "track-detail",
+                [
+                    (Method::GET, echo("retrieve")),
+                    (Method::DELETE, echo("destroy")),
+                ],
+            )
+        })
+        .and_then(|r| r.api_root("/api/", "api-root"))
+        .unwrap()
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {:?}", self.body))
+    }
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", |v| v.to_str().unwrap())
+    }
+}
+
+async fn send(method: Method, uri: &str, accept: Option<&str>) -> Reply {
+    let mut req = http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "example.org");
+    if let Some(a) = accept {
+        req = req.header("accept", a);
+    }
+    let res = router()
+        .oneshot(req.body(Full::<Bytes>::default()).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = res.into_parts();
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body: body.collect().await.unwrap().to_bytes(),
+    }
+}
+
+#[tokio::test]
+async fn each_method_reaches_its_view_with_the_captures() {
+    let r = send(Method::GET, "/api/tracks/42/", None).await;
+    assert_eq!(
+        r.json(),
+        json!({"view": "retrieve", "method": "GET", "id": "42", "format": "json"})
+    );
+    let r = send(Method::DELETE, "/api/tracks/42/", None).await;
+    assert_eq!(r.json()["view"], "destroy");
+    let r = send(Method::POST, "/api/tracks/", None).await;
+    assert_eq!(r.json()["view"], "create");
+}
+
+#[tokio::test]
+async fn the_trailing_slash_is_optional() {
+    assert_eq!(
+        send(Method::GET, "/api/tracks", None).await.json()["view"],
+        "list"
+    );
+    assert_eq!(
+        send(Method::GET, "/api/tracks/42", None).await.json()["id"],
+        "42"
+    );
+}
+
+#[tokio::test]
+async fn format_suffixes_pick_the_renderer_on_list_and_detail_routes() {
+    let r = send(Method::GET, "/api/tracks.yaml", Some("application/json")).await;
+    assert_eq!(r.header("content-type"), "application/yaml; charset=utf-8");
+    let r = send(Method::GET, "/api/tracks/42.yaml/", None).await;
+    assert_eq!(r.header("content-type"), "application/yaml; charset=utf-8");
+    assert!(std::str::from_utf8(&r.body).unwrap().contains("id: '42'"));
+    // ?format= still works when the path has no suffix, and the suffix wins over it.
+    let r = send(Method::GET, "/api/tracks/?format=yaml", None).await;
+    assert_eq!(r.header("content-type"), "application/yaml; charset=utf-8");
+    let r = send(Method::GET, "/api/tracks.json?format=yaml", None).await;
+    assert_eq!(r.header("content-type"), "application/json");
+}
+
+#[tokio::test]
+async fn an_unknown_suffix_or_a_capture_that_does_not_fit_is_404() {
+    for uri in [
+        "/api/tracks.pdf",
+        "/api/tracks/four/",
+        "/api/nothing/",
+        "/elsewhere",
+    ] {
+        let r = send(Method::GET, uri, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(r.json()["detail"], format!("No route for {uri}."));
+    }
+}
+
+#[tokio::test]
+async fn an_unregistered_method_is_405_with_allow_in_the_negotiated_format() {
+    let r = send(Method::PUT, "/api/tracks/42/", Some("application/yaml")).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.header("allow"), "GET, DELETE, HEAD, OPTIONS");
+    assert_eq!(r.header("content-type"), "application/yaml; charset=utf-8");
+    assert_eq!(
+        std::str::from_utf8(&r.body).unwrap(),
+        "detail: Method \"PUT\" not allowed.\n"
+    );
+}
+
+#[tokio::test]
+async fn head_is_get_without_a_body() {
+    // The API root's body does not depend on the method, so the lengths must agree.
+    let get = send(Method::GET, "/api/", None).await;
+    let head = send(Method::HEAD, "/api/", None).await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("content-length"), get.body.len().to_string());
+    assert_eq!(head.header("content-type"), get.header("content-type"));
+}
+
+#[tokio::test]
+async fn options_describes_the_route() {
+    let r = send(Method::OPTIONS, "/api/tracks/", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("allow"), "GET, POST, HEAD, OPTIONS");
+    assert_eq!(
+        r.json(),
+        json!({
+            "name": "list",
+            "description": "Tracks of the catalogue.",
+            "renders": ["application/json", "application/yaml"],
+            "parses": ["application/json", "application/yaml"],
+        })
+    );
+    // A route with no body-taking method parses nothing.
+    let r = send(Method::OPTIONS, "/api/tracks/42/", None).await;
+    assert_eq!(r.json()["parses"], json!([]));
+}
+
+#[tokio::test]
+async fn the_api_root_lists_absolute_urls_of_list_routes() {
+    let r = send(Method::GET, "/api/", None).await;
+    assert_eq!(
+        r.json(),
+        json!({"track-list": "http://example.org/api/tracks/"})
+    );
+    let r = send(Method::GET, "/api.json", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn captures_are_percent_decoded_and_bad_utf8_is_404() {
+    let router = Router::new()
+        .route("/files/{name}/", "file", [(Method::GET, echo_name())])
+        .unwrap();
+    let get = |uri: &'static str| {
+        router.clone().oneshot(
+            http::Request::get(uri)
+                .body(Full::<Bytes>::default())
+                .unwrap(),
+        )
+    };
+    let res = get("/files/so%20what/").await.unwrap();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&body[..], br#""so what""#);
+    assert_eq!(
+        get("/files/%FF/").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+fn echo_name() -> ApiView {
+    api_view(|req: Request| async move {
+        Ok(Response::new(
+            req.path_param("name").unwrap_or_default().to_owned(),
+        ))
+    })
+}
+
+#[test]
+fn registration_checks_the_table() {
+    let ok = || {
+        Router::new()
+            .route("/a/", "a", [(Method::GET, echo("a"))])
+            .unwrap()
+    };
+    assert_eq!(
+        ok().route("/a/", "b", [(Method::GET, echo("b"))])
+            .unwrap_err(),
+        RouteError::DuplicatePattern("/a/".into())
+    );
+    assert_eq!(
+        ok().route("/b/", "a", [(Method::GET, echo("b"))])
+            .unwrap_err(),
+        RouteError::DuplicateName("a".into())
+    );
+    assert!(matches!(
+        ok().route(
+            "/b/",
+            "b",
+            [(Method::GET, echo("b")), (Method::GET, echo("c"))]
+        ),
+        Err(RouteError::DuplicateMethod { .. })
+    ));
+    assert_eq!(
+        ok().route("/b/", "b", Vec::<(Method, ApiView)>::new())
+            .unwrap_err(),
+        RouteError::NoMethods("/b/".into())
+    );
+    let err = ok()
+        .route("/b/{id", "b", [(Method::GET, echo("b"))])
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("route pattern `/b/{id`: unclosed"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_view_error_keeps_its_headers() {
+    let view = api_view(|_req: Request| async {
+        Err(
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Try later.").with_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("5"),
+            ),
+        )
+    });
+    let router = Router::new()
+        .route("/x/", "x", [(Method::GET, view)])
+        .unwrap();
+    let res = router
+        .oneshot(
+            http::Request::get("/x/")
+                .body(Full::<Bytes>::default())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "5");
+}

@@ -1,7 +1,8 @@
 //! The restframe example app.
 //!
-//! Until the router and viewsets land, it serves two function views that show content
-//! negotiation end to end: `/api/hello/` (every renderer) and `/api/echo/` (every parser).
+//! Until the viewsets land, it serves two function views behind the router that show content
+//! negotiation end to end: `/api/hello/` (every renderer) and `/api/echo/` (every parser), and
+//! the API root `/api/`.
 #![forbid(unsafe_code)]
 
 mod app;
@@ -34,17 +35,12 @@ async fn main() -> std::io::Result<()> {
         .with_writer(std::io::stderr)
         .init();
 
+    let router = app::router().map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(args.bind).await?;
     // Tests read this line to learn the port when binding to port 0.
     println!(
         "restframe example app listening on http://{}/",
         listener.local_addr()?
     );
-    restframe::serve(
-        listener,
-        app::App::new(),
-        restframe::shutdown_signal(),
-        GRACE,
-    )
-    .await
+    restframe::serve(listener, router, restframe::shutdown_signal(), GRACE).await
 }

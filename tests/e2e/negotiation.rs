@@ -179,3 +179,45 @@ async fn data_the_format_cannot_hold_is_406_in_json_not_a_500() {
     );
     assert_eq!(app.get("/api/hello/", &[]).await.status, 200);
 }
+
+#[tokio::test]
+async fn the_router_serves_without_trailing_slash_and_answers_405_options_and_head() {
+    let app = start();
+    let with = app.get("/api/hello/", &[]).await;
+    let without = app.get("/api/hello", &[]).await;
+    assert_eq!((without.status, without.text()), (200, with.text()));
+
+    let r = app
+        .send(
+            "DELETE",
+            "/api/hello/",
+            &[("accept", "application/yaml")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), "GET, HEAD, OPTIONS");
+    assert_eq!(r.header("content-type"), "application/yaml; charset=utf-8");
+
+    let r = app.send("OPTIONS", "/api/echo/", &[], "").await;
+    assert_eq!(r.status, 200);
+    let meta = r.json();
+    assert_eq!(meta["name"], "Echo");
+    assert_eq!(meta["renders"].as_array().unwrap().len(), 6);
+    assert_eq!(meta["parses"][0], "application/json");
+
+    let r = app.send("HEAD", "/api/hello/", &[], "").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("content-length"), with.body.len().to_string());
+}
+
+#[tokio::test]
+async fn the_api_root_lists_the_endpoints_by_absolute_url() {
+    let app = start();
+    let r = app.get("/api/", &[]).await;
+    assert_eq!(r.status, 200);
+    let root = r.json();
+    assert_eq!(root["hello"], format!("{}/api/hello/", app.base()));
+    assert_eq!(root["echo"], format!("{}/api/echo/", app.base()));
+}

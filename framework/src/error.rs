@@ -241,10 +241,35 @@ impl From<ParseError> for ApiError {
     }
 }
 
+/// A field error in DRF's words: a missing field is reported under its own name as "This field
+/// is required.", and the parser's position suffix (`at line 1 column 9`) is dropped, since the
+/// field name says where.
 impl From<DataError> for ApiError {
     fn from(e: DataError) -> Self {
-        Self::validation([(e.path(), e.message())])
+        let message = strip_position(e.message());
+        if let Some(field) = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'))
+        {
+            let path = match e.path() {
+                "" => field.to_owned(),
+                parent => format!("{parent}.{field}"),
+            };
+            return Self::validation([(path.as_str(), "This field is required.")]);
+        }
+        Self::validation([(e.path(), message)])
     }
+}
+
+/// `message` without a trailing ` at line N column M`.
+fn strip_position(message: &str) -> &str {
+    let Some((head, tail)) = message.rsplit_once(" at line ") else {
+        return message;
+    };
+    let is_position = tail.split_once(" column ").is_some_and(|(l, c)| {
+        !l.is_empty() && !c.is_empty() && (l.to_owned() + c).bytes().all(|b| b.is_ascii_digit())
+    });
+    if is_position { head } else { message }
 }
 
 impl From<RenderError> for ApiError {

@@ -51,7 +51,9 @@ mod response;
 mod router;
 mod serve;
 mod settings;
+mod validation;
 mod view;
+mod viewset;
 
 pub use restframe_parsers as parsers;
 pub use restframe_renderers as renderers;
@@ -67,7 +69,9 @@ pub use response::Response;
 pub use router::{RouteError, Router};
 pub use serve::{serve, shutdown_signal};
 pub use settings::ApiSettings;
+pub use validation::{Validate, ValidationErrors};
 pub use view::{ApiView, FormatSuffix, api_view};
+pub use viewset::{Action, ListQuery, ModelViewSet, OrderBy, Page, Repository};
 
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
@@ -88,3 +92,7 @@ mod parsers_guide {}
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/routers.md")]
 mod routers_guide {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/viewsets.md")]
+mod viewsets_guide {}

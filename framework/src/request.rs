@@ -86,6 +86,23 @@ impl Request {
         &self.parts.extensions
     }
 
+    /// `scheme://host` of this request, for absolute URLs: the `Host` header (or the URI's
+    /// authority, as HTTP/2 sends it), `https` when `X-Forwarded-Proto` says so.
+    pub fn base_url(&self) -> String {
+        let host = self
+            .parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| self.parts.uri.authority().map(|a| a.as_str()))
+            .unwrap_or("localhost");
+        let scheme = match self.parts.headers.get("x-forwarded-proto") {
+            Some(p) if p == "https" => "https",
+            _ => "http",
+        };
+        format!("{scheme}://{host}")
+    }
+
     /// A path parameter captured by the router (`{id}` in `/tracks/{id}/`), percent-decoded.
     pub fn path_param(&self, name: &str) -> Option<&str> {
         self.parts

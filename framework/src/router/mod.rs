@@ -19,7 +19,7 @@ use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_LENGTH, HOST};
+use http::header::{ALLOW, CONTENT_LENGTH};
 use http::{HeaderValue, Method};
 use http_body::Body as _;
 use serde_json::{Map, Value, json};
@@ -248,7 +248,7 @@ impl Router {
             let listing = Arc::clone(&listing);
             let root_pattern = root_pattern.clone();
             async move {
-                let base = base_url(&req);
+                let base = req.base_url();
                 let mut map = Map::new();
                 let entries = listing
                     .read()
@@ -376,23 +376,6 @@ fn options_view(first: &ApiView, methods: &[(Method, ApiView)], allow: HeaderVal
     })
     .name(first.view_name())
     .renderers(first.renderer_list().iter().cloned())
-}
-
-/// `http://host` of the request, for absolute URLs (`X-Forwarded-Proto` honoured).
-fn base_url(req: &Request) -> String {
-    let host = req
-        .headers()
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()))
-        .unwrap_or("localhost");
-    let scheme = req
-        .headers()
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|s| *s == "https" || *s == "http")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
 }
 
 impl<B> tower::Service<http::Request<B>> for Router

@@ -1,0 +1,108 @@
+//! Validation of input beyond its types: DRF-shaped field errors.
+
+use std::fmt;
+
+use crate::ApiError;
+
+/// Checks a deserialized input, collecting every problem (not just the first), as DRF's
+/// serializers do. Types are already checked by deserialization; this is for lengths, ranges,
+/// formats and cross-field rules.
+///
+/// ```
+/// use restframe::{Validate, ValidationErrors};
+///
+/// #[derive(serde::Deserialize)]
+/// struct NewTrack { title: String, artist_name: String }
+///
+/// impl Validate for NewTrack {
+///     fn validate(&self) -> Result<(), ValidationErrors> {
+///         let mut errors = ValidationErrors::new();
+///         errors.length("title", &self.title, 1, 100);
+///         errors.length("artist_name", &self.artist_name, 1, 100);
+///         errors.into_result()
+///     }
+/// }
+///
+/// let bad = NewTrack { title: String::new(), artist_name: "x".repeat(101) };
+/// let err = restframe::ApiError::from(bad.validate().unwrap_err());
+/// assert_eq!(
+///     serde_json::to_string(&err).unwrap(),
+///     r#"{"title":["This field may not be blank."],"artist_name":["Ensure this field has no more than 100 characters."]}"#
+/// );
+/// ```
+pub trait Validate {
+    /// Every problem with `self`, by field; `Ok` when there is none.
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        Ok(())
+    }
+}
+
+/// Field errors collected by [`Validate::validate`]; an empty field name is a
+/// `non_field_errors` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ValidationErrors(Vec<(String, String)>);
+
+impl ValidationErrors {
+    /// No errors yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an error for `field` (`""` for the input as a whole).
+    pub fn add(&mut self, field: &str, message: impl fmt::Display) {
+        self.0.push((field.to_owned(), message.to_string()));
+    }
+
+    /// Checks that `value` has `min..=max` characters, with DRF's messages.
+    pub fn length(&mut self, field: &str, value: &str, min: usize, max: usize) {
+        let n = value.chars().count();
+        if n == 0 && min > 0 {
+            self.add(field, "This field may not be blank.");
+        } else if n < min {
+            self.add(
+                field,
+                format_args!("Ensure this field has at least {min} characters."),
+            );
+        } else if n > max {
+            self.add(
+                field,
+                format_args!("Ensure this field has no more than {max} characters."),
+            );
+        }
+    }
+
+    /// Whether no error was added.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok` when empty, else `Err(self)`.
+    pub fn into_result(self) -> Result<(), Self> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+
+    /// The `(field, message)` pairs.
+    pub fn errors(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(e: ValidationErrors) -> Self {
+        ApiError::validation(e.0.iter().map(|(f, m)| (f.as_str(), m.as_str())))
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (field, message)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{field}: {message}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}

@@ -1,0 +1,374 @@
+//! Generic viewsets (DRF's `ModelViewSet`): list, create, retrieve, update, partial_update and
+//! destroy over a [`Repository`], plus extra actions, registered on a [`Router`].
+
+mod pagination;
+mod repository;
+
+use std::sync::Arc;
+
+use http::header::LINK;
+use http::{Method, StatusCode};
+
+use crate::parsers::Parser;
+use crate::renderers::Renderer;
+use crate::validation::Validate;
+use crate::{ApiError, ApiSettings, ApiView, Request, Response, RouteError, Router, api_view};
+use pagination::{PageBody, PageSize, invalid_page, link_header, page_url, window};
+pub use repository::{ListQuery, OrderBy, Page, Repository};
+
+/// An extra action on a viewset (DRF's `@action`): on the list (`/tracks/recent/`) or on one
+/// row (`/tracks/{id}/upload/{filename}/`), with its own views — and so its own renderers and
+/// parsers — per method. The row's id reaches the views as `request.path_param("id")`.
+///
+/// ```
+/// use http::Method;
+/// use restframe::{api_view, Action, Response};
+/// let upload = api_view(|req| async move {
+///     Ok(Response::new(req.path_param("filename").unwrap_or_default().to_owned()))
+/// });
+/// let action = Action::detail("upload/{filename:[A-Za-z0-9_]+\\.mp3}", "upload")
+///     .method(Method::POST, upload);
+/// # let _ = action;
+/// ```
+#[derive(Clone)]
+pub struct Action {
+    detail: bool,
+    url_path: String,
+    url_name: String,
+    methods: Vec<(Method, ApiView)>,
+}
+
+impl Action {
+    /// An action on one row: `{prefix}{id}/{url_path}/`, route name `{basename}-{url_name}`.
+    pub fn detail(url_path: &str, url_name: &str) -> Self {
+        Self::new(true, url_path, url_name)
+    }
+
+    /// An action on the list: `{prefix}{url_path}/`, route name `{basename}-{url_name}`.
+    pub fn list(url_path: &str, url_name: &str) -> Self {
+        Self::new(false, url_path, url_name)
+    }
+
+    fn new(detail: bool, url_path: &str, url_name: &str) -> Self {
+        Self {
+            detail,
+            url_path: url_path.trim_matches('/').to_owned(),
+            url_name: url_name.to_owned(),
+            methods: Vec::new(),
+        }
+    }
+
+    /// The view answering `method`.
+    pub fn method(mut self, method: Method, view: ApiView) -> Self {
+        self.methods.push((method, view));
+        self
+    }
+}
+
+/// A viewset over a [`Repository`]: the six standard actions on a list route and a detail
+/// route, DRF's page-number pagination, `?ordering=` over allowed fields, exact-match filters on
+/// declared fields, DRF-shaped validation errors, and extra [`Action`]s.
+///
+/// | route | method | action | answer |
+/// |---|---|---|---|
+/// | `{prefix}` | GET | list | 200 `{"count", "next", "previous", "results"}` + `Link` |
+/// | `{prefix}` | POST | create | 201 with the row |
+/// | `{prefix}{id}/` | GET | retrieve | 200, or 404 |
+/// | `{prefix}{id}/` | PUT | update | 200, or 404 |
+/// | `{prefix}{id}/` | PATCH | partial_update | 200, or 404 |
+/// | `{prefix}{id}/` | DELETE | destroy | 204, or 404 |
+///
+/// Route names are `{basename}-list` and `{basename}-detail`, so the API root lists the viewset
+/// under `{basename}-list`.
+pub struct ModelViewSet<R: Repository> {
+    repo: Arc<R>,
+    name: String,
+    basename: String,
+    description: String,
+    settings: ApiSettings,
+    renderers: Option<Vec<Arc<dyn Renderer>>>,
+    parsers: Option<Vec<Arc<dyn Parser>>>,
+    filter_fields: Vec<String>,
+    ordering_fields: Vec<String>,
+    page_size: PageSize,
+    actions: Vec<Action>,
+}
+
+impl<R: Repository> ModelViewSet<R> {
+    /// A viewset named `name` (`Track`) over `repo`, with route names from `basename` (`track`).
+    pub fn new(name: &str, basename: &str, repo: R) -> Self {
+        Self {
+            repo: Arc::new(repo),
+            name: name.to_owned(),
+            basename: basename.to_owned(),
+            description: String::new(),
+            settings: ApiSettings::default(),
+            renderers: None,
+            parsers: None,
+            filter_fields: Vec::new(),
+            ordering_fields: Vec::new(),
+            page_size: PageSize {
+                default: 20,
+                max: 100,
+            },
+            actions: Vec::new(),
+        }
+    }
+
+    /// The description shown by OPTIONS.
+    pub fn description(mut self, description: &str) -> Self {
+        self.description = description.to_owned();
+        self
+    }
+
+    /// Default renderers, parsers and limits.
+    pub fn settings(mut self, settings: &ApiSettings) -> Self {
+        self.settings = settings.clone();
+        self
+    }
+
+    /// This viewset's renderers (over the settings').
+    pub fn renderers(mut self, renderers: impl IntoIterator<Item = Arc<dyn Renderer>>) -> Self {
+        self.renderers = Some(renderers.into_iter().collect());
+        self
+    }
+
+    /// This viewset's parsers (over the settings').
+    pub fn parsers(mut self, parsers: impl IntoIterator<Item = Arc<dyn Parser>>) -> Self {
+        self.parsers = Some(parsers.into_iter().collect());
+        self
+    }
+
+    /// Fields a client may filter on with `?field=value` (exact match).
+    pub fn filter_fields<'a>(mut self, fields: impl IntoIterator<Item = &'a str>) -> Self {
+        self.filter_fields = fields.into_iter().map(str::to_owned).collect();
+        self
+    }
+
+    /// Fields a client may order by with `?ordering=-title,artist_name`; others are ignored, as
+    /// DRF.
+    pub fn ordering_fields<'a>(mut self, fields: impl IntoIterator<Item = &'a str>) -> Self {
+        self.ordering_fields = fields.into_iter().map(str::to_owned).collect();
+        self
+    }
+
+    /// The page size when the client gives none, and the most `?page_size=` may ask for.
+    pub fn page_size(mut self, default: u64, max: u64) -> Self {
+        self.page_size = PageSize {
+            default: default.max(1),
+            max: max.max(1),
+        };
+        self
+    }
+
+    /// Adds an extra action.
+    pub fn action(mut self, action: Action) -> Self {
+        self.actions.push(action);
+        self
+    }
+
+    /// Registers the viewset's routes under `prefix` (`/api/tracks/`).
+    pub fn register(self, router: Router, prefix: &str) -> Result<Router, RouteError> {
+        let prefix = format!("{}/", prefix.trim_end_matches('/'));
+        let detail = format!("{prefix}{{id}}/");
+        let list_name = format!("{} List", self.name);
+        let detail_name = format!("{} Instance", self.name);
+        let list_routes = [
+            (Method::GET, self.view(&list_name, list::<R>)),
+            (Method::POST, self.view(&list_name, create::<R>)),
+        ];
+        let detail_routes = [
+            (Method::GET, self.view(&detail_name, retrieve::<R>)),
+            (Method::PUT, self.view(&detail_name, update::<R>)),
+            (Method::PATCH, self.view(&detail_name, partial_update::<R>)),
+            (Method::DELETE, self.view(&detail_name, destroy::<R>)),
+        ];
+        let mut router = router.route(&prefix, &format!("{}-list", self.basename), list_routes)?;
+        for action in self.actions.iter().filter(|a| !a.detail) {
+            let path = format!("{prefix}{}/", action.url_path);
+            let name = format!("{}-{}", self.basename, action.url_name);
+            router = router.route(&path, &name, action.methods.clone())?;
+        }
+        router = router.route(&detail, &format!("{}-detail", self.basename), detail_routes)?;
+        for action in self.actions.iter().filter(|a| a.detail) {
+            let path = format!("{detail}{}/", action.url_path);
+            let name = format!("{}-{}", self.basename, action.url_name);
+            router = router.route(&path, &name, action.methods.clone())?;
+        }
+        Ok(router)
+    }
+
+    /// One action's view, with the viewset's settings, renderers and parsers.
+    fn view<F, Fut>(&self, name: &str, handler: F) -> ApiView
+    where
+        F: Fn(Arc<Config<R>>, Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response, ApiError>> + Send + 'static,
+    {
+        let config = Arc::new(Config {
+            repo: Arc::clone(&self.repo),
+            filter_fields: self.filter_fields.clone(),
+            ordering_fields: self.ordering_fields.clone(),
+            page_size: self.page_size,
+        });
+        let mut view = api_view(move |req| handler(Arc::clone(&config), req))
+            .name(name)
+            .description(&self.description)
+            .settings(&self.settings);
+        if let Some(r) = &self.renderers {
+            view = view.renderers(r.iter().cloned());
+        }
+        if let Some(p) = &self.parsers {
+            view = view.parsers(p.iter().cloned());
+        }
+        view
+    }
+}
+
+/// What every action of a viewset shares.
+struct Config<R> {
+    repo: Arc<R>,
+    filter_fields: Vec<String>,
+    ordering_fields: Vec<String>,
+    page_size: PageSize,
+}
+
+fn id(req: &Request) -> Result<String, ApiError> {
+    req.path_param("id")
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::internal("detail route without an id capture"))
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("No such object.")
+}
+
+async fn list<R: Repository>(config: Arc<Config<R>>, req: Request) -> Result<Response, ApiError> {
+    let query = req.query();
+    let (page, size) = window(query, config.page_size)?;
+    let filters = config
+        .filter_fields
+        .iter()
+        .filter_map(|f| Some((f.clone(), query.get(f)?.into_owned())))
+        .collect();
+    let ordering = query
+        .get("ordering")
+        .map(|o| {
+            o.split(',')
+                .map(str::trim)
+                .filter_map(|key| {
+                    let (field, descending) = match key.strip_prefix('-') {
+                        Some(f) => (f, true),
+                        None => (key, false),
+                    };
+                    config
+                        .ordering_fields
+                        .iter()
+                        .any(|allowed| allowed == field)
+                        .then(|| OrderBy {
+                            field: field.to_owned(),
+                            descending,
+                        })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let list_query = ListQuery {
+        filters,
+        ordering,
+        offset: (page - 1).saturating_mul(size),
+        limit: size,
+    };
+    let Page { items, count } = config.repo.list(&list_query).await?;
+    if page > 1 && items.is_empty() {
+        return Err(invalid_page());
+    }
+    let base = req.base_url();
+    let path = req.uri().path();
+    let shown = list_query.offset.saturating_add(items.len() as u64);
+    let next = (shown < count).then(|| page_url(&base, path, query, page + 1));
+    let previous = (page > 1).then(|| page_url(&base, path, query, page - 1));
+    let link = link_header(next.as_deref(), previous.as_deref());
+    let mut response = Response::new(PageBody {
+        count,
+        next,
+        previous,
+        results: items,
+    });
+    if let Some(link) = link {
+        response = response.with_header(LINK, link);
+    }
+    Ok(response)
+}
+
+async fn create<R: Repository>(
+    config: Arc<Config<R>>,
+    mut req: Request,
+) -> Result<Response, ApiError> {
+    let input: R::Input = req.data().await?;
+    input.validate()?;
+    let row = config.repo.create(input).await?;
+    Ok(Response::new(row).with_status(StatusCode::CREATED))
+}
+
+async fn retrieve<R: Repository>(
+    config: Arc<Config<R>>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let row = config
+        .repo
+        .retrieve(&id(&req)?)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Response::new(row))
+}
+
+async fn update<R: Repository>(
+    config: Arc<Config<R>>,
+    mut req: Request,
+) -> Result<Response, ApiError> {
+    let id = id(&req)?;
+    // An unknown row is 404 whatever the body says.
+    if config.repo.retrieve(&id).await?.is_none() {
+        return Err(not_found());
+    }
+    let input: R::Input = req.data().await?;
+    input.validate()?;
+    let row = config
+        .repo
+        .update(&id, input)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Response::new(row))
+}
+
+async fn partial_update<R: Repository>(
+    config: Arc<Config<R>>,
+    mut req: Request,
+) -> Result<Response, ApiError> {
+    let id = id(&req)?;
+    if config.repo.retrieve(&id).await?.is_none() {
+        return Err(not_found());
+    }
+    let patch: R::Patch = req.data().await?;
+    patch.validate()?;
+    let row = config
+        .repo
+        .partial_update(&id, patch)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Response::new(row))
+}
+
+async fn destroy<R: Repository>(
+    config: Arc<Config<R>>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    if config.repo.destroy(&id(&req)?).await? {
+        Ok(Response::empty(StatusCode::NO_CONTENT))
+    } else {
+        Err(not_found())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,95 @@
+//! What a viewset needs from storage: the `Repository` trait and the list query it receives.
+
+use std::future::Future;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::ApiError;
+use crate::validation::Validate;
+
+/// The rows a [`crate::ModelViewSet`] serves, wherever they live (SQLite, PostgreSQL, memory).
+///
+/// Pagination, ordering and filtering arrive as a [`ListQuery`] so that a SQL implementation can
+/// turn them into `LIMIT`/`OFFSET`, `ORDER BY` and `WHERE` instead of filtering in memory. Ids
+/// arrive as the text of the URL: an id that does not parse is simply not found (404).
+///
+/// Hooks in the spirit of DRF's `perform_create` live in the implementation: `create` receives
+/// validated input and may add what the request does not carry.
+pub trait Repository: Send + Sync + 'static {
+    /// What the API shows: a row with its read-only fields (`id`, …).
+    type Model: Serialize + Send + Sync + 'static;
+    /// What `create` and `update` accept: the writable fields, validated. Fields it does not
+    /// name (read-only ones such as `id`, or unknown ones) are ignored on input, as DRF.
+    type Input: DeserializeOwned + Validate + Send + 'static;
+    /// What `partial_update` accepts: the writable fields, each optional.
+    type Patch: DeserializeOwned + Validate + Send + 'static;
+
+    /// One page of rows, filtered and ordered as asked, with the total count of matching rows.
+    fn list(
+        &self,
+        query: &ListQuery,
+    ) -> impl Future<Output = Result<Page<Self::Model>, ApiError>> + Send;
+
+    /// The row with this id, if any.
+    fn retrieve(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<Self::Model>, ApiError>> + Send;
+
+    /// Stores a new row.
+    fn create(
+        &self,
+        input: Self::Input,
+    ) -> impl Future<Output = Result<Self::Model, ApiError>> + Send;
+
+    /// Replaces the writable fields of a row; `None` when there is no such row.
+    fn update(
+        &self,
+        id: &str,
+        input: Self::Input,
+    ) -> impl Future<Output = Result<Option<Self::Model>, ApiError>> + Send;
+
+    /// Changes the given fields of a row; `None` when there is no such row.
+    fn partial_update(
+        &self,
+        id: &str,
+        patch: Self::Patch,
+    ) -> impl Future<Output = Result<Option<Self::Model>, ApiError>> + Send;
+
+    /// Deletes a row; `false` when there was none.
+    fn destroy(&self, id: &str) -> impl Future<Output = Result<bool, ApiError>> + Send;
+}
+
+/// One page of a list: the rows and how many match in all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// How many rows match the filters, over all pages.
+    pub count: u64,
+}
+
+/// What a list request asks of the repository: exact-match filters, ordering and a window.
+/// Field names are already checked against the viewset's allow-lists, so a SQL implementation
+/// may use them as column names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// `field = value` conditions, all of which must hold.
+    pub filters: Vec<(String, String)>,
+    /// Sort keys in priority order.
+    pub ordering: Vec<OrderBy>,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return at most.
+    pub limit: u64,
+}
+
+/// One sort key of `?ordering=-title,artist_name`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderBy {
+    /// The field.
+    pub field: String,
+    /// Descending (`-field`).
+    pub descending: bool,
+}

@@ -1,0 +1,450 @@
+//! A viewset over an in-memory repository, driven through the router in memory.
+
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use super::{Action, ListQuery, ModelViewSet, Page, Repository};
+use crate::{ApiError, Request, Response, Router, Validate, ValidationErrors, api_view};
+
+#[derive(Clone, Serialize, Debug, PartialEq)]
+struct Track {
+    id: u64,
+    title: String,
+    artist_name: String,
+}
+
+#[derive(Deserialize)]
+struct NewTrack {
+    title: String,
+    artist_name: String,
+}
+
+#[derive(Deserialize)]
+struct TrackPatch {
+    title: Option<String>,
+    artist_name: Option<String>,
+}
+
+impl Validate for NewTrack {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        errors.length("title", &self.title, 1, 100);
+        errors.length("artist_name", &self.artist_name, 1, 100);
+        errors.into_result()
+    }
+}
+
+impl Validate for TrackPatch {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        if let Some(t) = &self.title {
+            errors.length("title", t, 1, 100);
+        }
+        errors.into_result()
+    }
+}
+
+/// The unit-test repository: a vector behind a mutex. Filtering and ordering are done here in
+/// memory; the SQL repositories do them in SQL.
+#[derive(Default)]
+struct Memory(Mutex<Vec<Track>>);
+
+impl Memory {
+    fn rows(&self) -> Result<std::sync::MutexGuard<'_, Vec<Track>>, ApiError> {
+        self.0.lock().map_err(|_| ApiError::internal("poisoned"))
+    }
+}
+
+fn field(t: &Track, name: &str) -> String {
+    match name {
+        "title" => t.title.clone(),
+        "artist_name" => t.artist_name.clone(),
+        _ => format!("{:020}", t.id),
+    }
+}
+
+impl Repository for Memory {
+    type Model = Track;
+    type Input = NewTrack;
+    type Patch = TrackPatch;
+
+    async fn list(&self, q: &ListQuery) -> Result<Page<Track>, ApiError> {
+        let mut rows: Vec<Track> = self
+            .rows()?
+            .iter()
+            .filter(|t| q.filters.iter().all(|(f, v)| field(t, f) == *v))
+            .cloned()
+            .collect();
+        for key in q.ordering.iter().rev() {
+            rows.sort_by(|a, b| {
+                let o = field(a, &key.field).cmp(&field(b, &key.field));
+                if key.descending { o.reverse() } else { o }
+            });
+        }
+        let count = rows.len() as u64;
+        let items = rows
+            .into_iter()
+            .skip(q.offset as usize)
+            .take(q.limit as usize)
+            .collect();
+        Ok(Page { items, count })
+    }
+
+    async fn retrieve(&self, id: &str) -> Result<Option<Track>, ApiError> {
+        let Ok(id) = id.parse::<u64>() else {
+            return Ok(None);
+        };
+        Ok(self.rows()?.iter().find(|t| t.id == id).cloned())
+    }
+
+    async fn create(&self, input: NewTrack) -> Result<Track, ApiError> {
+        let mut rows = self.rows()?;
+        let track = Track {
+            id: rows.iter().map(|t| t.id).max().unwrap_or(0) + 1,
+            title: input.title,
+            artist_name: input.artist_name,
+        };
+        rows.push(track.clone());
+        Ok(track)
+    }
+
+    async fn update(&self, id: &str, input: NewTrack) -> Result<Option<Track>, ApiError> {
+        let Ok(id) = id.parse::<u64>() else {
+            return Ok(None);
+        };
+        let mut rows = self.rows()?;
+        Ok(rows.iter_mut().find(|t| t.id == id).map(|t| {
+            t.title = input.title;
+            t.artist_name = input.artist_name;
+            t.clone()
+        }))
+    }
+
+    async fn partial_update(&self, id: &str, patch: TrackPatch) -> Result<Option<Track>, ApiError> {
+        let Ok(id) = id.parse::<u64>() else {
+            return Ok(None);
+        };
+        let mut rows = self.rows()?;
+        Ok(rows.iter_mut().find(|t| t.id == id).map(|t| {
+            if let Some(title) = patch.title {
+                t.title = title;
+            }
+            if let Some(artist) = patch.artist_name {
+                t.artist_name = artist;
+            }
+            t.clone()
+        }))
+    }
+
+    async fn destroy(&self, id: &str) -> Result<bool, ApiError> {
+        let Ok(id) = id.parse::<u64>() else {
+            return Ok(false);
+        };
+        let mut rows = self.rows()?;
+        let before = rows.len();
+        rows.retain(|t| t.id != id);
+        Ok(rows.len() < before)
+    }
+}
+
+fn router(rows: usize) -> Router {
+    let memory = Memory::default();
+    {
+        let mut seed = memory.0.lock().unwrap();
+        for i in 1..=rows as u64 {
+            seed.push(Track {
+                id: i,
+                title: format!("Track {i:03}"),
+                artist_name: if i % 2 == 0 { "Miles" } else { "Bill" }.into(),
+            });
+        }
+    }
+    let recent = api_view(|_req: Request| async { Ok(Response::new("recent")) });
+    let play = api_view(|req: Request| async move {
+        Ok(Response::new(format!(
+            "playing {}",
+            req.path_param("id").unwrap_or("?")
+        )))
+    });
+    ModelViewSet::new("Track", "track", memory)
+        .filter_fields(["artist_name"])
+        .ordering_fields(["title", "artist_name", "id"])
+        .page_size(5, 10)
+        .action(Action::list("recent", "recent").method(Method::GET, recent))
+        .action(Action::detail("play", "play").method(Method::POST, play))
+        .register(Router::new(), "/api/tracks/")
+        .and_then(|r| r.api_root("/api/", "api-root"))
+        .unwrap()
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {:?}", self.body))
+    }
+}
+
+async fn send(router: &Router, method: Method, uri: &str, body: Option<Value>) -> Reply {
+    let mut req = http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "h");
+    let body = match body {
+        Some(v) => {
+            req = req.header("content-type", "application/json");
+            Bytes::from(v.to_string())
+        }
+        None => Bytes::new(),
+    };
+    let res = router
+        .clone()
+        .oneshot(req.body(Full::new(body)).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = res.into_parts();
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body: body.collect().await.unwrap().to_bytes(),
+    }
+}
+
+#[tokio::test]
+async fn list_is_paginated_in_drfs_envelope_with_link_headers() {
+    let r = router(12);
+    let page = send(&r, Method::GET, "/api/tracks/", None).await;
+    let body = page.json();
+    assert_eq!(body["count"], 12);
+    assert_eq!(body["results"].as_array().unwrap().len(), 5);
+    assert_eq!(body["next"], "http://h/api/tracks/?page=2");
+    assert_eq!(body["previous"], Value::Null);
+    assert_eq!(
+        page.headers["link"],
+        "<http://h/api/tracks/?page=2>; rel=\"next\""
+    );
+
+    let last = send(&r, Method::GET, "/api/tracks/?page=3", None)
+        .await
+        .json();
+    assert_eq!(last["results"].as_array().unwrap().len(), 2);
+    assert_eq!(last["next"], Value::Null);
+    assert_eq!(last["previous"], "http://h/api/tracks/?page=2");
+
+    let past = send(&r, Method::GET, "/api/tracks/?page=4", None).await;
+    assert_eq!(
+        (past.status, past.json()["detail"].clone()),
+        (StatusCode::NOT_FOUND, json!("Invalid page."))
+    );
+    // page_size is capped at the viewset's maximum.
+    let big = send(&r, Method::GET, "/api/tracks/?page_size=50", None)
+        .await
+        .json();
+    assert_eq!(big["results"].as_array().unwrap().len(), 10);
+    // An empty list is one empty page, not a 404.
+    let empty = send(&router(0), Method::GET, "/api/tracks/", None).await;
+    assert_eq!(
+        (empty.status, empty.json()["count"].clone()),
+        (StatusCode::OK, json!(0))
+    );
+}
+
+#[tokio::test]
+async fn filters_and_ordering_reach_the_repository_and_links_keep_them() {
+    let r = router(12);
+    let body = send(
+        &r,
+        Method::GET,
+        "/api/tracks/?artist_name=Miles&ordering=-title&page_size=2",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(body["count"], 6);
+    let titles: Vec<&str> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Track 012", "Track 010"]);
+    assert_eq!(
+        body["next"],
+        "http://h/api/tracks/?artist_name=Miles&ordering=-title&page_size=2&page=2"
+    );
+    // A field that is not allowed is ignored (DRF), not an error.
+    let body = send(&r, Method::GET, "/api/tracks/?ordering=secret,-id", None)
+        .await
+        .json();
+    assert_eq!(body["results"][0]["id"], 12);
+}
+
+#[tokio::test]
+async fn create_validates_and_answers_201() {
+    let r = router(0);
+    let created = send(
+        &r,
+        Method::POST,
+        "/api/tracks/",
+        Some(json!({"id": 99, "title": "So What", "artist_name": "Miles", "extra": 1})),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    // The read-only id and the unknown field are ignored on input.
+    assert_eq!(
+        created.json(),
+        json!({"id": 1, "title": "So What", "artist_name": "Miles"})
+    );
+
+    let bad = send(
+        &r,
+        Method::POST,
+        "/api/tracks/",
+        Some(json!({"title": "", "artist_name": "x".repeat(101)})),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        bad.json(),
+        json!({
+            "title": ["This field may not be blank."],
+            "artist_name": ["Ensure this field has no more than 100 characters."]
+        })
+    );
+    let missing = send(
+        &r,
+        Method::POST,
+        "/api/tracks/",
+        Some(json!({"title": "x"})),
+    )
+    .await;
+    assert_eq!(
+        missing.json(),
+        json!({"artist_name": ["This field is required."]})
+    );
+    let wrong = send(
+        &r,
+        Method::POST,
+        "/api/tracks/",
+        Some(json!({"title": 5, "artist_name": "x"})),
+    )
+    .await;
+    assert_eq!(
+        wrong.json()["title"][0],
+        "invalid type: integer `5`, expected a string"
+    );
+}
+
+#[tokio::test]
+async fn retrieve_update_partial_update_and_destroy() {
+    let r = router(3);
+    assert_eq!(
+        send(&r, Method::GET, "/api/tracks/2/", None).await.json()["title"],
+        "Track 002"
+    );
+    let put = send(
+        &r,
+        Method::PUT,
+        "/api/tracks/2/",
+        Some(json!({"title": "New", "artist_name": "Bill"})),
+    )
+    .await;
+    assert_eq!(
+        put.json(),
+        json!({"id": 2, "title": "New", "artist_name": "Bill"})
+    );
+    let patch = send(
+        &r,
+        Method::PATCH,
+        "/api/tracks/2/",
+        Some(json!({"title": "Newer"})),
+    )
+    .await;
+    assert_eq!(
+        patch.json(),
+        json!({"id": 2, "title": "Newer", "artist_name": "Bill"})
+    );
+    let bad_patch = send(
+        &r,
+        Method::PATCH,
+        "/api/tracks/2/",
+        Some(json!({"title": ""})),
+    )
+    .await;
+    assert_eq!(bad_patch.status, StatusCode::BAD_REQUEST);
+    let gone = send(&r, Method::DELETE, "/api/tracks/2/", None).await;
+    assert_eq!((gone.status, gone.body.len()), (StatusCode::NO_CONTENT, 0));
+    assert_eq!(
+        send(&r, Method::GET, "/api/tracks/2/", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn unknown_or_non_numeric_ids_are_404_whatever_the_method() {
+    let r = router(3);
+    for (method, uri) in [
+        (Method::GET, "/api/tracks/9/"),
+        (Method::GET, "/api/tracks/abc/"),
+        (Method::PUT, "/api/tracks/9/"),
+        (Method::PATCH, "/api/tracks/abc/"),
+        (Method::DELETE, "/api/tracks/9/"),
+    ] {
+        let body = Some(json!({"title": "x", "artist_name": "y"}));
+        let reply = send(&r, method.clone(), uri, body).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {uri}");
+    }
+}
+
+#[tokio::test]
+async fn extra_actions_get_their_routes_and_the_root_lists_the_viewset() {
+    let r = router(3);
+    assert_eq!(
+        send(&r, Method::GET, "/api/tracks/recent/", None)
+            .await
+            .json(),
+        "recent"
+    );
+    assert_eq!(
+        send(&r, Method::POST, "/api/tracks/3/play/", None)
+            .await
+            .json(),
+        "playing 3"
+    );
+    assert_eq!(
+        send(&r, Method::GET, "/api/tracks/3/play/", None)
+            .await
+            .status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    let root = send(&r, Method::GET, "/api/", None).await.json();
+    assert_eq!(
+        root,
+        json!({"track-list": "http://h/api/tracks/", "track-recent": "http://h/api/tracks/recent/"})
+    );
+}
+
+#[tokio::test]
+async fn options_names_list_and_instance_like_drf() {
+    let r = router(1);
+    assert_eq!(
+        send(&r, Method::OPTIONS, "/api/tracks/", None).await.json()["name"],
+        "Track List"
+    );
+    assert_eq!(
+        send(&r, Method::OPTIONS, "/api/tracks/1/", None)
+            .await
+            .json()["name"],
+        "Track Instance"
+    );
+}

@@ -63,6 +63,7 @@ use crate::{Data, Mime, RenderContext, RenderError, Renderer, as_serialize};
 pub struct CsvRenderer {
     media_type: Mime,
     max_cells: usize,
+    results_field: Option<String>,
 }
 
 impl Default for CsvRenderer {
@@ -83,7 +84,24 @@ impl CsvRenderer {
         Self {
             media_type: mime::TEXT_CSV,
             max_cells: Self::DEFAULT_MAX_CELLS,
+            results_field: None,
         }
+    }
+
+    /// Renders only the rows under `field` when the data is an object holding a list there —
+    /// a paginated envelope `{"count", "next", "previous", "results": [...]}` becomes the
+    /// `results` rows, as djangorestframework-csv's `results_field`. Other data renders whole.
+    ///
+    /// ```
+    /// use restframe_renderers::{CsvRenderer, RenderContext, Renderer};
+    /// let page = serde_json::json!({"count": 2, "next": null, "results": [{"id": 1}, {"id": 2}]});
+    /// let mut out = Vec::new();
+    /// CsvRenderer::new().results_field("results").render(&page, &RenderContext::default(), &mut out).unwrap();
+    /// assert_eq!(out, b"id\r\n1\r\n2\r\n");
+    /// ```
+    pub fn results_field(mut self, field: &str) -> Self {
+        self.results_field = Some(field.to_owned());
+        self
     }
 
     /// Caps the table at `cells` cells: data rows × columns, the header row not counted. Larger
@@ -122,7 +140,12 @@ impl Renderer for CsvRenderer {
         _ctx: &RenderContext<'_>,
         out: &mut Vec<u8>,
     ) -> Result<(), RenderError> {
-        let value = serde_json::to_value(as_serialize(data)).map_err(RenderError::server)?;
+        let mut value = serde_json::to_value(as_serialize(data)).map_err(RenderError::server)?;
+        if let (Some(field), Value::Object(map)) = (&self.results_field, &mut value)
+            && let Some(Value::Array(rows)) = map.get_mut(field)
+        {
+            value = Value::Array(std::mem::take(rows));
+        }
         let table = Table::from_value(&value)?;
         if table.headers.is_empty() {
             return Ok(());
@@ -337,6 +360,24 @@ mod tests {
             .render(data, &RenderContext::default(), &mut out)
             .unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn results_field_renders_only_the_rows_of_an_envelope_and_other_data_whole() {
+        let r = CsvRenderer::new().results_field("results");
+        let mut out = Vec::new();
+        let page = json!({"count": 1, "next": null, "previous": null, "results": [{"a": 1}]});
+        r.render(&page, &RenderContext::default(), &mut out)
+            .unwrap();
+        assert_eq!(out, b"a\r\n1\r\n");
+        let mut out = Vec::new();
+        r.render(
+            &json!({"results": "not a list", "b": 2}),
+            &RenderContext::default(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, b"results,b\r\nnot a list,2\r\n");
     }
 
     #[test]

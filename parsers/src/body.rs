@@ -12,6 +12,24 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// A request body as a stream of chunks, as the framework hands it to parsers.
 pub type BodyStream<'a> = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send + 'a>>;
 
+/// The error a failed body stream becomes: a [`ParseError`] the stream itself failed with is
+/// passed on as it is (so an HTTP layer can say "too large"), anything else is
+/// [`ParseErrorKind::Body`].
+///
+/// ```
+/// use restframe_parsers::{stream_error, ParseError, ParseErrorKind};
+/// let too_large: restframe_parsers::BoxError = Box::new(ParseError::too_large(10));
+/// assert_eq!(stream_error(too_large).kind(), ParseErrorKind::TooLarge);
+/// let io: restframe_parsers::BoxError = "connection reset".into();
+/// assert_eq!(stream_error(io).kind(), ParseErrorKind::Body);
+/// ```
+pub fn stream_error(e: BoxError) -> ParseError {
+    match e.downcast::<ParseError>() {
+        Ok(parse_error) => *parse_error,
+        Err(e) => ParseError::new(ParseErrorKind::Body, "body", e),
+    }
+}
+
 /// Reads a whole body, refusing it as soon as it grows past `limit` bytes (nothing more is
 /// read, so a huge body costs at most `limit` bytes of memory).
 ///
@@ -31,7 +49,7 @@ pub async fn collect(mut body: BodyStream<'_>, limit: usize) -> Result<Bytes, Pa
     let mut first: Option<Bytes> = None;
     let mut buf = BytesMut::new();
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| ParseError::new(ParseErrorKind::Body, "body", e))?;
+        let chunk = chunk.map_err(stream_error)?;
         let len = first.as_ref().map_or(0, Bytes::len) + buf.len() + chunk.len();
         if len > limit {
             return Err(ParseError::too_large(limit));

@@ -67,7 +67,7 @@ mod yaml;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use body::{BodyStream, BoxError, collect};
+pub use body::{BodyStream, BoxError, collect, stream_error};
 #[cfg(feature = "csv")]
 pub use csv::CsvParser;
 pub use depth::check_depth;

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::ApiError;
 use crate::content_type::select_parser;
 use crate::negotiation::Negotiated;
-use crate::parsers::{BodyStream, ParseContext, Parsed, Parser, ParserLimits};
+use crate::parsers::{BodyStream, ParseContext, Parsed, Parser, ParserLimits, stream_error};
 use crate::renderers::Query;
 
 /// The captures of the route that matched, as `(name, value)`, percent-decoded; set by the
@@ -158,11 +158,7 @@ impl Request {
                 None => return Ok(Parsed::empty()),
                 Some(Ok(chunk)) if chunk.is_empty() => continue,
                 Some(Ok(chunk)) => break chunk,
-                Some(Err(e)) => {
-                    return Err(ApiError::bad_request(format!(
-                        "Could not read the request body: {e}"
-                    )));
-                }
+                Some(Err(e)) => return Err(stream_error(e).into()),
             }
         };
         let content_type = match self.parts.headers.get(header::CONTENT_TYPE) {

@@ -249,3 +249,29 @@ async fn a_field_that_does_not_fit_is_a_drf_shaped_400() {
     let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert!(body["non_field_errors"][0].is_string(), "{body}");
 }
+
+#[tokio::test]
+async fn a_body_cut_off_by_tower_https_limit_is_a_413_in_the_negotiated_format() {
+    let limited = tower::ServiceBuilder::new()
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(16))
+        .service(echo().renderers(renderers(vec![
+            Arc::new(JsonRenderer::new()),
+            Arc::new(YamlRenderer::new()),
+        ])));
+    let req = http::Request::post("/thing")
+        .header("content-type", "application/json")
+        .header("accept", "application/yaml")
+        .body(Full::new(Bytes::from(format!("[{}1]", "1,".repeat(100)))))
+        .unwrap();
+    let res = limited.oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/yaml; charset=utf-8"
+    );
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(
+        &body[..],
+        b"detail: Request body larger than the server accepts.\n"
+    );
+}

@@ -14,6 +14,34 @@ use crate::negotiation::Negotiated;
 use crate::parsers::{BodyStream, ParseContext, Parsed, Parser, ParserLimits, stream_error};
 use crate::renderers::Query;
 
+/// A `Host` value of the forms Django accepts: a DNS name or IPv4 address, or a bracketed IPv6
+/// address, with an optional port.
+fn valid_host(host: &str) -> bool {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, _)) if !name.ends_with(']') && name.contains(':') => (host, None),
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let name_ok = match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        Some(v6) => {
+            !v6.is_empty()
+                && v6
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        }
+        None => {
+            !name.is_empty()
+                && name.len() <= 253
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        }
+    };
+    port_ok && name_ok
+}
+
 /// The captures of the route that matched, as `(name, value)`, percent-decoded; set by the
 /// router in the request extensions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -87,8 +115,10 @@ impl Request {
     }
 
     /// `scheme://host` of this request, for absolute URLs: the `Host` header (or the URI's
-    /// authority, as HTTP/2 sends it), `https` when `X-Forwarded-Proto` says so.
-    pub fn base_url(&self) -> String {
+    /// authority, as HTTP/2 sends it), `https` when `X-Forwarded-Proto` says so. A host that is
+    /// not a `name[:port]` or `[v6]:port` is a 400 (Django's `DisallowedHost`), so a client
+    /// cannot inject text into links and `Link` headers.
+    pub fn base_url(&self) -> Result<String, ApiError> {
         let host = self
             .parts
             .headers
@@ -96,11 +126,14 @@ impl Request {
             .and_then(|h| h.to_str().ok())
             .or_else(|| self.parts.uri.authority().map(|a| a.as_str()))
             .unwrap_or("localhost");
+        if !valid_host(host) {
+            return Err(ApiError::bad_request("Invalid Host header."));
+        }
         let scheme = match self.parts.headers.get("x-forwarded-proto") {
             Some(p) if p == "https" => "https",
             _ => "http",
         };
-        format!("{scheme}://{host}")
+        Ok(format!("{scheme}://{host}"))
     }
 
     /// A path parameter captured by the router (`{id}` in `/tracks/{id}/`), percent-decoded.
@@ -173,5 +206,37 @@ impl Request {
             Box::pin(futures_util::stream::once(async { Ok(first) }).chain(body));
         let ctx = ParseContext::new(&mime).with_limits(self.limits);
         Ok(parser.parse_stream(body, ctx).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_host;
+
+    #[test]
+    fn hosts_are_names_or_addresses_with_an_optional_port() {
+        for ok in [
+            "example.org",
+            "localhost:8000",
+            "127.0.0.1:80",
+            "[::1]:8000",
+            "[::1]",
+            "a-b.c",
+        ] {
+            assert!(valid_host(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a>; rel=\"next\", <http://evil",
+            "a b",
+            "h:",
+            "h:123456",
+            "h:x",
+            "[]",
+            "a/b",
+            "a@b",
+        ] {
+            assert!(!valid_host(bad), "{bad}");
+        }
     }
 }

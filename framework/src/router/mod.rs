@@ -15,7 +15,7 @@ mod pattern;
 use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -75,6 +75,8 @@ impl std::error::Error for RouteError {}
 
 #[derive(Clone)]
 struct Route {
+    /// The API root, which is handed the listing of the other routes.
+    root: bool,
     name: String,
     pattern: PathPattern,
     methods: Vec<(Method, ApiView)>,
@@ -98,9 +100,12 @@ struct Inner {
     routes: Vec<Route>,
     not_found: ApiView,
     settings: ApiSettings,
-    /// `(name, pattern)` of every route without captures, for the API root.
-    listing: Arc<RwLock<Vec<(String, String)>>>,
 }
+
+/// What the API root lists: `(name, path)` of every route without captures, in registration
+/// order. The router hands it to the root view in the request extensions.
+#[derive(Clone, Debug)]
+struct RouteListing(Vec<(String, String)>);
 
 /// A route table served as a `tower::Service`.
 ///
@@ -177,7 +182,6 @@ impl Router {
                 routes: Vec::new(),
                 not_found,
                 settings,
-                listing: Arc::default(),
             }),
         }
     }
@@ -224,12 +228,8 @@ impl Router {
         })
         .name(first.view_name())
         .renderers(first.renderer_list().iter().cloned());
-        if !compiled.has_captures()
-            && let Ok(mut listing) = inner.listing.write()
-        {
-            listing.push((name.to_owned(), pattern.to_owned()));
-        }
         inner.routes.push(Route {
+            root: false,
             name: name.to_owned(),
             pattern: compiled,
             methods,
@@ -242,27 +242,39 @@ impl Router {
     /// Registers the API root at `pattern` (DRF's `DefaultRouter`): `GET` lists the absolute URL
     /// of every route without captures, by name, as registered before or after it.
     pub fn api_root(self, pattern: &str, name: &str) -> Result<Self, RouteError> {
-        let listing = Arc::clone(&self.inner.listing);
-        let root_pattern = pattern.to_owned();
-        let view = api_view(move |req: Request| {
-            let listing = Arc::clone(&listing);
-            let root_pattern = root_pattern.clone();
-            async move {
-                let base = req.base_url();
-                let mut map = Map::new();
-                let entries = listing
-                    .read()
-                    .map_err(|_| ApiError::internal("route listing lock poisoned"))?;
-                for (name, path) in entries.iter().filter(|(_, p)| *p != root_pattern) {
-                    map.insert(name.clone(), Value::String(format!("{base}{path}")));
-                }
-                Ok(Response::new(Value::Object(map)))
-            }
+        let view = api_view(|req: Request| async move {
+            let base = req.base_url()?;
+            let listing = req
+                .extensions()
+                .get::<RouteListing>()
+                .ok_or_else(|| ApiError::internal("API root called without its route listing"))?;
+            let map: Map<String, Value> = listing
+                .0
+                .iter()
+                .map(|(name, path)| (name.clone(), Value::String(format!("{base}{path}"))))
+                .collect();
+            Ok(Response::new(Value::Object(map)))
         })
         .name("Api Root")
         .description("The endpoints of this API.")
         .settings(&self.inner.settings);
-        self.route(pattern, name, [(Method::GET, view)])
+        let mut router = self.route(pattern, name, [(Method::GET, view)])?;
+        if let Some(route) = Arc::make_mut(&mut router.inner).routes.last_mut() {
+            route.root = true;
+        }
+        Ok(router)
+    }
+
+    /// The routes the API root lists.
+    fn listing(&self) -> RouteListing {
+        RouteListing(
+            self.inner
+                .routes
+                .iter()
+                .filter(|r| !r.root && !r.pattern.has_captures())
+                .map(|r| (r.name.clone(), r.pattern.source().to_owned()))
+                .collect(),
+        )
     }
 
     async fn dispatch<B>(&self, mut req: http::Request<B>) -> http::Response<Body>
@@ -278,10 +290,10 @@ impl Router {
         let Some((route, found)) = found else {
             return call(&self.inner.not_found, req).await;
         };
-        let Some(params) = decode(found.params) else {
-            return call(&self.inner.not_found, req).await;
-        };
-        req.extensions_mut().insert(PathParams(params));
+        if route.root {
+            req.extensions_mut().insert(self.listing());
+        }
+        req.extensions_mut().insert(PathParams(found.params));
         req.extensions_mut().insert(FormatSuffix(found.format));
         let method = req.method().clone();
         if let Some(view) = route.view(&method) {
@@ -316,19 +328,6 @@ fn without_body(res: http::Response<Body>) -> http::Response<Body> {
         parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
     }
     http::Response::from_parts(parts, crate::body::empty())
-}
-
-/// Percent-decodes captures; `None` when one is not UTF-8 once decoded (no route matches).
-fn decode(params: Vec<(String, String)>) -> Option<Vec<(String, String)>> {
-    params
-        .into_iter()
-        .map(|(k, v)| {
-            let decoded = percent_encoding::percent_decode_str(&v)
-                .decode_utf8()
-                .ok()?;
-            Some((k, decoded.into_owned()))
-        })
-        .collect()
 }
 
 /// `Allow`: the route's methods, `HEAD` where `GET` is, and `OPTIONS`.

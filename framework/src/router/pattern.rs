@@ -16,7 +16,8 @@ const FORMAT: &str = "__format";
 pub(crate) struct PathPattern {
     source: String,
     regex: Regex,
-    names: Vec<String>,
+    /// Each capture's name and its own regex, anchored, to check the decoded value against.
+    captures: Vec<(String, Regex)>,
 }
 
 /// What a matching path yields.
@@ -42,7 +43,7 @@ impl PathPattern {
         }
         let body = source.strip_suffix('/').unwrap_or(source);
         let mut regex = String::from("^");
-        let mut names: Vec<String> = Vec::new();
+        let mut captures: Vec<(String, Regex)> = Vec::new();
         let mut rest = body;
         while let Some(open) = rest.find('{') {
             regex.push_str(&regex::escape(&rest[..open]));
@@ -57,12 +58,13 @@ impl PathPattern {
                     "`{name}` is not a capture name (letters, digits, `_`)"
                 )));
             }
-            if name.starts_with("__") || names.iter().any(|n| n == name) {
+            if name.starts_with("__") || captures.iter().any(|(n, _)| n == name) {
                 return Err(bad(format!("capture `{name}` is reserved or repeated")));
             }
-            Regex::new(re).map_err(|e| bad(format!("capture `{name}`: {e}")))?;
+            let own = Regex::new(&format!("^(?:{re})$"))
+                .map_err(|e| bad(format!("capture `{name}`: {e}")))?;
             regex.push_str(&format!("(?P<{name}>{re})"));
-            names.push(name.to_owned());
+            captures.push((name.to_owned(), own));
             rest = &rest[open + close + 1..];
         }
         if rest.contains('}') {
@@ -78,7 +80,7 @@ impl PathPattern {
         Ok(Self {
             source: source.to_owned(),
             regex,
-            names,
+            captures,
         })
     }
 
@@ -89,18 +91,26 @@ impl PathPattern {
 
     /// Whether the pattern has captures (a detail route) or not (a list route).
     pub(crate) fn has_captures(&self) -> bool {
-        !self.names.is_empty()
+        !self.captures.is_empty()
     }
 
-    /// Matches a request path (percent-encoded, as received).
+    /// Matches a request path (percent-encoded, as received). Captures are percent-decoded and
+    /// must still match their own regex once decoded, so `..%2F..%2Fetc` cannot pass for one
+    /// segment, nor `%2E` put a dot into `[^/.]+`; a capture that is not UTF-8 once decoded
+    /// matches nothing.
     pub(crate) fn matches(&self, path: &str) -> Option<PathMatch> {
-        // The root pattern `/` compiles to `^/?$`, which must not match the empty path twice.
         let caps = self.regex.captures(path)?;
-        let params = self
-            .names
-            .iter()
-            .filter_map(|n| Some((n.clone(), caps.name(n)?.as_str().to_owned())))
-            .collect();
+        let mut params = Vec::with_capacity(self.captures.len());
+        for (name, own) in &self.captures {
+            let raw = caps.name(name)?.as_str();
+            let decoded = percent_encoding::percent_decode_str(raw)
+                .decode_utf8()
+                .ok()?;
+            if !own.is_match(&decoded) {
+                return None;
+            }
+            params.push((name.clone(), decoded.into_owned()));
+        }
         let format = caps.name(FORMAT).map(|m| m.as_str().to_owned());
         Some(PathMatch { params, format })
     }
@@ -193,6 +203,27 @@ mod tests {
             m("/api/", "/api.json").unwrap().format.as_deref(),
             Some("json")
         );
+    }
+
+    #[test]
+    fn decoded_captures_must_still_fit_their_regex() {
+        assert_eq!(
+            m("/files/{name}/", "/files/so%20what/").unwrap().params,
+            params(&[("name", "so what")])
+        );
+        for sneaky in [
+            "/files/..%2F..%2Fetc/",
+            "/files/%2E%2E/",
+            "/files/a%2Eb/",
+            "/files/%FF/",
+        ] {
+            assert_eq!(m("/files/{name}/", sneaky), None, "{sneaky}");
+        }
+        let p = "/up/{filename:[A-Za-z0-9_]+\\.mp3}/";
+        assert!(m(p, "/up/a_b.mp3/").is_some());
+        // Matching is on the path as sent, so a constrained capture takes no escapes at all.
+        assert_eq!(m(p, "/up/a%5Fb.mp3/"), None);
+        assert_eq!(m(p, "/up/a%2F.mp3/"), None);
     }
 
     #[test]

@@ -269,20 +269,32 @@ async fn list<R: Repository>(config: Arc<Config<R>>, req: Request) -> Result<Res
                             descending,
                         })
                 })
-                .collect()
+                .fold(Vec::<OrderBy>::new(), |mut keys, key| {
+                    // A field counts once (its first mention), so the keys are bounded by the
+                    // allow-list however long the parameter is.
+                    if !keys.iter().any(|k| k.field == key.field) {
+                        keys.push(key);
+                    }
+                    keys
+                })
         })
         .unwrap_or_default();
+    // SQL takes a signed 64-bit OFFSET: a page beyond it cannot exist.
+    let offset = (page - 1)
+        .checked_mul(size)
+        .filter(|&o| i64::try_from(o).is_ok())
+        .ok_or_else(invalid_page)?;
     let list_query = ListQuery {
         filters,
         ordering,
-        offset: (page - 1).saturating_mul(size),
+        offset,
         limit: size,
     };
     let Page { items, count } = config.repo.list(&list_query).await?;
     if page > 1 && items.is_empty() {
         return Err(invalid_page());
     }
-    let base = req.base_url();
+    let base = req.base_url()?;
     let path = req.uri().path();
     let shown = list_query.offset.saturating_add(items.len() as u64);
     let next = (shown < count).then(|| page_url(&base, path, query, page + 1));

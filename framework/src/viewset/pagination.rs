@@ -22,11 +22,11 @@ pub(crate) struct PageSize {
     pub(crate) max: u64,
 }
 
-/// The 1-based page and its size asked for by `?page=` and `?page_size=`. A page that is not a
-/// positive integer is 404 ("Invalid page."), as DRF; a page size that is not a positive
+/// The 1-based page and its size asked for by `?page=` and `?page_size=`. An empty `?page=` is
+/// page 1; a page that is not a positive integer is 404 ("Invalid page."), as DRF; a page size that is not a positive
 /// integer falls back to the default, and one above the maximum is capped, as DRF.
 pub(crate) fn window(query: Query<'_>, size: PageSize) -> Result<(u64, u64), ApiError> {
-    let page = match query.get("page") {
+    let page = match query.get("page").filter(|p| !p.is_empty()) {
         None => 1,
         Some(p) => p
             .parse::<u64>()
@@ -103,7 +103,8 @@ mod tests {
         assert_eq!(window(Query::new("page_size=500"), SIZE).unwrap(), (1, 100));
         assert_eq!(window(Query::new("page_size=0"), SIZE).unwrap(), (1, 20));
         assert_eq!(window(Query::new("page_size=x"), SIZE).unwrap(), (1, 20));
-        for bad in ["page=0", "page=-1", "page=x", "page="] {
+        assert_eq!(window(Query::new("page="), SIZE).unwrap(), (1, 20));
+        for bad in ["page=0", "page=-1", "page=x", "page=99999999999999999999"] {
             assert_eq!(
                 window(Query::new(bad), SIZE).unwrap_err().status(),
                 404,

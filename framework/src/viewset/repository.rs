@@ -79,7 +79,7 @@ pub struct ListQuery {
     pub filters: Vec<(String, String)>,
     /// Sort keys in priority order.
     pub ordering: Vec<OrderBy>,
-    /// Rows to skip.
+    /// Rows to skip; at most `i64::MAX` (a page past that is refused before), so it fits SQL.
     pub offset: u64,
     /// Rows to return at most.
     pub limit: u64,

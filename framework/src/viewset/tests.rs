@@ -448,3 +448,78 @@ async fn options_names_list_and_instance_like_drf() {
         "Track Instance"
     );
 }
+
+#[tokio::test]
+async fn hostile_pages_hosts_and_orderings_are_answered_not_obeyed() {
+    let r = router(12);
+    // An offset SQL cannot hold is no page at all.
+    let huge = send(
+        &r,
+        Method::GET,
+        "/api/tracks/?page=576460752303423488&page_size=10",
+        None,
+    )
+    .await;
+    assert_eq!(huge.status, StatusCode::NOT_FOUND);
+    // An empty ?page= is page 1, as DRF.
+    assert_eq!(
+        send(&r, Method::GET, "/api/tracks/?page=", None)
+            .await
+            .json()["count"],
+        12
+    );
+    // A repeated ordering field counts once; the first mention wins.
+    let ordering = format!("?ordering=-id{}", ",id".repeat(3000));
+    let body = send(&r, Method::GET, &format!("/api/tracks/{ordering}"), None)
+        .await
+        .json();
+    assert_eq!(body["results"][0]["id"], 12);
+    // A Host that is not a host is refused, not copied into links.
+    let req = http::Request::get("/api/tracks/")
+        .header("host", "a>; rel=\"next\", <http://evil")
+        .body(Full::<Bytes>::default())
+        .unwrap();
+    let res = r.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.headers().get("link").is_none());
+}
+
+#[tokio::test]
+async fn a_link_header_has_next_and_prev_in_the_middle_and_keeps_format() {
+    let r = router(12);
+    let page = send(&r, Method::GET, "/api/tracks/?page=2&format=json", None).await;
+    assert_eq!(
+        page.headers["link"],
+        "<http://h/api/tracks/?page=3&format=json>; rel=\"next\", <http://h/api/tracks/?format=json>; rel=\"prev\""
+    );
+}
+
+#[tokio::test]
+async fn two_routers_from_one_base_list_only_their_own_routes() {
+    let base = Router::new().api_root("/api/", "api-root").unwrap();
+    let view = || api_view(|_req: Request| async { Ok(Response::new(1)) });
+    let a = base
+        .clone()
+        .route("/api/a/", "a", [(Method::GET, view())])
+        .unwrap();
+    let b = base.route("/api/b/", "b", [(Method::GET, view())]).unwrap();
+    assert_eq!(
+        send(&a, Method::GET, "/api/", None).await.json(),
+        json!({"a": "http://h/api/a/"})
+    );
+    assert_eq!(
+        send(&b, Method::GET, "/api/", None).await.json(),
+        json!({"b": "http://h/api/b/"})
+    );
+}
+
+#[tokio::test]
+async fn extra_action_routes_take_format_suffixes_and_head_works_on_lists() {
+    let r = router(3);
+    let res = send(&r, Method::GET, "/api/tracks/recent.json", None).await;
+    assert_eq!((res.status, res.json()), (StatusCode::OK, json!("recent")));
+    let res = send(&r, Method::POST, "/api/tracks/3/play.json", None).await;
+    assert_eq!(res.json(), "playing 3");
+    let head = send(&r, Method::HEAD, "/api/tracks/", None).await;
+    assert_eq!((head.status, head.body.len()), (StatusCode::OK, 0));
+}

@@ -334,38 +334,43 @@ async fn retrieve<R: Repository>(
     Ok(Response::new(row))
 }
 
-async fn update<R: Repository>(
-    config: Arc<Config<R>>,
-    mut req: Request,
-) -> Result<Response, ApiError> {
-    let id = id(&req)?;
-    // An unknown row is 404 whatever the body says.
-    if config.repo.retrieve(&id).await?.is_none() {
-        return Err(not_found());
-    }
-    let input: R::Input = req.data().await?;
-    input.validate()?;
-    let row = config
-        .repo
-        .update(&id, input)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(Response::new(row))
+async fn update<R: Repository>(config: Arc<Config<R>>, req: Request) -> Result<Response, ApiError> {
+    write(config, req, |repo, id, input| async move {
+        repo.update(&id, input).await
+    })
+    .await
 }
 
 async fn partial_update<R: Repository>(
     config: Arc<Config<R>>,
-    mut req: Request,
+    req: Request,
 ) -> Result<Response, ApiError> {
+    write(config, req, |repo, id, patch| async move {
+        repo.partial_update(&id, patch).await
+    })
+    .await
+}
+
+/// PUT and PATCH: 404 for an unknown row whatever the body says, then the body deserialized
+/// into `T` and validated, then `apply`.
+async fn write<R, T, F, Fut>(
+    config: Arc<Config<R>>,
+    mut req: Request,
+    apply: F,
+) -> Result<Response, ApiError>
+where
+    R: Repository,
+    T: serde::de::DeserializeOwned + Validate,
+    F: FnOnce(Arc<R>, String, T) -> Fut,
+    Fut: Future<Output = Result<Option<R::Model>, ApiError>>,
+{
     let id = id(&req)?;
     if config.repo.retrieve(&id).await?.is_none() {
         return Err(not_found());
     }
-    let patch: R::Patch = req.data().await?;
-    patch.validate()?;
-    let row = config
-        .repo
-        .partial_update(&id, patch)
+    let input: T = req.data().await?;
+    input.validate()?;
+    let row = apply(Arc::clone(&config.repo), id, input)
         .await?
         .ok_or_else(not_found)?;
     Ok(Response::new(row))

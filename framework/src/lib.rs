@@ -37,12 +37,14 @@
 //! | `csv` | `CsvRenderer`, `CsvParser` |
 //! | `form` | `FormParser` |
 //! | `text`, `html`, `binary` | `PlainTextRenderer`, `StaticHtmlRenderer`, `BinaryRenderer` |
+//! | `sqlite`, `postgres` | [`sql`]: SQL repositories on SQLite (rusqlite) and PostgreSQL (sqlx) |
 #![forbid(unsafe_code)]
 
 mod accept;
 mod body;
 mod content_type;
 mod error;
+mod fields;
 mod format;
 mod negotiation;
 mod render;
@@ -51,6 +53,8 @@ mod response;
 mod router;
 mod serve;
 mod settings;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod sql;
 mod validation;
 mod view;
 mod viewset;
@@ -62,6 +66,7 @@ pub use accept::MediaRange;
 pub use body::Body;
 pub use content_type::select_parser;
 pub use error::ApiError;
+pub use fields::{DATE_FORMAT_MESSAGE, Date, DateError};
 pub use format::{query_format, split_format_suffix};
 pub use negotiation::{Negotiated, NegotiationError, Renderers, negotiate};
 pub use request::{PathParams, Request};

@@ -1,0 +1,166 @@
+//! Field types with DRF's input rules and messages, for models and inputs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// A calendar date in ISO 8601 form (`YYYY-MM-DD`), as DRF's `DateField`: anything else is
+/// refused with DRF's message, so a bad `release_date` gives a 400 naming the field.
+///
+/// ```
+/// use restframe::Date;
+/// let d: Date = "2024-02-29".parse().unwrap();
+/// assert_eq!(d.to_string(), "2024-02-29");
+/// assert!("2023-02-29".parse::<Date>().is_err());
+/// assert!("29/02/2024".parse::<Date>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+/// DRF's message for a date that is not `YYYY-MM-DD`.
+pub const DATE_FORMAT_MESSAGE: &str =
+    "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
+
+impl Date {
+    /// The date, if it exists in the proleptic Gregorian calendar (years 1–9999).
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
+        let leap =
+            year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        ((1..=9999).contains(&year) && (1..=days).contains(&day)).then_some(Self {
+            year,
+            month,
+            day,
+        })
+    }
+
+    /// The year.
+    pub fn year(&self) -> u16 {
+        self.year
+    }
+
+    /// The month, 1–12.
+    pub fn month(&self) -> u8 {
+        self.month
+    }
+
+    /// The day of the month, 1–31.
+    pub fn day(&self) -> u8 {
+        self.day
+    }
+}
+
+/// Why a text is not a [`Date`]; displays DRF's message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateError;
+
+impl fmt::Display for DateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(DATE_FORMAT_MESSAGE)
+    }
+}
+
+impl std::error::Error for DateError {}
+
+impl FromStr for Date {
+    type Err = DateError;
+
+    fn from_str(s: &str) -> Result<Self, DateError> {
+        let b = s.as_bytes();
+        let shape = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if !shape {
+            return Err(DateError);
+        }
+        let num = |r: std::ops::Range<usize>| s[r].parse::<u16>().map_err(|_| DateError);
+        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let month = u8::try_from(month).map_err(|_| DateError)?;
+        let day = u8::try_from(day).map_err(|_| DateError)?;
+        Date::new(year, month, day).ok_or(DateError)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DateVisitor;
+        impl Visitor<'_> for DateVisitor {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date as YYYY-MM-DD")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Date, E> {
+                v.parse().map_err(|_| E::custom(DATE_FORMAT_MESSAGE))
+            }
+        }
+        deserializer.deserialize_str(DateVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Date;
+
+    #[test]
+    fn parses_only_real_iso_dates() {
+        for good in ["2000-02-29", "1999-12-31", "0001-01-01", "9999-12-31"] {
+            assert_eq!(good.parse::<Date>().map(|d| d.to_string()), Ok(good.into()));
+        }
+        for bad in [
+            "1900-02-29",
+            "2023-13-01",
+            "2023-00-10",
+            "2023-04-31",
+            "0000-01-01",
+            "2023-1-01",
+            "2023-01-011",
+            "+023-01-01",
+            "2023/01/01",
+            "",
+            "２０２３-01-01",
+        ] {
+            assert!(bad.parse::<Date>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn deserializes_with_drf_message() {
+        let err = serde_json::from_str::<Date>("\"01/02/2023\"").unwrap_err();
+        assert!(
+            err.to_string().starts_with(super::DATE_FORMAT_MESSAGE),
+            "{err}"
+        );
+        let err = serde_json::from_str::<Date>("20230102").unwrap_err();
+        assert!(
+            err.to_string().contains("expected a date as YYYY-MM-DD"),
+            "{err}"
+        );
+    }
+}

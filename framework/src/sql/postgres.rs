@@ -1,0 +1,173 @@
+//! PostgreSQL through sqlx. Statements carry `$N::type` casts (see `statement.rs`), so every
+//! value binds as its natural Rust type and NULLs bind as text.
+
+use sqlx::postgres::{PgArguments, PgDatabaseError, PgPool, PgPoolOptions, PgRow};
+use sqlx::query::Query;
+use sqlx::{AssertSqlSafe, Postgres, Row};
+
+use super::value::{ColumnType, SqlValue};
+use super::{DbError, Migration, Read};
+
+/// A lock id for `pg_advisory_xact_lock`, so instances starting together migrate in turn.
+const MIGRATION_LOCK: i64 = 0x7265_7374_6672_616d; // "restfram"
+
+fn db_error(e: sqlx::Error) -> DbError {
+    if let sqlx::Error::Database(db) = &e
+        && db.code().as_deref() == Some("23505")
+    {
+        // "Key (username)=(bob) already exists."
+        let column = db
+            .try_downcast_ref::<PgDatabaseError>()
+            .and_then(|pg| pg.detail())
+            .and_then(|d| d.strip_prefix("Key ("))
+            .and_then(|d| d.split_once(")=").map(|(c, _)| c))
+            .and_then(|c| c.split(", ").next())
+            .map(str::to_owned);
+        return DbError::Unique(column);
+    }
+    DbError::Other(e.to_string())
+}
+
+pub(crate) async fn connect(url: &str) -> Result<PgPool, DbError> {
+    PgPoolOptions::new()
+        .max_connections(16)
+        .connect(url)
+        .await
+        .map_err(db_error)
+}
+
+fn bind(
+    mut query: Query<'_, Postgres, PgArguments>,
+    params: Vec<SqlValue>,
+) -> Query<'_, Postgres, PgArguments> {
+    for p in params {
+        query = match p {
+            SqlValue::Null => query.bind(None::<String>),
+            SqlValue::Integer(i) => query.bind(i),
+            SqlValue::Real(f) => query.bind(f),
+            SqlValue::Text(s) => query.bind(s),
+            SqlValue::Boolean(b) => query.bind(b),
+        };
+    }
+    query
+}
+
+fn decode(row: &PgRow, types: &[ColumnType]) -> Result<Vec<SqlValue>, DbError> {
+    let err = |e: sqlx::Error| DbError::Other(e.to_string());
+    types
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| {
+            let v = match ty {
+                ColumnType::Integer => row
+                    .try_get::<Option<i64>, _>(i)
+                    .map_err(err)?
+                    .map(SqlValue::Integer),
+                ColumnType::Real => row
+                    .try_get::<Option<f64>, _>(i)
+                    .map_err(err)?
+                    .map(SqlValue::Real),
+                ColumnType::Boolean => row
+                    .try_get::<Option<bool>, _>(i)
+                    .map_err(err)?
+                    .map(SqlValue::Boolean),
+                // Dates are selected as `::text`.
+                ColumnType::Text | ColumnType::Date => row
+                    .try_get::<Option<String>, _>(i)
+                    .map_err(err)?
+                    .map(SqlValue::Text),
+            };
+            Ok(v.unwrap_or(SqlValue::Null))
+        })
+        .collect()
+}
+
+pub(crate) async fn fetch(
+    pool: &PgPool,
+    sql: &str,
+    params: Vec<SqlValue>,
+    types: &[ColumnType],
+) -> Result<Vec<Vec<SqlValue>>, DbError> {
+    let rows = bind(sqlx::query(AssertSqlSafe(sql.to_owned())), params)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.iter().map(|r| decode(r, types)).collect()
+}
+
+pub(crate) async fn execute(
+    pool: &PgPool,
+    sql: &str,
+    params: Vec<SqlValue>,
+) -> Result<u64, DbError> {
+    let done = bind(sqlx::query(AssertSqlSafe(sql.to_owned())), params)
+        .execute(pool)
+        .await
+        .map_err(db_error)?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) async fn fetch_consistent(
+    pool: &PgPool,
+    statements: Vec<Read>,
+) -> Result<Vec<Vec<Vec<SqlValue>>>, DbError> {
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let mut out = Vec::with_capacity(statements.len());
+    for (sql, params, types) in statements {
+        let rows = bind(sqlx::query(AssertSqlSafe(sql.to_string())), params)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        out.push(
+            rows.iter()
+                .map(|r| decode(r, &types))
+                .collect::<Result<_, _>>()?,
+        );
+    }
+    tx.commit().await.map_err(db_error)?;
+    Ok(out)
+}
+
+pub(crate) async fn migrate(pool: &PgPool, migrations: &[Migration]) -> Result<(), DbError> {
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS restframe_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    for m in migrations {
+        let done: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM restframe_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        if done == 0 {
+            sqlx::raw_sql(m.postgres)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            sqlx::query("INSERT INTO restframe_migrations (version, name) VALUES ($1, $2)")
+                .bind(m.version)
+                .bind(m.name)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+    }
+    tx.commit().await.map_err(db_error)
+}

@@ -1,0 +1,274 @@
+//! [`SqlRepository`]: the [`Repository`] of any [`Table`], on either dialect.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::row::from_row;
+use super::statement::Statements;
+use super::value::{ColumnType, SqlValue};
+use super::{Database, Table};
+use crate::ApiError;
+use crate::validation::Validate;
+use crate::viewset::{ListQuery, Page, Repository};
+
+/// The [`Repository`] of a [`Table`]: filters become `WHERE` (typed by the column: a bad value
+/// is a 400 naming the field), ordering `ORDER BY` with the primary key as the last tiebreaker
+/// (and the only key when none is asked, so pages are stable), pages `LIMIT`/`OFFSET` with the
+/// count read in the same transaction. Writes are single statements with `RETURNING`, so a
+/// row is never half-written and never read twice.
+pub struct SqlRepository<M> {
+    db: Database,
+    prepared: Arc<Prepared>,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for SqlRepository<M> {
+    fn clone(&self) -> Self {
+        Self {
+            db: self.db.clone(),
+            prepared: Arc::clone(&self.prepared),
+            model: PhantomData,
+        }
+    }
+}
+
+struct Prepared {
+    statements: Statements,
+    retrieve: Arc<str>,
+    insert: Arc<str>,
+    update: Arc<str>,
+    delete: Arc<str>,
+    names: Vec<&'static str>,
+    types: Arc<[ColumnType]>,
+    pk_type: ColumnType,
+}
+
+/// The body of a PATCH for a [`SqlRepository`]: the table's `Patch` type, merged over the
+/// stored row and checked as a whole `Input` by the repository (so validation sees the row as
+/// it will be, as DRF's partial serializers do).
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct Partial<P>(pub P);
+
+impl<P> Validate for Partial<P> {}
+
+impl<M: Table> SqlRepository<M> {
+    /// The repository of `M` in `db`.
+    pub fn new(db: &Database) -> Self {
+        let statements = Statements::new(db.dialect(), M::NAME, M::PRIMARY_KEY, M::COLUMNS);
+        let pk_type = M::COLUMNS
+            .iter()
+            .find(|c| c.name == M::PRIMARY_KEY)
+            .map_or(ColumnType::Integer, |c| c.ty);
+        let prepared = Prepared {
+            retrieve: statements.retrieve.as_str().into(),
+            insert: statements.insert.as_str().into(),
+            update: statements.update.as_str().into(),
+            delete: statements.delete.as_str().into(),
+            names: M::COLUMNS.iter().map(|c| c.name).collect(),
+            types: M::COLUMNS.iter().map(|c| c.ty).collect(),
+            pk_type,
+            statements,
+        };
+        Self {
+            db: db.clone(),
+            prepared: Arc::new(prepared),
+            model: PhantomData,
+        }
+    }
+
+    /// The database it works on.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// The primary key for the URL's id; `None` (so a 404) when it cannot be one.
+    fn key(&self, id: &str) -> Option<SqlValue> {
+        SqlValue::from_query(id, self.prepared.pk_type).ok()
+    }
+
+    fn model(&self, row: Vec<SqlValue>) -> Result<M, ApiError> {
+        from_row(&self.prepared.names, row)
+            .map_err(|e| ApiError::internal(format!("row of {} into its model: {e}", M::NAME)))
+    }
+
+    fn first(&self, rows: Vec<Vec<SqlValue>>) -> Result<Option<M>, ApiError> {
+        rows.into_iter().next().map(|r| self.model(r)).transpose()
+    }
+
+    /// The writable columns' values from a serialized input, in column order.
+    fn values(&self, input: &impl Serialize) -> Result<Vec<SqlValue>, ApiError> {
+        let map = match serde_json::to_value(input) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => {
+                return Err(ApiError::internal(format!(
+                    "{} input is not a struct",
+                    M::NAME
+                )));
+            }
+            Err(e) => return Err(ApiError::internal(format!("{} input: {e}", M::NAME))),
+        };
+        let mut errors = Vec::new();
+        let values = M::COLUMNS
+            .iter()
+            .filter(|c| c.writable)
+            .map(|c| {
+                let v = map.get(c.name).unwrap_or(&Value::Null);
+                SqlValue::from_json(v, c.ty).unwrap_or_else(|message| {
+                    errors.push((c.name, message));
+                    SqlValue::Null
+                })
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(values)
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+
+    async fn write_row(
+        &self,
+        sql: &Arc<str>,
+        params: Vec<SqlValue>,
+    ) -> Result<Option<M>, ApiError> {
+        let rows = self
+            .db
+            .fetch(Arc::clone(sql), params, Arc::clone(&self.prepared.types))
+            .await?;
+        self.first(rows)
+    }
+}
+
+fn column_type<M: Table>(name: &str) -> Result<ColumnType, ApiError> {
+    M::COLUMNS
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.ty)
+        .ok_or_else(|| ApiError::internal(format!("{name} is not a column of {}", M::NAME)))
+}
+
+impl<M: Table> Repository for SqlRepository<M> {
+    type Model = M;
+    type Input = M::Input;
+    type Patch = Partial<M::Patch>;
+
+    async fn list(&self, query: &ListQuery) -> Result<Page<M>, ApiError> {
+        let mut params = Vec::with_capacity(query.filters.len() + 2);
+        let mut errors = Vec::new();
+        for (field, value) in &query.filters {
+            match SqlValue::from_query(value, column_type::<M>(field)?) {
+                Ok(v) => params.push(v),
+                Err(message) => errors.push((field.as_str(), message)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let filters: Vec<&str> = query.filters.iter().map(|(f, _)| f.as_str()).collect();
+        let mut ordering = Vec::with_capacity(query.ordering.len() + 1);
+        for key in &query.ordering {
+            column_type::<M>(&key.field)?;
+            ordering.push((key.field.as_str(), key.descending));
+        }
+        if !ordering.iter().any(|(f, _)| *f == M::PRIMARY_KEY) {
+            ordering.push((M::PRIMARY_KEY, false));
+        }
+        let st = &self.prepared.statements;
+        let count_params = params.clone();
+        let clamp = |n: u64| SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+        params.push(clamp(query.limit));
+        params.push(clamp(query.offset));
+        let mut results = self
+            .db
+            .fetch_consistent(vec![
+                (
+                    st.count(&filters).into(),
+                    count_params,
+                    Arc::from([ColumnType::Integer]),
+                ),
+                (
+                    st.page(&filters, &ordering).into(),
+                    params,
+                    Arc::clone(&self.prepared.types),
+                ),
+            ])
+            .await?
+            .into_iter();
+        let count = match results.next().and_then(|rows| rows.into_iter().next()) {
+            Some(row) => match row.first() {
+                Some(SqlValue::Integer(n)) => u64::try_from(*n).unwrap_or(0),
+                _ => return Err(ApiError::internal("COUNT(*) gave no integer")),
+            },
+            None => return Err(ApiError::internal("COUNT(*) gave no row")),
+        };
+        let items = results
+            .next()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| self.model(r))
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, count })
+    }
+
+    async fn retrieve(&self, id: &str) -> Result<Option<M>, ApiError> {
+        let Some(key) = self.key(id) else {
+            return Ok(None);
+        };
+        self.write_row(&self.prepared.retrieve, vec![key]).await
+    }
+
+    async fn create(&self, input: M::Input) -> Result<M, ApiError> {
+        let values = self.values(&input)?;
+        self.write_row(&self.prepared.insert, values)
+            .await?
+            .ok_or_else(|| ApiError::internal(format!("INSERT INTO {} returned no row", M::NAME)))
+    }
+
+    async fn update(&self, id: &str, input: M::Input) -> Result<Option<M>, ApiError> {
+        let Some(key) = self.key(id) else {
+            return Ok(None);
+        };
+        let mut values = self.values(&input)?;
+        values.push(key);
+        self.write_row(&self.prepared.update, values).await
+    }
+
+    async fn partial_update(
+        &self,
+        id: &str,
+        patch: Partial<M::Patch>,
+    ) -> Result<Option<M>, ApiError> {
+        let Some(current) = self.retrieve(id).await? else {
+            return Ok(None);
+        };
+        let mut merged = serde_json::to_value(&current)
+            .map_err(|e| ApiError::internal(format!("{} row: {e}", M::NAME)))?;
+        let changes = serde_json::to_value(&patch.0)
+            .map_err(|e| ApiError::internal(format!("{} patch: {e}", M::NAME)))?;
+        if let (Value::Object(row), Value::Object(changes)) = (&mut merged, changes) {
+            row.extend(changes);
+        }
+        let input: M::Input = serde_path_to_error::deserialize(merged).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { String::new() } else { path };
+            ApiError::validation([(field.as_str(), e.inner().to_string().as_str())])
+        })?;
+        input.validate()?;
+        self.update(id, input).await
+    }
+
+    async fn destroy(&self, id: &str) -> Result<bool, ApiError> {
+        let Some(key) = self.key(id) else {
+            return Ok(false);
+        };
+        let n = self
+            .db
+            .execute(Arc::clone(&self.prepared.delete), vec![key])
+            .await?;
+        Ok(n > 0)
+    }
+}

@@ -1,0 +1,150 @@
+//! Values crossing between the API's data and SQL: one enum both drivers bind and decode.
+
+use serde_json::Value;
+
+use crate::fields::{DATE_FORMAT_MESSAGE, Date};
+
+/// The SQL type of a [`Column`](super::Column): how its values are bound, decoded, filtered
+/// and (in PostgreSQL) cast.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnType {
+    /// A 64-bit integer (`INTEGER` in SQLite, `BIGINT` in PostgreSQL).
+    Integer,
+    /// A double (`REAL`, `DOUBLE PRECISION`).
+    Real,
+    /// Text (`TEXT`).
+    Text,
+    /// A boolean (`INTEGER` 0/1 in SQLite, `BOOLEAN` in PostgreSQL).
+    Boolean,
+    /// An ISO date (`TEXT` `YYYY-MM-DD` in SQLite, `DATE` in PostgreSQL).
+    Date,
+}
+
+impl ColumnType {
+    /// The PostgreSQL cast a placeholder of this type gets, so a text-typed parameter (or a
+    /// NULL) lands in the column's type.
+    pub(crate) fn pg_cast(self) -> &'static str {
+        match self {
+            ColumnType::Integer => "bigint",
+            ColumnType::Real => "double precision",
+            ColumnType::Text => "text",
+            ColumnType::Boolean => "boolean",
+            ColumnType::Date => "date",
+        }
+    }
+}
+
+/// One SQL value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SqlValue {
+    /// `NULL`.
+    Null,
+    /// An integer.
+    Integer(i64),
+    /// A double.
+    Real(f64),
+    /// Text (also dates, as `YYYY-MM-DD`).
+    Text(String),
+    /// A boolean.
+    Boolean(bool),
+}
+
+impl SqlValue {
+    /// The value of a serialized input field for a column of type `ty`; `Err` names what the
+    /// column expects. Deserialization into the input type has already checked the shape, so
+    /// an error here means the input type and the column disagree.
+    pub(crate) fn from_json(value: &Value, ty: ColumnType) -> Result<Self, &'static str> {
+        Ok(match (value, ty) {
+            (Value::Null, _) => SqlValue::Null,
+            (Value::Number(n), ColumnType::Integer) => {
+                SqlValue::Integer(n.as_i64().ok_or("A valid integer is required.")?)
+            }
+            (Value::Number(n), ColumnType::Real) => {
+                SqlValue::Real(n.as_f64().ok_or("A valid number is required.")?)
+            }
+            (Value::Bool(b), ColumnType::Boolean) => SqlValue::Boolean(*b),
+            (Value::String(s), ColumnType::Text) => SqlValue::Text(s.clone()),
+            (Value::String(s), ColumnType::Date) => SqlValue::Text(
+                s.parse::<Date>()
+                    .map_err(|_| DATE_FORMAT_MESSAGE)?
+                    .to_string(),
+            ),
+            (_, ty) => return Err(expected(ty)),
+        })
+    }
+
+    /// A `?field=value` filter's value for a column of type `ty`, with DRF's messages.
+    pub(crate) fn from_query(value: &str, ty: ColumnType) -> Result<Self, &'static str> {
+        Ok(match ty {
+            ColumnType::Integer => {
+                SqlValue::Integer(value.trim().parse().map_err(|_| expected(ty))?)
+            }
+            ColumnType::Real => SqlValue::Real(
+                value
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .ok_or(expected(ty))?,
+            ),
+            ColumnType::Text => SqlValue::Text(value.to_owned()),
+            ColumnType::Boolean => match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => SqlValue::Boolean(true),
+                "false" | "0" | "no" | "off" => SqlValue::Boolean(false),
+                _ => return Err(expected(ty)),
+            },
+            ColumnType::Date => SqlValue::Text(
+                value
+                    .trim()
+                    .parse::<Date>()
+                    .map_err(|_| DATE_FORMAT_MESSAGE)?
+                    .to_string(),
+            ),
+        })
+    }
+}
+
+fn expected(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Integer => "A valid integer is required.",
+        ColumnType::Real => "A valid number is required.",
+        ColumnType::Text => "Not a valid string.",
+        ColumnType::Boolean => "Must be a valid boolean.",
+        ColumnType::Date => DATE_FORMAT_MESSAGE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ColumnType, SqlValue};
+    use serde_json::json;
+
+    #[test]
+    fn filters_are_typed() {
+        assert_eq!(
+            SqlValue::from_query("42", ColumnType::Integer),
+            Ok(SqlValue::Integer(42))
+        );
+        assert!(SqlValue::from_query("4x", ColumnType::Integer).is_err());
+        assert!(SqlValue::from_query("NaN", ColumnType::Real).is_err());
+        assert!(SqlValue::from_query("2023-02-30", ColumnType::Date).is_err());
+        assert_eq!(
+            SqlValue::from_query("No", ColumnType::Boolean),
+            Ok(SqlValue::Boolean(false))
+        );
+    }
+
+    #[test]
+    fn json_fields_follow_the_column() {
+        assert_eq!(
+            SqlValue::from_json(&json!("x"), ColumnType::Text),
+            Ok(SqlValue::Text("x".into()))
+        );
+        assert_eq!(
+            SqlValue::from_json(&json!(null), ColumnType::Date),
+            Ok(SqlValue::Null)
+        );
+        assert!(SqlValue::from_json(&json!(1.5), ColumnType::Integer).is_err());
+        assert!(SqlValue::from_json(&json!("x"), ColumnType::Integer).is_err());
+    }
+}

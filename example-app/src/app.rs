@@ -1,6 +1,7 @@
 //! The app's views and routes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use http::Method;
 use restframe::parsers::{
@@ -9,8 +10,26 @@ use restframe::parsers::{
 use restframe::renderers::{
     CsvRenderer, JsonRenderer, JsonpRenderer, MsgPackRenderer, Renderer, XmlRenderer, YamlRenderer,
 };
+use restframe::sql::{Database, DbError, Migration, SqlRepository};
 use restframe::{ApiSettings, Request, Response, RouteError, Router, api_view};
 use serde::Serialize;
+
+use crate::{tracks, users};
+
+/// The app's schema, in both dialects; run at start.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "catalogue: track and app_user",
+    sqlite: include_str!("../migrations/sqlite/0001_catalogue.sql"),
+    postgres: include_str!("../migrations/postgres/0001_catalogue.sql"),
+}];
+
+/// Opens the database at `url` and brings its schema up to date.
+pub async fn database(url: &str) -> Result<Database, DbError> {
+    let db = Database::connect(url).await?;
+    db.migrate(MIGRATIONS).await?;
+    Ok(db)
+}
 
 /// Every data renderer, in the order the example app offers them: JSON first (the default),
 /// JSONP last so only an explicit ask picks it.
@@ -20,7 +39,8 @@ fn renderers() -> Vec<Arc<dyn Renderer>> {
         Arc::new(YamlRenderer::new()),
         Arc::new(XmlRenderer::new()),
         Arc::new(MsgPackRenderer::new()),
-        Arc::new(CsvRenderer::new()),
+        // A list's CSV is its rows, without the pagination envelope.
+        Arc::new(CsvRenderer::new().results_field("results")),
         Arc::new(JsonpRenderer::new()),
     ]
 }
@@ -43,8 +63,18 @@ struct Hello {
     accepted: String,
 }
 
-/// The app's router: `/api/` (root), `/api/hello/`, `/api/echo/`.
-pub fn router() -> Result<Router, RouteError> {
+/// What the router is built from.
+pub struct Options {
+    /// The database.
+    pub db: Database,
+    /// Adds `/api/test/…` routes that only the end-to-end tests use (a panicking view, a slow
+    /// view).
+    pub test_routes: bool,
+}
+
+/// The app's router: `/api/` (root), `/api/tracks/`, `/api/users/`, `/api/hello/`,
+/// `/api/echo/`.
+pub fn router(options: &Options) -> Result<Router, RouteError> {
     let settings = ApiSettings::default()
         .renderers(renderers())
         .parsers(parsers());
@@ -73,7 +103,15 @@ pub fn router() -> Result<Router, RouteError> {
     .description("Answers a body in any format with the same data in the negotiated one.")
     .settings(&settings);
 
-    Router::with_settings(settings)
+    let mut router = Router::with_settings(settings.clone());
+    router = tracks::viewset(SqlRepository::new(&options.db), &settings)
+        .register(router, "/api/tracks/")?;
+    router = users::viewset(SqlRepository::new(&options.db), &settings)
+        .register(router, "/api/users/")?;
+    if options.test_routes {
+        router = test_routes(router, &settings)?;
+    }
+    router
         .route("/api/hello/", "hello", [(Method::GET, hello)])?
         .route(
             "/api/echo/",
@@ -81,4 +119,32 @@ pub fn router() -> Result<Router, RouteError> {
             [Method::GET, Method::POST, Method::PUT, Method::PATCH].map(|m| (m, echo.clone())),
         )?
         .api_root("/api/", "api-root")
+}
+
+/// Routes for the end-to-end tests only: a view that panics (the server must answer 500 and
+/// keep serving) and one that sleeps `?ms=` milliseconds (graceful shutdown must let it finish).
+fn test_routes(router: Router, settings: &ApiSettings) -> Result<Router, RouteError> {
+    let panic = api_view(|_req: Request| async move {
+        if std::hint::black_box(true) {
+            panic!("test-only route: this handler panics on purpose");
+        }
+        Ok(Response::empty(http::StatusCode::NO_CONTENT))
+    })
+    .name("Panic")
+    .settings(settings);
+    let slow = api_view(|req: Request| async move {
+        let ms = req
+            .query()
+            .get("ms")
+            .and_then(|ms| ms.parse::<u64>().ok())
+            .unwrap_or(1000)
+            .min(10_000);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        Ok(Response::new(serde_json::json!({ "slept_ms": ms })))
+    })
+    .name("Slow")
+    .settings(settings);
+    router
+        .route("/api/test/panic/", "test-panic", [(Method::GET, panic)])?
+        .route("/api/test/slow/", "test-slow", [(Method::GET, slow)])
 }

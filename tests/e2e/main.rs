@@ -2,11 +2,51 @@
 //! dropshot's integration tests; registered in example-app/Cargo.toml so cargo builds the app.
 #![allow(missing_docs, clippy::unwrap_used)] // test helpers panic on purpose
 
+mod crud;
+mod errors;
+mod lists;
 mod negotiation;
 mod parsing;
 mod server;
 
-/// Starts the example app built for this test run.
-fn start() -> restframe_tests::App {
-    restframe_tests::App::start(env!("CARGO_BIN_EXE_example-app"), &[])
+use restframe_tests::{App, Backend};
+
+/// Starts the example app built for this test run, on a fresh SQLite database.
+fn start() -> App {
+    App::start(env!("CARGO_BIN_EXE_example-app"), &[])
 }
+
+/// Starts the example app on a fresh database of `backend`, with the test-only routes.
+fn start_on(backend: Backend) -> App {
+    App::start_on(
+        env!("CARGO_BIN_EXE_example-app"),
+        backend,
+        &["--test-routes"],
+    )
+}
+
+/// Runs each scenario `async fn(&App)` against SQLite, and against PostgreSQL as an ignored
+/// test: a plain `cargo test` lists the PostgreSQL runs as ignored with the reason, and
+/// `./tests/run-all` starts PostgreSQL and runs them (`--include-ignored`).
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario(&crate::start_on(restframe_tests::Backend::Sqlite)).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                #[ignore = "needs PostgreSQL: ./tests/run-all starts one (or set RESTFRAME_TEST_POSTGRES_URL and pass --include-ignored)"]
+                async fn $scenario() {
+                    super::$scenario(&crate::start_on(restframe_tests::Backend::Postgres)).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_every_backend;

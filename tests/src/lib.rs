@@ -3,9 +3,14 @@
 //!
 //! The suite itself is in `tests/e2e/`, registered as an integration test of `example-app` so
 //! that cargo builds the binary first and tells the suite where it is.
+//!
+//! Each app gets a database of its own: a fresh SQLite file in a temporary directory, or a
+//! fresh database in the PostgreSQL cluster named by [`POSTGRES_URL_VAR`].
 
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -14,11 +19,62 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-/// A running example-app process; killed when dropped.
+/// The environment variable naming a PostgreSQL cluster for the tests
+/// (`postgresql://postgres@127.0.0.1:55432/restframe_test`); `./tests/run-all` starts one and
+/// sets it.
+pub const POSTGRES_URL_VAR: &str = "RESTFRAME_TEST_POSTGRES_URL";
+
+/// Which database an app under test uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh SQLite file in a temporary directory (the app's embedded default).
+    Sqlite,
+    /// A fresh database in the cluster at [`POSTGRES_URL_VAR`].
+    Postgres,
+}
+
+/// A running example-app process; killed, and its temporary directory removed, when dropped.
 pub struct App {
     child: Child,
     base: String,
     client: Client<HttpConnector, Full<Bytes>>,
+    dir: PathBuf,
+}
+
+/// A fresh, empty directory under the system's temporary directory.
+fn fresh_dir() -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "restframe-e2e-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
+}
+
+/// Creates a fresh database in the cluster at [`POSTGRES_URL_VAR`] with `psql`, and returns
+/// its URL.
+fn fresh_postgres_database(dir: &std::path::Path) -> String {
+    let url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+        panic!("{POSTGRES_URL_VAR} is not set: run ./tests/run-all, which starts PostgreSQL")
+    });
+    let name = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("a UTF-8 directory name")
+        .replace('-', "_");
+    let status = Command::new("psql")
+        .args([url.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg(format!("CREATE DATABASE {name}"))
+        .status()
+        .expect("run psql (PostgreSQL's client) to create a test database");
+    assert!(status.success(), "psql could not create database {name}");
+    let (server, _db) = url
+        .rsplit_once('/')
+        .unwrap_or_else(|| panic!("{POSTGRES_URL_VAR} has no database part: {url}"));
+    format!("{server}/{name}")
 }
 
 /// A response, fully read.
@@ -54,11 +110,26 @@ impl Reply {
 }
 
 impl App {
-    /// Starts the binary at `bin` on `127.0.0.1:0`, with extra flags, and waits until it
-    /// prints its address. The suite passes `env!("CARGO_BIN_EXE_example-app")`.
+    /// Starts the binary at `bin` on `127.0.0.1:0` with a fresh SQLite database, with extra
+    /// flags, and waits until it prints its address. The suite passes
+    /// `env!("CARGO_BIN_EXE_example-app")`.
     pub fn start(bin: &str, args: &[&str]) -> Self {
+        Self::start_on(bin, Backend::Sqlite, args)
+    }
+
+    /// Starts the binary with a fresh database of `backend`.
+    pub fn start_on(bin: &str, backend: Backend, args: &[&str]) -> Self {
+        let dir = fresh_dir();
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.join("db.sqlite3").display()),
+            Backend::Postgres => fresh_postgres_database(&dir),
+        };
         let mut child = Command::new(bin)
             .args(["--bind", "127.0.0.1:0", "--log", "warn"])
+            .arg("--database-url")
+            .arg(&database_url)
+            .arg("--media-root")
+            .arg(dir.join("media"))
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -80,7 +151,13 @@ impl App {
             child,
             base,
             client,
+            dir,
         }
+    }
+
+    /// The app's temporary directory (its SQLite file and media root live here).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// The base URL, e.g. `http://127.0.0.1:43121`.
@@ -127,6 +204,23 @@ impl App {
             .await
     }
 
+    /// A request with a body of `content_type`.
+    pub async fn send_body(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Bytes>,
+    ) -> Reply {
+        self.send(method, path, &[("content-type", content_type)], body)
+            .await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send("DELETE", path, &[], Bytes::new()).await
+    }
+
     /// Sends SIGTERM and waits (up to `timeout`) for the process to exit.
     pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let status = Command::new("kill")
@@ -149,5 +243,6 @@ impl Drop for App {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

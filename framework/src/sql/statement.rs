@@ -171,9 +171,13 @@ impl Statements {
         for (i, (name, descending)) in ordering.iter().enumerate() {
             sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
             sql.push_str(&quote(name));
-            if *descending {
-                sql.push_str(" DESC");
-            }
+            // NULLs sort last going up and first going down in both dialects (PostgreSQL's
+            // default; SQLite's is the reverse), so a page is the same on either.
+            sql.push_str(if *descending {
+                " DESC NULLS FIRST"
+            } else {
+                " ASC NULLS LAST"
+            });
         }
         let n = filters.len();
         let _ = write!(
@@ -210,7 +214,7 @@ mod tests {
         );
         assert_eq!(
             s.page(&["title"], &[("release_date", true), ("id", false)]),
-            r#"SELECT "id", "title", "release_date" FROM "track" WHERE "title" = ?1 ORDER BY "release_date" DESC, "id" LIMIT ?2 OFFSET ?3"#
+            r#"SELECT "id", "title", "release_date" FROM "track" WHERE "title" = ?1 ORDER BY "release_date" DESC NULLS FIRST, "id" ASC NULLS LAST LIMIT ?2 OFFSET ?3"#
         );
     }
 

@@ -1,0 +1,303 @@
+//! Every error of a viewset route is a rendered response in the negotiated format: 400 field
+//! errors, 404, 405 with `Allow`, 406, 413, 415, 500; and OPTIONS, HEAD and the trailing slash.
+
+use restframe_tests::App;
+use serde_json::{Value, json};
+
+use crate::crud::create_track;
+use crate::on_every_backend;
+
+on_every_backend!(
+    field_errors_are_400_in_the_negotiated_format,
+    unknown_rows_and_routes_are_404,
+    methods_options_head_and_trailing_slash,
+    unacceptable_unsupported_and_oversized,
+    a_panicking_view_is_a_500_and_the_server_keeps_serving,
+);
+
+async fn field_errors_are_400_in_the_negotiated_format(app: &App) {
+    // Every validator's message at once.
+    let long = "x".repeat(101);
+    let r = app
+        .post(
+            "/api/tracks/",
+            "application/json",
+            json!({"title": "", "artist_name": long}).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json(),
+        json!({
+            "title": ["This field may not be blank."],
+            "artist_name": ["Ensure this field has no more than 100 characters."]
+        })
+    );
+    // Missing required fields, wrong types and bad dates name the field.
+    let missing = app
+        .post("/api/tracks/", "application/json", r#"{"title":"x"}"#)
+        .await;
+    assert_eq!(missing.status, 400);
+    assert_eq!(
+        missing.json(),
+        json!({"artist_name": ["This field is required."]})
+    );
+    let wrong = app
+        .post(
+            "/api/tracks/",
+            "application/json",
+            r#"{"title":5,"artist_name":"y"}"#,
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    assert!(
+        wrong.json()["title"][0]
+            .as_str()
+            .unwrap()
+            .contains("expected a string"),
+        "{}",
+        wrong.text()
+    );
+    let date = app
+        .post(
+            "/api/tracks/",
+            "application/json",
+            r#"{"title":"x","artist_name":"y","release_date":"17/08/1959"}"#,
+        )
+        .await;
+    assert_eq!(date.status, 400);
+    assert_eq!(
+        date.json(),
+        json!({"release_date": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]})
+    );
+    let not_a_day = app
+        .post(
+            "/api/tracks/",
+            "application/x-www-form-urlencoded",
+            "title=x&artist_name=y&release_date=2023-02-29",
+        )
+        .await;
+    assert_eq!(not_a_day.status, 400, "{}", not_a_day.text());
+    // Rendered in the negotiated format: XML by Accept, YAML by suffix.
+    let xml = app
+        .send(
+            "POST",
+            "/api/tracks/",
+            &[
+                ("content-type", "application/json"),
+                ("accept", "application/xml"),
+            ],
+            r#"{"title":"","artist_name":"y"}"#,
+        )
+        .await;
+    assert_eq!(xml.status, 400);
+    assert_eq!(xml.header("content-type"), "application/xml; charset=utf-8");
+    assert!(
+        xml.text()
+            .contains("<title><list-item>This field may not be blank.</list-item></title>"),
+        "{}",
+        xml.text()
+    );
+    let yaml = app
+        .post(
+            "/api/tracks.yaml",
+            "application/json",
+            r#"{"title":"","artist_name":"y"}"#,
+        )
+        .await;
+    assert_eq!(yaml.status, 400);
+    assert_eq!(yaml.text(), "title:\n- This field may not be blank.\n");
+    // A malformed body is a 400 with the parser's message, nothing stored.
+    let malformed = app
+        .post("/api/tracks/", "application/json", r#"{"title":"#)
+        .await;
+    assert_eq!(malformed.status, 400);
+    assert!(
+        malformed.json()["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("JSON parse error"),
+        "{}",
+        malformed.text()
+    );
+    assert_eq!(
+        app.get("/api/tracks/", &[]).await.json()["count"],
+        0,
+        "nothing half-written"
+    );
+}
+
+async fn unknown_rows_and_routes_are_404(app: &App) {
+    let track = create_track(app, "So What", "Miles Davis", None).await;
+    let id = track["id"].as_i64().unwrap();
+    for path in [
+        format!("/api/tracks/{}/", id + 1000),
+        "/api/tracks/abc/".into(),
+        "/api/tracks/-1/".into(),
+        "/api/tracks/1e3/".into(),
+        "/api/tracks/99999999999999999999999/".into(),
+        "/api/nothing/".into(),
+        format!("/api/tracks/{id}.docx"),
+    ] {
+        let r = app.get(&path, &[]).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert!(r.json()["detail"].is_string(), "{path}: {}", r.text());
+    }
+    let r = app
+        .get(
+            &format!("/api/tracks/{}/", id + 1000),
+            &[("accept", "application/msgpack")],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let v: Value = rmp_serde::from_slice(&r.body).unwrap();
+    assert_eq!(v, json!({"detail": "No such object."}));
+    // 404 beats a bad body on a missing row.
+    let r = app
+        .send_body("PATCH", "/api/tracks/abc/", "application/json", "{")
+        .await;
+    assert_eq!(r.status, 404);
+}
+
+async fn methods_options_head_and_trailing_slash(app: &App) {
+    let track = create_track(app, "So What", "Miles Davis", None).await;
+    let id = track["id"].as_i64().unwrap();
+    let detail = format!("/api/tracks/{id}/");
+
+    let r = app
+        .send(
+            "DELETE",
+            "/api/tracks/",
+            &[("accept", "application/yaml")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), "GET, POST, HEAD, OPTIONS");
+    assert_eq!(r.text(), "detail: Method \"DELETE\" not allowed.\n");
+    let r = app
+        .send_body("POST", &detail, "application/json", "{}")
+        .await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), "GET, PUT, PATCH, DELETE, HEAD, OPTIONS");
+
+    let r = app.send("OPTIONS", "/api/tracks/", &[], "").await;
+    assert_eq!(r.status, 200);
+    let meta = r.json();
+    assert_eq!(meta["name"], "Track List");
+    assert_eq!(meta["description"], "Tracks of the music catalogue.");
+    assert_eq!(
+        meta["renders"],
+        json!([
+            "application/json",
+            "application/yaml",
+            "application/xml",
+            "application/msgpack",
+            "text/csv",
+            "application/javascript"
+        ])
+    );
+    assert_eq!(meta["parses"][0], "application/json");
+    assert!(
+        meta["parses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "application/x-www-form-urlencoded")
+    );
+    let r = app
+        .send("OPTIONS", &detail, &[("accept", "application/yaml")], "")
+        .await;
+    assert!(
+        r.text().starts_with("name: Track Instance\n"),
+        "{}",
+        r.text()
+    );
+
+    let get = app.get(&detail, &[]).await;
+    let head = app.send("HEAD", &detail, &[], "").await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("content-length"), get.body.len().to_string());
+    assert_eq!(head.header("content-type"), "application/json");
+    let head_list = app.send("HEAD", "/api/tracks/?page=9", &[], "").await;
+    assert_eq!(head_list.status, 404);
+    assert!(head_list.body.is_empty());
+
+    // Without the trailing slash: served the same (no redirect), suffix or not.
+    let without = app.get(&format!("/api/tracks/{id}"), &[]).await;
+    assert_eq!(
+        (without.status, without.body.clone()),
+        (200, get.body.clone())
+    );
+    assert_eq!(app.get("/api/tracks", &[]).await.json()["count"], 1);
+    let r = app
+        .post(
+            "/api/tracks",
+            "application/json",
+            r#"{"title":"a","artist_name":"b"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 201, "POST without the slash creates");
+    assert_eq!(
+        app.get(&format!("/api/tracks/{id}.json/"), &[])
+            .await
+            .status,
+        200,
+        "slash after a suffix"
+    );
+}
+
+async fn unacceptable_unsupported_and_oversized(app: &App) {
+    let r = app.get("/api/tracks/", &[("accept", "image/png")]).await;
+    assert_eq!(r.status, 406);
+    assert_eq!(r.header("content-type"), "application/json");
+    assert_eq!(
+        r.json()["detail"],
+        "Could not satisfy the request Accept header."
+    );
+    assert_eq!(r.json()["available"][1], "application/yaml");
+
+    let r = app
+        .send(
+            "POST",
+            "/api/tracks/",
+            &[
+                ("content-type", "text/plain"),
+                ("accept", "application/xml"),
+            ],
+            "title",
+        )
+        .await;
+    assert_eq!(r.status, 415);
+    assert_eq!(r.header("content-type"), "application/xml; charset=utf-8");
+    assert!(r.text().contains("Unsupported media type"), "{}", r.text());
+
+    let huge = format!(
+        r#"{{"title":"{}","artist_name":"x"}}"#,
+        "a".repeat(3 * 1024 * 1024)
+    );
+    let r = app.post("/api/tracks/", "application/json", huge).await;
+    assert_eq!(r.status, 413);
+    assert!(r.json()["detail"].is_string(), "{}", r.text());
+    assert_eq!(app.get("/api/tracks/", &[]).await.json()["count"], 0);
+}
+
+async fn a_panicking_view_is_a_500_and_the_server_keeps_serving(app: &App) {
+    for accept in ["application/json", "application/yaml"] {
+        let r = app.get("/api/test/panic/", &[("accept", accept)]).await;
+        assert_eq!(r.status, 500);
+        assert!(
+            !r.text().contains("on purpose"),
+            "no internals leak: {}",
+            r.text()
+        );
+        assert!(
+            r.text().contains("A server error occurred."),
+            "{}",
+            r.text()
+        );
+    }
+    create_track(app, "Still here", "Miles Davis", None).await;
+    assert_eq!(app.get("/api/tracks/", &[]).await.json()["count"], 1);
+}

@@ -1,0 +1,229 @@
+//! Lists: DRF's pagination envelope and `Link` header, ordering and filtering, in SQL on SQLite
+//! and PostgreSQL.
+
+use restframe_tests::App;
+use serde_json::{Value, json};
+
+use crate::crud::create_track;
+use crate::on_every_backend;
+
+on_every_backend!(
+    pages_links_and_sizes,
+    ordering_is_allow_listed_with_a_stable_tiebreaker,
+    filters_are_exact_and_typed,
+);
+
+async fn seed(app: &App, n: usize) {
+    for i in 0..n {
+        let artist = if i % 2 == 0 { "Coltrane" } else { "Monk" };
+        let date = format!("19{:02}-01-01", 50 + i % 10);
+        create_track(app, &format!("Track {i:02}"), artist, Some(&date)).await;
+    }
+}
+
+fn titles(page: &Value) -> Vec<String> {
+    page["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn pages_links_and_sizes(app: &App) {
+    seed(app, 25).await;
+    let base = app.base();
+
+    let first = app
+        .get("/api/tracks/?artist_name=&ordering=title", &[])
+        .await;
+    // An empty filter value matches nothing but still is a valid, empty page.
+    assert_eq!(first.json()["count"], 0, "{}", first.text());
+
+    let first = app.get("/api/tracks/?ordering=title", &[]).await;
+    assert_eq!(first.status, 200);
+    let page = first.json();
+    assert_eq!(page["count"], 25);
+    assert_eq!(page["previous"], Value::Null);
+    let next = format!("{base}/api/tracks/?ordering=title&page=2");
+    assert_eq!(page["next"], next.as_str());
+    assert_eq!(
+        page["results"].as_array().unwrap().len(),
+        20,
+        "default page size"
+    );
+    assert_eq!(first.header("link"), format!("<{next}>; rel=\"next\""));
+
+    let second = app.get("/api/tracks/?ordering=title&page=2", &[]).await;
+    let page2 = second.json();
+    assert_eq!(
+        titles(&page2),
+        (20..25)
+            .map(|i| format!("Track {i:02}"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(page2["next"], Value::Null);
+    let previous = format!("{base}/api/tracks/?ordering=title");
+    assert_eq!(
+        page2["previous"],
+        previous.as_str(),
+        "page 1 drops ?page=, as DRF"
+    );
+    assert_eq!(second.header("link"), format!("<{previous}>; rel=\"prev\""));
+
+    // Links and the Link header in other formats too, and in the YAML body.
+    let yaml = app.get("/api/tracks.yaml?page_size=10&page=2", &[]).await;
+    assert_eq!(yaml.status, 200);
+    let link = yaml.header("link");
+    assert!(
+        link.contains(&format!(
+            "<{base}/api/tracks.yaml?page_size=10&page=3>; rel=\"next\""
+        )),
+        "{link}"
+    );
+    assert!(
+        link.contains(&format!(
+            "<{base}/api/tracks.yaml?page_size=10>; rel=\"prev\""
+        )),
+        "{link}"
+    );
+    let body: Value = serde_yaml::from_slice(&yaml.body).unwrap();
+    assert_eq!(body["results"].as_array().unwrap().len(), 10);
+    let csv = app
+        .get("/api/tracks/?page_size=5", &[("accept", "text/csv")])
+        .await;
+    assert_eq!(
+        csv.text().lines().count(),
+        6,
+        "header + 5 rows: {}",
+        csv.text()
+    );
+    assert!(csv.header("link").contains("rel=\"next\""));
+
+    // page_size is capped at the viewset's maximum (100) and falls back on nonsense.
+    let big = app.get("/api/tracks/?page_size=1000", &[]).await.json();
+    assert_eq!(big["results"].as_array().unwrap().len(), 25);
+    let nonsense = app.get("/api/tracks/?page_size=-3", &[]).await.json();
+    assert_eq!(nonsense["results"].as_array().unwrap().len(), 20);
+
+    // A page past the end, or not a page, is 404 as DRF.
+    for bad in ["3", "0", "x", "99999999999999999999"] {
+        let r = app.get(&format!("/api/tracks/?page={bad}"), &[]).await;
+        assert_eq!(r.status, 404, "page={bad}");
+        assert_eq!(r.json(), json!({"detail": "Invalid page."}));
+    }
+}
+
+async fn ordering_is_allow_listed_with_a_stable_tiebreaker(app: &App) {
+    create_track(app, "b", "Zed", Some("2001-01-01")).await;
+    create_track(app, "a", "Zed", None).await;
+    create_track(app, "c", "Abe", Some("1999-01-01")).await;
+    create_track(app, "a", "Abe", Some("2005-01-01")).await;
+    let order = |q: &'static str| async move {
+        let page = app.get(&format!("/api/tracks/?{q}"), &[]).await.json();
+        page["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}/{}",
+                    t["title"].as_str().unwrap(),
+                    t["artist_name"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        order("").await,
+        "b/Zed a/Zed c/Abe a/Abe",
+        "by id by default"
+    );
+    assert_eq!(
+        order("ordering=title").await,
+        "a/Zed a/Abe b/Zed c/Abe",
+        "ties by id"
+    );
+    assert_eq!(
+        order("ordering=-title,artist_name").await,
+        "c/Abe b/Zed a/Abe a/Zed"
+    );
+    assert_eq!(order("ordering=-id").await, "a/Abe c/Abe a/Zed b/Zed");
+    assert_eq!(
+        order("ordering=artist_name,-title").await,
+        "c/Abe a/Abe b/Zed a/Zed"
+    );
+    // Fields not on the allow-list are ignored, as DRF.
+    assert_eq!(
+        order("ordering=file,-nonsense").await,
+        "b/Zed a/Zed c/Abe a/Abe"
+    );
+    // NULLs last going up, first going down, on every backend.
+    assert_eq!(
+        order("ordering=release_date").await,
+        "c/Abe b/Zed a/Abe a/Zed"
+    );
+    assert_eq!(
+        order("ordering=-release_date").await,
+        "a/Zed a/Abe b/Zed c/Abe"
+    );
+}
+
+async fn filters_are_exact_and_typed(app: &App) {
+    seed(app, 6).await;
+    let monk = app.get("/api/tracks/?artist_name=Monk", &[]).await.json();
+    assert_eq!(monk["count"], 3);
+    assert!(
+        monk["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["artist_name"] == "Monk")
+    );
+    // Exact, not partial or case-folded.
+    assert_eq!(
+        app.get("/api/tracks/?artist_name=monk", &[]).await.json()["count"],
+        0
+    );
+    assert_eq!(
+        app.get("/api/tracks/?artist_name=Mon", &[]).await.json()["count"],
+        0
+    );
+    // Undeclared filters are ignored.
+    assert_eq!(
+        app.get("/api/tracks/?title=Track%2000", &[]).await.json()["count"],
+        6
+    );
+    // Filters combine with ordering and pagination, and the links keep them.
+    let r = app
+        .get(
+            "/api/tracks/?artist_name=Coltrane&ordering=-title&page_size=2",
+            &[],
+        )
+        .await;
+    let page = r.json();
+    assert_eq!(page["count"], 3);
+    assert_eq!(titles(&page), ["Track 04", "Track 02"]);
+    assert_eq!(
+        page["next"],
+        format!(
+            "{}/api/tracks/?artist_name=Coltrane&ordering=-title&page_size=2&page=2",
+            app.base()
+        )
+        .as_str()
+    );
+    // A filter value with SQL in it is only ever a value.
+    let injection = app
+        .get("/api/tracks/?artist_name=x%27%20OR%20%271%27=%271", &[])
+        .await;
+    assert_eq!(injection.status, 200);
+    assert_eq!(injection.json()["count"], 0);
+    // Users filter on username (a unique column).
+    let r = app
+        .post("/api/users/", "application/json", r#"{"username":"grace"}"#)
+        .await;
+    assert_eq!(r.status, 201);
+    let users = app.get("/api/users/?username=grace", &[]).await.json();
+    assert_eq!(users["count"], 1);
+}

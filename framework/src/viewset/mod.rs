@@ -13,7 +13,10 @@ use crate::parsers::Parser;
 use crate::renderers::Renderer;
 use crate::validation::Validate;
 use crate::{ApiError, ApiSettings, ApiView, Request, Response, RouteError, Router, api_view};
-use pagination::{PageBody, PageSize, invalid_page, link_header, page_url, window};
+use pagination::{
+    PageBody, PageSize, Paging, invalid_page, limit_offset, limit_offset_links, link_header,
+    page_url, window,
+};
 pub use repository::{ListQuery, OrderBy, Page, Repository};
 
 /// An extra action on a viewset (DRF's `@action`): on the list (`/tracks/recent/`) or on one
@@ -90,7 +93,7 @@ pub struct ModelViewSet<R: Repository> {
     parsers: Option<Vec<Arc<dyn Parser>>>,
     filter_fields: Vec<String>,
     ordering_fields: Vec<String>,
-    page_size: PageSize,
+    paging: Paging,
     actions: Vec<Action>,
 }
 
@@ -107,10 +110,10 @@ impl<R: Repository> ModelViewSet<R> {
             parsers: None,
             filter_fields: Vec::new(),
             ordering_fields: Vec::new(),
-            page_size: PageSize {
+            paging: Paging::PageNumber(PageSize {
                 default: 20,
                 max: 100,
-            },
+            }),
             actions: Vec::new(),
         }
     }
@@ -152,12 +155,32 @@ impl<R: Repository> ModelViewSet<R> {
         self
     }
 
-    /// The page size when the client gives none, and the most `?page_size=` may ask for.
+    /// Page-number pagination (the default, DRF's `PageNumberPagination`): `?page=` and
+    /// `?page_size=`, with the page size when the client gives none and the most it may ask
+    /// for. A page past the end is 404.
     pub fn page_size(mut self, default: u64, max: u64) -> Self {
-        self.page_size = PageSize {
+        self.paging = Paging::PageNumber(PageSize {
             default: default.max(1),
             max: max.max(1),
-        };
+        });
+        self
+    }
+
+    /// Limit/offset pagination instead (DRF's `LimitOffsetPagination`): `?limit=` (default
+    /// and maximum given here) and `?offset=`; an offset past the end is an empty page, and
+    /// `next`/`previous` carry `limit` and `offset`.
+    ///
+    /// ```
+    /// # use restframe::{ModelViewSet, Repository};
+    /// # fn f<R: Repository>(repo: R) -> ModelViewSet<R> {
+    /// ModelViewSet::new("Track", "track", repo).limit_offset(50, 500)
+    /// # }
+    /// ```
+    pub fn limit_offset(mut self, default: u64, max: u64) -> Self {
+        self.paging = Paging::LimitOffset(PageSize {
+            default: default.max(1),
+            max: max.max(1),
+        });
         self
     }
 
@@ -208,7 +231,7 @@ impl<R: Repository> ModelViewSet<R> {
             repo: Arc::clone(&self.repo),
             filter_fields: self.filter_fields.clone(),
             ordering_fields: self.ordering_fields.clone(),
-            page_size: self.page_size,
+            paging: self.paging,
         });
         let mut view = api_view(move |req| handler(Arc::clone(&config), req))
             .name(name)
@@ -229,7 +252,7 @@ struct Config<R> {
     repo: Arc<R>,
     filter_fields: Vec<String>,
     ordering_fields: Vec<String>,
-    page_size: PageSize,
+    paging: Paging,
 }
 
 fn id(req: &Request) -> Result<String, ApiError> {
@@ -244,7 +267,6 @@ fn not_found() -> ApiError {
 
 async fn list<R: Repository>(config: Arc<Config<R>>, req: Request) -> Result<Response, ApiError> {
     let query = req.query();
-    let (page, size) = window(query, config.page_size)?;
     let filters = config
         .filter_fields
         .iter()
@@ -279,26 +301,43 @@ async fn list<R: Repository>(config: Arc<Config<R>>, req: Request) -> Result<Res
                 })
         })
         .unwrap_or_default();
-    // SQL takes a signed 64-bit OFFSET: a page beyond it cannot exist.
-    let offset = (page - 1)
-        .checked_mul(size)
-        .filter(|&o| i64::try_from(o).is_ok())
-        .ok_or_else(invalid_page)?;
+    let (page, limit, offset) = match config.paging {
+        Paging::PageNumber(size) => {
+            let (page, size) = window(query, size)?;
+            // SQL takes a signed 64-bit OFFSET: a page beyond it cannot exist.
+            let offset = (page - 1)
+                .checked_mul(size)
+                .filter(|&o| i64::try_from(o).is_ok())
+                .ok_or_else(invalid_page)?;
+            (Some(page), size, offset)
+        }
+        Paging::LimitOffset(size) => {
+            let (limit, offset) = limit_offset(query, size);
+            (None, limit, offset)
+        }
+    };
     let list_query = ListQuery {
         filters,
         ordering,
         offset,
-        limit: size,
+        limit,
     };
     let Page { items, count } = config.repo.list(&list_query).await?;
-    if page > 1 && items.is_empty() {
-        return Err(invalid_page());
-    }
     let base = req.base_url()?;
     let path = req.uri().path();
-    let shown = list_query.offset.saturating_add(items.len() as u64);
-    let next = (shown < count).then(|| page_url(&base, path, query, page + 1));
-    let previous = (page > 1).then(|| page_url(&base, path, query, page - 1));
+    let (next, previous) = match page {
+        Some(page) => {
+            if page > 1 && items.is_empty() {
+                return Err(invalid_page());
+            }
+            let shown = offset.saturating_add(items.len() as u64);
+            (
+                (shown < count).then(|| page_url(&base, path, query, page + 1)),
+                (page > 1).then(|| page_url(&base, path, query, page - 1)),
+            )
+        }
+        None => limit_offset_links(&base, path, query, (limit, offset), count),
+    };
     let link = link_header(next.as_deref(), previous.as_deref());
     let mut response = Response::new(PageBody {
         count,

@@ -49,20 +49,95 @@ pub(crate) fn invalid_page() -> ApiError {
 /// The URL of `page` of the list at `base` + `path`, keeping every other query parameter in
 /// its place; page 1 drops the parameter, as DRF.
 pub(crate) fn page_url(base: &str, path: &str, query: Query<'_>, page: u64) -> String {
+    let page = (page > 1).then(|| page.to_string());
+    with_params(base, path, query, &[("page", page.as_deref())])
+}
+
+/// How a list is cut into pages: DRF's `PageNumberPagination` (`?page=&page_size=`) or
+/// `LimitOffsetPagination` (`?limit=&offset=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Paging {
+    /// `?page=` (1-based) and `?page_size=`; a page past the end is 404.
+    PageNumber(PageSize),
+    /// `?limit=` and `?offset=`; an offset past the end is an empty page.
+    LimitOffset(PageSize),
+}
+
+/// `?limit=` (default when absent or not a positive integer, capped at the maximum) and
+/// `?offset=` (0 when absent or not a non-negative integer; at most `i64::MAX`), as DRF.
+pub(crate) fn limit_offset(query: Query<'_>, size: PageSize) -> (u64, u64) {
+    let limit = query
+        .get("limit")
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&s| s >= 1)
+        .map_or(size.default, |s| s.min(size.max));
+    let offset = query
+        .get("offset")
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(0, |o| o.min(i64::MAX as u64));
+    (limit, offset)
+}
+
+/// The next and previous URLs of a limit/offset window, as DRF builds them.
+pub(crate) fn limit_offset_links(
+    base: &str,
+    path: &str,
+    query: Query<'_>,
+    (limit, offset): (u64, u64),
+    count: u64,
+) -> (Option<String>, Option<String>) {
+    let limit_text = limit.to_string();
+    let next = offset.checked_add(limit).filter(|&n| n < count).map(|n| {
+        let n = n.to_string();
+        with_params(
+            base,
+            path,
+            query,
+            &[("limit", Some(&limit_text)), ("offset", Some(&n))],
+        )
+    });
+    let previous = (offset > 0).then(|| {
+        let back = offset.saturating_sub(limit);
+        let back = (back > 0).then(|| back.to_string());
+        with_params(
+            base,
+            path,
+            query,
+            &[("limit", Some(&limit_text)), ("offset", back.as_deref())],
+        )
+    });
+    (next, previous)
+}
+
+/// `base` + `path` with the query's parameters in place, each of `params` set (at its first
+/// occurrence, or appended) or removed (`None`).
+fn with_params(
+    base: &str,
+    path: &str,
+    query: Query<'_>,
+    params: &[(&str, Option<&str>)],
+) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
-    let mut placed = false;
+    let mut placed = vec![false; params.len()];
     for (k, v) in form_urlencoded::parse(query.as_str().as_bytes()) {
-        if k == "page" {
-            if !placed && page > 1 {
-                out.append_pair("page", &page.to_string());
+        match params.iter().position(|(name, _)| *name == k) {
+            Some(i) => {
+                if !placed[i]
+                    && let Some(value) = params[i].1
+                {
+                    out.append_pair(&k, value);
+                }
+                placed[i] = true;
             }
-            placed = true;
-        } else {
-            out.append_pair(&k, &v);
+            None => {
+                out.append_pair(&k, &v);
+            }
         }
     }
-    if !placed && page > 1 {
-        out.append_pair("page", &page.to_string());
+    for (i, (name, value)) in params.iter().enumerate() {
+        if let (false, Some(value)) = (placed[i], value) {
+            out.append_pair(name, value);
+        }
     }
     let query = out.finish();
     if query.is_empty() {
@@ -127,6 +202,33 @@ mod tests {
         assert_eq!(
             page_url("http://h", "/t/", Query::new(""), 2),
             "http://h/t/?page=2"
+        );
+    }
+
+    #[test]
+    fn limit_offset_follows_drf() {
+        assert_eq!(limit_offset(Query::new(""), SIZE), (20, 0));
+        assert_eq!(limit_offset(Query::new("limit=5&offset=10"), SIZE), (5, 10));
+        assert_eq!(
+            limit_offset(Query::new("limit=500&offset=-1"), SIZE),
+            (100, 0)
+        );
+        assert_eq!(limit_offset(Query::new("limit=0&offset=x"), SIZE), (20, 0));
+        let q = Query::new("ordering=title&offset=10&limit=5");
+        assert_eq!(
+            limit_offset_links("http://h", "/t/", q, (5, 10), 30),
+            (
+                Some("http://h/t/?ordering=title&offset=15&limit=5".into()),
+                Some("http://h/t/?ordering=title&offset=5&limit=5".into())
+            )
+        );
+        assert_eq!(
+            limit_offset_links("http://h", "/t/", Query::new("offset=3"), (5, 3), 8),
+            (None, Some("http://h/t/?limit=5".into()))
+        );
+        assert_eq!(
+            limit_offset_links("http://h", "/t/", Query::new(""), (5, 0), 5),
+            (None, None)
         );
     }
 

@@ -523,3 +523,40 @@ async fn extra_action_routes_take_format_suffixes_and_head_works_on_lists() {
     let head = send(&r, Method::HEAD, "/api/tracks/", None).await;
     assert_eq!((head.status, head.body.len()), (StatusCode::OK, 0));
 }
+
+#[tokio::test]
+async fn limit_offset_pagination_is_drfs() {
+    let memory = Memory::default();
+    for i in 1..=7 {
+        memory.0.lock().unwrap().push(Track {
+            id: i,
+            title: format!("T{i}"),
+            artist_name: "A".into(),
+        });
+    }
+    let r = ModelViewSet::new("Track", "track", memory)
+        .limit_offset(3, 5)
+        .register(Router::new(), "/t/")
+        .unwrap();
+    let page = send(&r, Method::GET, "/t/?offset=3", None).await;
+    let body = page.json();
+    assert_eq!(body["count"], 7);
+    assert_eq!(body["results"][0]["id"], 4);
+    assert_eq!(body["results"].as_array().unwrap().len(), 3);
+    assert_eq!(body["next"], "http://h/t/?offset=6&limit=3");
+    assert_eq!(body["previous"], "http://h/t/?limit=3");
+    assert_eq!(
+        page.headers["link"],
+        "<http://h/t/?offset=6&limit=3>; rel=\"next\", <http://h/t/?limit=3>; rel=\"prev\""
+    );
+    // The limit is capped; an offset past the end is an empty page, not a 404.
+    let capped = send(&r, Method::GET, "/t/?limit=50", None).await.json();
+    assert_eq!(capped["results"].as_array().unwrap().len(), 5);
+    let past = send(&r, Method::GET, "/t/?offset=100", None).await;
+    assert_eq!(past.status, StatusCode::OK);
+    assert_eq!(past.json()["results"], serde_json::json!([]));
+    assert_eq!(past.json()["next"], Value::Null);
+    // `?page=` means nothing here.
+    let page = send(&r, Method::GET, "/t/?page=9", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+}

@@ -16,6 +16,55 @@ use crate::renderers::Query;
 
 /// A `Host` value of the forms Django accepts: a DNS name or IPv4 address, or a bracketed IPv6
 /// address, with an optional port.
+/// Where a [`crate::Router`] is mounted (`/api` when an axum app nests it there): incoming
+/// paths arrive without it, and absolute links get it back.
+#[derive(Clone, Debug)]
+pub(crate) struct MountPrefix(pub(crate) Arc<str>);
+
+/// The hosts a [`crate::Router`] answers for (Django's `ALLOWED_HOSTS`).
+#[derive(Clone, Debug)]
+pub(crate) struct AllowedHosts(pub(crate) Arc<[String]>);
+
+impl AllowedHosts {
+    /// Whether `host` (`name[:port]`) is allowed: `*` allows any, `.example.com` allows
+    /// `example.com` and its subdomains, anything else must equal the name (ports ignored,
+    /// case folded).
+    pub(crate) fn allows(&self, host: &str) -> bool {
+        let name = match host.rsplit_once(':') {
+            Some((name, port))
+                if port.bytes().all(|b| b.is_ascii_digit())
+                    && (!name.contains(':') || name.ends_with(']')) =>
+            {
+                name
+            }
+            _ => host,
+        }
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+        self.0.iter().any(|pattern| {
+            let pattern = pattern.to_ascii_lowercase();
+            pattern == "*"
+                || match pattern.strip_prefix('.') {
+                    Some(domain) => {
+                        name == domain
+                            || name
+                                .strip_suffix(domain)
+                                .is_some_and(|sub| sub.ends_with('.'))
+                    }
+                    None => name == pattern,
+                }
+        })
+    }
+}
+
+/// The `Host` of a request (or the URI's authority, as HTTP/2 sends it).
+pub(crate) fn request_host<'a>(headers: &'a HeaderMap, uri: &'a Uri) -> Option<&'a str> {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+}
+
 fn valid_host(host: &str) -> bool {
     let (name, port) = match host.rsplit_once(':') {
         Some((name, _)) if !name.ends_with(']') && name.contains(':') => (host, None),
@@ -118,22 +167,25 @@ impl Request {
     /// authority, as HTTP/2 sends it), `https` when `X-Forwarded-Proto` says so. A host that is
     /// not a `name[:port]` or `[v6]:port` is a 400 (Django's `DisallowedHost`), so a client
     /// cannot inject text into links and `Link` headers.
+    ///
+    /// When the router is mounted under a prefix ([`crate::Router::mount_prefix`]), the
+    /// prefix is part of the base, so `base_url() + uri().path()` is the request's own URL.
     pub fn base_url(&self) -> Result<String, ApiError> {
-        let host = self
-            .parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .or_else(|| self.parts.uri.authority().map(|a| a.as_str()))
-            .unwrap_or("localhost");
-        if !valid_host(host) {
+        let host = request_host(&self.parts.headers, &self.parts.uri).unwrap_or("localhost");
+        let allowed = self.parts.extensions.get::<AllowedHosts>();
+        if !valid_host(host) || allowed.is_some_and(|a| !a.allows(host)) {
             return Err(ApiError::bad_request("Invalid Host header."));
         }
+        let prefix = self
+            .parts
+            .extensions
+            .get::<MountPrefix>()
+            .map_or("", |p| &p.0);
         let scheme = match self.parts.headers.get("x-forwarded-proto") {
             Some(p) if p == "https" => "https",
             _ => "http",
         };
-        Ok(format!("{scheme}://{host}"))
+        Ok(format!("{scheme}://{host}{prefix}"))
     }
 
     /// A path parameter captured by the router (`{id}` in `/tracks/{id}/`), percent-decoded.
@@ -206,6 +258,34 @@ impl Request {
             Box::pin(futures_util::stream::once(async { Ok(first) }).chain(body));
         let ctx = ParseContext::new(&mime).with_limits(self.limits);
         Ok(parser.parse_stream(body, ctx).await?)
+    }
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::AllowedHosts;
+
+    #[test]
+    fn allowed_hosts_match_as_django() {
+        let allowed = AllowedHosts(vec!["api.example.com".into(), ".music.test".into()].into());
+        for host in [
+            "api.example.com",
+            "API.example.com:8443",
+            "music.test",
+            "a.b.music.test:80",
+        ] {
+            assert!(allowed.allows(host), "{host}");
+        }
+        for host in [
+            "example.com",
+            "evil-music.test",
+            "api.example.com.evil",
+            "[::1]:80",
+        ] {
+            assert!(!allowed.allows(host), "{host}");
+        }
+        assert!(AllowedHosts(vec!["*".into()].into()).allows("anything:1"));
+        assert!(AllowedHosts(vec!["[::1]".into()].into()).allows("[::1]:8000"));
     }
 }
 

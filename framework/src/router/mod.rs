@@ -26,7 +26,7 @@ use serde_json::{Map, Value, json};
 
 use crate::body::Body;
 use crate::parsers::{BoxError, BoxFuture};
-use crate::request::PathParams;
+use crate::request::{AllowedHosts, MountPrefix, PathParams, request_host};
 use crate::view::FormatSuffix;
 use crate::{ApiError, ApiSettings, ApiView, Request, Response, api_view};
 use pattern::PathPattern;
@@ -99,7 +99,10 @@ impl Route {
 struct Inner {
     routes: Vec<Route>,
     not_found: ApiView,
+    bad_host: ApiView,
     settings: ApiSettings,
+    mount_prefix: Option<MountPrefix>,
+    allowed_hosts: Option<AllowedHosts>,
 }
 
 /// What the API root lists: `(name, path)` of every route without captures, in registration
@@ -177,13 +180,52 @@ impl Router {
         })
         .name("Not found")
         .settings(&settings);
+        let bad_host =
+            api_view(
+                |_req: Request| async move { Err(ApiError::bad_request("Invalid Host header.")) },
+            )
+            .name("Bad request")
+            .settings(&settings);
         Self {
             inner: Arc::new(Inner {
                 routes: Vec::new(),
                 not_found,
+                bad_host,
                 settings,
+                mount_prefix: None,
+                allowed_hosts: None,
             }),
         }
+    }
+
+    /// Declares where the router is mounted when something in front strips a path prefix — an
+    /// axum app's `nest_service("/api", router)`, or a proxy. Routes are registered without
+    /// the prefix; absolute links (API root, pagination) get it back.
+    ///
+    /// ```
+    /// let router = restframe::Router::new().mount_prefix("/api");
+    /// # let _ = router;
+    /// ```
+    pub fn mount_prefix(mut self, prefix: &str) -> Self {
+        let prefix = prefix.trim_end_matches('/');
+        Arc::make_mut(&mut self.inner).mount_prefix = (!prefix.is_empty())
+            .then(|| MountPrefix(format!("/{}", prefix.trim_start_matches('/')).into()));
+        self
+    }
+
+    /// The hosts the router answers for (Django's `ALLOWED_HOSTS`): `api.example.com`,
+    /// `.example.com` for the domain and its subdomains, `*` for any. A request for any other
+    /// `Host` is a 400 "Invalid Host header." in the negotiated format. Unset, any well-formed
+    /// host is answered.
+    ///
+    /// ```
+    /// let router = restframe::Router::new().allowed_hosts(["api.example.com", ".example.org"]);
+    /// # let _ = router;
+    /// ```
+    pub fn allowed_hosts<'a>(mut self, hosts: impl IntoIterator<Item = &'a str>) -> Self {
+        let hosts: Vec<String> = hosts.into_iter().map(str::to_owned).collect();
+        Arc::make_mut(&mut self.inner).allowed_hosts = Some(AllowedHosts(hosts.into()));
+        self
     }
 
     /// Registers a route: a pattern (`/api/tracks/{id}/`, `{name:regex}` for a constrained
@@ -282,6 +324,16 @@ impl Router {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        if let Some(prefix) = &self.inner.mount_prefix {
+            req.extensions_mut().insert(prefix.clone());
+        }
+        if let Some(allowed) = &self.inner.allowed_hosts {
+            let host = request_host(req.headers(), req.uri()).unwrap_or("");
+            if !allowed.allows(host) {
+                return call(&self.inner.bad_host, req).await;
+            }
+            req.extensions_mut().insert(allowed.clone());
+        }
         let found = self
             .inner
             .routes

@@ -98,6 +98,6 @@ mod parsers_guide {}
 #[doc = include_str!("../../docs/routers.md")]
 mod routers_guide {}
 
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "sqlite"))]
 #[doc = include_str!("../../docs/viewsets.md")]
 mod viewsets_guide {}

@@ -7,6 +7,7 @@ mod errors;
 mod lists;
 mod negotiation;
 mod parsing;
+mod readme;
 mod server;
 
 use restframe_tests::{App, Backend};

@@ -137,8 +137,9 @@ impl Migration {
 /// A database failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DbError {
-    /// A unique constraint refused a write; the column when the database names it.
-    Unique(Option<String>),
+    /// A unique constraint refused a write; the columns the database names (none when it names
+    /// an index on an expression, or something that is not a column of the table).
+    Unique(Vec<String>),
     /// The URL names no supported database (or its feature is off).
     Url(String),
     /// Anything else, with the driver's message.
@@ -148,8 +149,8 @@ pub enum DbError {
 impl fmt::Display for DbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DbError::Unique(Some(c)) => write!(f, "unique constraint failed on {c}"),
-            DbError::Unique(None) => f.write_str("unique constraint failed"),
+            DbError::Unique(c) if c.is_empty() => f.write_str("unique constraint failed"),
+            DbError::Unique(c) => write!(f, "unique constraint failed on {}", c.join(", ")),
             DbError::Url(m) | DbError::Other(m) => f.write_str(m),
         }
     }
@@ -158,14 +159,24 @@ impl fmt::Display for DbError {
 impl std::error::Error for DbError {}
 
 impl From<DbError> for crate::ApiError {
-    /// A unique violation is the client's 400 (DRF's "This field must be unique."); anything
-    /// else is a 500 whose detail stays in the log.
+    /// A unique violation is the client's 400, in DRF's words: `{"username": ["This field must
+    /// be unique."]}` for one column, `{"non_field_errors": ["The fields team, login must make a
+    /// unique set."]}` for several; anything else is a 500 whose detail stays in the log.
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Unique(column) => crate::ApiError::validation([(
-                column.as_deref().unwrap_or(""),
-                "This field must be unique.",
-            )]),
+            DbError::Unique(columns) => match columns.as_slice() {
+                [column] => {
+                    crate::ApiError::validation([(column.as_str(), "This field must be unique.")])
+                }
+                [] => {
+                    crate::ApiError::validation([("", "A row with these values already exists.")])
+                }
+                several => {
+                    let message =
+                        format!("The fields {} must make a unique set.", several.join(", "));
+                    crate::ApiError::validation([("", message.as_str())])
+                }
+            },
             other => crate::ApiError::internal(format!("database: {other}")),
         }
     }

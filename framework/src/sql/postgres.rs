@@ -15,15 +15,16 @@ fn db_error(e: sqlx::Error) -> DbError {
     if let sqlx::Error::Database(db) = &e
         && db.code().as_deref() == Some("23505")
     {
-        // "Key (username)=(bob) already exists."
-        let column = db
+        // "Key (team, login)=(a, b) already exists."; an index on an expression gives
+        // "Key (lower(login))=…", which the repository drops as no column of its table.
+        let columns = db
             .try_downcast_ref::<PgDatabaseError>()
             .and_then(|pg| pg.detail())
             .and_then(|d| d.strip_prefix("Key ("))
             .and_then(|d| d.split_once(")=").map(|(c, _)| c))
-            .and_then(|c| c.split(", ").next())
-            .map(str::to_owned);
-        return DbError::Unique(column);
+            .map(|c| c.split(", ").map(str::to_owned).collect())
+            .unwrap_or_default();
+        return DbError::Unique(columns);
     }
     DbError::Other(e.to_string())
 }

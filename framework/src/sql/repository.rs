@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::row::from_row;
 use super::statement::Statements;
 use super::value::{ColumnType, SqlValue};
-use super::{Database, Table};
+use super::{Column, Database, DbError, Table};
 use crate::ApiError;
 use crate::validation::Validate;
 use crate::viewset::{ListQuery, Page, Repository};
@@ -138,8 +138,24 @@ impl<M: Table> SqlRepository<M> {
         let rows = self
             .db
             .fetch(Arc::clone(sql), params, Arc::clone(&self.prepared.types))
-            .await?;
+            .await
+            .map_err(own_columns::<M>)?;
         self.first(rows)
+    }
+}
+
+/// A unique violation names only columns of `M` (an index on an expression names none), so
+/// the 400 never carries a field the client cannot know.
+fn own_columns<M: Table>(e: DbError) -> ApiError {
+    match e {
+        DbError::Unique(columns)
+            if !columns
+                .iter()
+                .all(|c| M::COLUMNS.iter().any(|own| own.name == c)) =>
+        {
+            DbError::Unique(Vec::new()).into()
+        }
+        other => other.into(),
     }
 }
 
@@ -149,6 +165,16 @@ fn column_type<M: Table>(name: &str) -> Result<ColumnType, ApiError> {
         .find(|c| c.name == name)
         .map(|c| c.ty)
         .ok_or_else(|| ApiError::internal(format!("{name} is not a column of {}", M::NAME)))
+}
+
+/// The primary key of a stored row, as a parameter.
+fn key_of<M: Serialize>(row: &M, primary_key: &str, ty: ColumnType) -> Result<SqlValue, ApiError> {
+    let value = serde_json::to_value(row).map_err(|e| ApiError::internal(e.to_string()))?;
+    let key = value.get(primary_key).unwrap_or(&Value::Null);
+    SqlValue::from_json(key, ty)
+        .ok()
+        .filter(|v| *v != SqlValue::Null)
+        .ok_or_else(|| ApiError::internal(format!("row without its primary key {primary_key}")))
 }
 
 impl<M: Table> Repository for SqlRepository<M> {
@@ -247,9 +273,21 @@ impl<M: Table> Repository for SqlRepository<M> {
         };
         let mut merged = serde_json::to_value(&current)
             .map_err(|e| ApiError::internal(format!("{} row: {e}", M::NAME)))?;
-        let changes = serde_json::to_value(&patch.0)
-            .map_err(|e| ApiError::internal(format!("{} patch: {e}", M::NAME)))?;
-        if let (Value::Object(row), Value::Object(changes)) = (&mut merged, changes) {
+        let changes = match serde_json::to_value(&patch.0) {
+            Ok(Value::Object(changes)) => changes,
+            Ok(_) => {
+                return Err(ApiError::internal(format!(
+                    "{} patch is not a struct",
+                    M::NAME
+                )));
+            }
+            Err(e) => return Err(ApiError::internal(format!("{} patch: {e}", M::NAME))),
+        };
+        let changed: Vec<&Column> = M::COLUMNS
+            .iter()
+            .filter(|c| c.writable && changes.contains_key(c.name))
+            .collect();
+        if let Value::Object(row) = &mut merged {
             row.extend(changes);
         }
         let input: M::Input = serde_path_to_error::deserialize(merged).map_err(|e| {
@@ -258,7 +296,26 @@ impl<M: Table> Repository for SqlRepository<M> {
             ApiError::validation([(field.as_str(), e.inner().to_string().as_str())])
         })?;
         input.validate()?;
-        self.update(id, input).await
+        if changed.is_empty() {
+            return Ok(Some(current));
+        }
+        // Only the patched columns are written, so concurrent PATCHes of different fields keep
+        // each other's changes (the merged row was validated as a whole above).
+        let all = self.values(&input)?;
+        let mut values: Vec<SqlValue> = M::COLUMNS
+            .iter()
+            .filter(|c| c.writable)
+            .zip(all)
+            .filter(|(c, _)| changed.iter().any(|x| x.name == c.name))
+            .map(|(_, v)| v)
+            .collect();
+        values.push(key_of(&current, M::PRIMARY_KEY, self.prepared.pk_type)?);
+        let sql: Arc<str> = self
+            .prepared
+            .statements
+            .update_columns(M::PRIMARY_KEY, &changed)
+            .into();
+        self.write_row(&sql, values).await
     }
 
     async fn destroy(&self, id: &str) -> Result<bool, ApiError> {
@@ -268,7 +325,8 @@ impl<M: Table> Repository for SqlRepository<M> {
         let n = self
             .db
             .execute(Arc::clone(&self.prepared.delete), vec![key])
-            .await?;
+            .await
+            .map_err(own_columns::<M>)?;
         Ok(n > 0)
     }
 }

@@ -37,13 +37,18 @@ fn db_error(e: rusqlite::Error) -> DbError {
         // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY
         && matches!(err.extended_code, 2067 | 1555)
     {
-        // "UNIQUE constraint failed: user.username[, user.email]": the first column.
-        let column = message.as_deref().and_then(|m| {
-            let list = m.split_once(": ")?.1;
-            let first = list.split(", ").next()?;
-            Some(first.rsplit_once('.').map_or(first, |(_, c)| c).to_owned())
-        });
-        return DbError::Unique(column);
+        // "UNIQUE constraint failed: team.name, team.city"; an index on an expression gives
+        // "…: index 'name'", which names no column.
+        let columns = message
+            .as_deref()
+            .and_then(|m| m.split_once(": "))
+            .map(|(_, list)| {
+                list.split(", ")
+                    .filter_map(|c| c.split_once('.').map(|(_, column)| column.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        return DbError::Unique(columns);
     }
     DbError::Other(e.to_string())
 }

@@ -120,6 +120,30 @@ impl Statements {
         s
     }
 
+    /// `UPDATE … SET` over `columns` only (a PATCH's fields, so concurrent PATCHes of different
+    /// fields keep each other's changes) `WHERE pk = ? RETURNING …`; the key is the last
+    /// parameter.
+    pub(crate) fn update_columns(&self, primary_key: &str, columns: &[&Column]) -> String {
+        let pk_ty = self.column_type(primary_key);
+        let pk = quote(primary_key);
+        let sets = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} = {}", quote(c.name), self.placeholder(i + 1, c.ty)))
+            .collect::<Vec<_>>();
+        format!(
+            "UPDATE {} SET {} WHERE {pk} = {} RETURNING {}",
+            self.table,
+            if sets.is_empty() {
+                format!("{pk} = {pk}")
+            } else {
+                sets.join(", ")
+            },
+            self.placeholder(columns.len() + 1, pk_ty),
+            self.select_list
+        )
+    }
+
     /// The `n`th (1-based) placeholder for a value of type `ty`.
     pub(crate) fn placeholder(&self, n: usize, ty: ColumnType) -> String {
         match self.dialect {
@@ -170,6 +194,10 @@ impl Statements {
         );
         for (i, (name, descending)) in ordering.iter().enumerate() {
             sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
+            // Qualified, so PostgreSQL sorts the column (a DATE, with its index) and not the
+            // text the select list casts it to under the same name.
+            sql.push_str(&self.table);
+            sql.push('.');
             sql.push_str(&quote(name));
             // NULLs sort last going up and first going down in both dialects (PostgreSQL's
             // default; SQLite's is the reverse), so a page is the same on either.
@@ -214,7 +242,7 @@ mod tests {
         );
         assert_eq!(
             s.page(&["title"], &[("release_date", true), ("id", false)]),
-            r#"SELECT "id", "title", "release_date" FROM "track" WHERE "title" = ?1 ORDER BY "release_date" DESC NULLS FIRST, "id" ASC NULLS LAST LIMIT ?2 OFFSET ?3"#
+            r#"SELECT "id", "title", "release_date" FROM "track" WHERE "title" = ?1 ORDER BY "track"."release_date" DESC NULLS FIRST, "track"."id" ASC NULLS LAST LIMIT ?2 OFFSET ?3"#
         );
     }
 

@@ -94,6 +94,7 @@ pub struct ModelViewSet<R: Repository> {
     filter_fields: Vec<String>,
     ordering_fields: Vec<String>,
     paging: Paging,
+    hooks: Hooks<R>,
     actions: Vec<Action>,
 }
 
@@ -114,6 +115,7 @@ impl<R: Repository> ModelViewSet<R> {
                 default: 20,
                 max: 100,
             }),
+            hooks: Hooks::default(),
             actions: Vec::new(),
         }
     }
@@ -184,6 +186,59 @@ impl<R: Repository> ModelViewSet<R> {
         self
     }
 
+    /// DRF's `perform_create`: runs on the validated input before the repository stores it,
+    /// with the request at hand — to set what the client does not send (an owner, a slug) or to
+    /// refuse with an [`ApiError`].
+    ///
+    /// ```
+    /// # use restframe::{ApiError, ModelViewSet, Repository};
+    /// # fn f<R: Repository>(repo: R) -> ModelViewSet<R> {
+    /// ModelViewSet::new("Track", "track", repo).perform_create(|req, _input| {
+    ///     match req.headers().get("x-read-only") {
+    ///         Some(_) => Err(ApiError::new(http::StatusCode::FORBIDDEN, "permission_denied", "Read-only client.")),
+    ///         None => Ok(()),
+    ///     }
+    /// })
+    /// # }
+    /// ```
+    pub fn perform_create(
+        mut self,
+        hook: impl Fn(&Request, &mut R::Input) -> Result<(), ApiError> + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.create = Some(Arc::new(hook));
+        self
+    }
+
+    /// DRF's `perform_update` for PUT: runs on the validated input before the repository
+    /// writes it.
+    pub fn perform_update(
+        mut self,
+        hook: impl Fn(&Request, &mut R::Input) -> Result<(), ApiError> + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.update = Some(Arc::new(hook));
+        self
+    }
+
+    /// `perform_update` for PATCH: runs on the validated patch before the repository
+    /// applies it.
+    pub fn perform_partial_update(
+        mut self,
+        hook: impl Fn(&Request, &mut R::Patch) -> Result<(), ApiError> + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.partial_update = Some(Arc::new(hook));
+        self
+    }
+
+    /// DRF's `perform_destroy`: runs with the id before the repository deletes the row (and
+    /// after it is known to exist); an error keeps the row.
+    pub fn perform_destroy(
+        mut self,
+        hook: impl Fn(&Request, &str) -> Result<(), ApiError> + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.destroy = Some(Arc::new(hook));
+        self
+    }
+
     /// Adds an extra action.
     pub fn action(mut self, action: Action) -> Self {
         self.actions.push(action);
@@ -232,6 +287,7 @@ impl<R: Repository> ModelViewSet<R> {
             filter_fields: self.filter_fields.clone(),
             ordering_fields: self.ordering_fields.clone(),
             paging: self.paging,
+            hooks: self.hooks.clone(),
         });
         let mut view = api_view(move |req| handler(Arc::clone(&config), req))
             .name(name)
@@ -248,11 +304,46 @@ impl<R: Repository> ModelViewSet<R> {
 }
 
 /// What every action of a viewset shares.
-struct Config<R> {
+struct Config<R: Repository> {
     repo: Arc<R>,
     filter_fields: Vec<String>,
     ordering_fields: Vec<String>,
     paging: Paging,
+    hooks: Hooks<R>,
+}
+
+/// A `perform_*` hook on a validated input: may change it, or refuse with an error.
+type InputHook<T> = Arc<dyn Fn(&Request, &mut T) -> Result<(), ApiError> + Send + Sync>;
+
+/// DRF's `perform_create`, `perform_update` and `perform_destroy`, as hooks that run after
+/// validation and before the repository.
+struct Hooks<R: Repository> {
+    create: Option<InputHook<R::Input>>,
+    update: Option<InputHook<R::Input>>,
+    partial_update: Option<InputHook<R::Patch>>,
+    destroy: Option<Arc<dyn Fn(&Request, &str) -> Result<(), ApiError> + Send + Sync>>,
+}
+
+impl<R: Repository> Clone for Hooks<R> {
+    fn clone(&self) -> Self {
+        Self {
+            create: self.create.clone(),
+            update: self.update.clone(),
+            partial_update: self.partial_update.clone(),
+            destroy: self.destroy.clone(),
+        }
+    }
+}
+
+impl<R: Repository> Default for Hooks<R> {
+    fn default() -> Self {
+        Self {
+            create: None,
+            update: None,
+            partial_update: None,
+            destroy: None,
+        }
+    }
 }
 
 fn id(req: &Request) -> Result<String, ApiError> {
@@ -355,8 +446,11 @@ async fn create<R: Repository>(
     config: Arc<Config<R>>,
     mut req: Request,
 ) -> Result<Response, ApiError> {
-    let input: R::Input = req.data().await?;
+    let mut input: R::Input = req.data().await?;
     input.validate()?;
+    if let Some(hook) = &config.hooks.create {
+        hook(&req, &mut input)?;
+    }
     let row = config.repo.create(input).await?;
     Ok(Response::new(row).with_status(StatusCode::CREATED))
 }
@@ -374,7 +468,8 @@ async fn retrieve<R: Repository>(
 }
 
 async fn update<R: Repository>(config: Arc<Config<R>>, req: Request) -> Result<Response, ApiError> {
-    write(config, req, |repo, id, input| async move {
+    let hook = config.hooks.update.clone();
+    write(config, req, hook, |repo, id, input| async move {
         repo.update(&id, input).await
     })
     .await
@@ -384,7 +479,8 @@ async fn partial_update<R: Repository>(
     config: Arc<Config<R>>,
     req: Request,
 ) -> Result<Response, ApiError> {
-    write(config, req, |repo, id, patch| async move {
+    let hook = config.hooks.partial_update.clone();
+    write(config, req, hook, |repo, id, patch| async move {
         repo.partial_update(&id, patch).await
     })
     .await
@@ -395,6 +491,7 @@ async fn partial_update<R: Repository>(
 async fn write<R, T, F, Fut>(
     config: Arc<Config<R>>,
     mut req: Request,
+    hook: Option<InputHook<T>>,
     apply: F,
 ) -> Result<Response, ApiError>
 where
@@ -407,8 +504,11 @@ where
     if config.repo.retrieve(&id).await?.is_none() {
         return Err(not_found());
     }
-    let input: T = req.data().await?;
+    let mut input: T = req.data().await?;
     input.validate()?;
+    if let Some(hook) = hook {
+        hook(&req, &mut input)?;
+    }
     let row = apply(Arc::clone(&config.repo), id, input)
         .await?
         .ok_or_else(not_found)?;
@@ -419,7 +519,14 @@ async fn destroy<R: Repository>(
     config: Arc<Config<R>>,
     req: Request,
 ) -> Result<Response, ApiError> {
-    if config.repo.destroy(&id(&req)?).await? {
+    let id = id(&req)?;
+    if let Some(hook) = &config.hooks.destroy {
+        if config.repo.retrieve(&id).await?.is_none() {
+            return Err(not_found());
+        }
+        hook(&req, &id)?;
+    }
+    if config.repo.destroy(&id).await? {
         Ok(Response::empty(StatusCode::NO_CONTENT))
     } else {
         Err(not_found())

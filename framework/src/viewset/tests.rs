@@ -560,3 +560,47 @@ async fn limit_offset_pagination_is_drfs() {
     let page = send(&r, Method::GET, "/t/?page=9", None).await;
     assert_eq!(page.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn perform_hooks_change_input_and_refuse() {
+    let r = ModelViewSet::new("Track", "track", Memory::default())
+        .perform_create(|req, input: &mut NewTrack| {
+            // Something the client does not send, from the request.
+            input.artist_name = req
+                .headers()
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("?")
+                .to_owned();
+            Ok(())
+        })
+        .perform_update(|_req, input: &mut NewTrack| {
+            input.title = input.title.to_uppercase();
+            Ok(())
+        })
+        .perform_destroy(|_req, id| {
+            if id == "1" {
+                Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "permission_denied",
+                    "Track 1 stays.",
+                ))
+            } else {
+                Ok(())
+            }
+        })
+        .register(Router::new(), "/t/")
+        .unwrap();
+    let body = serde_json::json!({"title": "a", "artist_name": "ignored"});
+    let created = send(&r, Method::POST, "/t/", Some(body.clone())).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(created.json()["artist_name"], "h");
+    let updated = send(&r, Method::PUT, "/t/1/", Some(body)).await.json();
+    assert_eq!(updated["title"], "A");
+    let refused = send(&r, Method::DELETE, "/t/1/", None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.json()["detail"], "Track 1 stays.");
+    assert_eq!(send(&r, Method::GET, "/t/1/", None).await.status, StatusCode::OK);
+    let missing = send(&r, Method::DELETE, "/t/2/", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "404 before the hook");
+}

@@ -315,13 +315,16 @@ struct Config<R: Repository> {
 /// A `perform_*` hook on a validated input: may change it, or refuse with an error.
 type InputHook<T> = Arc<dyn Fn(&Request, &mut T) -> Result<(), ApiError> + Send + Sync>;
 
+/// A `perform_destroy` hook on the id of a row about to be deleted.
+type IdHook = Arc<dyn Fn(&Request, &str) -> Result<(), ApiError> + Send + Sync>;
+
 /// DRF's `perform_create`, `perform_update` and `perform_destroy`, as hooks that run after
 /// validation and before the repository.
 struct Hooks<R: Repository> {
     create: Option<InputHook<R::Input>>,
     update: Option<InputHook<R::Input>>,
     partial_update: Option<InputHook<R::Patch>>,
-    destroy: Option<Arc<dyn Fn(&Request, &str) -> Result<(), ApiError> + Send + Sync>>,
+    destroy: Option<IdHook>,
 }
 
 impl<R: Repository> Clone for Hooks<R> {

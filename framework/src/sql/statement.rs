@@ -98,21 +98,7 @@ impl Statements {
                 s.select_list
             )
         };
-        let sets = names
-            .iter()
-            .zip(&values)
-            .map(|(n, v)| format!("{n} = {v}"))
-            .collect::<Vec<_>>();
-        s.update = format!(
-            "UPDATE {table_q} SET {} WHERE {pk} = {} RETURNING {}",
-            if sets.is_empty() {
-                format!("{pk} = {pk}")
-            } else {
-                sets.join(", ")
-            },
-            s.placeholder(writable.len() + 1, pk_ty),
-            s.select_list
-        );
+        s.update = s.update_columns(primary_key, &writable);
         s.delete = format!(
             "DELETE FROM {table_q} WHERE {pk} = {}",
             s.placeholder(1, pk_ty)

@@ -600,7 +600,10 @@ async fn perform_hooks_change_input_and_refuse() {
     let refused = send(&r, Method::DELETE, "/t/1/", None).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.json()["detail"], "Track 1 stays.");
-    assert_eq!(send(&r, Method::GET, "/t/1/", None).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&r, Method::GET, "/t/1/", None).await.status,
+        StatusCode::OK
+    );
     let missing = send(&r, Method::DELETE, "/t/2/", None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND, "404 before the hook");
 }

@@ -46,6 +46,7 @@ mod content_type;
 mod error;
 mod fields;
 mod format;
+mod missing;
 mod negotiation;
 mod render;
 mod request;

@@ -224,7 +224,19 @@ impl Request {
 
     /// The body deserialized into `T`; a mismatch is a DRF-shaped 400 naming the field.
     pub async fn data<T: DeserializeOwned>(&mut self) -> Result<T, ApiError> {
-        Ok(self.parsed().await?.deserialize()?)
+        let parsed = self.parsed().await?;
+        parsed.deserialize().map_err(|e| {
+            // serde stops at the first missing field; DRF names them all.
+            match crate::missing::missing_field(e.path(), e.message()) {
+                Some(first) => {
+                    let all = crate::missing::all_missing::<T>(parsed, first);
+                    ApiError::validation(
+                        all.iter().map(|f| (f.as_str(), "This field is required.")),
+                    )
+                }
+                None => e.into(),
+            }
+        })
     }
 
     /// The body as a dynamic value (DRF's `request.data`).

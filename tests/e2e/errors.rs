@@ -42,6 +42,19 @@ async fn field_errors_are_400_in_the_negotiated_format(app: &App) {
         missing.json(),
         json!({"artist_name": ["This field is required."]})
     );
+    // Every missing field at once, as DRF, also from a form body.
+    let none = app
+        .post(
+            "/api/tracks/",
+            "application/x-www-form-urlencoded",
+            "release_date=1959-08-17",
+        )
+        .await;
+    assert_eq!(none.status, 400);
+    assert_eq!(
+        none.json(),
+        json!({"title": ["This field is required."], "artist_name": ["This field is required."]})
+    );
     let wrong = app
         .post(
             "/api/tracks/",

@@ -66,3 +66,44 @@ pub async fn collect(mut body: BodyStream<'_>, limit: usize) -> Result<Bytes, Pa
     }
     Ok(first.unwrap_or_else(|| buf.freeze()))
 }
+
+/// Runs a parse over a body that is already in memory (for [`crate::Parser::parse_bytes`] of a
+/// streaming parser): such a future is only ever pending when it woke itself (to yield between
+/// chunks), so it is polled again at once; pending without a wake-up would wait forever, and
+/// is an error instead.
+#[cfg(feature = "multipart")]
+pub(crate) fn block_on_ready<T>(
+    fut: impl std::future::Future<Output = Result<T, ParseError>>,
+) -> Result<T, ParseError> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Woken(AtomicBool);
+    impl Wake for Woken {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::Release);
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+
+    let woken = Arc::new(Woken(AtomicBool::new(false)));
+    let waker = Waker::from(woken.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        match fut.as_mut().poll(&mut cx) {
+            Poll::Ready(out) => return out,
+            Poll::Pending if woken.0.swap(false, Ordering::AcqRel) => continue,
+            Poll::Pending => {
+                return Err(ParseError::new(
+                    ParseErrorKind::Body,
+                    "body",
+                    "the body stream stalled",
+                ));
+            }
+        }
+    }
+}

@@ -4,6 +4,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::TextTree;
+#[cfg(any(feature = "multipart", feature = "upload"))]
+use crate::UploadedFile;
 
 /// The callback a [`Document`] drives: it receives a deserializer over the whole document.
 pub type Visit<'a> =
@@ -20,7 +22,9 @@ pub trait Document: Send + Sync + 'static {
     fn deserialize_with(&self, visit: &mut Visit<'_>) -> Result<(), erased_serde::Error>;
 }
 
-/// A parsed request body: deserialize it into a typed value or a dynamic one.
+/// A parsed request body: deserialize it into a typed value or a dynamic one; with the
+/// `multipart` or `upload` feature, also the files it carried ([`Parsed::files`]; none for the
+/// other formats).
 ///
 /// ```
 /// use restframe_parsers::Parsed;
@@ -36,18 +40,27 @@ pub trait Document: Send + Sync + 'static {
 /// ```
 pub struct Parsed {
     doc: Box<dyn Document>,
+    #[cfg(any(feature = "multipart", feature = "upload"))]
+    files: Vec<UploadedFile>,
 }
 
 impl fmt::Debug for Parsed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Parsed").finish_non_exhaustive()
+        let mut d = f.debug_struct("Parsed");
+        #[cfg(any(feature = "multipart", feature = "upload"))]
+        d.field("files", &self.files);
+        d.finish_non_exhaustive()
     }
 }
 
 impl Parsed {
     /// Wraps a format's document.
     pub fn new(doc: impl Document) -> Self {
-        Self { doc: Box::new(doc) }
+        Self {
+            doc: Box::new(doc),
+            #[cfg(any(feature = "multipart", feature = "upload"))]
+            files: Vec::new(),
+        }
     }
 
     /// The empty body.
@@ -90,6 +103,94 @@ impl Parsed {
     /// for their scalars.
     pub fn to_value(&self) -> Result<Value, DataError> {
         self.deserialize()
+    }
+}
+
+/// The files of an upload (`multipart` or `upload` feature). Other formats have none; the
+/// document holds only a multipart body's text fields (a raw upload's is an empty object).
+#[cfg(any(feature = "multipart", feature = "upload"))]
+impl Parsed {
+    /// Adds files to the document: for parsers that receive them.
+    ///
+    /// ```
+    /// use restframe_parsers::Parsed;
+    /// let parsed = Parsed::empty().with_files(Vec::new());
+    /// assert!(parsed.files().is_empty());
+    /// ```
+    pub fn with_files(mut self, files: Vec<UploadedFile>) -> Self {
+        self.files.extend(files);
+        self
+    }
+
+    /// The uploaded files, in the order they came.
+    ///
+    /// ```
+    /// # #[cfg(feature = "upload")] {
+    /// use restframe_parsers::{FileUploadParser, ParseContext, Parser};
+    /// let ct = mime::IMAGE_PNG;
+    /// let ctx = ParseContext::new(&ct).with_filename_hint("cover.png");
+    /// let parsed = FileUploadParser::new().parse_bytes("png bytes".into(), &ctx).unwrap();
+    /// assert_eq!(parsed.files().len(), 1);
+    /// assert_eq!(parsed.files()[0].filename(), "cover.png");
+    /// # }
+    /// ```
+    pub fn files(&self) -> &[UploadedFile] {
+        &self.files
+    }
+
+    /// The first file sent in field `field_name`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "upload")] {
+    /// use restframe_parsers::{FileUploadParser, ParseContext, Parser};
+    /// let ct = mime::IMAGE_PNG;
+    /// let ctx = ParseContext::new(&ct).with_filename_hint("cover.png");
+    /// let parsed = FileUploadParser::new().parse_bytes("png bytes".into(), &ctx).unwrap();
+    /// assert_eq!(parsed.file("file").map(|f| f.size()), Some(9));
+    /// assert!(parsed.file("avatar").is_none());
+    /// # }
+    /// ```
+    pub fn file(&self, field_name: &str) -> Option<&UploadedFile> {
+        self.files.iter().find(|f| f.field_name() == field_name)
+    }
+
+    /// Takes all the files out (to persist them, which needs ownership); afterwards
+    /// [`Parsed::files`] is empty.
+    ///
+    /// ```
+    /// # #[cfg(feature = "upload")] {
+    /// use restframe_parsers::{FileUploadParser, ParseContext, Parser};
+    /// let ct = mime::IMAGE_PNG;
+    /// let ctx = ParseContext::new(&ct).with_filename_hint("cover.png");
+    /// let mut parsed = FileUploadParser::new().parse_bytes("png".into(), &ctx).unwrap();
+    /// let files = parsed.take_files();
+    /// assert_eq!(files.len(), 1);
+    /// assert!(parsed.files().is_empty());
+    /// # }
+    /// ```
+    pub fn take_files(&mut self) -> Vec<UploadedFile> {
+        std::mem::take(&mut self.files)
+    }
+
+    /// Takes out the first file sent in field `field_name`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "upload")] {
+    /// use restframe_parsers::{FileUploadParser, ParseContext, Parser};
+    /// let ct = mime::IMAGE_PNG;
+    /// let ctx = ParseContext::new(&ct).with_filename_hint("cover.png");
+    /// let mut parsed = FileUploadParser::new().parse_bytes("png".into(), &ctx).unwrap();
+    /// let file = parsed.take_file("file").unwrap();
+    /// assert_eq!(file.filename(), "cover.png");
+    /// assert!(parsed.take_file("file").is_none());
+    /// # }
+    /// ```
+    pub fn take_file(&mut self, field_name: &str) -> Option<UploadedFile> {
+        let i = self
+            .files
+            .iter()
+            .position(|f| f.field_name() == field_name)?;
+        Some(self.files.remove(i))
     }
 }
 

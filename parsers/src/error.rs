@@ -50,7 +50,8 @@ pub enum ParseErrorKind {
     /// The body is not valid in its format (400).
     Malformed,
     /// The body is larger than [`crate::ParserLimits::max_body_bytes`], or the document it
-    /// holds would take far more memory than its size (see [`ParseError::too_expansive`]) (413).
+    /// holds would take far more memory than its size (see [`ParseError::too_expansive`]), or
+    /// an upload passes one of the upload limits (a file, a field, the number of parts) (413).
     TooLarge,
     /// The body nests deeper than [`crate::ParserLimits::max_depth`] (400).
     TooDeep,
@@ -58,6 +59,10 @@ pub enum ParseErrorKind {
     UnsupportedCharset,
     /// The body stream itself failed (client went away, …) (400).
     Body,
+    /// The server could not keep an upload: writing its temporary file failed (disk full,
+    /// missing temporary directory, …). Not the client's fault (500); the message is for the
+    /// log.
+    Io,
 }
 
 /// A parser's failure: a kind, a human-readable message and, where known, a position.
@@ -164,7 +169,9 @@ impl ParseError {
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            ParseErrorKind::TooLarge | ParseErrorKind::Body => f.write_str(&self.message)?,
+            ParseErrorKind::TooLarge | ParseErrorKind::Body | ParseErrorKind::Io => {
+                f.write_str(&self.message)?
+            }
             _ => write!(f, "{} parse error: {}", self.format, self.message)?,
         }
         if let Some(p) = self.position {

@@ -231,6 +231,8 @@ impl From<ParseError> for ApiError {
     fn from(e: ParseError) -> Self {
         match e.kind() {
             ParseErrorKind::TooLarge => Self::payload_too_large(e.to_string()),
+            // Writing an upload's temporary file failed: the server's fault, told to the log.
+            ParseErrorKind::Io => Self::internal(e.to_string()),
             ParseErrorKind::UnsupportedCharset => Self::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",

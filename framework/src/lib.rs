@@ -36,6 +36,7 @@
 //! | `msgpack` | `MsgPackRenderer`, `MsgPackParser` |
 //! | `csv` | `CsvRenderer`, `CsvParser` |
 //! | `form` | `FormParser` |
+//! | `multipart`, `upload` | `MultiPartParser`, `FileUploadParser` (streaming uploads), `Request::files` |
 //! | `text`, `html`, `binary` | `PlainTextRenderer`, `StaticHtmlRenderer`, `BinaryRenderer` |
 //! | `sqlite`, `postgres` | [`sql`]: SQL repositories on SQLite (rusqlite) and PostgreSQL (sqlx) |
 #![forbid(unsafe_code)]
@@ -45,6 +46,8 @@ mod body;
 mod content_type;
 mod error;
 mod fields;
+pub mod file_validators;
+pub mod files;
 mod format;
 mod missing;
 mod negotiation;
@@ -56,6 +59,7 @@ mod serve;
 mod settings;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod sql;
+pub mod storage;
 mod validation;
 mod view;
 mod viewset;
@@ -94,6 +98,10 @@ mod renderers_guide {}
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/parsers.md")]
 mod parsers_guide {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/storage.md")]
+mod storage_guide {}
 
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/routers.md")]

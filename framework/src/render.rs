@@ -96,6 +96,16 @@ pub(crate) fn finalize(
         content_type,
     } = response;
     let (bytes, content_type) = match payload {
+        Payload::Stream(body) => {
+            let mut res = http::Response::new(body);
+            *res.status_mut() = status;
+            *res.headers_mut() = headers;
+            if let Some(ct) = content_type.and_then(|m| header_value(&m)) {
+                res.headers_mut().insert(CONTENT_TYPE, ct);
+            }
+            vary(&mut res, set);
+            return res;
+        }
         Payload::Empty => (Bytes::new(), None),
         // Raw bytes: exactly the type the handler gave.
         Payload::Bytes(bytes) => (bytes, content_type.and_then(|m| header_value(&m))),

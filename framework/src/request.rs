@@ -239,6 +239,20 @@ impl Request {
         })
     }
 
+    /// The uploaded files of the body (multipart file parts, or a raw upload), taken out of
+    /// the parsed document: each is in memory or in a temporary file that is removed when it
+    /// drops, unless persisted. DRF's `request.FILES`. Needs the `multipart` or `upload`
+    /// feature.
+    #[cfg(any(feature = "multipart", feature = "upload"))]
+    pub async fn files(&mut self) -> Result<Vec<crate::parsers::UploadedFile>, ApiError> {
+        self.parsed().await?;
+        Ok(self
+            .parsed
+            .as_mut()
+            .map(Parsed::take_files)
+            .unwrap_or_default())
+    }
+
     /// The body as a dynamic value (DRF's `request.data`).
     pub async fn value(&mut self) -> Result<Value, ApiError> {
         Ok(self.parsed().await?.to_value()?)
@@ -268,7 +282,19 @@ impl Request {
         let (parser, mime) = select_parser(content_type, &self.parsers)?;
         let body: BodyStream<'_> =
             Box::pin(futures_util::stream::once(async { Ok(first) }).chain(body));
-        let ctx = ParseContext::new(&mime).with_limits(self.limits);
+        let disposition = self
+            .parts
+            .headers
+            .get(header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok());
+        let mut ctx = ParseContext::new(&mime).with_limits(self.limits);
+        // A raw upload's name: the URL's `{filename}` capture, else `Content-Disposition`.
+        if let Some(name) = self.path_param("filename") {
+            ctx = ctx.with_filename_hint(name);
+        }
+        if let Some(d) = disposition {
+            ctx = ctx.with_content_disposition(d);
+        }
         Ok(parser.parse_stream(body, ctx).await?)
     }
 }

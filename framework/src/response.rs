@@ -36,6 +36,7 @@ pub(crate) enum Payload {
     Empty,
     Data(Box<dyn Data + Send>),
     Bytes(Bytes),
+    Stream(crate::Body),
 }
 
 impl std::fmt::Debug for Response {
@@ -44,6 +45,7 @@ impl std::fmt::Debug for Response {
             Payload::Empty => "empty",
             Payload::Data(_) => "data",
             Payload::Bytes(_) => "bytes",
+            Payload::Stream(_) => "stream",
         };
         f.debug_struct("Response")
             .field("status", &self.status)
@@ -64,6 +66,27 @@ impl Response {
     /// 200 with raw bytes of type `content_type`, sent as is (no renderer, no charset).
     pub fn bytes(bytes: impl Into<Bytes>, content_type: Mime) -> Self {
         let mut r = Self::with_payload(Payload::Bytes(bytes.into()));
+        r.content_type = Some(content_type);
+        r
+    }
+
+    /// 200 with a streamed body of type `content_type` (a stored file), sent as is. Set
+    /// `Content-Length` yourself when you know it.
+    pub fn stream(
+        stream: impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+        content_type: Mime,
+    ) -> Self {
+        use futures_util::TryStreamExt;
+        use http_body_util::BodyExt;
+        // A body must be `Sync`; a stream is only ever polled by one task, so `SyncStream`
+        // makes it so without a lock.
+        let body = http_body_util::StreamBody::new(sync_wrapper::SyncStream::new(
+            stream
+                .map_ok(http_body::Frame::data)
+                .map_err(|e| Box::new(e) as crate::parsers::BoxError),
+        ))
+        .boxed();
+        let mut r = Self::with_payload(Payload::Stream(body));
         r.content_type = Some(content_type);
         r
     }

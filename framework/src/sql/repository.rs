@@ -85,6 +85,38 @@ impl<M: Table> SqlRepository<M> {
         &self.db
     }
 
+    /// Sets one column of one row — read-only ones included (an upload action recording the
+    /// stored file, say) — and returns the row; `None` when there is no such row.
+    ///
+    /// ```
+    /// # use restframe::sql::{SqlRepository, SqlValue, Table};
+    /// # async fn f<M: Table>(repo: SqlRepository<M>) -> Result<(), restframe::ApiError> {
+    /// repo.set("4", "file", SqlValue::Text("tracks/4/so_what.mp3".into())).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set(
+        &self,
+        id: &str,
+        column: &str,
+        value: SqlValue,
+    ) -> Result<Option<M>, ApiError> {
+        let Some(key) = self.key(id) else {
+            return Ok(None);
+        };
+        let col = M::COLUMNS
+            .iter()
+            .find(|c| c.name == column)
+            .ok_or_else(|| {
+                ApiError::internal(format!("{column} is not a column of {}", M::NAME))
+            })?;
+        let sql: Arc<str> = self
+            .prepared
+            .statements
+            .update_columns(M::PRIMARY_KEY, &[col])
+            .into();
+        self.write_row(&sql, vec![value, key]).await
+    }
+
     /// The primary key for the URL's id; `None` (so a 404) when it cannot be one.
     fn key(&self, id: &str) -> Option<SqlValue> {
         SqlValue::from_query(id, self.prepared.pk_type).ok()

@@ -1,0 +1,207 @@
+//! Where uploaded files live: the [`Storage`] trait and its backends. Handlers stream bytes in
+//! and out by key; nothing half-written is ever visible under a key.
+
+mod fs;
+#[cfg(feature = "s3")]
+mod s3;
+
+use std::fmt;
+use std::io;
+use std::ops::Range;
+use std::pin::Pin;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures_util::Stream;
+
+use crate::parsers::BoxFuture;
+pub use fs::FileSystemStorage;
+#[cfg(feature = "s3")]
+pub use s3::{S3Config, S3Storage};
+
+/// A stream of bytes in or out of a storage.
+pub type ByteStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
+
+/// What a storage knows of one stored object, without its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// Its key.
+    pub key: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its media type, as given when it was saved.
+    pub content_type: String,
+    /// A strong validator for `ETag` (the SHA-256 of the bytes, hex, or the object store's
+    /// own ETag), without quotes.
+    pub etag: String,
+    /// When it was last written.
+    pub last_modified: SystemTime,
+}
+
+/// A URL that lets a client do one thing to one key without credentials, until it expires.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PresignedUrl {
+    /// The URL.
+    pub url: String,
+    /// The method it is good for (`PUT`, `GET`).
+    pub method: String,
+    /// The key it writes or reads.
+    pub key: String,
+    /// When it stops working (seconds since the Unix epoch).
+    pub expires_at: u64,
+}
+
+/// Why a storage operation failed.
+#[derive(Debug)]
+pub enum StorageError {
+    /// No object under the key.
+    NotFound(String),
+    /// The key is not acceptable (empty, absolute, `..`, control characters…).
+    InvalidKey(String),
+    /// The requested byte range is not inside the object.
+    RangeNotSatisfiable {
+        /// The object's size.
+        size: u64,
+    },
+    /// This backend cannot do it (say, presigning without a configured secret).
+    Unsupported(&'static str),
+    /// The backend failed (I/O, network, database).
+    Backend(String),
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StorageError::NotFound(k) => write!(f, "no object under {k:?}"),
+            StorageError::InvalidKey(k) => write!(f, "invalid storage key {k:?}"),
+            StorageError::RangeNotSatisfiable { size } => {
+                write!(f, "range not satisfiable (size {size})")
+            }
+            StorageError::Unsupported(what) => write!(f, "not supported by this storage: {what}"),
+            StorageError::Backend(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for StorageError {}
+
+impl From<io::Error> for StorageError {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::NotFound {
+            StorageError::NotFound(e.to_string())
+        } else {
+            StorageError::Backend(e.to_string())
+        }
+    }
+}
+
+impl From<StorageError> for crate::ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound(_) => crate::ApiError::not_found("No such file."),
+            StorageError::InvalidKey(k) => {
+                crate::ApiError::bad_request(format!("Invalid file name {k:?}."))
+            }
+            StorageError::RangeNotSatisfiable { size } => crate::ApiError::new(
+                http::StatusCode::RANGE_NOT_SATISFIABLE,
+                "range_not_satisfiable",
+                "Requested range not satisfiable.",
+            )
+            .with_header(
+                http::header::CONTENT_RANGE,
+                http::HeaderValue::from_str(&format!("bytes */{size}"))
+                    .unwrap_or(http::HeaderValue::from_static("bytes */*")),
+            ),
+            other => crate::ApiError::internal(format!("storage: {other}")),
+        }
+    }
+}
+
+/// A place to keep files: save a stream, open it (whole or a byte range), look at its metadata,
+/// delete it, and hand out URLs — public ones and presigned ones that expire.
+///
+/// Keys are `/`-separated relative paths of safe segments (`tracks/4/so_what.mp3`); see
+/// [`check_key`]. Saving is atomic: readers see the old object or the new one, never a part.
+pub trait Storage: Send + Sync + 'static {
+    /// Stores `data` under `key` with its media type, replacing any object there.
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        content_type: &'a str,
+        data: ByteStream,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StorageError>>;
+
+    /// The object's metadata, without reading it; `None` when there is none.
+    fn metadata<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ObjectMeta>, StorageError>>;
+
+    /// The object's bytes, or those in `range` (end exclusive, within the object).
+    fn open<'a>(
+        &'a self,
+        key: &'a str,
+        range: Option<Range<u64>>,
+    ) -> BoxFuture<'a, Result<ByteStream, StorageError>>;
+
+    /// Deletes the object; `false` when there was none.
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StorageError>>;
+
+    /// Whether an object is stored under `key`.
+    fn exists<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StorageError>> {
+        Box::pin(async move { Ok(self.metadata(key).await?.is_some()) })
+    }
+
+    /// The URL a client reads the object at (for a file served by the app, a path under its
+    /// media route; for an object store, the object's URL).
+    fn url(&self, key: &str) -> String;
+
+    /// A URL that accepts one plain `PUT` of the object's bytes until `expires_in` has passed.
+    fn presign_put<'a>(
+        &'a self,
+        key: &'a str,
+        expires_in: Duration,
+    ) -> BoxFuture<'a, Result<PresignedUrl, StorageError>>;
+
+    /// A URL that serves the object to a plain `GET` until `expires_in` has passed.
+    fn presign_get<'a>(
+        &'a self,
+        key: &'a str,
+        expires_in: Duration,
+    ) -> BoxFuture<'a, Result<PresignedUrl, StorageError>>;
+}
+
+/// Checks a storage key: 1–1024 bytes of `/`-separated segments, each of ASCII letters, digits,
+/// `.`, `_` and `-`, not starting with a dot (so no `..`, no hidden files), no empty segment
+/// (so no absolute path and no `//`).
+///
+/// ```
+/// use restframe::storage::check_key;
+/// assert!(check_key("tracks/4/so_what.mp3").is_ok());
+/// for bad in ["", "/etc/passwd", "a/../b", ".env", "a//b", "a\\b", "naïve.mp3", "a/"] {
+///     assert!(check_key(bad).is_err(), "{bad}");
+/// }
+/// ```
+pub fn check_key(key: &str) -> Result<(), StorageError> {
+    let ok = !key.is_empty()
+        && key.len() <= 1024
+        && key.split('/').all(|seg| {
+            !seg.is_empty()
+                && !seg.starts_with('.')
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(StorageError::InvalidKey(key.to_owned()))
+    }
+}
+
+/// Seconds since the Unix epoch `expires_in` from now.
+pub(crate) fn expiry(expires_in: Duration) -> u64 {
+    (SystemTime::now() + expires_in)
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

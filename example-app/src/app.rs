@@ -17,12 +17,20 @@ use serde::Serialize;
 use crate::{tracks, users};
 
 /// The app's schema, in both dialects; run at start.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "catalogue: track and app_user",
-    sqlite: include_str!("../migrations/sqlite/0001_catalogue.sql"),
-    postgres: include_str!("../migrations/postgres/0001_catalogue.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "catalogue: track and app_user",
+        sqlite: include_str!("../migrations/sqlite/0001_catalogue.sql"),
+        postgres: include_str!("../migrations/postgres/0001_catalogue.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "track.file_key: where an uploaded file is stored",
+        sqlite: include_str!("../migrations/sqlite/0002_track_file_key.sql"),
+        postgres: include_str!("../migrations/postgres/0002_track_file_key.sql"),
+    },
+];
 
 /// Opens the database at `url` and brings its schema up to date.
 pub async fn database(url: &str) -> Result<Database, DbError> {
@@ -67,6 +75,8 @@ struct Hello {
 pub struct Options {
     /// The database.
     pub db: Database,
+    /// Where uploaded files go.
+    pub media: crate::media::Media,
     /// Adds `/api/test/…` routes that only the end-to-end tests use (a panicking view, a slow
     /// view).
     pub test_routes: bool,
@@ -104,10 +114,11 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
     .settings(&settings);
 
     let mut router = Router::with_settings(settings.clone());
-    router = tracks::viewset(SqlRepository::new(&options.db), &settings)
+    router = tracks::viewset(SqlRepository::new(&options.db), &settings, &options.media)
         .register(router, "/api/tracks/")?;
     router = users::viewset(SqlRepository::new(&options.db), &settings)
         .register(router, "/api/users/")?;
+    router = crate::media::routes(router, &options.media)?;
     if options.test_routes {
         router = test_routes(router, &settings)?;
     }

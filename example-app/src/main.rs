@@ -6,7 +6,9 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod media;
 mod tracks;
+mod uploads;
 mod users;
 
 use std::net::SocketAddr;
@@ -29,9 +31,33 @@ struct Args {
         default_value = "sqlite://./data/example.db"
     )]
     database_url: String,
-    /// Directory for uploaded media files (created when missing).
+    /// Directory for uploaded media files with `--storage fs` (created when missing).
     #[arg(long, env = "MEDIA_ROOT", default_value = "./media")]
     media_root: std::path::PathBuf,
+    /// Where uploads are stored: `fs` (under --media-root) or `s3` (see the --s3-* flags;
+    /// credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    #[arg(long, env = "STORAGE", default_value = "fs", value_parser = ["fs", "s3"])]
+    storage: String,
+    /// S3 endpoint URL (e.g. `http://127.0.0.1:9000`); AWS when absent. `http://` is allowed
+    /// when given explicitly.
+    #[arg(long, env = "S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// S3 bucket.
+    #[arg(long, env = "S3_BUCKET", default_value = "media")]
+    s3_bucket: String,
+    /// S3 region.
+    #[arg(long, env = "S3_REGION", default_value = "us-east-1")]
+    s3_region: String,
+    /// Path-style S3 URLs (`endpoint/bucket/key`); on by default when --s3-endpoint is given.
+    #[arg(long, env = "S3_PATH_STYLE")]
+    s3_path_style: Option<bool>,
+    /// Largest upload, in bytes or with a KiB/MiB/GiB suffix.
+    #[arg(long, env = "MAX_UPLOAD_SIZE", default_value = "10MiB", value_parser = media::parse_size)]
+    max_upload_size: u64,
+    /// Secret that signs the app's own presigned URLs (shared by every instance); a random one
+    /// per process when absent.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
     /// Log filter, in tracing-subscriber's EnvFilter syntax (e.g. `info,restframe=debug`).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
     log: String,
@@ -54,10 +80,29 @@ async fn main() -> std::io::Result<()> {
     let db = app::database(&args.database_url)
         .await
         .map_err(std::io::Error::other)?;
-    std::fs::create_dir_all(&args.media_root)?;
     tracing::info!(backend = db.backend_name(), "database ready");
+    let choice = match args.storage.as_str() {
+        "s3" => media::StorageChoice::S3(restframe::storage::S3Config {
+            path_style: args.s3_path_style.unwrap_or(args.s3_endpoint.is_some()),
+            endpoint: args.s3_endpoint.clone(),
+            bucket: args.s3_bucket.clone(),
+            region: args.s3_region.clone(),
+            access_key_id: std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default(),
+            secret_access_key: std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_default(),
+        }),
+        _ => media::StorageChoice::FileSystem {
+            root: args.media_root.clone(),
+        },
+    };
+    let secret = match &args.secret_key {
+        Some(s) => s.as_bytes().to_vec(),
+        None => random_secret()?,
+    };
+    let media = media::Media::open(&choice, &secret, args.max_upload_size)
+        .map_err(std::io::Error::other)?;
     let options = app::Options {
         db: db.clone(),
+        media,
         test_routes: args.test_routes,
     };
     let router = app::router(&options).map_err(std::io::Error::other)?;
@@ -70,4 +115,12 @@ async fn main() -> std::io::Result<()> {
     let served = restframe::serve(listener, router, restframe::shutdown_signal(), GRACE).await;
     db.close().await;
     served
+}
+
+/// 32 random bytes from the operating system, for a per-process signing secret.
+fn random_secret() -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut secret = vec![0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut secret)?;
+    Ok(secret)
 }

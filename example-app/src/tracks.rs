@@ -1,7 +1,11 @@
 //! The music catalogue's tracks: model, inputs, table and viewset.
 
+use http::Method;
 use restframe::sql::{Column, ColumnType::*, SqlRepository, Table};
-use restframe::{ApiSettings, Date, ModelViewSet, Validate, ValidationErrors};
+use restframe::{Action, ApiSettings, Date, ModelViewSet, Validate, ValidationErrors};
+
+use crate::media::Media;
+use crate::uploads;
 use serde::{Deserialize, Serialize};
 
 /// A track as the API shows it.
@@ -12,6 +16,9 @@ pub struct Track {
     artist_name: String,
     release_date: Option<Date>,
     file: Option<String>,
+    /// Where the uploaded file is in storage; not shown.
+    #[serde(default, skip_serializing)]
+    pub file_key: Option<String>,
 }
 
 /// What create and update accept; `id` and `file` are read-only.
@@ -52,15 +59,24 @@ impl Table for Track {
         Column::new("artist_name", Text),
         Column::new("release_date", Date),
         Column::new("file", Text).read_only(),
+        Column::new("file_key", Text).read_only(),
     ];
 }
 
-/// The `/api/tracks/` viewset.
+/// The `/api/tracks/` viewset, with its upload and file actions.
 pub fn viewset(
     repo: SqlRepository<Track>,
     settings: &ApiSettings,
+    media: &Media,
 ) -> ModelViewSet<SqlRepository<Track>> {
+    let upload = uploads::upload(&repo, media, settings);
+    let file = uploads::file(&repo, media);
     ModelViewSet::new("Track", "track", repo)
+        .action(
+            Action::detail("upload/{filename:[A-Za-z0-9_]+\\.mp3}", "upload")
+                .method(Method::POST, upload),
+        )
+        .action(Action::detail("file", "file").method(Method::GET, file))
         .description("Tracks of the music catalogue.")
         .settings(settings)
         .filter_fields(["artist_name"])

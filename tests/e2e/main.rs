@@ -9,6 +9,7 @@ mod negotiation;
 mod parsing;
 mod readme;
 mod server;
+mod uploads;
 
 use restframe_tests::{App, Backend};
 

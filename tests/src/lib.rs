@@ -117,8 +117,18 @@ impl App {
         Self::start_on(bin, Backend::Sqlite, args)
     }
 
+    /// Starts the binary on a fresh SQLite database with extra flags and environment
+    /// variables for the child process only.
+    pub fn start_with_env(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::launch(bin, Backend::Sqlite, args, env)
+    }
+
     /// Starts the binary with a fresh database of `backend`.
     pub fn start_on(bin: &str, backend: Backend, args: &[&str]) -> Self {
+        Self::launch(bin, backend, args, &[])
+    }
+
+    fn launch(bin: &str, backend: Backend, args: &[&str], env: &[(&str, &str)]) -> Self {
         let dir = fresh_dir();
         let database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.join("db.sqlite3").display()),
@@ -131,6 +141,7 @@ impl App {
             .arg("--media-root")
             .arg(dir.join("media"))
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -85,36 +85,35 @@ impl<M: Table> SqlRepository<M> {
         &self.db
     }
 
-    /// Sets one column of one row — read-only ones included (an upload action recording the
-    /// stored file, say) — and returns the row; `None` when there is no such row.
+    /// Sets columns of one row in one statement — read-only ones included (an upload action
+    /// recording the stored file, say) — and returns the row; `None` when there is no such row.
     ///
     /// ```
     /// # use restframe::sql::{SqlRepository, SqlValue, Table};
     /// # async fn f<M: Table>(repo: SqlRepository<M>) -> Result<(), restframe::ApiError> {
-    /// repo.set("4", "file", SqlValue::Text("tracks/4/so_what.mp3".into())).await?;
+    /// repo.set("4", &[("file", SqlValue::Text("tracks/4/so_what.mp3".into()))]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn set(
-        &self,
-        id: &str,
-        column: &str,
-        value: SqlValue,
-    ) -> Result<Option<M>, ApiError> {
+    pub async fn set(&self, id: &str, values: &[(&str, SqlValue)]) -> Result<Option<M>, ApiError> {
         let Some(key) = self.key(id) else {
             return Ok(None);
         };
-        let col = M::COLUMNS
-            .iter()
-            .find(|c| c.name == column)
-            .ok_or_else(|| {
-                ApiError::internal(format!("{column} is not a column of {}", M::NAME))
+        let mut columns = Vec::with_capacity(values.len());
+        let mut params = Vec::with_capacity(values.len() + 1);
+        for (name, value) in values {
+            let col = M::COLUMNS.iter().find(|c| c.name == *name).ok_or_else(|| {
+                ApiError::internal(format!("{name} is not a column of {}", M::NAME))
             })?;
+            columns.push(col);
+            params.push(value.clone());
+        }
+        params.push(key);
         let sql: Arc<str> = self
             .prepared
             .statements
-            .update_columns(M::PRIMARY_KEY, &[col])
+            .update_columns(M::PRIMARY_KEY, &columns)
             .into();
-        self.write_row(&sql, vec![value, key]).await
+        self.write_row(&sql, params).await
     }
 
     /// The primary key for the URL's id; `None` (so a 404) when it cannot be one.

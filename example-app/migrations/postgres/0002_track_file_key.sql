@@ -1,0 +1,1 @@
+ALTER TABLE track ADD COLUMN file_key TEXT;

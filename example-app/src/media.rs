@@ -1,0 +1,134 @@
+//! Where the app keeps uploaded files, and the routes that serve them.
+
+use std::sync::Arc;
+
+use http::Method;
+use restframe::files::serve_file;
+use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
+use restframe::storage::{FileSystemStorage, S3Config, S3Storage, Storage, StorageError};
+use restframe::{Request, RouteError, Router, api_view};
+
+/// Which storage the app uses, from its flags.
+#[derive(Clone, Debug)]
+pub enum StorageChoice {
+    /// Files under a directory, served at `/media/`.
+    FileSystem {
+        /// The directory.
+        root: std::path::PathBuf,
+    },
+    /// An S3 bucket.
+    S3(S3Config),
+}
+
+/// The app's storage.
+#[derive(Clone)]
+pub struct Media {
+    /// The storage itself.
+    pub storage: Arc<dyn Storage>,
+    /// The file system storage, when that is the one (it serves `/media/`).
+    pub fs: Option<Arc<FileSystemStorage>>,
+    /// The largest upload, in bytes.
+    pub max_upload_size: u64,
+}
+
+impl Media {
+    /// Opens the storage `choice` names; `secret` signs the app's own presigned URLs.
+    pub fn open(
+        choice: &StorageChoice,
+        secret: &[u8],
+        max_upload_size: u64,
+    ) -> Result<Self, StorageError> {
+        let (storage, fs): (Arc<dyn Storage>, _) = match choice {
+            StorageChoice::FileSystem { root } => {
+                std::fs::create_dir_all(root)?;
+                let fs = Arc::new(
+                    FileSystemStorage::new(root, "/media/")
+                        .with_signing_key(secret, "/media-upload/"),
+                );
+                (fs.clone(), Some(fs))
+            }
+            StorageChoice::S3(config) => (Arc::new(S3Storage::new(config.clone())?), None),
+        };
+        Ok(Self {
+            storage,
+            fs,
+            max_upload_size,
+        })
+    }
+}
+
+/// Renderers of a file route: the file's own type, and JSON for errors.
+pub fn file_renderers(media_type: &str, format: &str) -> Vec<Arc<dyn Renderer>> {
+    let media_type = media_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    vec![
+        Arc::new(BinaryRenderer::new(media_type, format)),
+        Arc::new(JsonRenderer::new()),
+    ]
+}
+
+/// `/media/{key}`: files of the file system storage, with caching and ranges.
+pub fn routes(router: Router, media: &Media) -> Result<Router, RouteError> {
+    let Some(fs) = media.fs.clone() else {
+        return Ok(router);
+    };
+    let view = api_view(move |req: Request| {
+        let fs = fs.clone();
+        async move {
+            let key = req.path_param("key").unwrap_or_default().to_owned();
+            serve_file(&req, &*fs, &key, "public, max-age=3600").await
+        }
+    })
+    .name("Media")
+    .renderers([
+        Arc::new(BinaryRenderer::new(mime::STAR_STAR, "file")) as Arc<dyn Renderer>,
+        Arc::new(JsonRenderer::new()),
+    ]);
+    router.route(
+        "/media/{key:[A-Za-z0-9_][A-Za-z0-9_./-]*}",
+        "media",
+        [(Method::GET, view)],
+    )
+}
+
+/// Parses a size such as `10485760`, `512KiB`, `10MiB` or `1GiB` (also `KB`, `MB`, `GB` as
+/// powers of 1,000).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("not a size: {text:?} (try 10MiB)"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        other => return Err(format!("unknown size unit {other:?} (use KiB, MiB or GiB)")),
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("size too large: {text:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1gib"), Ok(1 << 30));
+        assert_eq!(parse_size("1234"), Ok(1234));
+        assert_eq!(parse_size("2MB"), Ok(2_000_000));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("10XB").is_err());
+        assert!(parse_size("99999999999GiB").is_err());
+    }
+}

@@ -1,0 +1,145 @@
+//! The track upload action (`POST /api/tracks/{id}/upload/{filename}/`, raw body or multipart
+//! field `file`) and the file action (`GET /api/tracks/{id}/file/`).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use restframe::file_validators::{FileRules, SNIFF_BYTES};
+use restframe::parsers::{FileUploadParser, MultiPartParser, Parser, ParserLimits, UploadedFile};
+use restframe::sql::{SqlRepository, SqlValue};
+use restframe::storage::ByteStream;
+use restframe::{ApiError, ApiSettings, ApiView, Repository, Request, Response, api_view};
+use tokio::io::AsyncReadExt;
+
+use crate::media::{Media, file_renderers};
+use crate::tracks::Track;
+
+fn not_found() -> ApiError {
+    ApiError::not_found("No such object.")
+}
+
+/// The first bytes of an upload, to sniff its type.
+async fn head(file: &UploadedFile) -> Result<Vec<u8>, ApiError> {
+    if let Some(bytes) = file.bytes() {
+        return Ok(bytes[..bytes.len().min(SNIFF_BYTES)].to_vec());
+    }
+    let path = file
+        .path()
+        .ok_or_else(|| ApiError::internal("upload neither in memory nor on disk"))?;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    tokio::fs::File::open(path)
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(head)
+}
+
+/// The upload's bytes as a stream for a storage.
+async fn stream(file: &UploadedFile) -> Result<ByteStream, ApiError> {
+    if let Some(bytes) = file.bytes() {
+        let bytes: Bytes = bytes.clone();
+        return Ok(Box::pin(futures_util::stream::once(
+            async move { Ok(bytes) },
+        )));
+    }
+    let path = file
+        .path()
+        .ok_or_else(|| ApiError::internal("upload neither in memory nor on disk"))?;
+    let f = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Box::pin(tokio_util::io::ReaderStream::with_capacity(
+        f,
+        256 * 1024,
+    )))
+}
+
+/// `POST /api/tracks/{id}/upload/{filename}/`: an MP3 as the raw body or as the multipart
+/// field `file`; checked (extension, size, MPEG content), stored under
+/// `tracks/{id}/{filename}`, and recorded on the track, whose `file` becomes the URL of
+/// `/api/tracks/{id}/file/`.
+pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings) -> ApiView {
+    let repo = repo.clone();
+    let storage = Arc::clone(&media.storage);
+    let rules = FileRules::new("file")
+        .extensions(&["mp3"])
+        .max_size(media.max_upload_size)
+        .media_types(&["audio/mpeg"]);
+    let limits = ParserLimits::default()
+        .max_file_bytes(media.max_upload_size)
+        .max_parts(8);
+    let parsers: [Arc<dyn Parser>; 2] = [
+        Arc::new(MultiPartParser::new()),
+        Arc::new(FileUploadParser::new()),
+    ];
+    api_view(move |mut req: Request| {
+        let (repo, storage, rules) = (repo.clone(), Arc::clone(&storage), rules.clone());
+        async move {
+            let id = req.path_param("id").unwrap_or_default().to_owned();
+            let filename = req.path_param("filename").unwrap_or_default().to_owned();
+            if repo.retrieve(&id).await?.is_none() {
+                return Err(not_found());
+            }
+            let file = req
+                .files()
+                .await?
+                .into_iter()
+                .find(|f| f.field_name() == "file")
+                .ok_or_else(|| ApiError::validation([("file", "No file was submitted.")]))?;
+            rules.check(&filename, file.size(), &head(&file).await?)?;
+            let key = format!("tracks/{id}/{filename}");
+            storage
+                .save(&key, "audio/mpeg", stream(&file).await?)
+                .await?;
+            drop(file);
+            let path = req.uri().path();
+            let detail = path.split("/upload/").next().unwrap_or(path);
+            let url = format!("{}{detail}/file/", req.base_url()?);
+            let track = repo
+                .set(
+                    &id,
+                    &[
+                        ("file", SqlValue::Text(url)),
+                        ("file_key", SqlValue::Text(key)),
+                    ],
+                )
+                .await?
+                .ok_or_else(not_found)?;
+            Ok(Response::new(track))
+        }
+    })
+    .name("Track Upload")
+    .description("Uploads the track's MP3: the raw body, or the multipart field `file`.")
+    .settings(settings)
+    .parsers(parsers)
+    .limits(limits)
+}
+
+/// `GET /api/tracks/{id}/file/`: the uploaded MP3, with caching and ranges.
+pub fn file(repo: &SqlRepository<Track>, media: &Media) -> ApiView {
+    let repo = repo.clone();
+    let storage = Arc::clone(&media.storage);
+    api_view(move |req: Request| {
+        let (repo, storage) = (repo.clone(), Arc::clone(&storage));
+        async move {
+            let id = req.path_param("id").unwrap_or_default().to_owned();
+            let track = repo.retrieve(&id).await?.ok_or_else(not_found)?;
+            let key = track
+                .file_key
+                .ok_or_else(|| ApiError::not_found("No file has been uploaded for this track."))?;
+            restframe::files::serve_file(
+                &req,
+                &*storage,
+                &key,
+                "private, max-age=0, must-revalidate",
+            )
+            .await
+        }
+    })
+    .name("Track File")
+    .description("The track's MP3.")
+    .renderers(file_renderers("audio/mpeg", "mp3"))
+}

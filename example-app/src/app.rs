@@ -30,6 +30,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_track_file_key.sql"),
         postgres: include_str!("../migrations/postgres/0002_track_file_key.sql"),
     },
+    Migration {
+        version: 3,
+        name: "pending_upload: presigned uploads awaiting confirmation",
+        sqlite: include_str!("../migrations/sqlite/0003_pending_upload.sql"),
+        postgres: include_str!("../migrations/postgres/0003_pending_upload.sql"),
+    },
 ];
 
 /// Opens the database at `url` and brings its schema up to date.
@@ -77,6 +83,8 @@ pub struct Options {
     pub db: Database,
     /// Where uploaded files go.
     pub media: crate::media::Media,
+    /// The presigned upload flow.
+    pub presign: crate::presign::Presign,
     /// Adds `/api/test/…` routes that only the end-to-end tests use (a panicking view, a slow
     /// view).
     pub test_routes: bool,
@@ -114,11 +122,20 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
     .settings(&settings);
 
     let mut router = Router::with_settings(settings.clone());
-    router = tracks::viewset(SqlRepository::new(&options.db), &settings, &options.media)
-        .register(router, "/api/tracks/")?;
+    let tracks = SqlRepository::new(&options.db);
+    let viewset = tracks::viewset(tracks.clone(), &settings);
+    router = crate::uploads::actions(
+        viewset,
+        &tracks,
+        &options.media,
+        &options.presign,
+        &settings,
+    )
+    .register(router, "/api/tracks/")?;
     router = users::viewset(SqlRepository::new(&options.db), &settings)
         .register(router, "/api/users/")?;
     router = crate::media::routes(router, &options.media)?;
+    router = crate::presign::upload_route(router, &options.media)?;
     if options.test_routes {
         router = test_routes(router, &settings)?;
     }

@@ -7,6 +7,7 @@
 
 mod app;
 mod media;
+mod presign;
 mod tracks;
 mod uploads;
 mod users;
@@ -54,6 +55,12 @@ struct Args {
     /// Largest upload, in bytes or with a KiB/MiB/GiB suffix.
     #[arg(long, env = "MAX_UPLOAD_SIZE", default_value = "10MiB", value_parser = media::parse_size)]
     max_upload_size: u64,
+    /// Lifetime of presigned upload URLs, in seconds.
+    #[arg(long, env = "PRESIGN_EXPIRY", default_value_t = 3600)]
+    presign_expiry: u64,
+    /// How often unconfirmed presigned uploads past their expiry are removed, in seconds.
+    #[arg(long, env = "UPLOAD_CLEANUP_INTERVAL", default_value_t = 60)]
+    upload_cleanup_interval: u64,
     /// Secret that signs the app's own presigned URLs (shared by every instance); a random one
     /// per process when absent.
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
@@ -100,9 +107,19 @@ async fn main() -> std::io::Result<()> {
     };
     let media = media::Media::open(&choice, &secret, args.max_upload_size)
         .map_err(std::io::Error::other)?;
+    let presign = presign::Presign::new(
+        &restframe::sql::SqlRepository::new(&db),
+        &media,
+        Duration::from_secs(args.presign_expiry),
+    );
+    let _cleanup = presign::cleanup(
+        presign.clone(),
+        Duration::from_secs(args.upload_cleanup_interval.max(1)),
+    );
     let options = app::Options {
         db: db.clone(),
         media,
+        presign,
         test_routes: args.test_routes,
     };
     let router = app::router(&options).map_err(std::io::Error::other)?;

@@ -1,11 +1,7 @@
 //! The music catalogue's tracks: model, inputs, table and viewset.
 
-use http::Method;
 use restframe::sql::{Column, ColumnType::*, SqlRepository, Table};
-use restframe::{Action, ApiSettings, Date, ModelViewSet, Validate, ValidationErrors};
-
-use crate::media::Media;
-use crate::uploads;
+use restframe::{ApiSettings, Date, ModelViewSet, Validate, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
 /// A track as the API shows it.
@@ -63,20 +59,12 @@ impl Table for Track {
     ];
 }
 
-/// The `/api/tracks/` viewset, with its upload and file actions.
+/// The `/api/tracks/` viewset (its file actions are added by `uploads::actions`).
 pub fn viewset(
     repo: SqlRepository<Track>,
     settings: &ApiSettings,
-    media: &Media,
 ) -> ModelViewSet<SqlRepository<Track>> {
-    let upload = uploads::upload(&repo, media, settings);
-    let file = uploads::file(&repo, media);
     ModelViewSet::new("Track", "track", repo)
-        .action(
-            Action::detail("upload/{filename:[A-Za-z0-9_]+\\.mp3}", "upload")
-                .method(Method::POST, upload),
-        )
-        .action(Action::detail("file", "file").method(Method::GET, file))
         .description("Tracks of the music catalogue.")
         .settings(settings)
         .filter_fields(["artist_name"])

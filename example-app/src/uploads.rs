@@ -4,14 +4,18 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use http::Method;
 use restframe::file_validators::{FileRules, SNIFF_BYTES};
 use restframe::parsers::{FileUploadParser, MultiPartParser, Parser, ParserLimits, UploadedFile};
 use restframe::sql::{SqlRepository, SqlValue};
 use restframe::storage::ByteStream;
-use restframe::{ApiError, ApiSettings, ApiView, Repository, Request, Response, api_view};
+use restframe::{
+    Action, ApiError, ApiSettings, ApiView, ModelViewSet, Repository, Request, Response, api_view,
+};
 use tokio::io::AsyncReadExt;
 
 use crate::media::{Media, file_renderers};
+use crate::presign::Presign;
 use crate::tracks::Track;
 
 fn not_found() -> ApiError {
@@ -57,6 +61,38 @@ async fn stream(file: &UploadedFile) -> Result<ByteStream, ApiError> {
     )))
 }
 
+/// What a track's file must be: an `.mp3` of MPEG audio, at most `max_size` bytes.
+pub fn mp3_rules(max_size: u64) -> FileRules {
+    FileRules::new("file")
+        .extensions(&["mp3"])
+        .max_size(max_size)
+        .media_types(&["audio/mpeg"])
+}
+
+/// The track viewset's file actions: upload, file, presigned-url and confirm-upload.
+pub fn actions(
+    viewset: ModelViewSet<SqlRepository<Track>>,
+    repo: &SqlRepository<Track>,
+    media: &Media,
+    presign: &Presign,
+    settings: &ApiSettings,
+) -> ModelViewSet<SqlRepository<Track>> {
+    viewset
+        .action(
+            Action::detail("upload/{filename:[A-Za-z0-9_]+\\.mp3}", "upload")
+                .method(Method::POST, upload(repo, media, settings)),
+        )
+        .action(Action::detail("file", "file").method(Method::GET, file(repo, media)))
+        .action(
+            Action::detail("presigned-url", "presigned-url")
+                .method(Method::POST, presign.presigned_url(settings)),
+        )
+        .action(
+            Action::detail("confirm-upload", "confirm-upload")
+                .method(Method::POST, presign.confirm_upload(settings)),
+        )
+}
+
 /// `POST /api/tracks/{id}/upload/{filename}/`: an MP3 as the raw body or as the multipart
 /// field `file`; checked (extension, size, MPEG content), stored under
 /// `tracks/{id}/{filename}`, and recorded on the track, whose `file` becomes the URL of
@@ -64,10 +100,7 @@ async fn stream(file: &UploadedFile) -> Result<ByteStream, ApiError> {
 pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings) -> ApiView {
     let repo = repo.clone();
     let storage = Arc::clone(&media.storage);
-    let rules = FileRules::new("file")
-        .extensions(&["mp3"])
-        .max_size(media.max_upload_size)
-        .media_types(&["audio/mpeg"]);
+    let rules = mp3_rules(media.max_upload_size);
     let limits = ParserLimits::default()
         .max_file_bytes(media.max_upload_size)
         .max_parts(8);

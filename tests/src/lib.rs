@@ -204,6 +204,26 @@ impl App {
         }
     }
 
+    /// Sends a request to an absolute URL (a presigned one, say) with no headers of ours.
+    pub async fn send_to_url(&self, method: &str, url: &str, body: impl Into<Bytes>) -> Reply {
+        let req = http::Request::builder()
+            .method(method)
+            .uri(url)
+            .body(Full::new(body.into()))
+            .expect("valid request");
+        let res = tokio::time::timeout(Duration::from_secs(30), self.client.request(req))
+            .await
+            .expect("response within 30 s")
+            .expect("HTTP exchange");
+        let (parts, body) = res.into_parts();
+        let body = body.collect().await.expect("read body").to_bytes();
+        Reply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+
     /// `GET path` with headers.
     pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         self.send("GET", path, headers, Bytes::new()).await

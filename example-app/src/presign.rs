@@ -1,0 +1,290 @@
+//! Presigned uploads that bypass the app: `POST /api/tracks/{id}/presigned-url/` hands out a
+//! URL that takes one plain `PUT` of the bytes (the S3 server's own with S3 storage; the app's
+//! HMAC-signed `/media-upload/…` with file-system storage), then
+//! `POST /api/tracks/{id}/confirm-upload/` with `{"key"}` checks that the object exists and
+//! passes the upload validators before binding it to the track. Objects never confirmed are
+//! removed after they expire by [`cleanup`].
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use futures_util::{StreamExt, TryStreamExt};
+use http::{Method, StatusCode};
+use restframe::file_validators::{FileRules, SNIFF_BYTES};
+use restframe::sql::{Column, ColumnType, SqlRepository, SqlValue, Table};
+use restframe::storage::{FileSystemStorage, Storage};
+use restframe::{
+    ApiError, ApiSettings, ApiView, ListQuery, Repository, Request, Response, RouteError, Router,
+    Validate, api_view,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::media::Media;
+use crate::tracks::Track;
+
+/// A presigned upload not yet confirmed.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PendingUpload {
+    key: String,
+    track_id: i64,
+    expires_at: i64,
+}
+
+impl Validate for PendingUpload {}
+
+/// No field of a pending upload changes.
+#[derive(Serialize, Deserialize, Default)]
+pub struct NoPatch {}
+
+impl Table for PendingUpload {
+    type Input = PendingUpload;
+    type Patch = NoPatch;
+    const NAME: &'static str = "pending_upload";
+    const PRIMARY_KEY: &'static str = "key";
+    const COLUMNS: &'static [Column] = &[
+        Column::new("key", ColumnType::Text),
+        Column::new("track_id", ColumnType::Integer),
+        Column::new("expires_at", ColumnType::Integer),
+    ];
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn random_hex(n: usize) -> Result<String, ApiError> {
+    use std::io::Read;
+    let mut bytes = vec![0u8; n];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Everything the presign views share.
+#[derive(Clone)]
+pub struct Presign {
+    tracks: SqlRepository<Track>,
+    pending: SqlRepository<PendingUpload>,
+    storage: Arc<dyn Storage>,
+    rules: FileRules,
+    expiry: Duration,
+}
+
+impl Presign {
+    /// The presign flow over `tracks`, storing in `media`.
+    pub fn new(tracks: &SqlRepository<Track>, media: &Media, expiry: Duration) -> Self {
+        Self {
+            tracks: tracks.clone(),
+            pending: SqlRepository::new(tracks.database()),
+            storage: Arc::clone(&media.storage),
+            rules: crate::uploads::mp3_rules(media.max_upload_size),
+            expiry,
+        }
+    }
+
+    /// `POST /api/tracks/{id}/presigned-url/` → `{"url", "method": "PUT", "key", "expires_at"}`.
+    pub fn presigned_url(&self, settings: &ApiSettings) -> ApiView {
+        let this = self.clone();
+        api_view(move |req: Request| {
+            let this = this.clone();
+            async move {
+                let id = req.path_param("id").unwrap_or_default().to_owned();
+                let track_id: i64 = id.parse().map_err(|_| not_found())?;
+                this.tracks.retrieve(&id).await?.ok_or_else(not_found)?;
+                let key = format!("pending/tracks/{track_id}/{}.mp3", random_hex(16)?);
+                let mut presigned = this.storage.presign_put(&key, this.expiry).await?;
+                // The app's own URLs are paths: make them absolute for the client.
+                if presigned.url.starts_with('/') {
+                    presigned.url = format!("{}{}", req.base_url()?, presigned.url);
+                }
+                let expires_at = i64::try_from(presigned.expires_at).unwrap_or(i64::MAX);
+                this.pending
+                    .create(PendingUpload {
+                        key,
+                        track_id,
+                        expires_at,
+                    })
+                    .await?;
+                Ok(Response::new(presigned).with_status(StatusCode::CREATED))
+            }
+        })
+        .name("Track Presigned Url")
+        .description("A URL that takes one plain PUT of the track's MP3, until it expires.")
+        .settings(settings)
+    }
+
+    /// `POST /api/tracks/{id}/confirm-upload/` with `{"key"}` → the track, its `file` bound.
+    pub fn confirm_upload(&self, settings: &ApiSettings) -> ApiView {
+        let this = self.clone();
+        api_view(move |mut req: Request| {
+            let this = this.clone();
+            async move {
+                #[derive(Deserialize)]
+                struct Confirm {
+                    key: String,
+                }
+                let id = req.path_param("id").unwrap_or_default().to_owned();
+                let track_id: i64 = id.parse().map_err(|_| not_found())?;
+                this.tracks.retrieve(&id).await?.ok_or_else(not_found)?;
+                let Confirm { key } = req.data().await?;
+                let unknown = || ApiError::validation([("key", "Unknown or expired upload key.")]);
+                let pending = this.pending.retrieve(&key).await?.ok_or_else(unknown)?;
+                if pending.track_id != track_id
+                    || u64::try_from(pending.expires_at).unwrap_or(0) < now()
+                {
+                    return Err(unknown());
+                }
+                let meta = this.storage.metadata(&key).await?.ok_or_else(|| {
+                    ApiError::validation([("key", "Nothing was uploaded with this key.")])
+                })?;
+                let end = meta.size.min(SNIFF_BYTES as u64);
+                let head: Vec<u8> = this
+                    .storage
+                    .open(&key, Some(0..end))
+                    .await?
+                    .try_fold(Vec::new(), |mut acc, chunk| async move {
+                        acc.extend_from_slice(&chunk);
+                        Ok(acc)
+                    })
+                    .await
+                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                let filename = key.rsplit('/').next().unwrap_or_default();
+                if let Err(errors) = this.rules.check(filename, meta.size, &head) {
+                    // A refused object is removed, so the key cannot be confirmed later.
+                    this.storage.delete(&key).await?;
+                    this.pending.destroy(&key).await?;
+                    return Err(errors.into());
+                }
+                let url = format!("{}/api/tracks/{track_id}/file/", req.base_url()?);
+                let track = this
+                    .tracks
+                    .set(
+                        &id,
+                        &[
+                            ("file", SqlValue::Text(url)),
+                            ("file_key", SqlValue::Text(key.clone())),
+                        ],
+                    )
+                    .await?
+                    .ok_or_else(not_found)?;
+                this.pending.destroy(&key).await?;
+                Ok(Response::new(track))
+            }
+        })
+        .name("Track Confirm Upload")
+        .description("Binds an object uploaded through a presigned URL to the track, once checked.")
+        .settings(settings)
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("No such object.")
+}
+
+/// `PUT /media-upload/{key}?expires=…&signature=…`: the file-system storage's presigned
+/// uploads. The body is streamed into storage as is, up to `max_size`; a bad or expired
+/// signature is a 403, as S3 answers.
+pub fn upload_route(router: Router, media: &Media) -> Result<Router, RouteError> {
+    let Some(fs) = media.fs.clone() else {
+        return Ok(router);
+    };
+    let max = media.max_upload_size;
+    let view = api_view(move |mut req: Request| {
+        let fs: Arc<FileSystemStorage> = Arc::clone(&fs);
+        async move {
+            let key = req.path_param("key").unwrap_or_default().to_owned();
+            let query = req.query();
+            let expires: u64 = query
+                .get("expires")
+                .and_then(|e| e.parse().ok())
+                .unwrap_or(0);
+            let signature = query.get("signature").unwrap_or_default().into_owned();
+            fs.verify("PUT", &key, expires, &signature).map_err(|e| {
+                ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "permission_denied",
+                    format!("Presigned URL refused: {e}."),
+                )
+            })?;
+            let content_type = req
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            let body = req
+                .take_body()
+                .ok_or_else(|| ApiError::internal("the body was already read"))?;
+            let mut seen = 0u64;
+            let limited = body.map(move |chunk| {
+                let chunk = chunk.map_err(io::Error::other)?;
+                seen += chunk.len() as u64;
+                if seen > max {
+                    return Err(io::Error::new(
+                        io::ErrorKind::FileTooLarge,
+                        "upload too large",
+                    ));
+                }
+                Ok(chunk)
+            });
+            match fs.save(&key, &content_type, Box::pin(limited)).await {
+                Ok(_) => Ok(Response::empty(StatusCode::OK)),
+                Err(restframe::storage::StorageError::Backend(m)) if m.contains("too large") => {
+                    Err(ApiError::payload_too_large(format!(
+                        "Upload larger than {max} bytes."
+                    )))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    })
+    .name("Presigned Upload");
+    router.route(
+        "/media-upload/{key:[A-Za-z0-9_][A-Za-z0-9_./-]*}",
+        "media-upload",
+        [(Method::PUT, view)],
+    )
+}
+
+/// Every `every`, removes the objects of presigned uploads that expired unconfirmed, and their
+/// records. Runs until the process ends.
+pub fn cleanup(presign: Presign, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweep(&presign).await {
+                tracing::warn!(
+                    error = e.detail(),
+                    internal = e.internal_detail(),
+                    "presigned upload cleanup failed"
+                );
+            }
+        }
+    })
+}
+
+async fn sweep(presign: &Presign) -> Result<(), ApiError> {
+    let page = presign
+        .pending
+        .list(&ListQuery {
+            limit: 1000,
+            ..ListQuery::default()
+        })
+        .await?;
+    let now = now();
+    for p in page
+        .items
+        .iter()
+        .filter(|p| u64::try_from(p.expires_at).unwrap_or(0) < now)
+    {
+        presign.storage.delete(&p.key).await?;
+        presign.pending.destroy(&p.key).await?;
+        tracing::info!(key = p.key, "removed an expired, unconfirmed upload");
+    }
+    Ok(())
+}

@@ -264,6 +264,14 @@ impl Database {
         }
     }
 
+    /// The `n`th (1-based) placeholder for a value of type `ty` in this database's SQL.
+    pub(crate) fn placeholder(&self, n: usize, ty: ColumnType) -> String {
+        match self.dialect() {
+            Dialect::Sqlite => format!("?{n}"),
+            Dialect::Postgres => format!("${n}::{}", ty.pg_cast()),
+        }
+    }
+
     pub(crate) fn dialect(&self) -> Dialect {
         match &self.backend {
             #[cfg(feature = "sqlite")]

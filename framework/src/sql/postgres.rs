@@ -48,6 +48,7 @@ fn bind(
             SqlValue::Real(f) => query.bind(f),
             SqlValue::Text(s) => query.bind(s),
             SqlValue::Boolean(b) => query.bind(b),
+            SqlValue::Blob(b) => query.bind(b),
         };
     }
     query
@@ -77,6 +78,10 @@ fn decode(row: &PgRow, types: &[ColumnType]) -> Result<Vec<SqlValue>, DbError> {
                     .try_get::<Option<String>, _>(i)
                     .map_err(err)?
                     .map(SqlValue::Text),
+                ColumnType::Blob => row
+                    .try_get::<Option<Vec<u8>>, _>(i)
+                    .map_err(err)?
+                    .map(SqlValue::Blob),
             };
             Ok(v.unwrap_or(SqlValue::Null))
         })

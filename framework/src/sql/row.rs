@@ -36,6 +36,7 @@ impl<'de> de::Deserializer<'de> for Cell {
             SqlValue::Real(f) => visitor.visit_f64(f),
             SqlValue::Text(s) => visitor.visit_string(s),
             SqlValue::Boolean(b) => visitor.visit_bool(b),
+            SqlValue::Blob(b) => visitor.visit_byte_buf(b),
         }
     }
 

@@ -27,6 +27,7 @@ impl ToSql for SqlValue {
             SqlValue::Real(f) => ToSqlOutput::Owned(Value::Real(*f)),
             SqlValue::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             SqlValue::Boolean(b) => ToSqlOutput::Owned(Value::Integer(i64::from(*b))),
+            SqlValue::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
         })
     }
 }
@@ -195,13 +196,7 @@ fn rows(conn: &Connection, sql: &str, params: &[SqlValue]) -> rusqlite::Result<V
                 ValueRef::Integer(n) => SqlValue::Integer(n),
                 ValueRef::Real(f) => SqlValue::Real(f),
                 ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
-                ValueRef::Blob(_) => {
-                    return Err(rusqlite::Error::InvalidColumnType(
-                        i,
-                        "blob".into(),
-                        rusqlite::types::Type::Blob,
-                    ));
-                }
+                ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
             });
         }
         out.push(values);

@@ -18,6 +18,9 @@ pub enum ColumnType {
     Boolean,
     /// An ISO date (`TEXT` `YYYY-MM-DD` in SQLite, `DATE` in PostgreSQL).
     Date,
+    /// Bytes (`BLOB`, `BYTEA`), for [`DatabaseStorage`](crate::storage::DatabaseStorage);
+    /// not filterable, not writable from JSON.
+    Blob,
 }
 
 impl ColumnType {
@@ -30,6 +33,7 @@ impl ColumnType {
             ColumnType::Text => "text",
             ColumnType::Boolean => "boolean",
             ColumnType::Date => "date",
+            ColumnType::Blob => "bytea",
         }
     }
 }
@@ -47,6 +51,8 @@ pub enum SqlValue {
     Text(String),
     /// A boolean.
     Boolean(bool),
+    /// Bytes.
+    Blob(Vec<u8>),
 }
 
 impl SqlValue {
@@ -100,6 +106,7 @@ impl SqlValue {
                     .map_err(|_| DATE_FORMAT_MESSAGE)?
                     .to_string(),
             ),
+            ColumnType::Blob => return Err(expected(ty)),
         })
     }
 }
@@ -111,6 +118,7 @@ fn expected(ty: ColumnType) -> &'static str {
         ColumnType::Text => "Not a valid string.",
         ColumnType::Boolean => "Must be a valid boolean.",
         ColumnType::Date => DATE_FORMAT_MESSAGE,
+        ColumnType::Blob => "Not filterable.",
     }
 }
 

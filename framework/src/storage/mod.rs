@@ -1,6 +1,8 @@
 //! Where uploaded files live: the [`Storage`] trait and its backends. Handlers stream bytes in
 //! and out by key; nothing half-written is ever visible under a key.
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod db;
 mod fs;
 #[cfg(feature = "s3")]
 mod s3;
@@ -15,6 +17,8 @@ use bytes::Bytes;
 use futures_util::Stream;
 
 use crate::parsers::BoxFuture;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use db::DatabaseStorage;
 pub use fs::FileSystemStorage;
 #[cfg(feature = "s3")]
 pub use s3::{S3Config, S3Storage};
@@ -63,6 +67,11 @@ pub enum StorageError {
         /// The object's size.
         size: u64,
     },
+    /// The object is larger than the storage takes.
+    TooLarge {
+        /// The most it takes, in bytes.
+        max: u64,
+    },
     /// This backend cannot do it (say, presigning without a configured secret).
     Unsupported(&'static str),
     /// The backend failed (I/O, network, database).
@@ -77,6 +86,7 @@ impl fmt::Display for StorageError {
             StorageError::RangeNotSatisfiable { size } => {
                 write!(f, "range not satisfiable (size {size})")
             }
+            StorageError::TooLarge { max } => write!(f, "larger than {max} bytes"),
             StorageError::Unsupported(what) => write!(f, "not supported by this storage: {what}"),
             StorageError::Backend(m) => f.write_str(m),
         }
@@ -112,6 +122,9 @@ impl From<StorageError> for crate::ApiError {
                 http::HeaderValue::from_str(&format!("bytes */{size}"))
                     .unwrap_or(http::HeaderValue::from_static("bytes */*")),
             ),
+            StorageError::TooLarge { max } => {
+                crate::ApiError::payload_too_large(format!("File larger than {max} bytes."))
+            }
             other => crate::ApiError::internal(format!("storage: {other}")),
         }
     }

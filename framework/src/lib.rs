@@ -99,7 +99,7 @@ mod renderers_guide {}
 #[doc = include_str!("../../docs/parsers.md")]
 mod parsers_guide {}
 
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "s3"))]
 #[doc = include_str!("../../docs/storage.md")]
 mod storage_guide {}
 

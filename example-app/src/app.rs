@@ -36,6 +36,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_pending_upload.sql"),
         postgres: include_str!("../migrations/postgres/0003_pending_upload.sql"),
     },
+    Migration {
+        version: 4,
+        name: "user_picture: profile pictures beside their user",
+        sqlite: include_str!("../migrations/sqlite/0004_user_picture.sql"),
+        postgres: include_str!("../migrations/postgres/0004_user_picture.sql"),
+    },
 ];
 
 /// Opens the database at `url` and brings its schema up to date.
@@ -132,8 +138,15 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
         &settings,
     )
     .register(router, "/api/tracks/")?;
-    router = users::viewset(SqlRepository::new(&options.db), &settings)
+    let users = SqlRepository::new(&options.db);
+    let picture = crate::pictures::views(&users, &options.db, &settings);
+    router = users::viewset(users, &settings)
+        .action(picture.into_iter().fold(
+            restframe::Action::detail("picture", "picture"),
+            |action, (method, view)| action.method(method, view),
+        ))
         .register(router, "/api/users/")?;
+    router = crate::pictures::static_routes(router)?;
     router = crate::media::routes(router, &options.media)?;
     router = crate::presign::upload_route(router, &options.media)?;
     if options.test_routes {

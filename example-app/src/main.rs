@@ -7,6 +7,7 @@
 
 mod app;
 mod media;
+mod pictures;
 mod presign;
 mod tracks;
 mod uploads;

@@ -55,7 +55,8 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn random_hex(n: usize) -> Result<String, ApiError> {
+/// `n` random bytes from the operating system, in hex.
+pub fn random_hex(n: usize) -> Result<String, ApiError> {
     use std::io::Read;
     let mut bytes = vec![0u8; n];
     std::fs::File::open("/dev/urandom")

@@ -113,9 +113,7 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings
         async move {
             let id = req.path_param("id").unwrap_or_default().to_owned();
             let filename = req.path_param("filename").unwrap_or_default().to_owned();
-            if repo.retrieve(&id).await?.is_none() {
-                return Err(not_found());
-            }
+            let previous = repo.retrieve(&id).await?.ok_or_else(not_found)?.file_key;
             let file = req
                 .files()
                 .await?
@@ -123,7 +121,13 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings
                 .find(|f| f.field_name() == "file")
                 .ok_or_else(|| ApiError::validation([("file", "No file was submitted.")]))?;
             rules.check(&filename, file.size(), &head(&file).await?)?;
-            let key = format!("tracks/{id}/{filename}");
+            // A name already taken gets a unique suffix; the track's previous file goes once
+            // the new one is bound.
+            let mut key = format!("tracks/{id}/{filename}");
+            if storage.exists(&key).await? {
+                let stem = filename.trim_end_matches(".mp3");
+                key = format!("tracks/{id}/{stem}_{}.mp3", crate::presign::random_hex(4)?);
+            }
             storage
                 .save(&key, "audio/mpeg", stream(&file).await?)
                 .await?;
@@ -136,11 +140,14 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings
                     &id,
                     &[
                         ("file", SqlValue::Text(url)),
-                        ("file_key", SqlValue::Text(key)),
+                        ("file_key", SqlValue::Text(key.clone())),
                     ],
                 )
                 .await?
                 .ok_or_else(not_found)?;
+            if let Some(old) = previous.filter(|old| *old != key) {
+                storage.delete(&old).await?;
+            }
             Ok(Response::new(track))
         }
     })

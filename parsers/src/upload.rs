@@ -55,6 +55,7 @@ const FIELD: &str = "file";
 #[derive(Clone, Debug)]
 pub struct FileUploadParser {
     media_type: Mime,
+    default_filename: Option<String>,
 }
 
 impl Default for FileUploadParser {
@@ -91,17 +92,37 @@ impl FileUploadParser {
     /// assert!(!pdf.reads(&mime::APPLICATION_OCTET_STREAM));
     /// ```
     pub fn accepting(media_type: Mime) -> Self {
-        Self { media_type }
+        Self {
+            media_type,
+            default_filename: None,
+        }
     }
 
-    /// The sanitised filename, from the hint or the `Content-Disposition`.
-    fn filename(ctx: &ParseContext<'_>) -> Result<String, ParseError> {
+    /// The name to give a body that names itself neither in the URL nor in a
+    /// `Content-Disposition` (a profile picture `PUT` as a plain `image/png`, say), instead of
+    /// refusing it.
+    ///
+    /// ```
+    /// use restframe_parsers::{FileUploadParser, ParseContext, Parser};
+    /// let ct = mime::IMAGE_PNG;
+    /// let parser = FileUploadParser::accepting(mime::IMAGE_STAR).default_filename("picture");
+    /// let parsed = parser.parse_bytes("x".into(), &ParseContext::new(&ct)).unwrap();
+    /// assert_eq!(parsed.files()[0].filename(), "picture");
+    /// ```
+    pub fn default_filename(mut self, name: &str) -> Self {
+        self.default_filename = sanitize_filename(name);
+        self
+    }
+
+    /// The sanitised filename, from the hint or the `Content-Disposition`, else the default.
+    fn filename(&self, ctx: &ParseContext<'_>) -> Result<String, ParseError> {
         ctx.filename_hint
             .and_then(sanitize_filename)
             .or_else(|| {
                 let disposition = Disposition::parse(ctx.content_disposition?);
                 sanitize_filename(&disposition.filename()?)
             })
+            .or_else(|| self.default_filename.clone())
             .ok_or_else(|| {
                 ParseError::malformed(
                     FORMAT,
@@ -111,11 +132,11 @@ impl FileUploadParser {
             })
     }
 
-    fn spool<'a>(ctx: &ParseContext<'a>) -> Result<Spool<'a>, ParseError> {
+    fn spool<'a>(&self, ctx: &ParseContext<'a>) -> Result<Spool<'a>, ParseError> {
         Ok(Spool::new(
             FORMAT,
             FIELD.to_owned(),
-            Self::filename(ctx)?,
+            self.filename(ctx)?,
             ctx.content_type.clone(),
             ctx,
             ctx.limits.memory_threshold,
@@ -148,7 +169,7 @@ impl Parser for FileUploadParser {
     }
 
     fn parse_bytes(&self, body: Bytes, ctx: &ParseContext<'_>) -> Result<Parsed, ParseError> {
-        let mut spool = Self::spool(ctx)?;
+        let mut spool = self.spool(ctx)?;
         spool.write(&body)?;
         parsed(spool)
     }
@@ -159,7 +180,7 @@ impl Parser for FileUploadParser {
         ctx: ParseContext<'a>,
     ) -> BoxFuture<'a, Result<Parsed, ParseError>> {
         Box::pin(async move {
-            let mut spool = Self::spool(&ctx)?;
+            let mut spool = self.spool(&ctx)?;
             while let Some(chunk) = body.next().await {
                 spool.write(&chunk.map_err(stream_error)?)?;
             }

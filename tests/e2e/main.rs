@@ -7,6 +7,7 @@ mod errors;
 mod lists;
 mod negotiation;
 mod parsing;
+mod pictures;
 mod presign;
 mod readme;
 mod server;

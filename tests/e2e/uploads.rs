@@ -107,6 +107,18 @@ async fn upload_and_serve(app: &App) {
     let got = app.get(&path, &[]).await;
     assert_eq!(got.body.as_ref(), &other[..]);
     assert_ne!(got.header("etag"), etag, "a new version, a new ETag");
+
+    // The same name again: stored under a unique name, and the replaced file is removed.
+    let r = app
+        .send_body(
+            "POST",
+            &format!("/api/tracks/{id}/upload/so_what_live.mp3/"),
+            "audio/mpeg",
+            content.clone(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(app.get(&path, &[]).await.body.as_ref(), &content[..]);
 }
 
 async fn bad_uploads_are_refused(app: &App) {
@@ -211,9 +223,15 @@ async fn uploads_to_the_file_system_are_served_with_caching() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
-    assert!(names.contains(&"so_what_live.mp3".to_owned()), "{names:?}");
+    // Only the current file is left: earlier uploads of the track were removed.
+    assert_eq!(names.len(), 1, "{names:?}");
+    let current = &names[0];
+    assert!(
+        current.starts_with("so_what_live_") && current.ends_with(".mp3"),
+        "{current}"
+    );
     // And the same bytes at /media/.
-    let r = app.get("/media/tracks/1/so_what_live.mp3", &[]).await;
+    let r = app.get(&format!("/media/tracks/1/{current}"), &[]).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), "audio/mpeg");
     assert_eq!(

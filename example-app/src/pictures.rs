@@ -1,0 +1,265 @@
+//! Profile pictures, kept in the database beside their user (`user_picture`, cascade-deleted
+//! with the user): `PUT /api/users/{id}/picture/` with a raw image, a multipart field `file`, or
+//! JSON `{"data": "<base64 or data: URI>"}`; `GET` answers the image with caching, or JSON with
+//! `Accept: application/json` / `.json`, or a 302 to `/static/missing.png` when there is none.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
+use http::{HeaderValue, Method, StatusCode};
+use restframe::file_validators::{FileRules, SNIFF_BYTES, sniff};
+use restframe::files::serve_file;
+use restframe::parsers::{FileUploadParser, JsonParser, MultiPartParser, Parser, ParserLimits};
+use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
+use restframe::sql::Database;
+use restframe::storage::{DatabaseStorage, Storage};
+use restframe::{
+    ApiError, ApiSettings, ApiView, MediaRange, Repository, Request, Response, RouteError, Router,
+    api_view,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::users::User;
+
+/// The largest picture, in bytes.
+pub const MAX_PICTURE: u64 = 5 << 20;
+
+const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// The picture shown when a user has none.
+const MISSING_PNG: &[u8] = include_bytes!("../static/missing.png");
+
+/// The pictures' storage.
+pub fn storage(db: &Database) -> DatabaseStorage {
+    DatabaseStorage::new(
+        db,
+        "user_picture",
+        "user_id",
+        "/api/users/{key}/picture/",
+        MAX_PICTURE,
+    )
+}
+
+fn rules() -> FileRules {
+    FileRules::new("file")
+        .max_size(MAX_PICTURE)
+        .media_types(&IMAGE_TYPES)
+}
+
+#[derive(Serialize)]
+struct PictureJson {
+    mime_type: String,
+    size: u64,
+    last_updated: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Base64Body {
+    data: String,
+}
+
+/// Decodes `data:image/png;base64,…` or bare base64 into bytes; a 400 on `data` otherwise.
+fn decode_base64(text: &str) -> Result<Vec<u8>, ApiError> {
+    let payload = match text.trim().strip_prefix("data:") {
+        Some(rest) => rest.split_once(";base64,").map(|(_, b)| b).ok_or_else(|| {
+            ApiError::validation([("data", "Invalid data URI: expected ;base64,")])
+        })?,
+        None => text.trim(),
+    };
+    let clean: String = payload.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(clean.trim_end_matches('='))
+        .or_else(|_| {
+            base64::engine::general_purpose::STANDARD_NO_PAD.decode(clean.trim_end_matches('='))
+        })
+        .map_err(|_| ApiError::validation([("data", "Invalid base64 data.")]))
+}
+
+/// Whether the request's `Accept` takes `media_type`: the most specific range that covers it
+/// decides, and `q=0` refuses; no `Accept` takes anything.
+fn accepts(req: &Request, media_type: &str) -> bool {
+    let Some(accept) = req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let Ok(target) = media_type.parse::<mime::Mime>() else {
+        return false;
+    };
+    MediaRange::parse_all(accept)
+        .filter(|r| r.covers(&target))
+        .max_by_key(|r| r.specificity())
+        .is_some_and(|r| r.q > 0)
+}
+
+fn renderers() -> Vec<Arc<dyn Renderer>> {
+    vec![
+        Arc::new(BinaryRenderer::new(mime::IMAGE_STAR, "image")),
+        Arc::new(JsonRenderer::new()),
+    ]
+}
+
+/// `GET` and `PUT` of `/api/users/{id}/picture/`.
+pub fn views(
+    users: &restframe::sql::SqlRepository<User>,
+    db: &Database,
+    settings: &ApiSettings,
+) -> [(Method, ApiView); 2] {
+    let pictures = Arc::new(storage(db));
+    let (get_users, put_users) = (users.clone(), users.clone());
+    let get_pictures = Arc::clone(&pictures);
+    let get = api_view(move |req: Request| {
+        let (users, pictures) = (get_users.clone(), Arc::clone(&get_pictures));
+        async move {
+            let id = req.path_param("id").unwrap_or_default().to_owned();
+            users
+                .retrieve(&id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("No such object."))?;
+            let Some(meta) = pictures.metadata(&id).await? else {
+                return Ok(Response::empty(StatusCode::FOUND)
+                    .with_header(LOCATION, HeaderValue::from_static("/static/missing.png")));
+            };
+            if req.negotiated().format() == "json" {
+                let data = pictures
+                    .open(&id, None)
+                    .await?
+                    .try_fold(Vec::new(), |mut acc, c| async move {
+                        acc.extend_from_slice(&c);
+                        Ok(acc)
+                    })
+                    .await
+                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                return Ok(Response::new(PictureJson {
+                    mime_type: meta.content_type,
+                    size: meta.size,
+                    last_updated: httpdate::fmt_http_date(meta.last_modified),
+                    data: Some(base64::engine::general_purpose::STANDARD.encode(data)),
+                }));
+            }
+            // The image renderer takes `image/*`; the picture is one type of image.
+            if !accepts(&req, &meta.content_type) {
+                return Err(ApiError::not_acceptable(vec![
+                    meta.content_type.clone(),
+                    "application/json".into(),
+                ]));
+            }
+            serve_file(&req, &*pictures, &id, "private, max-age=0, must-revalidate").await
+        }
+    })
+    .name("User Picture")
+    .description("The user's profile picture, or its JSON description with the data in base64.")
+    .renderers(renderers());
+
+    let put = api_view(move |mut req: Request| {
+        let (users, pictures) = (put_users.clone(), Arc::clone(&pictures));
+        async move {
+            let id = req.path_param("id").unwrap_or_default().to_owned();
+            users
+                .retrieve(&id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("No such object."))?;
+            let is_json = req
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|ct| ct.starts_with("application/json"));
+            let bytes: Bytes = if is_json {
+                let body: Base64Body = req.data().await?;
+                let bytes = decode_base64(&body.data)?;
+                if let Err(errors) = rules().check(
+                    "picture",
+                    bytes.len() as u64,
+                    &bytes[..bytes.len().min(SNIFF_BYTES)],
+                ) {
+                    let messages: Vec<(String, String)> = errors
+                        .errors()
+                        .iter()
+                        .map(|(_, m)| ("data".to_owned(), m.clone()))
+                        .collect();
+                    return Err(ApiError::validation(
+                        messages.iter().map(|(f, m)| (f.as_str(), m.as_str())),
+                    ));
+                }
+                Bytes::from(bytes)
+            } else {
+                let file = req
+                    .files()
+                    .await?
+                    .into_iter()
+                    .find(|f| f.field_name() == "file")
+                    .ok_or_else(|| ApiError::validation([("file", "No file was submitted.")]))?;
+                let bytes = match file.bytes() {
+                    Some(b) => b.clone(),
+                    None => Bytes::from(
+                        tokio::fs::read(file.path().unwrap_or(std::path::Path::new("")))
+                            .await
+                            .map_err(|e| ApiError::internal(e.to_string()))?,
+                    ),
+                };
+                rules().check(
+                    file.filename(),
+                    bytes.len() as u64,
+                    &bytes[..bytes.len().min(SNIFF_BYTES)],
+                )?;
+                bytes
+            };
+            let media_type = sniff(&bytes)
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            let body = Box::pin(futures_util::stream::once(async move { Ok(bytes) }));
+            let meta = pictures.save(&id, &media_type, body).await?;
+            Ok(Response::new(PictureJson {
+                mime_type: meta.content_type,
+                size: meta.size,
+                last_updated: httpdate::fmt_http_date(meta.last_modified),
+                data: None,
+            }))
+        }
+    })
+    .name("User Picture")
+    .settings(settings)
+    .parsers([
+        Arc::new(JsonParser::new()) as Arc<dyn Parser>,
+        Arc::new(MultiPartParser::new()),
+        Arc::new(FileUploadParser::accepting(mime::IMAGE_STAR).default_filename("picture")),
+    ])
+    .limits(
+        ParserLimits::default()
+            .max_file_bytes(MAX_PICTURE)
+            .max_body_bytes(8 << 20),
+    );
+    [(Method::GET, get), (Method::PUT, put)]
+}
+
+/// `/static/missing.png`, the picture of users who have none.
+pub fn static_routes(router: Router) -> Result<Router, RouteError> {
+    let etag = format!("\"missing-{}\"", MISSING_PNG.len());
+    let view = api_view(move |_req: Request| {
+        let etag = etag.clone();
+        async move {
+            Ok(Response::bytes(MISSING_PNG, mime::IMAGE_PNG)
+                .with_header(
+                    CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=86400"),
+                )
+                .with_header(
+                    http::header::ETAG,
+                    HeaderValue::from_str(&etag).map_err(|e| ApiError::internal(e.to_string()))?,
+                ))
+        }
+    })
+    .name("Missing picture")
+    .renderers([
+        Arc::new(BinaryRenderer::new(mime::IMAGE_PNG, "png")) as Arc<dyn Renderer>,
+        Arc::new(JsonRenderer::new()),
+    ]);
+    router.route(
+        "/static/missing.png",
+        "missing-picture",
+        [(Method::GET, view)],
+    )
+}

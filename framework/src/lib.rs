@@ -42,6 +42,7 @@
 #![forbid(unsafe_code)]
 
 mod accept;
+pub mod base64_image;
 mod body;
 mod content_type;
 mod error;
@@ -68,6 +69,7 @@ pub use restframe_parsers as parsers;
 pub use restframe_renderers as renderers;
 
 pub use accept::MediaRange;
+pub use base64_image::Base64Image;
 pub use body::Body;
 pub use content_type::select_parser;
 pub use error::ApiError;
@@ -110,3 +112,7 @@ mod routers_guide {}
 #[cfg(all(doctest, feature = "sqlite"))]
 #[doc = include_str!("../../docs/viewsets.md")]
 mod viewsets_guide {}
+
+#[cfg(all(doctest, feature = "multipart", feature = "upload"))]
+#[doc = include_str!("../../docs/uploads.md")]
+mod uploads_guide {}

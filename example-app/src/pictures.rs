@@ -10,15 +10,15 @@ use bytes::Bytes;
 use futures_util::TryStreamExt;
 use http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
 use http::{HeaderValue, Method, StatusCode};
-use restframe::file_validators::{FileRules, SNIFF_BYTES, sniff};
+use restframe::file_validators::{FileRules, image_type};
 use restframe::files::serve_file;
 use restframe::parsers::{FileUploadParser, JsonParser, MultiPartParser, Parser, ParserLimits};
 use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
 use restframe::sql::Database;
 use restframe::storage::{DatabaseStorage, Storage};
 use restframe::{
-    ApiError, ApiSettings, ApiView, MediaRange, Repository, Request, Response, RouteError, Router,
-    api_view,
+    ApiError, ApiSettings, ApiView, Base64Image, MediaRange, Repository, Request, Response,
+    RouteError, Router, api_view,
 };
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +26,6 @@ use crate::users::User;
 
 /// The largest picture, in bytes.
 pub const MAX_PICTURE: u64 = 5 << 20;
-
-const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 /// The picture shown when a user has none.
 const MISSING_PNG: &[u8] = include_bytes!("../static/missing.png");
@@ -44,9 +42,7 @@ pub fn storage(db: &Database) -> DatabaseStorage {
 }
 
 fn rules() -> FileRules {
-    FileRules::new("file")
-        .max_size(MAX_PICTURE)
-        .media_types(&IMAGE_TYPES)
+    FileRules::new("file").max_size(MAX_PICTURE).image()
 }
 
 #[derive(Serialize)]
@@ -58,26 +54,11 @@ struct PictureJson {
     data: Option<String>,
 }
 
+/// `{"data": "<base64 or data: URI>"}`: decoded and checked as an image while deserializing,
+/// so a bad one is a 400 on `data`.
 #[derive(Deserialize)]
 struct Base64Body {
-    data: String,
-}
-
-/// Decodes `data:image/png;base64,…` or bare base64 into bytes; a 400 on `data` otherwise.
-fn decode_base64(text: &str) -> Result<Vec<u8>, ApiError> {
-    let payload = match text.trim().strip_prefix("data:") {
-        Some(rest) => rest.split_once(";base64,").map(|(_, b)| b).ok_or_else(|| {
-            ApiError::validation([("data", "Invalid data URI: expected ;base64,")])
-        })?,
-        None => text.trim(),
-    };
-    let clean: String = payload.chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(clean.trim_end_matches('='))
-        .or_else(|_| {
-            base64::engine::general_purpose::STANDARD_NO_PAD.decode(clean.trim_end_matches('='))
-        })
-        .map_err(|_| ApiError::validation([("data", "Invalid base64 data.")]))
+    data: Base64Image,
 }
 
 /// Whether the request's `Accept` takes `media_type`: the most specific range that covers it
@@ -169,21 +150,7 @@ pub fn views(
                 .is_some_and(|ct| ct.starts_with("application/json"));
             let bytes: Bytes = if is_json {
                 let body: Base64Body = req.data().await?;
-                let bytes = decode_base64(&body.data)?;
-                if let Err(errors) = rules().check(
-                    "picture",
-                    bytes.len() as u64,
-                    &bytes[..bytes.len().min(SNIFF_BYTES)],
-                ) {
-                    let messages: Vec<(String, String)> = errors
-                        .errors()
-                        .iter()
-                        .map(|(_, m)| ("data".to_owned(), m.clone()))
-                        .collect();
-                    return Err(ApiError::validation(
-                        messages.iter().map(|(f, m)| (f.as_str(), m.as_str())),
-                    ));
-                }
+                let bytes = body.data.into_bytes();
                 Bytes::from(bytes)
             } else {
                 let file = req
@@ -200,14 +167,11 @@ pub fn views(
                             .map_err(|e| ApiError::internal(e.to_string()))?,
                     ),
                 };
-                rules().check(
-                    file.filename(),
-                    bytes.len() as u64,
-                    &bytes[..bytes.len().min(SNIFF_BYTES)],
-                )?;
+                // The whole picture is at hand: the image check reads it to its end.
+                rules().check(file.filename(), bytes.len() as u64, &bytes)?;
                 bytes
             };
-            let media_type = sniff(&bytes)
+            let media_type = image_type(&bytes)
                 .unwrap_or("application/octet-stream")
                 .to_owned();
             let body = Box::pin(futures_util::stream::once(async move { Ok(bytes) }));

@@ -152,7 +152,35 @@ async fn pictures_upload_serve_negotiate_and_cascade() {
         )
         .await;
     assert_eq!(r.status, 400);
-    assert_eq!(r.json(), json!({"data": ["Invalid base64 data."]}));
+    assert!(
+        r.json()["data"][0]
+            .as_str()
+            .unwrap()
+            .contains("not valid base64"),
+        "{}",
+        r.text()
+    );
+    let truncated = base64::engine::general_purpose::STANDARD.encode(&PNG[..40]);
+    let r = app
+        .send_body(
+            "PUT",
+            &url,
+            "application/json",
+            json!({"data": truncated}).to_string(),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        400,
+        "a truncated PNG is not an image: {}",
+        r.text()
+    );
+    assert!(
+        r.json()["data"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Upload a valid image.")
+    );
     assert_eq!(
         app.get(&url, &[]).await.body.as_ref(),
         PNG,

@@ -1,4 +1,4 @@
-//! SQL repositories: a [`Table`] declaration turns a model into a [`Repository`] on SQLite (the
+//! SQL repositories: a [`Table`] declaration turns a model into a [`Repository`](crate::Repository) on SQLite (the
 //! embedded default, through rusqlite) or PostgreSQL (through sqlx), with filtering, ordering
 //! and pagination done in SQL, and [`Migration`]s run at start.
 //!

@@ -29,6 +29,9 @@ pub struct Media {
     pub fs: Option<Arc<FileSystemStorage>>,
     /// The largest upload, in bytes.
     pub max_upload_size: u64,
+    /// Where uploads spill to disk: `.uploads` under the media root with file-system storage
+    /// (same file system, so storing is a rename), else the system's temporary directory.
+    pub upload_dir: Option<std::path::PathBuf>,
 }
 
 impl Media {
@@ -38,9 +41,14 @@ impl Media {
         secret: &[u8],
         max_upload_size: u64,
     ) -> Result<Self, StorageError> {
+        let mut upload_dir = None;
         let (storage, fs): (Arc<dyn Storage>, _) = match choice {
             StorageChoice::FileSystem { root } => {
                 std::fs::create_dir_all(root)?;
+                // A hidden directory: no storage key can name it.
+                let spill = root.join(".uploads");
+                std::fs::create_dir_all(&spill)?;
+                upload_dir = Some(spill);
                 let fs = Arc::new(
                     FileSystemStorage::new(root, "/media/")
                         .with_signing_key(secret, "/media-upload/"),
@@ -53,6 +61,7 @@ impl Media {
             storage,
             fs,
             max_upload_size,
+            upload_dir,
         })
     }
 }

@@ -100,6 +100,7 @@ pub fn actions(
 pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings) -> ApiView {
     let repo = repo.clone();
     let storage = Arc::clone(&media.storage);
+    let fs = media.fs.clone();
     let rules = mp3_rules(media.max_upload_size);
     let limits = ParserLimits::default()
         .max_file_bytes(media.max_upload_size)
@@ -108,8 +109,9 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings
         Arc::new(MultiPartParser::new()),
         Arc::new(FileUploadParser::new()),
     ];
-    api_view(move |mut req: Request| {
+    let view = api_view(move |mut req: Request| {
         let (repo, storage, rules) = (repo.clone(), Arc::clone(&storage), rules.clone());
+        let fs = fs.clone();
         async move {
             let id = req.path_param("id").unwrap_or_default().to_owned();
             let filename = req.path_param("filename").unwrap_or_default().to_owned();
@@ -128,10 +130,17 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings
                 let stem = filename.trim_end_matches(".mp3");
                 key = format!("tracks/{id}/{stem}_{}.mp3", crate::presign::random_hex(4)?);
             }
-            storage
-                .save(&key, "audio/mpeg", stream(&file).await?)
-                .await?;
-            drop(file);
+            match &fs {
+                // On the file system, a spilled upload is renamed into place, not copied.
+                Some(fs) => {
+                    fs.save_upload(&key, "audio/mpeg", file).await?;
+                }
+                None => {
+                    storage
+                        .save(&key, "audio/mpeg", stream(&file).await?)
+                        .await?;
+                }
+            }
             let path = req.uri().path();
             let detail = path.split("/upload/").next().unwrap_or(path);
             let url = format!("{}{detail}/file/", req.base_url()?);
@@ -155,7 +164,11 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings
     .description("Uploads the track's MP3: the raw body, or the multipart field `file`.")
     .settings(settings)
     .parsers(parsers)
-    .limits(limits)
+    .limits(limits);
+    match &media.upload_dir {
+        Some(dir) => view.upload_dir(dir),
+        None => view,
+    }
 }
 
 /// `GET /api/tracks/{id}/file/`: the uploaded MP3, with caching and ranges.

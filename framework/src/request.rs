@@ -295,6 +295,9 @@ impl Request {
         if let Some(d) = disposition {
             ctx = ctx.with_content_disposition(d);
         }
+        if let Some(dir) = self.parts.extensions.get::<crate::view::UploadDir>() {
+            ctx = ctx.with_temp_dir(&dir.0);
+        }
         Ok(parser.parse_stream(body, ctx).await?)
     }
 }

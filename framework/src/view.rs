@@ -66,9 +66,14 @@ struct ViewInner {
     renderers: RendererSet,
     parsers: Arc<[Arc<dyn Parser>]>,
     limits: ParserLimits,
+    upload_dir: Option<UploadDir>,
     suffixes: bool,
     handler: Arc<Handler>,
 }
+
+/// Where a view's uploads spill to disk (see [`ApiView::upload_dir`]).
+#[derive(Clone, Debug)]
+pub(crate) struct UploadDir(pub(crate) Arc<std::path::Path>);
 
 impl std::fmt::Debug for ApiView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -94,6 +99,7 @@ where
             )),
             parsers: Arc::clone(settings.default_parsers()),
             limits: settings.parser_limits(),
+            upload_dir: None,
             suffixes: true,
             handler: Arc::new(move |req| Box::pin(handler(req))),
         }),
@@ -149,6 +155,14 @@ impl ApiView {
         self
     }
 
+    /// The directory uploads spill to past the memory threshold (the system's temporary
+    /// directory by default). Put it on the same file system as a `FileSystemStorage` root and
+    /// storing a large upload is a rename, not a copy.
+    pub fn upload_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.inner_mut().upload_dir = Some(UploadDir(Arc::from(dir.into())));
+        self
+    }
+
     /// This view's body size and depth limits.
     pub fn limits(mut self, limits: ParserLimits) -> Self {
         self.inner_mut().limits = limits;
@@ -179,7 +193,7 @@ impl ViewInner {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let (parts, body) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
         // The handler takes the parts; rendering afterwards still needs the query string.
         let uri = parts.uri.clone();
         let info = RequestInfo {
@@ -206,6 +220,9 @@ impl ViewInner {
             return render::error(e.into(), None, &self.renderers, info);
         }
 
+        if let Some(dir) = &self.upload_dir {
+            parts.extensions.insert(dir.clone());
+        }
         let request = Request::new(
             parts,
             body_stream(body),

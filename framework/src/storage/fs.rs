@@ -212,6 +212,53 @@ impl FileSystemStorage {
         }
     }
 
+    /// Stores an upload under `key` without reading it again: a file the parser spilled to
+    /// disk is renamed into place (copied when the temporary directory is on another file
+    /// system), and the SHA-256 the parser computed becomes the `ETag`. The same guarantees as
+    /// [`Storage::save`]: the old file or the new one, never a part.
+    ///
+    /// ```no_run
+    /// # async fn f(media: restframe::storage::FileSystemStorage, file: restframe::parsers::UploadedFile) {
+    /// let meta = media.save_upload("tracks/4/so_what.mp3", "audio/mpeg", file).await.unwrap();
+    /// # }
+    /// ```
+    #[cfg(any(feature = "multipart", feature = "upload"))]
+    pub async fn save_upload(
+        &self,
+        key: &str,
+        content_type: &str,
+        file: crate::parsers::UploadedFile,
+    ) -> Result<ObjectMeta, StorageError> {
+        let target = self.path(key)?;
+        let dir = target
+            .parent()
+            .ok_or_else(|| StorageError::InvalidKey(key.to_owned()))?
+            .to_owned();
+        tokio::fs::create_dir_all(&dir).await?;
+        let sidecar = Sidecar {
+            content_type: content_type.to_owned(),
+            sha256: file.sha256().to_owned(),
+            size: file.size(),
+        };
+        write_atomically(
+            &self.sidecar(key),
+            &serde_json::to_vec(&sidecar).map_err(io::Error::other)?,
+        )
+        .await?;
+        let dest = target.clone();
+        tokio::task::spawn_blocking(move || file.persist(&dest))
+            .await
+            .map_err(|e| StorageError::Backend(e.to_string()))??;
+        let last_modified = tokio::fs::metadata(&target).await?.modified()?;
+        Ok(ObjectMeta {
+            key: key.to_owned(),
+            size: sidecar.size,
+            content_type: sidecar.content_type,
+            etag: sidecar.sha256,
+            last_modified,
+        })
+    }
+
     async fn metadata_inner(&self, key: &str) -> Result<Option<ObjectMeta>, StorageError> {
         let path = self.path(key)?;
         let stat = match tokio::fs::metadata(&path).await {

@@ -184,33 +184,32 @@ impl App {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> Reply {
-        let mut req = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let req = req.body(Full::new(body.into())).expect("valid request");
-        let res = tokio::time::timeout(Duration::from_secs(30), self.client.request(req))
-            .await
-            .expect("response within 30 s")
-            .expect("HTTP exchange");
-        let (parts, body) = res.into_parts();
-        let body = body.collect().await.expect("read body").to_bytes();
-        Reply {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        }
+        self.exchange(
+            method,
+            &format!("{}{path}", self.base),
+            headers,
+            body.into(),
+        )
+        .await
     }
 
     /// Sends a request to an absolute URL (a presigned one, say) with no headers of ours.
     pub async fn send_to_url(&self, method: &str, url: &str, body: impl Into<Bytes>) -> Reply {
-        let req = http::Request::builder()
-            .method(method)
-            .uri(url)
-            .body(Full::new(body.into()))
-            .expect("valid request");
+        self.exchange(method, url, &[], body.into()).await
+    }
+
+    async fn exchange(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Reply {
+        let mut req = http::Request::builder().method(method).uri(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(Full::new(body)).expect("valid request");
         let res = tokio::time::timeout(Duration::from_secs(30), self.client.request(req))
             .await
             .expect("response within 30 s")

@@ -14,7 +14,7 @@ use restframe::file_validators::{FileRules, image_type};
 use restframe::files::serve_file;
 use restframe::parsers::{FileUploadParser, JsonParser, MultiPartParser, Parser, ParserLimits};
 use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
-use restframe::sql::Database;
+use restframe::sql::{Database, SqlRepository};
 use restframe::storage::{DatabaseStorage, Storage};
 use restframe::{
     ApiError, ApiSettings, ApiView, Base64Image, MediaRange, Repository, Request, Response,
@@ -83,9 +83,18 @@ fn renderers() -> Vec<Arc<dyn Renderer>> {
     ]
 }
 
+/// 404 unless the user exists.
+async fn existing(users: &SqlRepository<User>, id: &str) -> Result<(), ApiError> {
+    users
+        .retrieve(id)
+        .await?
+        .map(drop)
+        .ok_or_else(|| ApiError::not_found("No such object."))
+}
+
 /// `GET` and `PUT` of `/api/users/{id}/picture/`.
 pub fn views(
-    users: &restframe::sql::SqlRepository<User>,
+    users: &SqlRepository<User>,
     db: &Database,
     settings: &ApiSettings,
 ) -> [(Method, ApiView); 2] {
@@ -96,10 +105,7 @@ pub fn views(
         let (users, pictures) = (get_users.clone(), Arc::clone(&get_pictures));
         async move {
             let id = req.path_param("id").unwrap_or_default().to_owned();
-            users
-                .retrieve(&id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("No such object."))?;
+            existing(&users, &id).await?;
             let Some(meta) = pictures.metadata(&id).await? else {
                 return Ok(Response::empty(StatusCode::FOUND)
                     .with_header(LOCATION, HeaderValue::from_static("/static/missing.png")));
@@ -139,10 +145,7 @@ pub fn views(
         let (users, pictures) = (put_users.clone(), Arc::clone(&pictures));
         async move {
             let id = req.path_param("id").unwrap_or_default().to_owned();
-            users
-                .retrieve(&id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("No such object."))?;
+            existing(&users, &id).await?;
             let is_json = req
                 .headers()
                 .get(http::header::CONTENT_TYPE)

@@ -220,11 +220,15 @@ pub fn upload_route(router: Router, media: &Media) -> Result<Router, RouteError>
             let body = req
                 .take_body()
                 .ok_or_else(|| ApiError::internal("the body was already read"))?;
+            // The stream stops past `max`; the flag says that is why the save failed.
+            let over = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = Arc::clone(&over);
             let mut seen = 0u64;
             let limited = body.map(move |chunk| {
                 let chunk = chunk.map_err(io::Error::other)?;
                 seen += chunk.len() as u64;
                 if seen > max {
+                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
                     return Err(io::Error::new(
                         io::ErrorKind::FileTooLarge,
                         "upload too large",
@@ -234,11 +238,9 @@ pub fn upload_route(router: Router, media: &Media) -> Result<Router, RouteError>
             });
             match fs.save(&key, &content_type, Box::pin(limited)).await {
                 Ok(_) => Ok(Response::empty(StatusCode::OK)),
-                Err(restframe::storage::StorageError::Backend(m)) if m.contains("too large") => {
-                    Err(ApiError::payload_too_large(format!(
-                        "Upload larger than {max} bytes."
-                    )))
-                }
+                Err(_) if over.load(std::sync::atomic::Ordering::Relaxed) => Err(
+                    ApiError::payload_too_large(format!("Upload larger than {max} bytes.")),
+                ),
                 Err(e) => Err(e.into()),
             }
         }

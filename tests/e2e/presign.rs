@@ -214,3 +214,24 @@ async fn expired_presigned_uploads_on_s3() {
     let app = start_s3(&["--presign-expiry", "1", "--upload-cleanup-interval", "1"]);
     expired_urls_and_unconfirmed_uploads(&app).await;
 }
+
+#[tokio::test]
+async fn an_oversized_presigned_upload_on_the_file_system_is_413_and_stores_nothing() {
+    let app = App::start(
+        env!("CARGO_BIN_EXE_example-app"),
+        &["--max-upload-size", "1KiB"],
+    );
+    let id = create_track(&app, "Big", "Someone", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let p = presign(&app, id).await;
+    let r = app
+        .send_to_url("PUT", p["url"].as_str().unwrap(), mp3(2048))
+        .await;
+    assert_eq!(r.status, 413, "{}", r.text());
+    let r = confirm(&app, id, p["key"].as_str().unwrap()).await;
+    assert_eq!(
+        r.json(),
+        json!({"key": ["Nothing was uploaded with this key."]})
+    );
+}

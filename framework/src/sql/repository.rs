@@ -190,22 +190,16 @@ fn own_columns<M: Table>(e: DbError) -> ApiError {
     }
 }
 
+fn not_found_key() -> ApiError {
+    ApiError::internal("a retrieved row's id is not a key")
+}
+
 fn column_type<M: Table>(name: &str) -> Result<ColumnType, ApiError> {
     M::COLUMNS
         .iter()
         .find(|c| c.name == name)
         .map(|c| c.ty)
         .ok_or_else(|| ApiError::internal(format!("{name} is not a column of {}", M::NAME)))
-}
-
-/// The primary key of a stored row, as a parameter.
-fn key_of<M: Serialize>(row: &M, primary_key: &str, ty: ColumnType) -> Result<SqlValue, ApiError> {
-    let value = serde_json::to_value(row).map_err(|e| ApiError::internal(e.to_string()))?;
-    let key = value.get(primary_key).unwrap_or(&Value::Null);
-    SqlValue::from_json(key, ty)
-        .ok()
-        .filter(|v| *v != SqlValue::Null)
-        .ok_or_else(|| ApiError::internal(format!("row without its primary key {primary_key}")))
 }
 
 impl<M: Table> Repository for SqlRepository<M> {
@@ -340,7 +334,8 @@ impl<M: Table> Repository for SqlRepository<M> {
             .filter(|(c, _)| changed.iter().any(|x| x.name == c.name))
             .map(|(_, v)| v)
             .collect();
-        values.push(key_of(&current, M::PRIMARY_KEY, self.prepared.pk_type)?);
+        // `retrieve` found the row, so the id is a valid key.
+        values.push(self.key(id).ok_or_else(not_found_key)?);
         let sql: Arc<str> = self
             .prepared
             .statements

@@ -400,6 +400,13 @@ pub trait Parser: Send + Sync + 'static {
         true
     }
 
+    /// Whether the body carries files rather than data: `multipart/form-data` and raw uploads
+    /// answer `true`. The OpenAPI document describes such bodies as binary (a file picker in
+    /// Swagger UI) instead of with the request's data schema.
+    fn carries_files(&self) -> bool {
+        false
+    }
+
     /// Whether this parser reads a body of type `content_type`: its media type or an alias
     /// (type and whole subtype, parameters ignored: see [`same_media_type`]), or a type with its
     /// structured-syntax suffix (`application/problem+json` for JSON; but

@@ -88,6 +88,10 @@ impl MultiPartParser {
 }
 
 impl Parser for MultiPartParser {
+    fn carries_files(&self) -> bool {
+        true
+    }
+
     fn media_type(&self) -> &Mime {
         &mime::MULTIPART_FORM_DATA
     }

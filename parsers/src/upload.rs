@@ -145,6 +145,10 @@ impl FileUploadParser {
 }
 
 impl Parser for FileUploadParser {
+    fn carries_files(&self) -> bool {
+        true
+    }
+
     fn media_type(&self) -> &Mime {
         &self.media_type
     }

@@ -1,4 +1,8 @@
 use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::Renderer;
 
 /// What a renderer may know of the request and response besides the data.
 ///
@@ -25,6 +29,7 @@ pub struct RenderContext<'a> {
     status: u16,
     view_name: &'a str,
     template_name: Option<&'a str>,
+    page: Option<&'a PageInfo<'a>>,
 }
 
 impl Default for RenderContext<'_> {
@@ -36,6 +41,7 @@ impl Default for RenderContext<'_> {
             status: 200,
             view_name: "",
             template_name: None,
+            page: None,
         }
     }
 }
@@ -73,6 +79,21 @@ impl<'a> RenderContext<'a> {
         self
     }
 
+    /// What an HTML page may show of the exchange; the framework sets it only for renderers
+    /// whose [`Renderer::wants_page`] is `true`.
+    ///
+    /// ```
+    /// use restframe_renderers::{PageInfo, RenderContext};
+    /// let page = PageInfo::new("GET", "/tracks/?page=2");
+    /// let ctx = RenderContext::default().with_page(&page);
+    /// assert_eq!(ctx.page().map(|p| p.path), Some("/tracks/?page=2"));
+    /// assert!(RenderContext::default().page().is_none());
+    /// ```
+    pub fn with_page(mut self, page: &'a PageInfo<'a>) -> Self {
+        self.page = Some(page);
+        self
+    }
+
     /// The accepted media type, `type/subtype`; empty when unknown.
     pub fn accepted(&self) -> &'a str {
         self.accepted
@@ -101,6 +122,163 @@ impl<'a> RenderContext<'a> {
     /// The template chosen for the response, if any.
     pub fn template_name(&self) -> Option<&'a str> {
         self.template_name
+    }
+
+    /// The page information, when the framework built one (see [`RenderContext::with_page`]).
+    pub fn page(&self) -> Option<&'a PageInfo<'a>> {
+        self.page
+    }
+}
+
+/// What an HTML page may show of the exchange beyond the data.
+///
+/// The framework builds one only for renderers whose [`Renderer::wants_page`] is `true` (the
+/// template and browsable API renderers), so other renderers pay nothing for it. Fields are
+/// public; start from [`PageInfo::new`] and set the rest with struct update syntax.
+///
+/// ```
+/// use std::sync::Arc;
+/// use restframe_renderers::{JsonRenderer, MethodForm, PageInfo, Renderer, RouteInfo};
+///
+/// let headers = vec![("Allow".to_owned(), "GET, POST".to_owned())];
+/// let renderers: Vec<Arc<dyn Renderer>> = vec![Arc::new(JsonRenderer::new())];
+/// let route = RouteInfo {
+///     allow: vec!["GET".into(), "POST".into()],
+///     forms: vec![MethodForm::new("POST", ["application/json"])],
+/// };
+/// let page = PageInfo {
+///     description: "All the tracks.",
+///     headers: &headers,
+///     renderers: &renderers,
+///     route: Some(&route),
+///     ..PageInfo::new("GET", "/api/tracks/?page=2")
+/// };
+/// assert_eq!(page.method, "GET");
+/// assert_eq!(page.view_template, None);
+/// ```
+#[derive(Clone, Copy)]
+pub struct PageInfo<'a> {
+    /// The request method, `GET`.
+    pub method: &'a str,
+    /// The path and query as requested: `/api/tracks/?page=2`.
+    pub path: &'a str,
+    /// The view's description.
+    pub description: &'a str,
+    /// Response headers set before rendering (`Allow`, `Link`, `Location`, …). A page renderer
+    /// shows its own `Content-Type` and `Vary: Accept` itself.
+    pub headers: &'a [(String, String)],
+    /// The view's renderers, in priority order.
+    pub renderers: &'a [Arc<dyn Renderer>],
+    /// What the route allows, when the view is served by a router.
+    pub route: Option<&'a RouteInfo>,
+    /// The view's own template name, if it has one.
+    pub view_template: Option<&'a str>,
+}
+
+impl<'a> PageInfo<'a> {
+    /// A page for `method` on `path` (path and query); every other field empty.
+    pub fn new(method: &'a str, path: &'a str) -> Self {
+        Self {
+            method,
+            path,
+            description: "",
+            headers: &[],
+            renderers: &[],
+            route: None,
+            view_template: None,
+        }
+    }
+}
+
+impl Default for PageInfo<'_> {
+    /// A `GET` of `/`.
+    fn default() -> Self {
+        Self::new("GET", "/")
+    }
+}
+
+impl fmt::Debug for PageInfo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let formats: Vec<&str> = self.renderers.iter().map(|r| r.format()).collect();
+        f.debug_struct("PageInfo")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("description", &self.description)
+            .field("headers", &self.headers)
+            .field("renderers", &formats)
+            .field("route", &self.route)
+            .field("view_template", &self.view_template)
+            .finish()
+    }
+}
+
+/// What a route allows: its methods and, per unsafe method, the body it accepts.
+///
+/// ```
+/// use restframe_renderers::{MethodForm, RouteInfo};
+/// let route = RouteInfo {
+///     allow: vec!["GET".into(), "PUT".into(), "DELETE".into()],
+///     forms: vec![
+///         MethodForm::new("PUT", ["application/json"]),
+///         MethodForm::new("DELETE", [] as [&str; 0]),
+///     ],
+/// };
+/// assert_eq!(route.form("put").map(|f| f.media_types.len()), Some(1));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RouteInfo {
+    /// The allowed methods, e.g. `["GET", "POST", "HEAD", "OPTIONS"]`.
+    pub allow: Vec<String>,
+    /// One form per method that takes a body or changes state (`POST`, `PUT`, `PATCH`, `DELETE`).
+    pub forms: Vec<MethodForm>,
+}
+
+impl RouteInfo {
+    /// The form for `method` (case-insensitive), if any.
+    pub fn form(&self, method: &str) -> Option<&MethodForm> {
+        self.forms
+            .iter()
+            .find(|f| f.method.eq_ignore_ascii_case(method))
+    }
+}
+
+/// The body one method of a route accepts.
+///
+/// ```
+/// use restframe_renderers::MethodForm;
+/// let form = MethodForm::new("POST", ["application/json", "multipart/form-data"])
+///     .with_file_field("file");
+/// assert_eq!(form.file_field.as_deref(), Some("file"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MethodForm {
+    /// `POST`, `PUT`, `PATCH` or `DELETE`.
+    pub method: String,
+    /// The media types its parsers accept, in order: `application/json`,
+    /// `application/x-www-form-urlencoded`, `multipart/form-data`, `*/*`, …
+    pub media_types: Vec<String>,
+    /// The multipart field of a file upload (`Some("file")`), when the method takes one.
+    pub file_field: Option<String>,
+}
+
+impl MethodForm {
+    /// A form for `method` accepting `media_types`, without a file upload.
+    pub fn new<I, S>(method: impl Into<String>, media_types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            method: method.into(),
+            media_types: media_types.into_iter().map(Into::into).collect(),
+            file_field: None,
+        }
+    }
+
+    /// Marks the form as taking a multipart file upload in field `name`.
+    pub fn with_file_field(mut self, name: impl Into<String>) -> Self {
+        self.file_field = Some(name.into());
+        self
     }
 }
 

@@ -15,6 +15,8 @@
 //! | `text`    | [`PlainTextRenderer`]                      | `text/plain`             | `txt`     |
 //! | `html`    | [`StaticHtmlRenderer`]                     | `text/html`              | `html`    |
 //! | `binary`  | [`BinaryRenderer`]                         | any, e.g. `image/*`      | chosen    |
+//! | `template`  | [`TemplateHtmlRenderer`]                 | `text/html`              | `html`    |
+//! | `browsable` | [`BrowsableApiRenderer`]                 | `text/html`              | `api`     |
 //!
 //! `full` turns all of them on.
 //!
@@ -53,8 +55,14 @@ mod error;
 
 #[cfg(feature = "binary")]
 mod binary;
+#[cfg(feature = "browsable")]
+mod browsable;
 #[cfg(feature = "csv")]
 mod csv;
+#[cfg(any(feature = "template", feature = "browsable"))]
+mod escape;
+#[cfg(feature = "template")]
+mod filters;
 #[cfg(feature = "html")]
 mod html;
 #[cfg(feature = "json")]
@@ -65,6 +73,10 @@ mod jsonp;
 mod msgpack;
 #[cfg(any(feature = "text", feature = "html", feature = "binary"))]
 mod raw;
+#[cfg(any(feature = "template", feature = "browsable"))]
+mod status;
+#[cfg(feature = "template")]
+mod template;
 #[cfg(feature = "text")]
 mod text;
 #[cfg(feature = "xml")]
@@ -74,7 +86,9 @@ mod yaml;
 
 #[cfg(feature = "binary")]
 pub use binary::BinaryRenderer;
-pub use context::{Params, Query, RenderContext};
+#[cfg(feature = "browsable")]
+pub use browsable::BrowsableApiRenderer;
+pub use context::{MethodForm, PageInfo, Params, Query, RenderContext, RouteInfo};
 #[cfg(feature = "csv")]
 pub use csv::CsvRenderer;
 pub use error::{RenderError, RenderErrorKind};
@@ -84,8 +98,14 @@ pub use html::StaticHtmlRenderer;
 pub use json::{JsonOptions, JsonRenderer};
 #[cfg(feature = "jsonp")]
 pub use jsonp::JsonpRenderer;
+/// The template engine of the HTML renderers (`TemplateHtmlRenderer`, `BrowsableApiRenderer`),
+/// re-exported so `TemplateHtmlRenderer::configure` hooks name the same version.
+#[cfg(any(feature = "template", feature = "browsable"))]
+pub use minijinja;
 #[cfg(feature = "msgpack")]
 pub use msgpack::MsgPackRenderer;
+#[cfg(feature = "template")]
+pub use template::TemplateHtmlRenderer;
 #[cfg(feature = "text")]
 pub use text::PlainTextRenderer;
 #[cfg(feature = "xml")]
@@ -128,6 +148,19 @@ pub trait Renderer: Send + Sync + 'static {
     /// view's first renderer that answers `true`.
     fn renders_data(&self) -> bool {
         true
+    }
+
+    /// Whether this renderer shows more of the exchange than the data: the request line, the
+    /// response headers, the view's other formats and forms (see [`PageInfo`]). The framework
+    /// builds a [`PageInfo`] and passes it through [`RenderContext::with_page`] only for
+    /// renderers that answer `true`; `false` by default.
+    ///
+    /// ```
+    /// use restframe_renderers::{JsonRenderer, Renderer};
+    /// assert!(!JsonRenderer::new().wants_page());
+    /// ```
+    fn wants_page(&self) -> bool {
+        false
     }
 
     /// Checks, before the handler runs, that this request can be rendered at all (the JSONP

@@ -52,6 +52,8 @@ pub mod files;
 mod format;
 mod missing;
 mod negotiation;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod render;
 mod request;
 mod response;
@@ -112,6 +114,14 @@ mod routers_guide {}
 #[cfg(all(doctest, feature = "sqlite"))]
 #[doc = include_str!("../../docs/viewsets.md")]
 mod viewsets_guide {}
+
+#[cfg(all(doctest, feature = "template"))]
+#[doc = include_str!("../../docs/exceptions.md")]
+mod exceptions_guide {}
+
+#[cfg(all(doctest, feature = "openapi", feature = "sqlite"))]
+#[doc = include_str!("../../docs/openapi.md")]
+mod openapi_guide {}
 
 #[cfg(all(doctest, feature = "multipart", feature = "upload"))]
 #[doc = include_str!("../../docs/uploads.md")]

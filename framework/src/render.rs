@@ -10,7 +10,9 @@ use http_body_util::BodyExt;
 use crate::ApiError;
 use crate::body::Body;
 use crate::negotiation::{Negotiated, Renderers};
-use crate::renderers::{Data, Mime, RenderContext, RenderErrorKind, textual_charset};
+use crate::renderers::{
+    Data, Mime, PageInfo, RenderContext, RenderErrorKind, Renderer, RouteInfo, textual_charset,
+};
 use crate::response::{Payload, Response};
 
 /// A view's renderers with their `Content-Type` values computed once.
@@ -43,6 +45,53 @@ impl RendererSet {
 pub(crate) struct RequestInfo<'a> {
     pub(crate) query: &'a str,
     pub(crate) view_name: &'a str,
+    /// For page renderers (HTML): the request line, the view, the route.
+    pub(crate) page: PageRequest<'a>,
+}
+
+/// What an HTML page shows of the request, the view and its route.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct PageRequest<'a> {
+    pub(crate) method: &'a str,
+    /// Path and query, as requested.
+    pub(crate) path: &'a str,
+    pub(crate) description: &'a str,
+    pub(crate) route: Option<&'a RouteInfo>,
+    pub(crate) view_template: Option<&'a str>,
+}
+
+/// The page description for `renderer`, when it wants one: the headers so far as text.
+fn page_headers(
+    renderer: &dyn Renderer,
+    headers: &http::HeaderMap,
+) -> Option<Vec<(String, String)>> {
+    renderer.wants_page().then(|| {
+        headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
+    })
+}
+
+fn page_info<'a>(
+    info: &RequestInfo<'a>,
+    set: &'a RendererSet,
+    headers: &'a [(String, String)],
+) -> PageInfo<'a> {
+    PageInfo {
+        method: info.page.method,
+        path: info.page.path,
+        description: info.page.description,
+        headers,
+        renderers: &set.list,
+        route: info.page.route,
+        view_template: info.page.view_template,
+    }
 }
 
 fn content_type_value(media_type: &Mime, charset: Option<&str>) -> Option<HeaderValue> {
@@ -112,6 +161,12 @@ pub(crate) fn finalize(
         Payload::Data(data) => {
             let renderer = negotiated.renderer();
             let ctx = context(Some(negotiated), info, status, template_name.as_deref());
+            let shown = page_headers(&**renderer, &headers);
+            let page = shown.as_deref().map(|h| page_info(&info, set, h));
+            let ctx = match &page {
+                Some(p) => ctx.with_page(p),
+                None => ctx,
+            };
             let mut out = Vec::with_capacity(512);
             if let Err(e) = renderer.render(&*data as &dyn Data, &ctx, &mut out) {
                 // Data this format cannot hold: say so (406) in a format that can.
@@ -157,9 +212,16 @@ pub(crate) fn error(
         .into_iter()
         .chain((0..set.list.len()).filter(|&i| set.list[i].renders_data()));
     let mut rendered = None;
+    let error_headers: http::HeaderMap = err.headers().iter().cloned().collect();
     for index in candidates {
         let renderer = &set.list[index];
         let ctx = context(usable.filter(|n| n.index() == index), info, status, None);
+        let shown = page_headers(&**renderer, &error_headers);
+        let page = shown.as_deref().map(|h| page_info(&info, set, h));
+        let ctx = match &page {
+            Some(p) => ctx.with_page(p),
+            None => ctx,
+        };
         let mut out = Vec::with_capacity(128);
         if renderer.render(&err as &dyn Data, &ctx, &mut out).is_ok() {
             rendered = Some((out, set.content_types[index].clone()));

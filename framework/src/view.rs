@@ -16,7 +16,7 @@ use crate::body::{Body, body_stream};
 use crate::format::{query_format, split_format_suffix};
 use crate::negotiation::{Renderers, negotiate};
 use crate::parsers::{BoxError, BoxFuture, Parser, ParserLimits};
-use crate::render::{self, RendererSet, RequestInfo};
+use crate::render::{self, PageRequest, RendererSet, RequestInfo};
 use crate::renderers::Renderer;
 use crate::{ApiError, ApiSettings, Request, Response};
 
@@ -68,6 +68,9 @@ struct ViewInner {
     limits: ParserLimits,
     upload_dir: Option<UploadDir>,
     suffixes: bool,
+    template_name: Option<Arc<str>>,
+    #[cfg(feature = "openapi")]
+    doc: Option<Arc<crate::openapi::Doc>>,
     handler: Arc<Handler>,
 }
 
@@ -101,6 +104,9 @@ where
             limits: settings.parser_limits(),
             upload_dir: None,
             suffixes: true,
+            template_name: None,
+            #[cfg(feature = "openapi")]
+            doc: None,
             handler: Arc::new(move |req| Box::pin(handler(req))),
         }),
     }
@@ -169,11 +175,50 @@ impl ApiView {
         self
     }
 
+    /// The view's template (DRF's `template_name` on a view), for a template renderer: used when
+    /// the response names none.
+    ///
+    /// ```
+    /// use restframe::{api_view, Request, Response};
+    /// let page = api_view(|_req: Request| async { Ok(Response::new(serde_json::json!({"tracks": []}))) })
+    ///     .template_name("tracks.html");
+    /// # let _ = page;
+    /// ```
+    pub fn template_name(mut self, name: &str) -> Self {
+        self.inner_mut().template_name = Some(Arc::from(name));
+        self
+    }
+
     /// Whether the view itself reads a `.{format}` suffix off the request path (default on; a
     /// router that strips suffixes passes a [`FormatSuffix`] extension instead).
     pub fn format_suffixes(mut self, on: bool) -> Self {
         self.inner_mut().suffixes = on;
         self
+    }
+
+    /// What the view says of itself in the OpenAPI document, over what is inferred (feature
+    /// `openapi`). Given twice, the second statements go over the first.
+    ///
+    /// ```
+    /// use restframe::{api_view, openapi::Doc, Request, Response};
+    /// let view = api_view(|_req: Request| async { Ok(Response::new("pong")) })
+    ///     .doc(Doc::new().operation_id("ping").summary("Answers pong."));
+    /// assert_eq!(view.doc_info().and_then(|d| d.id()), Some("ping"));
+    /// ```
+    #[cfg(feature = "openapi")]
+    pub fn doc(mut self, doc: crate::openapi::Doc) -> Self {
+        let inner = self.inner_mut();
+        inner.doc = Some(Arc::new(match inner.doc.take() {
+            Some(old) => Arc::unwrap_or_clone(old).merge(doc),
+            None => doc,
+        }));
+        self
+    }
+
+    /// What the view says of itself in the OpenAPI document, if anything.
+    #[cfg(feature = "openapi")]
+    pub fn doc_info(&self) -> Option<&crate::openapi::Doc> {
+        self.inner.doc.as_deref()
     }
 
     /// The view's renderers.
@@ -196,9 +241,21 @@ impl ViewInner {
         let (mut parts, body) = req.into_parts();
         // The handler takes the parts; rendering afterwards still needs the query string.
         let uri = parts.uri.clone();
+        let method = parts.method.clone();
+        let route = parts
+            .extensions
+            .get::<Arc<crate::renderers::RouteInfo>>()
+            .cloned();
         let info = RequestInfo {
             query: uri.query().unwrap_or(""),
             view_name: &self.name,
+            page: PageRequest {
+                method: method.as_str(),
+                path: uri.path_and_query().map_or("/", |p| p.as_str()),
+                description: &self.description,
+                route: route.as_deref(),
+                view_template: self.template_name.as_deref(),
+            },
         };
         let renderers = self.renderers.list();
         let suffix = match parts.extensions.get::<FormatSuffix>() {

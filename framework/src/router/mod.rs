@@ -73,13 +73,26 @@ impl fmt::Display for RouteError {
 
 impl std::error::Error for RouteError {}
 
+/// What a route is besides its views.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RouteKind {
+    /// A route like any other.
+    Plain,
+    /// The API root, which is handed the listing of the other routes.
+    Root,
+    /// The OpenAPI document, which is handed the router itself.
+    #[cfg(feature = "openapi")]
+    Schema,
+}
+
 #[derive(Clone)]
 struct Route {
-    /// The API root, which is handed the listing of the other routes.
-    root: bool,
+    kind: RouteKind,
     name: String,
     pattern: PathPattern,
     methods: Vec<(Method, ApiView)>,
+    /// What HTML pages show of the route: allowed methods, and the forms that may be sent.
+    info: Arc<crate::renderers::RouteInfo>,
     /// Answers OPTIONS when no view does.
     options: ApiView,
     /// Answers methods no view handles.
@@ -103,6 +116,28 @@ struct Inner {
     settings: ApiSettings,
     mount_prefix: Option<MountPrefix>,
     allowed_hosts: Option<AllowedHosts>,
+    #[cfg(feature = "openapi")]
+    openapi: OpenApiCache,
+}
+
+/// The router, handed to the schema view in the request extensions.
+#[cfg(feature = "openapi")]
+#[derive(Clone)]
+pub(crate) struct RouterHandle(pub(crate) Router);
+
+/// The generated document, made once per router. A changed router (`Arc::make_mut` clones
+/// `Inner`) starts empty.
+#[cfg(feature = "openapi")]
+#[derive(Default)]
+struct OpenApiCache(
+    std::sync::Mutex<Option<(crate::openapi::ApiInfo, Arc<utoipa::openapi::OpenApi>)>>,
+);
+
+#[cfg(feature = "openapi")]
+impl Clone for OpenApiCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
 }
 
 /// What the API root lists: `(name, path)` of every route without captures, in registration
@@ -194,6 +229,8 @@ impl Router {
                 settings,
                 mount_prefix: None,
                 allowed_hosts: None,
+                #[cfg(feature = "openapi")]
+                openapi: OpenApiCache::default(),
             }),
         }
     }
@@ -263,6 +300,7 @@ impl Router {
         let formats: Vec<&str> = formats.into_iter().collect();
         let compiled = PathPattern::compile(pattern, &formats)?;
         let allow = allow_header(&methods);
+        let info = Arc::new(route_info(&methods, &allow));
         let options = options_view(first, &methods, allow.clone());
         let not_allowed = api_view(move |req: Request| {
             let allow = allow.clone();
@@ -271,10 +309,11 @@ impl Router {
         .name(first.view_name())
         .renderers(first.renderer_list().iter().cloned());
         inner.routes.push(Route {
-            root: false,
+            kind: RouteKind::Plain,
             name: name.to_owned(),
             pattern: compiled,
             methods,
+            info,
             options,
             not_allowed,
         });
@@ -302,9 +341,109 @@ impl Router {
         .settings(&self.inner.settings);
         let mut router = self.route(pattern, name, [(Method::GET, view)])?;
         if let Some(route) = Arc::make_mut(&mut router.inner).routes.last_mut() {
-            route.root = true;
+            route.kind = RouteKind::Root;
         }
         Ok(router)
+    }
+
+    /// Registers the OpenAPI 3.1 document at `pattern` (feature `openapi`): every route of the
+    /// router, registered before or after it, described from its views (see
+    /// [`crate::openapi`]). Served in the router's JSON and YAML formats (JSON by default), and
+    /// generated once.
+    #[cfg(feature = "openapi")]
+    pub fn schema(
+        self,
+        pattern: &str,
+        name: &str,
+        info: crate::openapi::ApiInfo,
+    ) -> Result<Self, RouteError> {
+        let view = crate::openapi::schema_view(info, &self.inner.settings);
+        let mut router = self.route(pattern, name, [(Method::GET, view)])?;
+        if let Some(route) = Arc::make_mut(&mut router.inner).routes.last_mut() {
+            route.kind = RouteKind::Schema;
+        }
+        Ok(router)
+    }
+
+    /// Serves Swagger UI at `pattern` (a page ending in `/`; its files under it), showing the
+    /// document registered at `schema_pattern`. Every file comes from the app (Swagger UI is
+    /// compiled in), so the page works offline and under its strict Content-Security-Policy.
+    #[cfg(feature = "openapi")]
+    pub fn swagger_ui(
+        self,
+        pattern: &str,
+        name: &str,
+        schema_pattern: &str,
+    ) -> Result<Self, RouteError> {
+        let page = format!("{}/", pattern.trim_end_matches('/'));
+        let (index, files) =
+            crate::openapi::swagger_views(crate::openapi::relative(&page, schema_pattern));
+        self.route(&page, name, [(Method::GET, index)])?.route(
+            &format!("{page}{{file:[A-Za-z0-9_-][A-Za-z0-9_.-]*}}"),
+            &format!("{name}-files"),
+            [(Method::GET, files)],
+        )
+    }
+
+    /// Serves ReDoc at `pattern`, showing the document registered at `schema_pattern`. Its
+    /// script is compiled into restframe (`framework/assets/redoc/`), never downloaded.
+    #[cfg(feature = "openapi")]
+    pub fn redoc(
+        self,
+        pattern: &str,
+        name: &str,
+        schema_pattern: &str,
+    ) -> Result<Self, RouteError> {
+        let page = format!("{}/", pattern.trim_end_matches('/'));
+        let (index, script) = crate::openapi::redoc_views(
+            crate::openapi::relative(&page, schema_pattern),
+            "API reference".to_owned(),
+        );
+        self.route(&page, name, [(Method::GET, index)])?.route(
+            &format!("{page}redoc.standalone.js"),
+            &format!("{name}-script"),
+            [(Method::GET, script)],
+        )
+    }
+
+    /// The OpenAPI document of this router, as [`Router::schema`] serves it.
+    #[cfg(feature = "openapi")]
+    pub fn openapi(&self, info: &crate::openapi::ApiInfo) -> utoipa::openapi::OpenApi {
+        let prefix = self
+            .inner
+            .mount_prefix
+            .as_ref()
+            .map(|p| p.0.to_string())
+            .unwrap_or_default();
+        crate::openapi::generate(
+            info,
+            self.inner.routes.iter().map(|r| crate::openapi::RouteDesc {
+                path: format!("{prefix}{}", r.pattern.template()),
+                name: &r.name,
+                captures: r.pattern.captures().collect(),
+                methods: &r.methods,
+            }),
+        )
+    }
+
+    /// The document, generated on first use.
+    #[cfg(feature = "openapi")]
+    pub(crate) fn openapi_cached(
+        &self,
+        info: &crate::openapi::ApiInfo,
+    ) -> Arc<utoipa::openapi::OpenApi> {
+        let mut cache = match self.inner.openapi.0.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some((cached_info, doc)) = cache.as_ref()
+            && cached_info == info
+        {
+            return Arc::clone(doc);
+        }
+        let doc = Arc::new(self.openapi(info));
+        *cache = Some((info.clone(), Arc::clone(&doc)));
+        doc
     }
 
     /// The routes the API root lists.
@@ -313,7 +452,7 @@ impl Router {
             self.inner
                 .routes
                 .iter()
-                .filter(|r| !r.root && !r.pattern.has_captures())
+                .filter(|r| r.kind != RouteKind::Root && !r.pattern.has_captures())
                 .map(|r| (r.name.clone(), r.pattern.source().to_owned()))
                 .collect(),
         )
@@ -342,9 +481,17 @@ impl Router {
         let Some((route, found)) = found else {
             return call(&self.inner.not_found, req).await;
         };
-        if route.root {
-            req.extensions_mut().insert(self.listing());
+        match route.kind {
+            RouteKind::Plain => {}
+            RouteKind::Root => {
+                req.extensions_mut().insert(self.listing());
+            }
+            #[cfg(feature = "openapi")]
+            RouteKind::Schema => {
+                req.extensions_mut().insert(RouterHandle(self.clone()));
+            }
         }
+        req.extensions_mut().insert(Arc::clone(&route.info));
         req.extensions_mut().insert(PathParams(found.params));
         req.extensions_mut().insert(FormatSuffix(found.format));
         let method = req.method().clone();
@@ -395,6 +542,48 @@ fn allow_header(methods: &[(Method, ApiView)]) -> HeaderValue {
     HeaderValue::from_str(&allowed.join(", ")).unwrap_or(HeaderValue::from_static("OPTIONS"))
 }
 
+/// The route as an HTML page shows it: the allowed methods, and per body-taking method (and
+/// DELETE) a form over the media types its view parses, with a file input where it takes files.
+fn route_info(methods: &[(Method, ApiView)], allow: &HeaderValue) -> crate::renderers::RouteInfo {
+    use crate::renderers::{MethodForm, RouteInfo};
+    let forms = methods
+        .iter()
+        .filter(|(m, _)| {
+            matches!(
+                *m,
+                Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+            )
+        })
+        .map(|(m, view)| {
+            if *m == Method::DELETE {
+                return MethodForm::new("DELETE", Vec::<String>::new());
+            }
+            let parsers = view.parser_list();
+            let form = MethodForm::new(
+                m.as_str(),
+                parsers
+                    .iter()
+                    .map(|p| p.media_type().essence_str().to_owned()),
+            );
+            if parsers.iter().any(|p| p.carries_files()) {
+                form.with_file_field("file")
+            } else {
+                form
+            }
+        })
+        .collect();
+    RouteInfo {
+        allow: allow
+            .to_str()
+            .unwrap_or("")
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty())
+            .collect(),
+        forms,
+    }
+}
+
 /// The router's `OPTIONS` answer (DRF's `SimpleMetadata`): name, description, and the media
 /// types the route renders and parses.
 fn options_view(first: &ApiView, methods: &[(Method, ApiView)], allow: HeaderValue) -> ApiView {
@@ -420,13 +609,23 @@ fn options_view(first: &ApiView, methods: &[(Method, ApiView)], allow: HeaderVal
         "renders": renders,
         "parses": parses,
     });
+    // The metadata is data: renderers of raw bytes (a file route's) cannot hold it.
+    let mut renderers: Vec<_> = first
+        .renderer_list()
+        .iter()
+        .filter(|r| r.renders_data())
+        .cloned()
+        .collect();
+    if renderers.is_empty() {
+        renderers = first.renderer_list().iter().cloned().collect();
+    }
     api_view(move |_req: Request| {
         let metadata = metadata.clone();
         let allow = allow.clone();
         async move { Ok(Response::new(metadata).with_header(ALLOW, allow)) }
     })
     .name(first.view_name())
-    .renderers(first.renderer_list().iter().cloned())
+    .renderers(renderers)
 }
 
 impl<B> tower::Service<http::Request<B>> for Router

@@ -15,6 +15,9 @@ const FORMAT: &str = "__format";
 #[derive(Clone, Debug)]
 pub(crate) struct PathPattern {
     source: String,
+    /// The pattern with each capture as `{name}` (an OpenAPI path template).
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    template: String,
     regex: Regex,
     /// Each capture's name and its own regex, anchored, to check the decoded value against.
     captures: Vec<(String, Regex)>,
@@ -45,8 +48,10 @@ impl PathPattern {
         let mut regex = String::from("^");
         let mut captures: Vec<(String, Regex)> = Vec::new();
         let mut rest = body;
+        let mut template = String::new();
         while let Some(open) = rest.find('{') {
             regex.push_str(&regex::escape(&rest[..open]));
+            template.push_str(&rest[..open]);
             let close = matching_brace(&rest[open..])
                 .ok_or_else(|| bad(format!("unclosed `{{` at `{}`", &rest[open..])))?;
             let capture = &rest[open + 1..open + close];
@@ -65,12 +70,17 @@ impl PathPattern {
                 .map_err(|e| bad(format!("capture `{name}`: {e}")))?;
             regex.push_str(&format!("(?P<{name}>{re})"));
             captures.push((name.to_owned(), own));
+            template.push('{');
+            template.push_str(name);
+            template.push('}');
             rest = &rest[open + close + 1..];
         }
         if rest.contains('}') {
             return Err(bad("unmatched `}`".into()));
         }
         regex.push_str(&regex::escape(rest));
+        // What is left of the source, its trailing slash included.
+        template.push_str(&source[body.len() - rest.len()..]);
         if !formats.is_empty() {
             let alternatives: Vec<String> = formats.iter().map(|f| regex::escape(f)).collect();
             regex.push_str(&format!("(?:\\.(?P<{FORMAT}>{}))?", alternatives.join("|")));
@@ -79,6 +89,7 @@ impl PathPattern {
         let regex = Regex::new(&regex).map_err(|e| bad(e.to_string()))?;
         Ok(Self {
             source: source.to_owned(),
+            template,
             regex,
             captures,
         })
@@ -87,6 +98,18 @@ impl PathPattern {
     /// The pattern as written.
     pub(crate) fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The pattern with each capture written `{name}`: `/api/tracks/{id}/`.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) fn template(&self) -> &str {
+        &self.template
+    }
+
+    /// Each capture's name and its anchored regex (`^(?:[^/.]+)$`).
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) fn captures(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.captures.iter().map(|(n, r)| (n.as_str(), r.as_str()))
     }
 
     /// Whether the pattern has captures (a detail route) or not (a list route).
@@ -143,6 +166,24 @@ mod tests {
         PathPattern::compile(pattern, &["json", "yaml"])
             .unwrap()
             .matches(path)
+    }
+
+    #[test]
+    fn templates_and_captures() {
+        let p =
+            PathPattern::compile("/api/tracks/{id}/upload/{name:[a-z]{2,4}\\.mp3}/", &[]).unwrap();
+        assert_eq!(p.template(), "/api/tracks/{id}/upload/{name}/");
+        let caps: Vec<_> = p.captures().collect();
+        assert_eq!(
+            caps,
+            [("id", "^(?:[^/.]+)$"), ("name", "^(?:[a-z]{2,4}\\.mp3)$")]
+        );
+        assert_eq!(
+            PathPattern::compile("/static/a.png", &[])
+                .unwrap()
+                .template(),
+            "/static/a.png"
+        );
     }
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

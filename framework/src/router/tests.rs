@@ -193,6 +193,33 @@ async fn options_describes_the_route() {
 }
 
 #[tokio::test]
+async fn options_of_a_file_route_is_rendered_by_a_data_renderer() {
+    let file =
+        api_view(|_req: Request| async { Ok(Response::bytes(&b"\x89PNG"[..], mime::IMAGE_PNG)) })
+            .renderers([
+                Arc::new(crate::renderers::BinaryRenderer::new(
+                    mime::IMAGE_PNG,
+                    "png",
+                )) as Arc<dyn Renderer>,
+                Arc::new(JsonRenderer::new()),
+            ]);
+    let router = Router::new()
+        .route("/static/a.png", "a", [(Method::GET, file)])
+        .unwrap();
+    let req = http::Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/static/a.png")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let res = router.oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["renders"], json!(["image/png", "application/json"]));
+}
+
+#[tokio::test]
 async fn the_api_root_lists_absolute_urls_of_list_routes() {
     let r = send(Method::GET, "/api/", None).await;
     assert_eq!(

@@ -356,3 +356,27 @@ impl<M: Table> Repository for SqlRepository<M> {
         Ok(n > 0)
     }
 }
+
+/// A patch is described by the patch type it wraps.
+#[cfg(feature = "openapi")]
+impl<P: utoipa::ToSchema> utoipa::PartialSchema for Partial<P> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        P::schema()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl<P: utoipa::ToSchema> utoipa::ToSchema for Partial<P> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        P::name()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        P::schemas(schemas);
+    }
+}

@@ -218,3 +218,48 @@ pub(crate) fn expiry(expires_in: Duration) -> u64 {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for PresignedUrl {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let string = |d: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(d))
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "A URL that lets a client do one thing to one key without credentials, until \
+                 it expires.",
+            ))
+            .property("url", string("The URL."))
+            .required("url")
+            .property(
+                "method",
+                string("The method it is good for (`PUT`, `GET`)."),
+            )
+            .required("method")
+            .property("key", string("The key it writes or reads."))
+            .required("key")
+            .property(
+                "expires_at",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0))
+                    .description(Some(
+                        "When it stops working (seconds since the Unix epoch).",
+                    )),
+            )
+            .required("expires_at")
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for PresignedUrl {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("PresignedUrl")
+    }
+}

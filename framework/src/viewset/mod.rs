@@ -1,6 +1,8 @@
 //! Generic viewsets (DRF's `ModelViewSet`): list, create, retrieve, update, partial_update and
 //! destroy over a [`Repository`], plus extra actions, registered on a [`Router`].
 
+#[cfg(feature = "openapi")]
+mod docs;
 mod pagination;
 mod repository;
 
@@ -66,6 +68,34 @@ impl Action {
         self.methods.push((method, view));
         self
     }
+
+    /// What the action's `method` says of itself in the OpenAPI document, over what the viewset
+    /// infers (drf-spectacular's `@extend_schema`): its request, responses, parameters, errors.
+    /// Call it after [`Action::method`].
+    ///
+    /// ```
+    /// use http::Method;
+    /// use restframe::{api_view, openapi::Doc, Action, Response};
+    ///
+    /// #[derive(serde::Serialize, utoipa::ToSchema)]
+    /// struct Track { id: i64, file: Option<String> }
+    ///
+    /// let upload = api_view(|_req| async move { Ok(Response::new("stored")) });
+    /// let action = Action::detail("upload/{filename:[A-Za-z0-9_]+\\.mp3}", "upload")
+    ///     .method(Method::POST, upload)
+    ///     .extend_schema(Method::POST, Doc::new()
+    ///         .summary("Upload the track's MP3")
+    ///         .file_field("file")
+    ///         .response::<Track>(200, "The track, with its file URL."));
+    /// # let _ = action;
+    /// ```
+    #[cfg(feature = "openapi")]
+    pub fn extend_schema(mut self, method: Method, doc: crate::openapi::Doc) -> Self {
+        if let Some((_, view)) = self.methods.iter_mut().find(|(m, _)| *m == method) {
+            *view = view.clone().doc(doc);
+        }
+        self
+    }
 }
 
 /// A viewset over a [`Repository`]: the six standard actions on a list route and a detail
@@ -96,6 +126,24 @@ pub struct ModelViewSet<R: Repository> {
     paging: Paging,
     hooks: Hooks<R>,
     actions: Vec<Action>,
+    #[cfg(feature = "openapi")]
+    schemas: Option<docs::ModelSchemas>,
+}
+
+#[cfg(feature = "openapi")]
+impl<R: Repository> ModelViewSet<R>
+where
+    R::Model: utoipa::ToSchema,
+    R::Input: utoipa::ToSchema,
+    R::Patch: utoipa::ToSchema,
+{
+    /// Describes the model, input and patch types in the OpenAPI document, from their
+    /// `utoipa::ToSchema` (feature `openapi`): the list's page, request bodies and responses.
+    /// Without it, the viewset's routes are still documented, with free-form bodies.
+    pub fn with_schemas(mut self) -> Self {
+        self.schemas = Some(docs::ModelSchemas::of::<R::Model, R::Input, R::Patch>());
+        self
+    }
 }
 
 impl<R: Repository> ModelViewSet<R> {
@@ -117,6 +165,8 @@ impl<R: Repository> ModelViewSet<R> {
             }),
             hooks: Hooks::default(),
             actions: Vec::new(),
+            #[cfg(feature = "openapi")]
+            schemas: None,
         }
     }
 
@@ -246,32 +296,102 @@ impl<R: Repository> ModelViewSet<R> {
     }
 
     /// Registers the viewset's routes under `prefix` (`/api/tracks/`).
+    ///
+    /// With feature `openapi`, every action is described for the document: tag and operation
+    /// ids from the prefix's last segment (`tracks`: `tracks_list`, `tracks_create`, …,
+    /// `tracks_{url_name}` for extra actions).
     pub fn register(self, router: Router, prefix: &str) -> Result<Router, RouteError> {
         let prefix = format!("{}/", prefix.trim_end_matches('/'));
         let detail = format!("{prefix}{{id}}/");
         let list_name = format!("{} List", self.name);
         let detail_name = format!("{} Instance", self.name);
+        #[cfg(feature = "openapi")]
+        let tag = prefix
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&self.basename)
+            .to_owned();
+        #[cfg(feature = "openapi")]
+        let docs = docs::ActionDocs {
+            tag: &tag,
+            basename: &self.basename,
+            schemas: self.schemas,
+            paging: self.paging,
+            filter_fields: &self.filter_fields,
+            ordering_fields: &self.ordering_fields,
+        };
+        #[cfg(not(feature = "openapi"))]
+        let docs = ();
+        // The view, with what the viewset infers of the action for the OpenAPI document.
+        macro_rules! documented {
+            ($view:expr, $action:ident) => {{
+                #[cfg(feature = "openapi")]
+                let view = docs::described($view, docs.$action());
+                #[cfg(not(feature = "openapi"))]
+                let view = {
+                    let _ = &docs;
+                    $view
+                };
+                view
+            }};
+        }
         let list_routes = [
-            (Method::GET, self.view(&list_name, list::<R>)),
-            (Method::POST, self.view(&list_name, create::<R>)),
+            (
+                Method::GET,
+                documented!(self.view(&list_name, list::<R>), list),
+            ),
+            (
+                Method::POST,
+                documented!(self.view(&list_name, create::<R>), create),
+            ),
         ];
         let detail_routes = [
-            (Method::GET, self.view(&detail_name, retrieve::<R>)),
-            (Method::PUT, self.view(&detail_name, update::<R>)),
-            (Method::PATCH, self.view(&detail_name, partial_update::<R>)),
-            (Method::DELETE, self.view(&detail_name, destroy::<R>)),
+            (
+                Method::GET,
+                documented!(self.view(&detail_name, retrieve::<R>), retrieve),
+            ),
+            (
+                Method::PUT,
+                documented!(self.view(&detail_name, update::<R>), update),
+            ),
+            (
+                Method::PATCH,
+                documented!(self.view(&detail_name, partial_update::<R>), partial_update),
+            ),
+            (
+                Method::DELETE,
+                documented!(self.view(&detail_name, destroy::<R>), destroy),
+            ),
         ];
+        let action_methods = |action: &Action| -> Vec<(Method, ApiView)> {
+            #[cfg(feature = "openapi")]
+            {
+                let several = action.methods.len() > 1;
+                action
+                    .methods
+                    .iter()
+                    .map(|(m, v)| {
+                        let doc = docs.action(&action.url_name, m, several);
+                        (m.clone(), docs::described(v.clone(), doc))
+                    })
+                    .collect()
+            }
+            #[cfg(not(feature = "openapi"))]
+            action.methods.clone()
+        };
         let mut router = router.route(&prefix, &format!("{}-list", self.basename), list_routes)?;
         for action in self.actions.iter().filter(|a| !a.detail) {
             let path = format!("{prefix}{}/", action.url_path);
             let name = format!("{}-{}", self.basename, action.url_name);
-            router = router.route(&path, &name, action.methods.clone())?;
+            router = router.route(&path, &name, action_methods(action))?;
         }
         router = router.route(&detail, &format!("{}-detail", self.basename), detail_routes)?;
         for action in self.actions.iter().filter(|a| a.detail) {
             let path = format!("{detail}{}/", action.url_path);
             let name = format!("{}-{}", self.basename, action.url_name);
-            router = router.route(&path, &name, action.methods.clone())?;
+            router = router.route(&path, &name, action_methods(action))?;
         }
         Ok(router)
     }

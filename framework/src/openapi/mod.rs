@@ -1,0 +1,121 @@
+//! The generated OpenAPI 3.1 document, and the pages that show it: Swagger UI and ReDoc, with
+//! every asset served by the app itself (feature `openapi`).
+//!
+//! Nobody writes the document: [`Router::schema`] describes every route the router knows, from
+//! what the routes, views, renderers and parsers already say — path parameters with their
+//! regex, `format` with the registered formats, one request content entry per parser, one
+//! response content entry per renderer, the error responses — and what viewsets and actions add
+//! with [`Doc`]. Model schemas come from `utoipa::ToSchema`.
+//!
+//! ```
+//! use restframe::openapi::ApiInfo;
+//! use restframe::{api_view, Request, Response, Router};
+//! use http::Method;
+//!
+//! let hello = api_view(|_req: Request| async { Ok(Response::new("hello")) }).name("Hello");
+//! let router = Router::new()
+//!     .route("/api/hello/", "hello", [(Method::GET, hello)])?
+//!     .schema("/api/schema/", "schema", ApiInfo::new("Music", "1.0.0"))?
+//!     .swagger_ui("/api/docs/", "swagger-ui", "/api/schema/")?
+//!     .redoc("/api/redoc/", "redoc", "/api/schema/")?;
+//! let doc = router.openapi(&ApiInfo::new("Music", "1.0.0"));
+//! assert!(doc.paths.paths.contains_key("/api/hello/"));
+//! assert!(!doc.paths.paths.contains_key("/api/docs/"));
+//! # Ok::<(), restframe::RouteError>(())
+//! ```
+
+mod doc;
+mod generate;
+mod ui;
+
+pub use doc::Doc;
+pub(crate) use doc::register as register_schema;
+pub(crate) use generate::{RouteDesc, generate};
+pub(crate) use ui::{redoc_views, schema_view, swagger_views};
+
+/// The document's `info`: title, version and description.
+///
+/// ```
+/// let info = restframe::openapi::ApiInfo::new("Music catalogue", "0.1.0")
+///     .description("Tracks, users and their files.");
+/// # let _ = info;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiInfo {
+    pub(crate) title: String,
+    pub(crate) version: String,
+    pub(crate) description: String,
+}
+
+impl ApiInfo {
+    /// The API's title and version (of the API, not of restframe).
+    pub fn new(title: &str, version: &str) -> Self {
+        Self {
+            title: title.to_owned(),
+            version: version.to_owned(),
+            description: String::new(),
+        }
+    }
+
+    /// A description (CommonMark).
+    pub fn description(mut self, description: &str) -> Self {
+        self.description = description.to_owned();
+        self
+    }
+}
+
+/// The schema of [`crate::Date`]: an ISO 8601 date string.
+impl utoipa::PartialSchema for crate::Date {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .examples(["2024-02-29"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for crate::Date {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Date")
+    }
+}
+
+/// The path from `from` (a page, ending in `/`) to `to`, both absolute: `/api/docs/` →
+/// `/api/schema/` is `../schema/`. Links the pages write this way keep working under a mount
+/// prefix or a proxy.
+pub(crate) fn relative(from: &str, to: &str) -> String {
+    let from: Vec<&str> = from
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let to_trailing = to.ends_with('/');
+    let to: Vec<&str> = to
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out = "../".repeat(from.len() - common);
+    out.push_str(&to[common..].join("/"));
+    if to_trailing && to.len() > common {
+        out.push('/');
+    }
+    if out.is_empty() {
+        out.push_str("./");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn relative_paths() {
+        assert_eq!(super::relative("/api/docs/", "/api/schema/"), "../schema/");
+        assert_eq!(super::relative("/docs/", "/api/schema/"), "../api/schema/");
+        assert_eq!(super::relative("/api/", "/api/schema.json"), "schema.json");
+        assert_eq!(super::relative("/api/", "/api/"), "./");
+    }
+}

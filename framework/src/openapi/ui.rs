@@ -1,0 +1,192 @@
+//! The views serving the document and its pages: `/api/schema/`, Swagger UI and ReDoc.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION};
+use http::{HeaderValue, StatusCode};
+
+use super::{ApiInfo, Doc};
+use crate::renderers::{BinaryRenderer, JsonRenderer, Renderer};
+use crate::router::RouterHandle;
+use crate::{ApiError, ApiSettings, ApiView, Request, Response, api_view};
+
+/// Everything the pages load comes from the app itself. Swagger UI and ReDoc set inline styles
+/// (`style-src 'unsafe-inline'`), show inline images (`data:`), and ReDoc searches in a worker
+/// built from a `blob:`.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                   img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+                   worker-src 'self' blob:; base-uri 'self'; form-action 'self'; \
+                   frame-ancestors 'self'";
+
+const REDOC_JS: &[u8] = include_bytes!("../../assets/redoc/redoc.standalone.js");
+
+/// The document, generated once per router and served in the negotiated format.
+pub(crate) fn schema_view(info: ApiInfo, settings: &ApiSettings) -> ApiView {
+    let info = Arc::new(info);
+    // The document is data: every data format of the router's list that can hold it whole
+    // (JSON, YAML, and HTML pages that show data).
+    let renderers: Vec<Arc<dyn Renderer>> = settings
+        .default_renderers()
+        .iter()
+        .filter(|r| matches!(r.format(), "json" | "yaml" | "api"))
+        .cloned()
+        .collect();
+    api_view(move |req: Request| {
+        let info = Arc::clone(&info);
+        async move {
+            let router = req
+                .extensions()
+                .get::<RouterHandle>()
+                .ok_or_else(|| ApiError::internal("schema view called without its router"))?;
+            Ok(Response::new(Shared(router.0.openapi_cached(&info))))
+        }
+    })
+    .name("Schema")
+    .description("The OpenAPI 3.1 document of this API.")
+    .doc(Doc::new().exclude())
+    .renderers(if renderers.is_empty() {
+        vec![Arc::new(JsonRenderer::new()) as Arc<dyn Renderer>]
+    } else {
+        renderers
+    })
+}
+
+/// The cached document, serialized as itself.
+struct Shared(Arc<utoipa::openapi::OpenApi>);
+
+impl serde::Serialize for Shared {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// A view of static files: any `Accept` gets them (a `*/*` renderer), errors are JSON.
+fn asset_view<H, F>(name: &str, handler: H) -> ApiView
+where
+    H: Fn(Request) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<Response, ApiError>> + Send + 'static,
+{
+    api_view(handler)
+        .name(name)
+        .doc(Doc::new().exclude())
+        .renderers([
+            Arc::new(BinaryRenderer::new(mime::STAR_STAR, "asset")) as Arc<dyn Renderer>,
+            Arc::new(JsonRenderer::new()),
+        ])
+}
+
+fn asset(bytes: impl Into<Bytes>, content_type: &str, cache: &'static str) -> Response {
+    let mime = content_type
+        .parse()
+        .unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    Response::bytes(bytes, mime)
+        .with_header(CACHE_CONTROL, HeaderValue::from_static(cache))
+        .with_header(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP))
+}
+
+/// The page's own URL must end in `/` so its relative links resolve under it.
+fn slash_redirect(req: &Request) -> Option<Response> {
+    let path = req.uri().path();
+    if path.ends_with('/') {
+        return None;
+    }
+    let location = match req.uri().query() {
+        Some(q) => format!("{path}/?{q}"),
+        None => format!("{path}/"),
+    };
+    let location = HeaderValue::from_str(&location).ok()?;
+    Some(Response::empty(StatusCode::MOVED_PERMANENTLY).with_header(LOCATION, location))
+}
+
+/// Swagger UI (vendored in utoipa-swagger-ui): the page at `{page}` and its files under it.
+/// `schema_url` is relative to the page.
+pub(crate) fn swagger_views(schema_url: String) -> (ApiView, ApiView) {
+    let config = Arc::new(
+        utoipa_swagger_ui::Config::new([schema_url])
+            .try_it_out_enabled(true)
+            // No badge from validator.swagger.io: nothing leaves the app.
+            .validator_url("none")
+            .display_operation_id(true)
+            .filter(true),
+    );
+    let cfg = Arc::clone(&config);
+    let index = asset_view("Swagger UI", move |req: Request| {
+        let cfg = Arc::clone(&cfg);
+        async move {
+            if let Some(redirect) = slash_redirect(&req) {
+                return Ok(redirect);
+            }
+            swagger_file("index.html", cfg)
+        }
+    });
+    let files = asset_view("Swagger UI", move |req: Request| {
+        let cfg = Arc::clone(&config);
+        async move {
+            let file = req.path_param("file").unwrap_or_default().to_owned();
+            swagger_file(&file, cfg)
+        }
+    });
+    (index, files)
+}
+
+fn swagger_file(
+    file: &str,
+    config: Arc<utoipa_swagger_ui::Config<'static>>,
+) -> Result<Response, ApiError> {
+    let found = utoipa_swagger_ui::serve(file, config)
+        .map_err(|e| ApiError::internal(format!("Swagger UI: {e}")))?
+        .ok_or_else(|| ApiError::not_found(format!("No Swagger UI file `{file}`.")))?;
+    // The page and its configuration name the schema: not cached; the library files are.
+    let cache = if matches!(file, "index.html" | "swagger-initializer.js") {
+        "no-cache"
+    } else {
+        "public, max-age=86400"
+    };
+    let bytes = match found.bytes {
+        std::borrow::Cow::Borrowed(b) => Bytes::from_static(b),
+        std::borrow::Cow::Owned(b) => Bytes::from(b),
+    };
+    Ok(asset(bytes, &found.content_type, cache))
+}
+
+/// ReDoc: the page at `{page}` and its one script, `redoc.standalone.js`, vendored in this crate
+/// (see `assets/redoc/`).
+pub(crate) fn redoc_views(schema_url: String, title: String) -> (ApiView, ApiView) {
+    let page = Bytes::from(redoc_page(&schema_url, &title));
+    let index = asset_view("ReDoc", move |req: Request| {
+        let page = page.clone();
+        async move {
+            if let Some(redirect) = slash_redirect(&req) {
+                return Ok(redirect);
+            }
+            Ok(asset(page, "text/html; charset=utf-8", "no-cache"))
+        }
+    });
+    let script = asset_view("ReDoc", |_req: Request| async move {
+        Ok(asset(
+            Bytes::from_static(REDOC_JS),
+            "application/javascript; charset=utf-8",
+            "public, max-age=86400",
+        ))
+    });
+    (index, script)
+}
+
+fn redoc_page(schema_url: &str, title: &str) -> String {
+    let attr = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n</head>\n<body>\n\
+         <redoc spec-url=\"{url}\"></redoc>\n\
+         <script src=\"redoc.standalone.js\"></script>\n</body>\n</html>\n",
+        title = attr(title),
+        url = attr(schema_url),
+    )
+}

@@ -4,11 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::Method;
+use restframe::openapi::{ApiInfo, Doc};
 use restframe::parsers::{
     CsvParser, FormParser, JsonParser, MsgPackParser, Parser, XmlParser, YamlParser,
 };
 use restframe::renderers::{
-    CsvRenderer, JsonRenderer, JsonpRenderer, MsgPackRenderer, Renderer, XmlRenderer, YamlRenderer,
+    BrowsableApiRenderer, CsvRenderer, JsonRenderer, JsonpRenderer, MsgPackRenderer, Renderer,
+    XmlRenderer, YamlRenderer,
 };
 use restframe::sql::{Database, DbError, Migration, SqlRepository};
 use restframe::{ApiSettings, Request, Response, RouteError, Router, api_view};
@@ -52,10 +54,13 @@ pub async fn database(url: &str) -> Result<Database, DbError> {
 }
 
 /// Every data renderer, in the order the example app offers them: JSON first (the default),
-/// JSONP last so only an explicit ask picks it.
+/// the browsable API second (a browser's `Accept` picks it), JSONP last so only an explicit ask
+/// picks it.
 fn renderers() -> Vec<Arc<dyn Renderer>> {
     vec![
         Arc::new(JsonRenderer::new()),
+        // Browsers ask for text/html first: they get the browsable API.
+        Arc::new(BrowsableApiRenderer::new()),
         Arc::new(YamlRenderer::new()),
         Arc::new(XmlRenderer::new()),
         Arc::new(MsgPackRenderer::new()),
@@ -91,6 +96,10 @@ pub struct Options {
     pub media: crate::media::Media,
     /// The presigned upload flow.
     pub presign: crate::presign::Presign,
+    /// The HTML pages' templates.
+    pub templates: std::path::PathBuf,
+    /// Debug mode (template reload, error detail in HTML pages).
+    pub debug: bool,
     /// Adds `/api/test/…` routes that only the end-to-end tests use (a panicking view, a slow
     /// view).
     pub test_routes: bool,
@@ -149,6 +158,7 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
     router = crate::pictures::static_routes(router)?;
     router = crate::media::routes(router, &options.media)?;
     router = crate::presign::upload_route(router, &options.media)?;
+    router = crate::pages::routes(router, &options.db, &options.templates, options.debug)?;
     if options.test_routes {
         router = test_routes(router, &settings)?;
     }
@@ -159,7 +169,23 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
             "echo",
             [Method::GET, Method::POST, Method::PUT, Method::PATCH].map(|m| (m, echo.clone())),
         )?
-        .api_root("/api/", "api-root")
+        .api_root("/api/", "api-root")?
+        .schema("/api/schema/", "schema", api_info())?
+        .swagger_ui("/api/docs/", "swagger-ui", "/api/schema/")?
+        .redoc("/api/redoc/", "redoc", "/api/schema/")
+}
+
+/// The OpenAPI document's title, version and description.
+pub fn api_info() -> ApiInfo {
+    ApiInfo::new(
+        "restframe example: music catalogue",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Tracks with their audio files, users with their profile pictures. Every endpoint \
+         answers in JSON, YAML, XML, MessagePack, CSV or JSONP: by `Accept`, by a `.{format}` \
+         suffix or by `?format=`.",
+    )
 }
 
 /// Routes for the end-to-end tests only: a view that panics (the server must answer 500 and
@@ -172,6 +198,7 @@ fn test_routes(router: Router, settings: &ApiSettings) -> Result<Router, RouteEr
         Ok(Response::empty(http::StatusCode::NO_CONTENT))
     })
     .name("Panic")
+    .doc(Doc::new().exclude())
     .settings(settings);
     let slow = api_view(|req: Request| async move {
         let ms = req
@@ -184,6 +211,7 @@ fn test_routes(router: Router, settings: &ApiSettings) -> Result<Router, RouteEr
         Ok(Response::new(serde_json::json!({ "slept_ms": ms })))
     })
     .name("Slow")
+    .doc(Doc::new().exclude())
     .settings(settings);
     router
         .route("/api/test/panic/", "test-panic", [(Method::GET, panic)])?

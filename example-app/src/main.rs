@@ -7,6 +7,7 @@
 
 mod app;
 mod media;
+mod pages;
 mod pictures;
 mod presign;
 mod tracks;
@@ -66,6 +67,13 @@ struct Args {
     /// per process when absent.
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
+    /// Where the HTML pages' templates are (`/tracks/`, `/users/`).
+    #[arg(long, env = "TEMPLATES", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/templates"))]
+    templates: std::path::PathBuf,
+    /// Debug mode: templates are re-read when they change, and HTML error pages show the error
+    /// body. Never in production.
+    #[arg(long, env = "DEBUG")]
+    debug: bool,
     /// Log filter, in tracing-subscriber's EnvFilter syntax (e.g. `info,restframe=debug`).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
     log: String,
@@ -122,6 +130,8 @@ async fn main() -> std::io::Result<()> {
         media,
         presign,
         test_routes: args.test_routes,
+        templates: args.templates.clone(),
+        debug: args.debug,
     };
     let router = app::router(&options).map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(args.bind).await?;

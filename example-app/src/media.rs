@@ -88,6 +88,8 @@ pub fn routes(router: Router, media: &Media) -> Result<Router, RouteError> {
         }
     })
     .name("Media")
+    .description("Files of the file-system storage.")
+    .doc(crate::uploads::file_doc("Download a stored file"))
     .renderers([
         Arc::new(BinaryRenderer::new(mime::STAR_STAR, "file")) as Arc<dyn Renderer>,
         Arc::new(JsonRenderer::new()),

@@ -12,6 +12,7 @@ use http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
 use http::{HeaderValue, Method, StatusCode};
 use restframe::file_validators::{FileRules, image_type};
 use restframe::files::serve_file;
+use restframe::openapi::Doc;
 use restframe::parsers::{FileUploadParser, JsonParser, MultiPartParser, Parser, ParserLimits};
 use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
 use restframe::sql::{Database, SqlRepository};
@@ -45,7 +46,7 @@ fn rules() -> FileRules {
     FileRules::new("file").max_size(MAX_PICTURE).image()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PictureJson {
     mime_type: String,
     size: u64,
@@ -56,8 +57,10 @@ struct PictureJson {
 
 /// `{"data": "<base64 or data: URI>"}`: decoded and checked as an image while deserializing,
 /// so a bad one is a 400 on `data`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Base64Body {
+    /// The image in base64, bare or as a `data:` URI.
+    #[schema(value_type = String)]
     data: Base64Image,
 }
 
@@ -139,6 +142,14 @@ pub fn views(
     })
     .name("User Picture")
     .description("The user's profile picture, or its JSON description with the data in base64.")
+    .doc(
+        crate::uploads::file_doc("Get the user's picture")
+            .response::<PictureJson>(200, "The picture (its description, in a data format).")
+            .response_header(200, "ETag", "The picture's strong validator.")
+            .response_header(200, "Last-Modified", "When the picture was stored.")
+            .empty_response(302, "No picture: a redirect to the placeholder image.")
+            .response_header(302, "Location", "`/static/missing.png`."),
+    )
     .renderers(renderers());
 
     let put = api_view(move |mut req: Request| {
@@ -188,6 +199,16 @@ pub fn views(
         }
     })
     .name("User Picture")
+    .description(
+        "Stores the user's picture: a raw image, the multipart field `file`, or base64 JSON.",
+    )
+    .doc(
+        Doc::new()
+            .summary("Set the user's picture")
+            .request::<Base64Body>()
+            .file_field("file")
+            .response::<PictureJson>(200, "The stored picture's description."),
+    )
     .settings(settings)
     .parsers([
         Arc::new(JsonParser::new()) as Arc<dyn Parser>,
@@ -220,6 +241,12 @@ pub fn static_routes(router: Router) -> Result<Router, RouteError> {
         }
     })
     .name("Missing picture")
+    .doc(
+        Doc::new()
+            .summary("The placeholder picture")
+            .binary_response(200, "A PNG.")
+            .response_header(200, "ETag", "The image's validator."),
+    )
     .renderers([
         Arc::new(BinaryRenderer::new(mime::IMAGE_PNG, "png")) as Arc<dyn Renderer>,
         Arc::new(JsonRenderer::new()),

@@ -12,6 +12,8 @@ use std::time::{Duration, SystemTime};
 use futures_util::{StreamExt, TryStreamExt};
 use http::{Method, StatusCode};
 use restframe::file_validators::{FileRules, SNIFF_BYTES};
+use restframe::openapi::Doc;
+use restframe::parsers::{FileUploadParser, Parser};
 use restframe::sql::{Column, ColumnType, SqlRepository, SqlValue, Table};
 use restframe::storage::{FileSystemStorage, Storage};
 use restframe::{
@@ -19,9 +21,17 @@ use restframe::{
     Validate, api_view,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 use crate::media::Media;
 use crate::tracks::Track;
+
+/// `POST /api/tracks/{id}/confirm-upload/`'s body.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Confirm {
+    /// The `key` the presigned URL was given for.
+    key: String,
+}
 
 /// A presigned upload not yet confirmed.
 #[derive(Clone, Serialize, Deserialize)]
@@ -116,6 +126,8 @@ impl Presign {
         .name("Track Presigned Url")
         .description("A URL that takes one plain PUT of the track's MP3, until it expires.")
         .settings(settings)
+        // No body: nothing to parse.
+        .parsers([])
     }
 
     /// `POST /api/tracks/{id}/confirm-upload/` with `{"key"}` → the track, its `file` bound.
@@ -124,10 +136,6 @@ impl Presign {
         api_view(move |mut req: Request| {
             let this = this.clone();
             async move {
-                #[derive(Deserialize)]
-                struct Confirm {
-                    key: String,
-                }
                 let id = req.path_param("id").unwrap_or_default().to_owned();
                 let track_id: i64 = id.parse().map_err(|_| not_found())?;
                 this.tracks.retrieve(&id).await?.ok_or_else(not_found)?;
@@ -245,7 +253,28 @@ pub fn upload_route(router: Router, media: &Media) -> Result<Router, RouteError>
             }
         }
     })
-    .name("Presigned Upload");
+    .name("Presigned Upload")
+    .description("Takes the body of a presigned PUT (the app's own signature, checked).")
+    // The body is the file, streamed to storage as is.
+    .parsers([Arc::new(FileUploadParser::new()) as Arc<dyn Parser>])
+    .doc(
+        Doc::new()
+            .summary("PUT a file to a presigned URL")
+            .query_schema(
+                "expires",
+                "When the URL expires (seconds since the Unix epoch).",
+                ObjectBuilder::new().schema_type(Type::Integer),
+                true,
+            )
+            .query_schema(
+                "signature",
+                "The URL's signature.",
+                ObjectBuilder::new().schema_type(Type::String),
+                true,
+            )
+            .empty_response(200, "Stored.")
+            .errors([403]),
+    );
     router.route(
         "/media-upload/{key:[A-Za-z0-9_][A-Za-z0-9_./-]*}",
         "media-upload",

@@ -5,20 +5,23 @@ use restframe::{ApiSettings, Date, ModelViewSet, Validate, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
 /// A track as the API shows it.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Track {
+    #[schema(read_only)]
     id: i64,
     title: String,
     artist_name: String,
     release_date: Option<Date>,
+    #[schema(read_only)]
     file: Option<String>,
     /// Where the uploaded file is in storage; not shown.
     #[serde(default, skip_serializing)]
+    #[schema(ignore)]
     pub file_key: Option<String>,
 }
 
 /// What create and update accept; `id` and `file` are read-only.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrackInput {
     title: String,
     artist_name: String,
@@ -27,7 +30,7 @@ pub struct TrackInput {
 
 /// What PATCH accepts; `"release_date": null` clears the date.
 #[serde_with::skip_serializing_none]
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct TrackPatch {
     title: Option<String>,
@@ -67,6 +70,7 @@ pub fn viewset(
     ModelViewSet::new("Track", "track", repo)
         .description("Tracks of the music catalogue.")
         .settings(settings)
+        .with_schemas()
         .filter_fields(["artist_name"])
         .ordering_fields(["title", "artist_name", "release_date", "id"])
         .page_size(20, 100)

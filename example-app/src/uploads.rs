@@ -6,9 +6,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::Method;
 use restframe::file_validators::{FileRules, SNIFF_BYTES};
+use restframe::openapi::Doc;
 use restframe::parsers::{FileUploadParser, MultiPartParser, Parser, ParserLimits, UploadedFile};
 use restframe::sql::{SqlRepository, SqlValue};
-use restframe::storage::ByteStream;
+use restframe::storage::{ByteStream, PresignedUrl};
 use restframe::{
     Action, ApiError, ApiSettings, ApiView, ModelViewSet, Repository, Request, Response, api_view,
 };
@@ -80,17 +81,66 @@ pub fn actions(
     viewset
         .action(
             Action::detail("upload/{filename:[A-Za-z0-9_]+\\.mp3}", "upload")
-                .method(Method::POST, upload(repo, media, settings)),
+                .method(Method::POST, upload(repo, media, settings))
+                .extend_schema(
+                    Method::POST,
+                    Doc::new()
+                        .summary("Upload the track's MP3")
+                        .file_field("file")
+                        .response::<Track>(200, "The track, its `file` the URL of the upload."),
+                ),
         )
-        .action(Action::detail("file", "file").method(Method::GET, file(repo, media)))
+        .action(
+            Action::detail("file", "file")
+                .method(Method::GET, file(repo, media))
+                .extend_schema(Method::GET, file_doc("Download the track's MP3")),
+        )
         .action(
             Action::detail("presigned-url", "presigned-url")
-                .method(Method::POST, presign.presigned_url(settings)),
+                .method(Method::POST, presign.presigned_url(settings))
+                .extend_schema(
+                    Method::POST,
+                    Doc::new()
+                        .summary("Get a presigned URL to PUT the track's MP3 to")
+                        .response::<PresignedUrl>(
+                            201,
+                            "A URL for one plain PUT, until it expires.",
+                        ),
+                ),
         )
         .action(
             Action::detail("confirm-upload", "confirm-upload")
-                .method(Method::POST, presign.confirm_upload(settings)),
+                .method(Method::POST, presign.confirm_upload(settings))
+                .extend_schema(
+                    Method::POST,
+                    Doc::new()
+                        .summary("Bind a presigned upload to the track")
+                        .request::<crate::presign::Confirm>()
+                        .response::<Track>(200, "The track, its `file` the URL of the upload."),
+                ),
         )
+}
+
+/// What a file route answers, for the OpenAPI document: the bytes with their validators, a
+/// range of them, or not modified.
+pub fn file_doc(summary: &str) -> Doc {
+    Doc::new()
+        .summary(summary)
+        .binary_response(200, "The file.")
+        .response_header(200, "ETag", "The file's strong validator.")
+        .response_header(200, "Last-Modified", "When the file was stored.")
+        .response_header(
+            200,
+            "Accept-Ranges",
+            "`bytes`: a `Range` gets part of the file.",
+        )
+        .binary_response(206, "The requested range of the file (`Range`).")
+        .response_header(206, "Content-Range", "Which bytes of the whole.")
+        .empty_response(
+            304,
+            "Not modified since the validators given (`If-None-Match`, `If-Modified-Since`).",
+        )
+        .errors([404, 416])
 }
 
 /// `POST /api/tracks/{id}/upload/{filename}/`: an MP3 as the raw body or as the multipart

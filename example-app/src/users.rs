@@ -5,15 +5,16 @@ use restframe::{ApiSettings, ModelViewSet, Validate, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
 /// A user as the API shows it.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
+    #[schema(read_only)]
     id: i64,
     username: String,
     email: Option<String>,
 }
 
 /// What create and update accept.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserInput {
     username: String,
     email: Option<String>,
@@ -21,7 +22,7 @@ pub struct UserInput {
 
 /// What PATCH accepts; `"email": null` clears the email.
 #[serde_with::skip_serializing_none]
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct UserPatch {
     username: Option<String>,
@@ -75,6 +76,7 @@ pub fn viewset(
     ModelViewSet::new("User", "user", repo)
         .description("Users of the music catalogue.")
         .settings(settings)
+        .with_schemas()
         .filter_fields(["username", "email"])
         .ordering_fields(["username", "id"])
         .page_size(20, 100)

@@ -276,3 +276,155 @@ impl Drop for App {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// The repository (workspace) root: the parent of this crate's directory.
+pub fn workspace_root() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives in a workspace")
+        .to_path_buf()
+}
+
+/// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the workspace root when it is
+/// relative), else `target/` in the workspace root.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
+        _ => workspace_root().join("target"),
+    }
+}
+
+/// A fresh (emptied) directory `target/browser-screenshots/<test>/` for a browser test's
+/// screenshots, kept after the run for people to look at.
+pub fn screenshot_dir(test: &str) -> PathBuf {
+    let dir = target_dir().join("browser-screenshots").join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    dir
+}
+
+/// The value of the environment variable `name`, which `./tests/run-all` sets; panics, saying
+/// how to get it (`how`), when it is not set. For `#[ignore]`d tests that need a tool.
+#[track_caller]
+pub fn required_env(name: &str, how: &str) -> String {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => value,
+        _ => panic!("{name} is not set: {how}"),
+    }
+}
+
+/// How an external tool run ended (see [`run_tool`]).
+#[derive(Debug)]
+pub struct ToolRun {
+    /// The command line, for messages.
+    pub command: String,
+    /// Its exit status.
+    pub status: ExitStatus,
+    /// What it printed on stdout.
+    pub stdout: String,
+    /// What it printed on stderr.
+    pub stderr: String,
+    /// How long it ran.
+    pub elapsed: Duration,
+}
+
+impl ToolRun {
+    /// Whether it exited with status 0.
+    pub fn success(&self) -> bool {
+        self.status.success()
+    }
+
+    /// The command, its status and everything it printed: for a failure message.
+    pub fn report(&self) -> String {
+        format!(
+            "`{}` exited with {} after {:.1} s\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.command,
+            self.status,
+            self.elapsed.as_secs_f64(),
+            self.stdout.trim_end(),
+            self.stderr.trim_end()
+        )
+    }
+}
+
+/// Runs `cmd` (stdin empty, stdout and stderr captured) to its end. After `timeout` it gets
+/// SIGTERM (so a browser driver can close its browser), SIGKILL 5 s later, and the test panics
+/// with what it printed so far.
+#[track_caller]
+pub fn run_tool(cmd: &mut Command, timeout: Duration) -> ToolRun {
+    use std::io::Read;
+
+    let command = format!(
+        "{} {}",
+        cmd.get_program().to_string_lossy(),
+        cmd.get_args()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not run `{command}`: {e}"));
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut buf);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = start + timeout;
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for a tool") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            timed_out = true;
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let grace = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < grace {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            break child.wait().expect("wait for a killed tool");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let run = ToolRun {
+        command,
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        elapsed: start.elapsed(),
+    };
+    assert!(
+        !timed_out,
+        "timed out after {} s and was stopped: {}",
+        timeout.as_secs(),
+        run.report()
+    );
+    run
+}

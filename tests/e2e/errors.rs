@@ -203,6 +203,7 @@ async fn methods_options_head_and_trailing_slash(app: &App) {
         meta["renders"],
         json!([
             "application/json",
+            "text/html",
             "application/yaml",
             "application/xml",
             "application/msgpack",
@@ -269,7 +270,8 @@ async fn unacceptable_unsupported_and_oversized(app: &App) {
         r.json()["detail"],
         "Could not satisfy the request Accept header."
     );
-    assert_eq!(r.json()["available"][1], "application/yaml");
+    assert_eq!(r.json()["available"][1], "text/html");
+    assert_eq!(r.json()["available"][2], "application/yaml");
 
     let r = app
         .send(

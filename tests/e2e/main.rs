@@ -2,10 +2,13 @@
 //! dropshot's integration tests; registered in example-app/Cargo.toml so cargo builds the app.
 #![allow(missing_docs, clippy::unwrap_used)] // test helpers panic on purpose
 
+mod browser;
 mod crud;
 mod errors;
+mod html;
 mod lists;
 mod negotiation;
+mod openapi;
 mod parsing;
 mod pictures;
 mod presign;

@@ -65,9 +65,17 @@ async fn bodies_decode_in_their_format() {
 }
 
 #[tokio::test]
-async fn chrome_gets_xml_at_q_0_9_until_an_html_renderer_exists() {
+async fn chrome_gets_the_browsable_api_over_xml_at_q_0_9() {
     let app = start();
     let r = app.get("/api/hello/", &[("accept", CHROME)]).await;
+    assert_eq!(r.header("content-type"), "text/html; charset=utf-8");
+    // Without `text/html`, the XML it also takes.
+    let r = app
+        .get(
+            "/api/hello/",
+            &[("accept", "application/xml;q=0.9, */*;q=0.8")],
+        )
+        .await;
     assert_eq!(r.header("content-type"), "application/xml; charset=utf-8");
 }
 
@@ -84,7 +92,8 @@ async fn q_values_and_q_zero_are_honoured() {
     let r = app
         .get("/api/hello/", &[("accept", "application/json;q=0, */*")])
         .await;
-    assert_eq!(r.header("content-type"), "application/yaml; charset=utf-8");
+    // JSON refused, anything else taken: the next renderer, the browsable API.
+    assert_eq!(r.header("content-type"), "text/html; charset=utf-8");
 }
 
 #[tokio::test]
@@ -127,13 +136,13 @@ async fn an_unknown_format_is_404_rendered_as_json() {
 async fn nothing_acceptable_is_406_listing_the_media_types() {
     let app = start();
     let r = app
-        .get("/api/hello/", &[("accept", "image/webp, text/html")])
+        .get("/api/hello/", &[("accept", "image/webp, application/pdf")])
         .await;
     assert_eq!(r.status, 406);
     assert_eq!(r.header("content-type"), "application/json");
     let body = r.json();
     assert_eq!(body["available"][0], "application/json");
-    assert_eq!(body["available"].as_array().unwrap().len(), 6);
+    assert_eq!(body["available"].as_array().unwrap().len(), 7);
 }
 
 #[tokio::test]
@@ -203,7 +212,7 @@ async fn the_router_serves_without_trailing_slash_and_answers_405_options_and_he
     assert_eq!(r.status, 200);
     let meta = r.json();
     assert_eq!(meta["name"], "Echo");
-    assert_eq!(meta["renders"].as_array().unwrap().len(), 6);
+    assert_eq!(meta["renders"].as_array().unwrap().len(), 7);
     assert_eq!(meta["parses"][0], "application/json");
 
     let r = app.send("HEAD", "/api/hello/", &[], "").await;

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::crud::create_track;
 
 /// A small "MP3": an ID3v2 header, then MPEG frame-sync bytes, then filler.
-fn mp3(len: usize) -> Vec<u8> {
+pub(crate) fn mp3(len: usize) -> Vec<u8> {
     let mut body = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
     body.extend_from_slice(&[0xFF, 0xFB, 0x90, 0x64]);
     body.extend((0..len.saturating_sub(body.len())).map(|i| (i % 251) as u8));

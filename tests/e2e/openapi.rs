@@ -1,0 +1,275 @@
+//! The generated OpenAPI 3.1 document at `/api/schema/` (issue 5): JSON by default and YAML on
+//! request, equal to the checked-in golden file, valid by openapi-spec-validator, and kept by the
+//! app's real responses (schemathesis).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use restframe_tests::{App, required_env, run_tool, target_dir, workspace_root};
+use serde_json::Value;
+
+const SCHEMA: &str = "/api/schema/";
+
+/// Stands for the app's address (its port changes from run to run) in the golden file.
+const BASE_PLACEHOLDER: &str = "http://127.0.0.1:PORT";
+
+const BLESS_VAR: &str = "RESTFRAME_BLESS";
+
+const PYTHON_TOOLS_VAR: &str = "RESTFRAME_TEST_PYTHON_TOOLS";
+const PYTHON_TOOLS_HOW: &str = "run ./tests/run-all, which installs schemathesis and \
+    openapi-spec-validator, or: eval \"$(tests/services/python-tools.sh install)\"";
+
+fn golden_path() -> PathBuf {
+    workspace_root().join("tests/golden/openapi.json")
+}
+
+/// The document as served by default (no `Accept`, no `?format=`): JSON.
+async fn served(app: &App) -> (Value, Vec<u8>) {
+    let r = app.get(SCHEMA, &[]).await;
+    assert_eq!(r.status, 200, "GET {SCHEMA}: {}", r.text());
+    let content_type = r.header("content-type");
+    assert!(
+        content_type.starts_with("application/json")
+            || content_type.starts_with("application/vnd.oai.openapi+json"),
+        "GET {SCHEMA} is JSON by default, not {content_type:?}"
+    );
+    (r.json(), r.body.to_vec())
+}
+
+/// Where two texts first differ, as a few `-` (golden) and `+` (served) lines around it.
+fn diff_hint(golden: &str, served: &str) -> String {
+    let want: Vec<&str> = golden.lines().collect();
+    let got: Vec<&str> = served.lines().collect();
+    let first = want
+        .iter()
+        .zip(&got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(want.len().min(got.len()));
+    let from = first.saturating_sub(3);
+    let mut hint = format!(
+        "first difference at line {} (golden: {} lines, served: {} lines):\n",
+        first + 1,
+        want.len(),
+        got.len()
+    );
+    for (i, line) in want.iter().enumerate().take(first).skip(from) {
+        hint.push_str(&format!("  {:>5}  {line}\n", i + 1));
+    }
+    for line in want.iter().skip(first).take(12) {
+        hint.push_str(&format!("- {line}\n"));
+    }
+    for line in got.iter().skip(first).take(12) {
+        hint.push_str(&format!("+ {line}\n"));
+    }
+    hint
+}
+
+#[tokio::test]
+async fn schema_matches_the_golden_file() {
+    let app = crate::start();
+    let (doc, _) = served(&app).await;
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "not an OpenAPI 3.1 document: openapi = {}",
+        doc["openapi"]
+    );
+    // Pretty-printed with the keys in the order served, the app's address made constant.
+    let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    let text = text.replace(app.base(), BASE_PLACEHOLDER);
+    let path = golden_path();
+    if std::env::var(BLESS_VAR).is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        eprintln!("{BLESS_VAR}=1: wrote {}", path.display());
+        return;
+    }
+    let how = format!(
+        "If the change is intended, rewrite the golden file with\n  \
+         {BLESS_VAR}=1 cargo test -p example-app --test e2e openapi::schema_matches_the_golden_file\n\
+         and review it with `git diff tests/golden/openapi.json` before committing. (The app's \
+         address is written as {BASE_PLACEHOLDER} there.)"
+    );
+    let golden = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "no golden OpenAPI document at {} ({e}).\n{how}",
+            path.display()
+        )
+    });
+    if golden != text {
+        panic!(
+            "GET {SCHEMA} differs from {}:\n{}\n{how}",
+            path.display(),
+            diff_hint(&golden, &text)
+        );
+    }
+}
+
+#[tokio::test]
+async fn schema_is_served_as_yaml_on_request() {
+    let app = crate::start();
+    let (json, _) = served(&app).await;
+    for (path, headers) in [
+        (format!("{SCHEMA}?format=yaml"), vec![]),
+        (SCHEMA.to_owned(), vec![("accept", "application/yaml")]),
+    ] {
+        let r = app.get(&path, &headers).await;
+        assert_eq!(r.status, 200, "GET {path} {headers:?}: {}", r.text());
+        assert!(
+            r.header("content-type").starts_with("application/yaml"),
+            "GET {path} {headers:?}: content-type {:?}",
+            r.header("content-type")
+        );
+        let yaml: Value = serde_yaml::from_slice(&r.body)
+            .unwrap_or_else(|e| panic!("GET {path} {headers:?}: not YAML ({e}):\n{}", r.text()));
+        assert!(
+            yaml == json,
+            "GET {path} {headers:?}: the YAML is not the JSON document"
+        );
+    }
+    // JSON when asked for explicitly, too.
+    let r = app.get(SCHEMA, &[("accept", "application/json")]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), json);
+}
+
+/// `schema`, with a `$ref` to `#/components/...` followed.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => r
+            .strip_prefix("#/")
+            .map(|p| p.split('/').fold(doc, |v, key| &v[key]))
+            .unwrap_or(schema),
+        None => schema,
+    }
+}
+
+#[tokio::test]
+async fn the_upload_operation_is_described() {
+    let app = crate::start();
+    let (doc, _) = served(&app).await;
+    let path = "/api/tracks/{id}/upload/{filename}/";
+    let op = &doc["paths"][path]["post"];
+    assert!(op.is_object(), "no POST {path} in the document");
+    assert_eq!(op["operationId"], "tracks_upload");
+    assert!(
+        op["tags"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t == "tracks")),
+        "tags: {}",
+        op["tags"]
+    );
+    let params: Vec<&str> = op["parameters"]
+        .as_array()
+        .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        params.contains(&"id") && params.contains(&"filename"),
+        "parameters: {params:?}"
+    );
+    let content = &op["requestBody"]["content"];
+    assert!(
+        content["application/octet-stream"].is_object(),
+        "request body types: {content}"
+    );
+    let form = resolve(&doc, &content["multipart/form-data"]["schema"]);
+    let file = resolve(&doc, &form["properties"]["file"]);
+    assert!(
+        file["format"] == "binary" || file.get("contentMediaType").is_some(),
+        "the multipart `file` property is not a binary string: {file}"
+    );
+    assert!(
+        op["responses"]["200"].is_object(),
+        "responses: {}",
+        op["responses"]
+    );
+}
+
+fn python_tool(name: &str) -> PathBuf {
+    let tool = PathBuf::from(required_env(PYTHON_TOOLS_VAR, PYTHON_TOOLS_HOW)).join(name);
+    assert!(
+        tool.exists(),
+        "{} does not exist: {PYTHON_TOOLS_HOW}",
+        tool.display()
+    );
+    tool
+}
+
+#[tokio::test]
+#[ignore = "needs openapi-spec-validator: ./tests/run-all installs it (or set RESTFRAME_TEST_PYTHON_TOOLS and pass --include-ignored)"]
+async fn schema_passes_openapi_spec_validator() {
+    let validator = python_tool("openapi-spec-validator");
+    let app = crate::start();
+    let (_, json) = served(&app).await;
+    let yaml = app.get(&format!("{SCHEMA}?format=yaml"), &[]).await;
+    assert_eq!(yaml.status, 200, "{}", yaml.text());
+    // The documents exactly as served, in the app's temporary directory.
+    let json_file = app.dir().join("openapi.json");
+    let yaml_file = app.dir().join("openapi.yaml");
+    std::fs::write(&json_file, json).unwrap();
+    std::fs::write(&yaml_file, &yaml.body).unwrap();
+    let run = run_tool(
+        Command::new(&validator)
+            .args(["--validation-errors", "all"])
+            .arg(&json_file)
+            .arg(&yaml_file),
+        Duration::from_secs(120),
+    );
+    assert!(
+        run.success(),
+        "openapi-spec-validator rejects the document: {}",
+        run.report()
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs schemathesis: ./tests/run-all installs it (or set RESTFRAME_TEST_PYTHON_TOOLS and pass --include-ignored)"]
+async fn the_app_keeps_its_schema_schemathesis() {
+    let schemathesis = python_tool("schemathesis");
+    let app = crate::start();
+    let report_dir = target_dir().join("schemathesis-report");
+    let _ = std::fs::remove_dir_all(&report_dir);
+    let mut cmd = Command::new(&schemathesis);
+    cmd.arg("run")
+        .arg(format!("{}{SCHEMA}", app.base()))
+        .args(["--url", app.base()])
+        .args([
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+            // Bounded and repeatable: few cases per operation, a fixed seed, one worker.
+            "--max-examples",
+            "10",
+            "--seed",
+            "20240501",
+            "--workers",
+            "1",
+            "--request-timeout",
+            "20",
+            "--generation-database",
+            "none",
+            "--no-color",
+            "--report",
+            "junit",
+        ])
+        .arg("--report-dir")
+        .arg(&report_dir)
+        // Runs in the app's temporary directory, so whatever it leaves behind goes with it.
+        .current_dir(app.dir())
+        .env("NO_COLOR", "1")
+        // MessagePack bodies and responses (tests/python/st_hooks.py).
+        .env("SCHEMATHESIS_HOOKS", "st_hooks")
+        .env("PYTHONPATH", workspace_root().join("tests/python"))
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy");
+    let run = run_tool(&mut cmd, Duration::from_secs(240));
+    assert!(
+        run.success(),
+        "schemathesis found responses that break the schema (JUnit report in {}): {}",
+        report_dir.display(),
+        run.report()
+    );
+    eprintln!("schemathesis passed in {:.1} s", run.elapsed.as_secs_f64());
+}

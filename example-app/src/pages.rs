@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use base64::Engine;
-use futures_util::TryStreamExt;
 use http::Method;
 use restframe::openapi::Doc;
 use restframe::renderers::{JsonRenderer, Renderer, TemplateHtmlRenderer};
@@ -101,15 +100,7 @@ pub fn routes(
                 let picture = match pictures.metadata(&id).await? {
                     None => None,
                     Some(meta) => {
-                        let bytes = pictures
-                            .open(&id, None)
-                            .await?
-                            .try_fold(Vec::new(), |mut acc, c| async move {
-                                acc.extend_from_slice(&c);
-                                Ok(acc)
-                            })
-                            .await
-                            .map_err(|e| ApiError::internal(e.to_string()))?;
+                        let bytes = crate::pictures::read_whole(&pictures, &id).await?;
                         Some(Picture {
                             mime_type: meta.content_type,
                             data: base64::engine::general_purpose::STANDARD.encode(bytes),

@@ -86,6 +86,19 @@ fn renderers() -> Vec<Arc<dyn Renderer>> {
     ]
 }
 
+/// The whole picture of user `id`, in memory (pictures are at most [`MAX_PICTURE`]).
+pub async fn read_whole(pictures: &DatabaseStorage, id: &str) -> Result<Vec<u8>, ApiError> {
+    pictures
+        .open(id, None)
+        .await?
+        .try_fold(Vec::new(), |mut acc, c| async move {
+            acc.extend_from_slice(&c);
+            Ok(acc)
+        })
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))
+}
+
 /// 404 unless the user exists.
 async fn existing(users: &SqlRepository<User>, id: &str) -> Result<(), ApiError> {
     users
@@ -114,15 +127,7 @@ pub fn views(
                     .with_header(LOCATION, HeaderValue::from_static("/static/missing.png")));
             };
             if req.negotiated().format() == "json" {
-                let data = pictures
-                    .open(&id, None)
-                    .await?
-                    .try_fold(Vec::new(), |mut acc, c| async move {
-                        acc.extend_from_slice(&c);
-                        Ok(acc)
-                    })
-                    .await
-                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                let data = read_whole(&pictures, &id).await?;
                 return Ok(Response::new(PictureJson {
                     mime_type: meta.content_type,
                     size: meta.size,

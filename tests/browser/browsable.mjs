@@ -15,20 +15,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { STEP_TIMEOUT_MS, check, fail, guardedPage, log, open, run, screenshot } from './lib.mjs';
+import { check, fail, guardedPage, log, mp3, open, run, screenshot, STEP_TIMEOUT_MS } from './lib.mjs';
 
 const XSS_TITLE = '<script>alert(1)</script>';
 const ARTIST = 'Miles Davis';
 const UPLOAD_NAME = 'take_one.mp3';
-
-/** The same small "MP3" as tests/e2e/uploads.rs: an ID3v2 header, MPEG frame sync, filler. */
-function mp3(len) {
-  const head = [...Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00', 'latin1'), 0xff, 0xfb, 0x90, 0x64];
-  const body = Buffer.alloc(Math.max(len, head.length));
-  body.set(head);
-  for (let i = 0; i < body.length - head.length; i++) body[head.length + i] = i % 251;
-  return body;
-}
 
 /** The first 800 characters of the page's text, for failure messages. */
 async function pageText(page) {

@@ -202,3 +202,12 @@ export async function run(script, body) {
     process.exit(1);
   }
 }
+
+/** The same small "MP3" as tests/e2e/uploads.rs: an ID3v2 header, MPEG frame sync, filler. */
+export function mp3(len) {
+  const head = [...Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00', 'latin1'), 0xff, 0xfb, 0x90, 0x64];
+  const body = Buffer.alloc(Math.max(len, head.length));
+  body.set(head);
+  for (let i = 0; i < body.length - head.length; i++) body[head.length + i] = i % 251;
+  return body;
+}

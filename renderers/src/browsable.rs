@@ -311,7 +311,9 @@ impl<'a> Model<'a> {
                         media_types: form
                             .media_types
                             .iter()
-                            .filter(|m| !matches!(m.as_str(), "multipart/form-data" | "*/*"))
+                            // Text goes in a textarea: not multipart, nor a range of file
+                            // types (`*/*`, `image/*`) that only a file input can fill.
+                            .filter(|m| m.as_str() != "multipart/form-data" && !m.contains('*'))
                             .cloned()
                             .collect(),
                         content,
@@ -344,7 +346,8 @@ fn link_field<'a>(json: Option<&'a serde_json::Value>, field: &str) -> Option<&'
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     let safe = lower.starts_with("http://")
         || lower.starts_with("https://")
-        || url.starts_with('/')
+        // A path of this site; `//host` and `/\host` would be another site.
+        || (url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\"))
         || url.starts_with('?');
     safe.then_some(url)
 }

@@ -274,6 +274,42 @@ fn pagination_links_come_from_next_and_previous_urls_only() {
     assert!(!out.contains(r#"id="pagination""#), "{out}");
     let out = render(&api, &json!([{"next": "/x/"}]), &ctx);
     assert!(!out.contains(r#"id="pagination""#), "{out}");
+    // Protocol-relative links lead to another site.
+    for other_site in ["//evil.example/t/", "/\\evil.example/t/"] {
+        let out = render(&api, &json!({"next": other_site}), &ctx);
+        assert!(!out.contains(r#"id="pagination""#), "{other_site}: {out}");
+    }
+}
+
+#[test]
+fn raw_forms_offer_only_textual_types_and_bodiless_methods_get_a_button() {
+    let api = Arc::new(BrowsableApiRenderer::new());
+    let renderers: Vec<Arc<dyn Renderer>> = vec![api.clone()];
+    let route = RouteInfo {
+        allow: vec!["PUT".into(), "POST".into()],
+        forms: vec![
+            MethodForm::new(
+                "PUT",
+                ["application/json", "multipart/form-data", "image/*"],
+            )
+            .with_file_field("file"),
+            MethodForm::new("POST", [] as [&str; 0]),
+        ],
+    };
+    let page = PageInfo {
+        renderers: &renderers,
+        route: Some(&route),
+        ..PageInfo::new("GET", "/users/1/picture/")
+    };
+    let out = render(&api, &json!({}), &RenderContext::default().with_page(&page));
+    assert!(
+        out.contains(r#"<option value="application/json">"#),
+        "{out}"
+    );
+    assert!(!out.contains(r#"<option value="image/*">"#), "{out}");
+    assert!(out.contains(r#"id="file-form-PUT""#), "{out}");
+    assert!(out.contains(r#"id="empty-form-POST""#), "{out}");
+    assert!(!out.contains(r#"id="raw-form-POST""#), "{out}");
 }
 
 #[test]

@@ -212,7 +212,12 @@ pub(crate) fn error(
         .into_iter()
         .chain((0..set.list.len()).filter(|&i| set.list[i].renders_data()));
     let mut rendered = None;
-    let error_headers: http::HeaderMap = err.headers().iter().cloned().collect();
+    // Only page renderers are shown the headers.
+    let error_headers: http::HeaderMap = if set.list.iter().any(|r| r.wants_page()) {
+        err.headers().iter().cloned().collect()
+    } else {
+        http::HeaderMap::new()
+    };
     for index in candidates {
         let renderer = &set.list[index];
         let ctx = context(usable.filter(|n| n.index() == index), info, status, None);

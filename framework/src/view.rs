@@ -242,6 +242,9 @@ impl ViewInner {
         // The handler takes the parts; rendering afterwards still needs the query string.
         let uri = parts.uri.clone();
         let method = parts.method.clone();
+        // What a page shows and links to: the path as the client sent it (the mount prefix put
+        // back), never starting `//` (another host, to a browser).
+        let page_path = page_path(&uri, parts.extensions.get::<crate::request::MountPrefix>());
         let route = parts
             .extensions
             .get::<Arc<crate::renderers::RouteInfo>>()
@@ -251,7 +254,7 @@ impl ViewInner {
             view_name: &self.name,
             page: PageRequest {
                 method: method.as_str(),
-                path: uri.path_and_query().map_or("/", |p| p.as_str()),
+                path: &page_path,
                 description: &self.description,
                 route: route.as_deref(),
                 view_template: self.template_name.as_deref(),
@@ -308,6 +311,20 @@ impl ViewInner {
                 )
             }
         }
+    }
+}
+
+/// The request's path and query as its client sent them, for pages: the mount prefix put back,
+/// and leading slashes collapsed to one.
+fn page_path<'a>(uri: &'a http::Uri, prefix: Option<&crate::request::MountPrefix>) -> Cow<'a, str> {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    match prefix {
+        None if !path.starts_with("//") => Cow::Borrowed(path),
+        _ => Cow::Owned(format!(
+            "{}/{}",
+            prefix.map_or("", |p| &*p.0),
+            path.trim_start_matches('/')
+        )),
     }
 }
 

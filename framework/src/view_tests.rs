@@ -275,3 +275,15 @@ async fn a_body_cut_off_by_tower_https_limit_is_a_413_in_the_negotiated_format()
         b"detail: Request body larger than the server accepts.\n"
     );
 }
+
+#[test]
+fn pages_show_the_path_as_the_client_sent_it() {
+    use crate::request::MountPrefix;
+    let uri: http::Uri = "/tracks/?page=2".parse().unwrap();
+    assert_eq!(super::page_path(&uri, None), "/tracks/?page=2");
+    let prefix = MountPrefix("/api".into());
+    assert_eq!(super::page_path(&uri, Some(&prefix)), "/api/tracks/?page=2");
+    // `//host/` would be another site to a browser.
+    let uri: http::Uri = "//evil.example/x".parse().unwrap();
+    assert_eq!(super::page_path(&uri, None), "/evil.example/x");
+}

@@ -26,6 +26,8 @@ use crate::renderers::Renderer;
 pub(crate) struct RouteDesc<'a> {
     /// The OpenAPI path template, mount prefix included: `/api/tracks/{id}/`.
     pub(crate) path: String,
+    /// The same, without the mount prefix (as registered).
+    pub(crate) template: &'a str,
     /// The route's name (`track-detail`).
     pub(crate) name: &'a str,
     /// Each capture's name and anchored regex.
@@ -133,7 +135,7 @@ fn operation(
         ids,
     );
     let tags = if doc.tags.is_empty() {
-        vec![default_tag(&route.path)]
+        vec![default_tag(route.template)]
     } else {
         doc.tags.clone()
     };

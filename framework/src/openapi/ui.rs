@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION};
+use http::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, LOCATION};
 use http::{HeaderValue, StatusCode};
 
 use super::{ApiInfo, Doc};
@@ -85,15 +85,17 @@ fn asset(bytes: impl Into<Bytes>, content_type: &str, cache: &'static str) -> Re
         .with_header(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP))
 }
 
-/// The page's own URL must end in `/` so its relative links resolve under it.
+/// The page's own URL must end in `/` so its relative links resolve under it. The `Location`
+/// is relative (`docs/`), so it holds under a mount prefix or a proxy that strips one.
 fn slash_redirect(req: &Request) -> Option<Response> {
     let path = req.uri().path();
     if path.ends_with('/') {
         return None;
     }
+    let last = path.rsplit('/').next().unwrap_or(path);
     let location = match req.uri().query() {
-        Some(q) => format!("{path}/?{q}"),
-        None => format!("{path}/"),
+        Some(q) => format!("{last}/?{q}"),
+        None => format!("{last}/"),
     };
     let location = HeaderValue::from_str(&location).ok()?;
     Some(Response::empty(StatusCode::MOVED_PERMANENTLY).with_header(LOCATION, location))
@@ -147,7 +149,13 @@ fn swagger_file(
         std::borrow::Cow::Borrowed(b) => Bytes::from_static(b),
         std::borrow::Cow::Owned(b) => Bytes::from(b),
     };
-    Ok(asset(bytes, &found.content_type, cache))
+    let response = asset(bytes, &found.content_type, cache);
+    // Stored gzipped when utoipa-swagger-ui's `gzip` feature is on (the flag's own spelling).
+    Ok(if found.gzpipped {
+        response.with_header(CONTENT_ENCODING, HeaderValue::from_static("gzip"))
+    } else {
+        response
+    })
 }
 
 /// ReDoc: the page at `{page}` and its one script, `redoc.standalone.js`, vendored in this crate
@@ -189,4 +197,59 @@ fn redoc_page(schema_url: &str, title: &str) -> String {
         title = attr(title),
         url = attr(schema_url),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Empty};
+    use tower::ServiceExt;
+
+    use crate::Router;
+
+    fn get(uri: &str) -> http::Request<Empty<Bytes>> {
+        http::Request::get(uri)
+            .header("host", "example.org")
+            .body(Empty::new())
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn pages_redirect_to_their_slash_relatively_under_a_mount_prefix() {
+        // Mounted at /api by something that strips it: the pages are registered without it.
+        let router = Router::new()
+            .mount_prefix("/api")
+            .swagger_ui("/docs/", "swagger-ui", "/schema/")
+            .unwrap()
+            .redoc("/redoc/", "redoc", "/schema/")
+            .unwrap();
+        for (path, location) in [("/docs", "docs/"), ("/redoc?x=1", "redoc/?x=1")] {
+            let res = router.clone().oneshot(get(path)).await.unwrap();
+            assert_eq!(res.status(), 301, "{path}");
+            assert_eq!(res.headers()["location"], location, "{path}");
+        }
+        let res = router.clone().oneshot(get("/docs/")).await.unwrap();
+        assert_eq!(res.status(), 200);
+        let csp = res.headers()["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.starts_with("default-src 'none'; script-src 'self'"),
+            "{csp}"
+        );
+        let init = router
+            .clone()
+            .oneshot(get("/docs/swagger-initializer.js"))
+            .await
+            .unwrap();
+        let body = init.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains(r#""url": "../schema/""#), "{text}");
+        assert!(text.contains(r#""validatorUrl": "none""#), "{text}");
+        let page = router.clone().oneshot(get("/redoc/")).await.unwrap();
+        let body = page.into_body().collect().await.unwrap().to_bytes();
+        assert!(String::from_utf8_lossy(&body).contains(r#"spec-url="../schema/""#));
+        let missing = router.oneshot(get("/docs/nothing.js")).await.unwrap();
+        assert_eq!(missing.status(), 404);
+    }
 }

@@ -419,6 +419,7 @@ impl Router {
             info,
             self.inner.routes.iter().map(|r| crate::openapi::RouteDesc {
                 path: format!("{prefix}{}", r.pattern.template()),
+                template: r.pattern.template(),
                 name: &r.name,
                 captures: r.pattern.captures().collect(),
                 methods: &r.methods,
@@ -565,7 +566,12 @@ fn route_info(methods: &[(Method, ApiView)], allow: &HeaderValue) -> crate::rend
                     .iter()
                     .map(|p| p.media_type().essence_str().to_owned()),
             );
-            if parsers.iter().any(|p| p.carries_files()) {
+            // A file input sends multipart: offered where a multipart parser reads files (a
+            // raw-upload-only view would take the multipart envelope as its file).
+            if parsers
+                .iter()
+                .any(|p| p.carries_files() && p.media_type().type_() == mime::MULTIPART)
+            {
                 form.with_file_field("file")
             } else {
                 form

@@ -220,6 +220,68 @@ async fn options_of_a_file_route_is_rendered_by_a_data_renderer() {
 }
 
 #[tokio::test]
+async fn pages_get_the_route_forms_with_a_file_input_only_for_multipart() {
+    use crate::renderers::RouteInfo;
+    let seen = api_view(|req: Request| async move {
+        let info = req.extensions().get::<Arc<RouteInfo>>().cloned().unwrap();
+        Ok(Response::new(format!("{info:?}")))
+    });
+    let raw_only = seen
+        .clone()
+        .parsers([Arc::new(crate::parsers::FileUploadParser::new()) as Arc<dyn Parser>]);
+    let multipart = seen.clone().parsers([
+        Arc::new(crate::parsers::MultiPartParser::new()) as Arc<dyn Parser>,
+        Arc::new(crate::parsers::FileUploadParser::new()),
+    ]);
+    let router = Router::new()
+        .route(
+            "/raw/",
+            "raw",
+            [(Method::PUT, raw_only), (Method::GET, seen.clone())],
+        )
+        .unwrap()
+        .route(
+            "/multi/",
+            "multi",
+            [(Method::POST, multipart), (Method::DELETE, seen)],
+        )
+        .unwrap();
+    let info = |method: Method, uri: &str| {
+        let router = router.clone();
+        let req = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        async move {
+            let body = router
+                .oneshot(req)
+                .await
+                .unwrap()
+                .into_body()
+                .collect()
+                .await;
+            String::from_utf8(body.unwrap().to_bytes().to_vec()).unwrap()
+        }
+    };
+    let raw = info(Method::GET, "/raw/").await;
+    assert!(
+        raw.contains(r#"allow: [\"PUT\", \"GET\", \"HEAD\", \"OPTIONS\"]"#),
+        "{raw}"
+    );
+    assert!(
+        raw.contains(r#"method: \"PUT\""#) && raw.contains("file_field: None"),
+        "{raw}"
+    );
+    let multi = info(Method::DELETE, "/multi/").await;
+    assert!(multi.contains(r#"file_field: Some(\"file\")"#), "{multi}");
+    assert!(
+        multi.contains(r#"method: \"DELETE\", media_types: []"#),
+        "{multi}"
+    );
+}
+
+#[tokio::test]
 async fn the_api_root_lists_absolute_urls_of_list_routes() {
     let r = send(Method::GET, "/api/", None).await;
     assert_eq!(

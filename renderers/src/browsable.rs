@@ -284,7 +284,8 @@ impl<'a> Model<'a> {
             model.headers.push(("Allow".into(), model.allow.join(", ")));
         }
         model.headers.push(("Content-Type".into(), content_type));
-        if !has(&model.headers, "vary") {
+        // The framework sends `Vary: Accept` when the view has a choice of renderers.
+        if page.renderers.len() > 1 && !has(&model.headers, "vary") {
             model.headers.push(("Vary".into(), "Accept".into()));
         }
         model.formats = page
@@ -365,12 +366,20 @@ fn pretty_json(json: &serde_json::Value) -> Result<String, RenderError> {
 /// written, and this renderer's own `.{own}` suffix dropped (a suffix would win over the query).
 fn format_url(path: &str, own: &str, format: &str) -> String {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let path = path
+    // The router takes `/tracks/4.api` and `/tracks/4.api/` alike; the suffix would win over
+    // `?format=`, so it goes, the trailing slash stays.
+    let (body, slash) = match path.strip_suffix('/') {
+        Some(body) => (body, "/"),
+        None => (path, ""),
+    };
+    let mut url = match body
         .strip_suffix(own)
         .and_then(|p| p.strip_suffix('.'))
         .filter(|p| !p.is_empty() && !p.ends_with('/'))
-        .unwrap_or(path);
-    let mut url = String::from(path);
+    {
+        Some(stem) => format!("{stem}{slash}"),
+        None => path.to_owned(),
+    };
     url.push('?');
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let key = pair.split_once('=').map_or(pair, |(k, _)| k);

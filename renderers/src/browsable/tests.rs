@@ -230,6 +230,10 @@ fn format_links_keep_other_query_parameters_and_replace_format() {
         format_url("/tracks/.api", "api", "json"),
         "/tracks/.api?format=json"
     );
+    assert_eq!(
+        format_url("/tracks/4.api/?x=1", "api", "json"),
+        "/tracks/4/?x=1&format=json"
+    );
 
     let api = Arc::new(BrowsableApiRenderer::new());
     let renderers = renderers(&api);
@@ -310,6 +314,8 @@ fn raw_forms_offer_only_textual_types_and_bodiless_methods_get_a_button() {
     assert!(out.contains(r#"id="file-form-PUT""#), "{out}");
     assert!(out.contains(r#"id="empty-form-POST""#), "{out}");
     assert!(!out.contains(r#"id="raw-form-POST""#), "{out}");
+    // One renderer: no choice, no `Vary` (the framework sends none either).
+    assert!(!out.contains("<b>Vary:</b>"), "{out}");
 }
 
 #[test]

@@ -248,8 +248,27 @@ mod tests {
         assert!(text.contains(r#""validatorUrl": "none""#), "{text}");
         let page = router.clone().oneshot(get("/redoc/")).await.unwrap();
         let body = page.into_body().collect().await.unwrap().to_bytes();
-        assert!(String::from_utf8_lossy(&body).contains(r#"spec-url="../schema/""#));
+        let page = String::from_utf8_lossy(&body);
+        assert!(page.contains(r#"spec-url="../schema/""#), "{page}");
+        assert!(page.contains("<title>API reference</title>"), "{page}");
         let missing = router.oneshot(get("/docs/nothing.js")).await.unwrap();
         assert_eq!(missing.status(), 404);
+    }
+
+    #[tokio::test]
+    async fn redoc_is_titled_as_the_document_and_escaped() {
+        let info = crate::openapi::ApiInfo::new("Tracks & <Takes>", "1");
+        let router = Router::new()
+            .schema("/api/schema/", "schema", info)
+            .unwrap()
+            .redoc("/api/redoc/", "redoc", "/api/schema/")
+            .unwrap();
+        let page = router.oneshot(get("/api/redoc/")).await.unwrap();
+        let body = page.into_body().collect().await.unwrap().to_bytes();
+        let page = String::from_utf8_lossy(&body);
+        assert!(
+            page.contains("<title>Tracks &amp; &lt;Takes&gt;</title>"),
+            "{page}"
+        );
     }
 }

@@ -74,7 +74,7 @@ impl fmt::Display for RouteError {
 impl std::error::Error for RouteError {}
 
 /// What a route is besides its views.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 enum RouteKind {
     /// A route like any other.
     Plain,
@@ -82,7 +82,7 @@ enum RouteKind {
     Root,
     /// The OpenAPI document, which is handed the router itself.
     #[cfg(feature = "openapi")]
-    Schema,
+    Schema(Arc<crate::openapi::ApiInfo>),
 }
 
 #[derive(Clone)]
@@ -357,10 +357,11 @@ impl Router {
         name: &str,
         info: crate::openapi::ApiInfo,
     ) -> Result<Self, RouteError> {
+        let kind = RouteKind::Schema(Arc::new(info.clone()));
         let view = crate::openapi::schema_view(info, &self.inner.settings);
         let mut router = self.route(pattern, name, [(Method::GET, view)])?;
         if let Some(route) = Arc::make_mut(&mut router.inner).routes.last_mut() {
-            route.kind = RouteKind::Schema;
+            route.kind = kind;
         }
         Ok(router)
     }
@@ -385,8 +386,9 @@ impl Router {
         )
     }
 
-    /// Serves ReDoc at `pattern`, showing the document registered at `schema_pattern`. Its
-    /// script is compiled into restframe (`framework/assets/redoc/`), never downloaded.
+    /// Serves ReDoc at `pattern`, showing the document registered at `schema_pattern` (and
+    /// titled as it, when [`Router::schema`] came first). Its script is compiled into restframe
+    /// (`framework/assets/redoc/`), never downloaded.
     #[cfg(feature = "openapi")]
     pub fn redoc(
         self,
@@ -395,10 +397,20 @@ impl Router {
         schema_pattern: &str,
     ) -> Result<Self, RouteError> {
         let page = format!("{}/", pattern.trim_end_matches('/'));
-        let (index, script) = crate::openapi::redoc_views(
-            crate::openapi::relative(&page, schema_pattern),
-            "API reference".to_owned(),
-        );
+        // The page's title is the document's, when its route is registered already.
+        let title = self
+            .inner
+            .routes
+            .iter()
+            .find_map(|r| match &r.kind {
+                RouteKind::Schema(info) if r.pattern.source() == schema_pattern => {
+                    Some(info.title.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| "API reference".to_owned());
+        let (index, script) =
+            crate::openapi::redoc_views(crate::openapi::relative(&page, schema_pattern), title);
         self.route(&page, name, [(Method::GET, index)])?.route(
             &format!("{page}redoc.standalone.js"),
             &format!("{name}-script"),
@@ -488,7 +500,7 @@ impl Router {
                 req.extensions_mut().insert(self.listing());
             }
             #[cfg(feature = "openapi")]
-            RouteKind::Schema => {
+            RouteKind::Schema(_) => {
                 req.extensions_mut().insert(RouterHandle(self.clone()));
             }
         }

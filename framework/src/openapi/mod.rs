@@ -1,7 +1,7 @@
 //! The generated OpenAPI 3.1 document, and the pages that show it: Swagger UI and ReDoc, with
 //! every asset served by the app itself (feature `openapi`).
 //!
-//! Nobody writes the document: [`Router::schema`] describes every route the router knows, from
+//! Nobody writes the document: [`Router::schema`](crate::Router::schema) describes every route the router knows, from
 //! what the routes, views, renderers and parsers already say — path parameters with their
 //! regex, `format` with the registered formats, one request content entry per parser, one
 //! response content entry per renderer, the error responses — and what viewsets and actions add

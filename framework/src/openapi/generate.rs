@@ -263,10 +263,12 @@ fn operation(
         } else {
             RefOr::Ref(Ref::from_schema_name(ERROR))
         };
+        // An error is rendered by the negotiated renderer when it renders data, else by the
+        // first that does: so in every data format.
         let b = ResponseBuilder::new().description(reason(status));
         responses = responses.response(
             status.to_string(),
-            error_contents(b, renderers.iter(), &schema),
+            data_contents(b, renderers.iter(), &schema),
         );
     }
     op.responses(responses.build()).build()
@@ -374,16 +376,6 @@ fn data_contents<'r>(
         );
     }
     b
-}
-
-/// Error bodies: the negotiated renderer when it renders data, else the first that does — so
-/// every data renderer.
-fn error_contents<'r>(
-    b: ResponseBuilder,
-    renderers: impl Iterator<Item = &'r std::sync::Arc<dyn Renderer>>,
-    schema: &RefOr<Schema>,
-) -> ResponseBuilder {
-    data_contents(b, renderers, schema)
 }
 
 /// One binary entry per renderer of raw bytes.

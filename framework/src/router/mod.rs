@@ -300,7 +300,7 @@ impl Router {
         let formats: Vec<&str> = formats.into_iter().collect();
         let compiled = PathPattern::compile(pattern, &formats)?;
         let allow = allow_header(&methods);
-        let info = Arc::new(route_info(&methods, &allow));
+        let info = Arc::new(route_info(&methods));
         let options = options_view(first, &methods, allow.clone());
         let not_allowed = api_view(move |req: Request| {
             let allow = allow.clone();
@@ -542,8 +542,8 @@ fn without_body(res: http::Response<Body>) -> http::Response<Body> {
     http::Response::from_parts(parts, crate::body::empty())
 }
 
-/// `Allow`: the route's methods, `HEAD` where `GET` is, and `OPTIONS`.
-fn allow_header(methods: &[(Method, ApiView)]) -> HeaderValue {
+/// The route's methods, `HEAD` where `GET` is, and `OPTIONS`: what `Allow` lists.
+fn allowed_methods(methods: &[(Method, ApiView)]) -> Vec<&str> {
     let mut allowed: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
     if allowed.contains(&"GET") && !allowed.contains(&"HEAD") {
         allowed.push("HEAD");
@@ -551,13 +551,19 @@ fn allow_header(methods: &[(Method, ApiView)]) -> HeaderValue {
     if !allowed.contains(&"OPTIONS") {
         allowed.push("OPTIONS");
     }
+    allowed
+}
+
+/// `Allow`, from [`allowed_methods`].
+fn allow_header(methods: &[(Method, ApiView)]) -> HeaderValue {
     // Method names are tokens, so this is always a valid header value.
-    HeaderValue::from_str(&allowed.join(", ")).unwrap_or(HeaderValue::from_static("OPTIONS"))
+    HeaderValue::from_str(&allowed_methods(methods).join(", "))
+        .unwrap_or(HeaderValue::from_static("OPTIONS"))
 }
 
 /// The route as an HTML page shows it: the allowed methods, and per body-taking method (and
 /// DELETE) a form over the media types its view parses, with a file input where it takes files.
-fn route_info(methods: &[(Method, ApiView)], allow: &HeaderValue) -> crate::renderers::RouteInfo {
+fn route_info(methods: &[(Method, ApiView)]) -> crate::renderers::RouteInfo {
     use crate::renderers::{MethodForm, RouteInfo};
     let forms = methods
         .iter()
@@ -591,12 +597,9 @@ fn route_info(methods: &[(Method, ApiView)], allow: &HeaderValue) -> crate::rend
         })
         .collect();
     RouteInfo {
-        allow: allow
-            .to_str()
-            .unwrap_or("")
-            .split(',')
-            .map(|m| m.trim().to_owned())
-            .filter(|m| !m.is_empty())
+        allow: allowed_methods(methods)
+            .into_iter()
+            .map(str::to_owned)
             .collect(),
         forms,
     }

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, LOCATION};
 use http::{HeaderValue, StatusCode};
 
-use super::{ApiInfo, Doc};
+use super::Doc;
 use crate::renderers::{BinaryRenderer, JsonRenderer, Renderer};
 use crate::router::RouterHandle;
 use crate::{ApiError, ApiSettings, ApiView, Request, Response, api_view};
@@ -22,8 +22,7 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsa
 const REDOC_JS: &[u8] = include_bytes!("../../assets/redoc/redoc.standalone.js");
 
 /// The document, generated once per router and served in the negotiated format.
-pub(crate) fn schema_view(info: ApiInfo, settings: &ApiSettings) -> ApiView {
-    let info = Arc::new(info);
+pub(crate) fn schema_view(settings: &ApiSettings) -> ApiView {
     // The document is data: every data format of the router's list that can hold it whole
     // (JSON, YAML, and HTML pages that show data).
     let renderers: Vec<Arc<dyn Renderer>> = settings
@@ -32,15 +31,12 @@ pub(crate) fn schema_view(info: ApiInfo, settings: &ApiSettings) -> ApiView {
         .filter(|r| matches!(r.format(), "json" | "yaml" | "api"))
         .cloned()
         .collect();
-    api_view(move |req: Request| {
-        let info = Arc::clone(&info);
-        async move {
-            let router = req
-                .extensions()
-                .get::<RouterHandle>()
-                .ok_or_else(|| ApiError::internal("schema view called without its router"))?;
-            Ok(Response::new(Shared(router.0.openapi_cached(&info))))
-        }
+    api_view(|req: Request| async move {
+        let handle = req
+            .extensions()
+            .get::<RouterHandle>()
+            .ok_or_else(|| ApiError::internal("schema view called without its router"))?;
+        Ok(Response::new(Shared(handle.document())))
     })
     .name("Schema")
     .description("The OpenAPI 3.1 document of this API.")

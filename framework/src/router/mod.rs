@@ -10,7 +10,12 @@
 //! redirect, so a `POST` without the slash works from any client); links the router writes use
 //! the pattern's own form.
 
+#[cfg(feature = "openapi")]
+mod openapi;
 mod pattern;
+
+#[cfg(feature = "openapi")]
+pub(crate) use openapi::RouterHandle;
 
 use std::collections::BTreeSet;
 use std::convert::Infallible;
@@ -117,27 +122,7 @@ struct Inner {
     mount_prefix: Option<MountPrefix>,
     allowed_hosts: Option<AllowedHosts>,
     #[cfg(feature = "openapi")]
-    openapi: OpenApiCache,
-}
-
-/// The router, handed to the schema view in the request extensions.
-#[cfg(feature = "openapi")]
-#[derive(Clone)]
-pub(crate) struct RouterHandle(pub(crate) Router);
-
-/// The generated document, made once per router. A changed router (`Arc::make_mut` clones
-/// `Inner`) starts empty.
-#[cfg(feature = "openapi")]
-#[derive(Default)]
-struct OpenApiCache(
-    std::sync::Mutex<Option<(crate::openapi::ApiInfo, Arc<utoipa::openapi::OpenApi>)>>,
-);
-
-#[cfg(feature = "openapi")]
-impl Clone for OpenApiCache {
-    fn clone(&self) -> Self {
-        Self::default()
-    }
+    openapi: openapi::OpenApiCache,
 }
 
 /// What the API root lists: `(name, path)` of every route without captures, in registration
@@ -230,7 +215,7 @@ impl Router {
                 mount_prefix: None,
                 allowed_hosts: None,
                 #[cfg(feature = "openapi")]
-                openapi: OpenApiCache::default(),
+                openapi: openapi::OpenApiCache::default(),
             }),
         }
     }
@@ -346,119 +331,6 @@ impl Router {
         Ok(router)
     }
 
-    /// Registers the OpenAPI 3.1 document at `pattern` (feature `openapi`): every route of the
-    /// router, registered before or after it, described from its views (see
-    /// [`crate::openapi`]). Served in the router's JSON and YAML formats (JSON by default), and
-    /// generated once.
-    #[cfg(feature = "openapi")]
-    pub fn schema(
-        self,
-        pattern: &str,
-        name: &str,
-        info: crate::openapi::ApiInfo,
-    ) -> Result<Self, RouteError> {
-        let kind = RouteKind::Schema(Arc::new(info.clone()));
-        let view = crate::openapi::schema_view(info, &self.inner.settings);
-        let mut router = self.route(pattern, name, [(Method::GET, view)])?;
-        if let Some(route) = Arc::make_mut(&mut router.inner).routes.last_mut() {
-            route.kind = kind;
-        }
-        Ok(router)
-    }
-
-    /// Serves Swagger UI at `pattern` (a page ending in `/`; its files under it), showing the
-    /// document registered at `schema_pattern`. Every file comes from the app (Swagger UI is
-    /// compiled in), so the page works offline and under its strict Content-Security-Policy.
-    #[cfg(feature = "openapi")]
-    pub fn swagger_ui(
-        self,
-        pattern: &str,
-        name: &str,
-        schema_pattern: &str,
-    ) -> Result<Self, RouteError> {
-        let page = format!("{}/", pattern.trim_end_matches('/'));
-        let (index, files) =
-            crate::openapi::swagger_views(crate::openapi::relative(&page, schema_pattern));
-        self.route(&page, name, [(Method::GET, index)])?.route(
-            &format!("{page}{{file:[A-Za-z0-9_-][A-Za-z0-9_.-]*}}"),
-            &format!("{name}-files"),
-            [(Method::GET, files)],
-        )
-    }
-
-    /// Serves ReDoc at `pattern`, showing the document registered at `schema_pattern` (and
-    /// titled as it, when [`Router::schema`] came first). Its script is compiled into restframe
-    /// (`framework/assets/redoc/`), never downloaded.
-    #[cfg(feature = "openapi")]
-    pub fn redoc(
-        self,
-        pattern: &str,
-        name: &str,
-        schema_pattern: &str,
-    ) -> Result<Self, RouteError> {
-        let page = format!("{}/", pattern.trim_end_matches('/'));
-        // The page's title is the document's, when its route is registered already.
-        let title = self
-            .inner
-            .routes
-            .iter()
-            .find_map(|r| match &r.kind {
-                RouteKind::Schema(info) if r.pattern.source() == schema_pattern => {
-                    Some(info.title.clone())
-                }
-                _ => None,
-            })
-            .unwrap_or_else(|| "API reference".to_owned());
-        let (index, script) =
-            crate::openapi::redoc_views(crate::openapi::relative(&page, schema_pattern), title);
-        self.route(&page, name, [(Method::GET, index)])?.route(
-            &format!("{page}redoc.standalone.js"),
-            &format!("{name}-script"),
-            [(Method::GET, script)],
-        )
-    }
-
-    /// The OpenAPI document of this router, as [`Router::schema`] serves it.
-    #[cfg(feature = "openapi")]
-    pub fn openapi(&self, info: &crate::openapi::ApiInfo) -> utoipa::openapi::OpenApi {
-        let prefix = self
-            .inner
-            .mount_prefix
-            .as_ref()
-            .map(|p| p.0.to_string())
-            .unwrap_or_default();
-        crate::openapi::generate(
-            info,
-            self.inner.routes.iter().map(|r| crate::openapi::RouteDesc {
-                path: format!("{prefix}{}", r.pattern.template()),
-                template: r.pattern.template(),
-                name: &r.name,
-                captures: r.pattern.captures().collect(),
-                methods: &r.methods,
-            }),
-        )
-    }
-
-    /// The document, generated on first use.
-    #[cfg(feature = "openapi")]
-    pub(crate) fn openapi_cached(
-        &self,
-        info: &crate::openapi::ApiInfo,
-    ) -> Arc<utoipa::openapi::OpenApi> {
-        let mut cache = match self.inner.openapi.0.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if let Some((cached_info, doc)) = cache.as_ref()
-            && cached_info == info
-        {
-            return Arc::clone(doc);
-        }
-        let doc = Arc::new(self.openapi(info));
-        *cache = Some((info.clone(), Arc::clone(&doc)));
-        doc
-    }
-
     /// The routes the API root lists.
     fn listing(&self) -> RouteListing {
         RouteListing(
@@ -494,14 +366,15 @@ impl Router {
         let Some((route, found)) = found else {
             return call(&self.inner.not_found, req).await;
         };
-        match route.kind {
+        match &route.kind {
             RouteKind::Plain => {}
             RouteKind::Root => {
                 req.extensions_mut().insert(self.listing());
             }
             #[cfg(feature = "openapi")]
-            RouteKind::Schema(_) => {
-                req.extensions_mut().insert(RouterHandle(self.clone()));
+            RouteKind::Schema(info) => {
+                req.extensions_mut()
+                    .insert(openapi::RouterHandle(self.clone(), Arc::clone(info)));
             }
         }
         req.extensions_mut().insert(Arc::clone(&route.info));

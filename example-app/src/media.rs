@@ -101,6 +101,24 @@ pub fn routes(router: Router, media: &Media) -> Result<Router, RouteError> {
     )
 }
 
+/// The bytes of `key` (all of them, or `range`), in memory: for small objects and heads.
+pub async fn read(
+    storage: &dyn Storage,
+    key: &str,
+    range: Option<std::ops::Range<u64>>,
+) -> Result<Vec<u8>, restframe::ApiError> {
+    use futures_util::TryStreamExt;
+    storage
+        .open(key, range)
+        .await?
+        .try_fold(Vec::new(), |mut acc, chunk| async move {
+            acc.extend_from_slice(&chunk);
+            Ok(acc)
+        })
+        .await
+        .map_err(|e| restframe::ApiError::internal(e.to_string()))
+}
+
 /// Parses a size such as `10485760`, `512KiB`, `10MiB` or `1GiB` (also `KB`, `MB`, `GB` as
 /// powers of 1,000).
 pub fn parse_size(text: &str) -> Result<u64, String> {

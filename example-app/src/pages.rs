@@ -100,7 +100,8 @@ pub fn routes(
                 let picture = match pictures.metadata(&id).await? {
                     None => None,
                     Some(meta) => {
-                        let bytes = crate::pictures::read_whole(&pictures, &id).await?;
+                        // A picture is at most `MAX_PICTURE` bytes.
+                        let bytes = crate::media::read(&*pictures, &id, None).await?;
                         Some(Picture {
                             mime_type: meta.content_type,
                             data: base64::engine::general_purpose::STANDARD.encode(bytes),

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use base64::Engine;
 use bytes::Bytes;
-use futures_util::TryStreamExt;
 use http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
 use http::{HeaderValue, Method, StatusCode};
 use restframe::file_validators::{FileRules, image_type};
@@ -86,19 +85,6 @@ fn renderers() -> Vec<Arc<dyn Renderer>> {
     ]
 }
 
-/// The whole picture of user `id`, in memory (pictures are at most [`MAX_PICTURE`]).
-pub async fn read_whole(pictures: &DatabaseStorage, id: &str) -> Result<Vec<u8>, ApiError> {
-    pictures
-        .open(id, None)
-        .await?
-        .try_fold(Vec::new(), |mut acc, c| async move {
-            acc.extend_from_slice(&c);
-            Ok(acc)
-        })
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))
-}
-
 /// 404 unless the user exists.
 async fn existing(users: &SqlRepository<User>, id: &str) -> Result<(), ApiError> {
     users
@@ -127,7 +113,7 @@ pub fn views(
                     .with_header(LOCATION, HeaderValue::from_static("/static/missing.png")));
             };
             if req.negotiated().format() == "json" {
-                let data = read_whole(&pictures, &id).await?;
+                let data = crate::media::read(&*pictures, &id, None).await?;
                 return Ok(Response::new(PictureJson {
                     mime_type: meta.content_type,
                     size: meta.size,
@@ -172,12 +158,7 @@ pub fn views(
                 let bytes = body.data.into_bytes();
                 Bytes::from(bytes)
             } else {
-                let file = req
-                    .files()
-                    .await?
-                    .into_iter()
-                    .find(|f| f.field_name() == "file")
-                    .ok_or_else(|| ApiError::validation([("file", "No file was submitted.")]))?;
+                let file = crate::uploads::file_field(&mut req).await?;
                 let bytes = match file.bytes() {
                     Some(b) => b.clone(),
                     None => Bytes::from(

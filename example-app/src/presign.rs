@@ -9,12 +9,12 @@ use std::io;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use http::{Method, StatusCode};
 use restframe::file_validators::{FileRules, SNIFF_BYTES};
 use restframe::openapi::Doc;
 use restframe::parsers::{FileUploadParser, Parser};
-use restframe::sql::{Column, ColumnType, SqlRepository, SqlValue, Table};
+use restframe::sql::{Column, ColumnType, SqlRepository, Table};
 use restframe::storage::{FileSystemStorage, Storage};
 use restframe::{
     ApiError, ApiSettings, ApiView, ListQuery, Repository, Request, Response, RouteError, Router,
@@ -151,16 +151,7 @@ impl Presign {
                     ApiError::validation([("key", "Nothing was uploaded with this key.")])
                 })?;
                 let end = meta.size.min(SNIFF_BYTES as u64);
-                let head: Vec<u8> = this
-                    .storage
-                    .open(&key, Some(0..end))
-                    .await?
-                    .try_fold(Vec::new(), |mut acc, chunk| async move {
-                        acc.extend_from_slice(&chunk);
-                        Ok(acc)
-                    })
-                    .await
-                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                let head = crate::media::read(&*this.storage, &key, Some(0..end)).await?;
                 let filename = key.rsplit('/').next().unwrap_or_default();
                 if let Err(errors) = this.rules.check(filename, meta.size, &head) {
                     // A refused object is removed, so the key cannot be confirmed later.
@@ -169,17 +160,7 @@ impl Presign {
                     return Err(errors.into());
                 }
                 let url = format!("{}/api/tracks/{track_id}/file/", req.base_url()?);
-                let track = this
-                    .tracks
-                    .set(
-                        &id,
-                        &[
-                            ("file", SqlValue::Text(url)),
-                            ("file_key", SqlValue::Text(key.clone())),
-                        ],
-                    )
-                    .await?
-                    .ok_or_else(not_found)?;
+                let track = crate::uploads::bind_file(&this.tracks, &id, url, &key).await?;
                 this.pending.destroy(&key).await?;
                 Ok(Response::new(track))
             }

@@ -121,6 +121,33 @@ pub fn actions(
         )
 }
 
+/// The upload in the field `file` (multipart), or the raw body; a 400 on `file` without one.
+pub async fn file_field(req: &mut Request) -> Result<UploadedFile, ApiError> {
+    req.files()
+        .await?
+        .into_iter()
+        .find(|f| f.field_name() == "file")
+        .ok_or_else(|| ApiError::validation([("file", "No file was submitted.")]))
+}
+
+/// Records on track `id` its file: the URL clients fetch it at and where it is in storage.
+pub async fn bind_file(
+    repo: &SqlRepository<Track>,
+    id: &str,
+    url: String,
+    key: &str,
+) -> Result<Track, ApiError> {
+    repo.set(
+        id,
+        &[
+            ("file", SqlValue::Text(url)),
+            ("file_key", SqlValue::Text(key.to_owned())),
+        ],
+    )
+    .await?
+    .ok_or_else(not_found)
+}
+
 /// What a file route answers, for the OpenAPI document: the bytes with their validators, a
 /// range of them, or not modified.
 pub fn file_doc(summary: &str) -> Doc {
@@ -166,12 +193,7 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings
             let id = req.path_param("id").unwrap_or_default().to_owned();
             let filename = req.path_param("filename").unwrap_or_default().to_owned();
             let previous = repo.retrieve(&id).await?.ok_or_else(not_found)?.file_key;
-            let file = req
-                .files()
-                .await?
-                .into_iter()
-                .find(|f| f.field_name() == "file")
-                .ok_or_else(|| ApiError::validation([("file", "No file was submitted.")]))?;
+            let file = file_field(&mut req).await?;
             rules.check(&filename, file.size(), &head(&file).await?)?;
             // A name already taken gets a unique suffix; the track's previous file goes once
             // the new one is bound.
@@ -194,16 +216,7 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings
             let path = req.uri().path();
             let detail = path.split("/upload/").next().unwrap_or(path);
             let url = format!("{}{detail}/file/", req.base_url()?);
-            let track = repo
-                .set(
-                    &id,
-                    &[
-                        ("file", SqlValue::Text(url)),
-                        ("file_key", SqlValue::Text(key.clone())),
-                    ],
-                )
-                .await?
-                .ok_or_else(not_found)?;
+            let track = bind_file(&repo, &id, url, &key).await?;
             if let Some(old) = previous.filter(|old| *old != key) {
                 storage.delete(&old).await?;
             }

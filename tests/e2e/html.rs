@@ -2,25 +2,15 @@
 //! templated pages that also answer JSON, HTML error views, and escaping of what users wrote.
 
 use restframe_tests::App;
-use serde_json::json;
 
-use crate::start;
+use crate::{CHROME_PAGE as BROWSER, start};
 
-/// What Chrome sends when it navigates to a page.
-const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
 const XSS: &str = "<script>alert(1)</script>";
 const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;";
 
 async fn track(app: &App, title: &str) -> i64 {
-    let r = app
-        .post(
-            "/api/tracks/",
-            "application/json",
-            json!({"title": title, "artist_name": "Miles Davis"}).to_string(),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    r.json()["id"].as_i64().unwrap()
+    let track = crate::crud::create_track(app, title, "Miles Davis", None).await;
+    track["id"].as_i64().unwrap()
 }
 
 /// The raw `<script>` never reaches an HTML page; its escaped form does.
@@ -184,18 +174,10 @@ async fn templated_pages_answer_html_and_json_from_one_view() {
 #[tokio::test]
 async fn the_users_page_embeds_pictures_as_data_uris() {
     let app = start();
-    let mut ids = Vec::new();
-    for name in ["ada", "grace"] {
-        let r = app
-            .post(
-                "/api/users/",
-                "application/json",
-                json!({"username": name}).to_string(),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.text());
-        ids.push(r.json()["id"].as_i64().unwrap());
-    }
+    let ids = [
+        crate::pictures::user(&app, "ada").await,
+        crate::pictures::user(&app, "grace").await,
+    ];
     let png = crate::pictures::PNG;
     let r = app
         .send_body(

@@ -18,6 +18,10 @@ mod uploads;
 
 use restframe_tests::{App, Backend};
 
+/// The `Accept` Chrome sends when it navigates to a page.
+pub(crate) const CHROME_PAGE: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,\
+    image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
+
 /// Starts the example app built for this test run, on a fresh SQLite database.
 fn start() -> App {
     App::start(env!("CARGO_BIN_EXE_example-app"), &[])

@@ -1,9 +1,6 @@
 //! Content negotiation over HTTP: Accept, suffixes, `?format=`, 404, 406, headers.
 
-use crate::start;
-
-const CHROME: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,\
-                      image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
+use crate::{CHROME_PAGE as CHROME, start};
 
 #[tokio::test]
 async fn no_accept_gets_json_without_charset_and_vary_accept() {

@@ -187,6 +187,87 @@ async fn the_upload_operation_is_described() {
     );
 }
 
+#[tokio::test]
+async fn models_read_only_fields_pagination_and_errors_are_described() {
+    let app = crate::start();
+    let (doc, _) = served(&app).await;
+    let tracks = &doc["paths"]["/api/tracks/"];
+    // The list: its query parameters and DRF's envelope around the model.
+    let list = &tracks["get"];
+    assert_eq!(list["operationId"], "tracks_list");
+    let params: Vec<&str> = list["parameters"]
+        .as_array()
+        .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
+        .unwrap_or_default();
+    for p in ["page", "page_size", "ordering", "artist_name", "format"] {
+        assert!(params.contains(&p), "{p} missing from {params:?}");
+    }
+    let format = list["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "format"))
+        .unwrap();
+    assert_eq!(
+        format["schema"]["enum"],
+        serde_json::json!(["json", "api", "yaml", "xml", "msgpack", "csv", "jsonp"])
+    );
+    let page = resolve(
+        &doc,
+        &list["responses"]["200"]["content"]["application/json"]["schema"],
+    );
+    assert_eq!(
+        page["required"],
+        serde_json::json!(["count", "next", "previous", "results"])
+    );
+    let row = resolve(&doc, &page["properties"]["results"]["items"]);
+    assert_eq!(row["properties"]["id"]["readOnly"], true, "{row}");
+    assert!(row["properties"].get("file_key").is_none(), "{row}");
+    assert!(list["responses"]["200"]["headers"]["Link"].is_object());
+    // Create: the input has no read-only field; 201 answers the model.
+    let create = &tracks["post"];
+    let input = resolve(
+        &doc,
+        &create["requestBody"]["content"]["application/json"]["schema"],
+    );
+    for read_only in ["id", "file"] {
+        assert!(
+            input["properties"].get(read_only).is_none(),
+            "{read_only} in {input}"
+        );
+    }
+    assert!(create["requestBody"]["content"]["application/yaml"].is_object());
+    assert!(create["responses"]["201"].is_object());
+    // Errors: 400 with the field-error schema, and the others an operation can give.
+    for status in ["400", "404", "406", "413", "415"] {
+        assert!(
+            create["responses"][status].is_object(),
+            "no {status}: {}",
+            create["responses"]
+        );
+    }
+    let bad = &create["responses"]["400"]["content"]["application/json"]["schema"]["oneOf"];
+    assert!(bad.to_string().contains("ValidationError"), "{bad}");
+    // A file: bytes, with its validators.
+    let file = &doc["paths"]["/api/tracks/{id}/file/"]["get"]["responses"];
+    assert_eq!(
+        file["200"]["content"]["audio/mpeg"]["schema"]["format"],
+        "binary"
+    );
+    assert!(file["200"]["headers"]["ETag"].is_object(), "{file}");
+    assert!(file["304"].is_object() && file["206"].is_object() && file["416"].is_object());
+    // Operation ids are unique.
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate operation ids");
+}
+
 fn python_tool(name: &str) -> PathBuf {
     let tool = PathBuf::from(required_env(PYTHON_TOOLS_VAR, PYTHON_TOOLS_HOW)).join(name);
     assert!(

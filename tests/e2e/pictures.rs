@@ -5,7 +5,7 @@ use base64::Engine;
 use restframe_tests::App;
 use serde_json::json;
 
-use crate::start;
+use crate::{CHROME_PAGE, start};
 
 /// A valid 1×1 PNG.
 pub(crate) const PNG: &[u8] = &[
@@ -18,9 +18,8 @@ pub(crate) const PNG: &[u8] = &[
 const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
 
 const CHROME_IMG: &str = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
-const CHROME_PAGE: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
 
-async fn user(app: &App, name: &str) -> i64 {
+pub(crate) async fn user(app: &App, name: &str) -> i64 {
     let r = app
         .post(
             "/api/users/",

@@ -16,12 +16,9 @@
 # not possible here. playwright-core drives Debian's build through `executablePath`.
 set -euo pipefail
 
-log() { echo "chromium.sh: $*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
-is_root() { [[ $(id -u) -eq 0 ]]; }
+SERVICE="chromium.sh"
+# shellcheck source=tests/services/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DEBIAN_CHROMIUM=/usr/bin/chromium
 

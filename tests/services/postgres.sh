@@ -24,16 +24,11 @@ set -euo pipefail
 
 DB_NAME=restframe_test
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-started= # set once `start` has succeeded; until then its EXIT trap cleans up
-created=  # the data directory `start` made
 MARKER=restframe-test-cluster # written into the data directory; `stop` deletes only such directories
 
-log() { echo "postgres.sh: $*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
-is_root() { [[ $(id -u) -eq 0 ]]; }
+SERVICE="postgres.sh"
+# shellcheck source=tests/services/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # The newest Debian server binaries, or nothing.
 debian_pgbin() {
@@ -93,23 +88,6 @@ run_as() {
 	fi
 }
 
-# A process that has exited but not yet been reaped (a zombie) counts as gone.
-pid_alive() {
-	[[ -n $1 ]] && kill -0 "$1" 2>/dev/null || return 1
-	local state
-	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
-	[[ $state != Z ]]
-}
-
-# wait_gone PID TENTHS: wait up to TENTHS tenths of a second for PID to exit.
-wait_gone() {
-	for _ in $(seq "$2"); do
-		pid_alive "$1" || return 0
-		sleep 0.1
-	done
-	! pid_alive "$1"
-}
-
 # stop_cluster DIR: stop the server of DIR if one runs, then delete DIR. Fails only if the server
 # cannot be stopped (and then leaves DIR in place).
 stop_cluster() {
@@ -140,7 +118,6 @@ stop_cluster() {
 	rm -rf "$dir"
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 cmd_start() {
 	local pgbin pgdata owner port out attempts=0
@@ -159,10 +136,7 @@ cmd_start() {
 	# From here on, any exit other than success stops the server (if it got started) and removes
 	# the directory.
 	created=$pgdata
-	trap start_failed EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	trap 'exit 129' HUP
+	arm_start_cleanup stop_cluster
 
 	owner=$(id -un)
 	if is_root; then
@@ -244,27 +218,8 @@ stop_cluster_server_only() {
 	fi
 }
 
-start_failed() {
-	local status=$?
-	trap '' INT TERM HUP # a second Ctrl-C must not interrupt the cleanup (it is bounded in time)
-	if [[ -z $started && -n $created ]]; then stop_cluster "$created" || true; fi
-	exit "$status"
-}
-
 cmd_stop() {
-	local dir=${1:-${RESTFRAME_TEST_PGDATA:-}}
-	if [[ -z $dir ]]; then
-		log "nothing to stop (no directory given and RESTFRAME_TEST_PGDATA is not set)"
-		return 0
-	fi
-	if [[ ! -d $dir ]]; then
-		log "nothing to stop ($dir does not exist)"
-		return 0
-	fi
-	[[ -f $dir/$MARKER ]] || die "$dir is not a data directory made by this script (no $MARKER): not touching it"
-	local t0=$SECONDS
-	stop_cluster "$dir"
-	log "stopped and removed $dir in $((SECONDS - t0))s"
+	stop_dir "${1:-}" RESTFRAME_TEST_PGDATA "$MARKER" stop_cluster
 }
 
 case ${1:-} in

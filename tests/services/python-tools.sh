@@ -22,12 +22,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 REQUIREMENTS=$ROOT/tests/python/requirements.txt
 CONSTRAINTS=$ROOT/tests/python/constraints.txt
 
-log() { echo "python-tools.sh: $*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
-is_root() { [[ $(id -u) -eq 0 ]]; }
+SERVICE="python-tools.sh"
+# shellcheck source=tests/services/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 target_dir() {
 	local dir=${CARGO_TARGET_DIR:-target}

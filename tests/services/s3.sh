@@ -34,15 +34,11 @@ S3S_FS_VERSION=0.14.1 # newer versions need a newer rustc than 1.95
 BUCKET=restframe-test
 REGION=us-east-1
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-started= # set once `start` has succeeded; until then its EXIT trap cleans up
-created= # the directory `start` made
 MARKER=restframe-test-s3 # written into the directory; `stop` deletes only such directories
 
-log() { echo "s3.sh: $*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
+SERVICE="s3.sh"
+# shellcheck source=tests/services/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Where `cargo install` puts binaries (often not on PATH, e.g. under sudo).
 cargo_bin_dir() { echo "${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}/bin"; }
@@ -73,23 +69,6 @@ install_s3s_fs() {
 	log "installed s3s-fs in $((SECONDS - t0))s"
 }
 
-# A process that has exited but not yet been reaped (a zombie) counts as gone.
-pid_alive() {
-	[[ -n $1 ]] && kill -0 "$1" 2>/dev/null || return 1
-	local state
-	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
-	[[ $state != Z ]]
-}
-
-# wait_gone PID TENTHS: wait up to TENTHS tenths of a second for PID to exit.
-wait_gone() {
-	for _ in $(seq "$2"); do
-		pid_alive "$1" || return 0
-		sleep 0.1
-	done
-	! pid_alive "$1"
-}
-
 # is_our_server PID DIR: PID is alive and is the s3s-fs serving DIR/data (not a reused pid).
 is_our_server() {
 	pid_alive "$1" || return 1
@@ -112,7 +91,6 @@ listening() {
 	return 1
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # answers_http PORT: something on the port speaks HTTP (any status: unsigned requests get 403).
 answers_http() {
@@ -182,10 +160,7 @@ cmd_start() {
 	# From here on, any exit other than success stops the server (if it got started) and removes
 	# the directory.
 	created=$dir
-	trap start_failed EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	trap 'exit 129' HUP
+	arm_start_cleanup stop_server
 
 	chmod 700 "$dir"
 	: >"$dir/$MARKER"
@@ -256,28 +231,8 @@ cmd_start() {
 	cat "$dir/env"
 }
 
-start_failed() {
-	local status=$?
-	trap '' INT TERM HUP # a second Ctrl-C must not interrupt the cleanup (it is bounded in time)
-	if [[ -z $started && -n $created ]]; then stop_server "$created" || true; fi
-	exit "$status"
-}
-
 cmd_stop() {
-	local dir=${1:-${RESTFRAME_TEST_S3_DIR:-}}
-	if [[ -z $dir ]]; then
-		log "nothing to stop (no directory given and RESTFRAME_TEST_S3_DIR is not set)"
-		return 0
-	fi
-	if [[ ! -d $dir ]]; then
-		log "nothing to stop ($dir does not exist)"
-		return 0
-	fi
-	dir=$(cd "$dir" && pwd -P) # the server's command line has this form of the path
-	[[ -f $dir/$MARKER ]] || die "$dir is not a directory made by this script (no $MARKER): not touching it"
-	local t0=$SECONDS
-	stop_server "$dir"
-	log "stopped and removed $dir in $((SECONDS - t0))s"
+	stop_dir "${1:-}" RESTFRAME_TEST_S3_DIR "$MARKER" stop_server
 }
 
 case ${1:-} in

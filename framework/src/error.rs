@@ -285,3 +285,18 @@ impl From<RenderError> for ApiError {
         }
     }
 }
+
+/// An I/O failure is the server's: a 500 whose `detail` stays generic, the error itself in
+/// `internal` for the log.
+///
+/// ```
+/// let e = restframe::ApiError::from(std::io::Error::other("disk full"));
+/// assert_eq!(e.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+/// assert_eq!(e.detail(), "A server error occurred.");
+/// assert_eq!(e.internal_detail(), Some("disk full"));
+/// ```
+impl From<std::io::Error> for ApiError {
+    fn from(e: std::io::Error) -> Self {
+        Self::internal(e.to_string())
+    }
+}

@@ -42,14 +42,14 @@
 #![forbid(unsafe_code)]
 
 mod accept;
-pub mod base64_image;
 mod body;
 mod content_type;
 mod error;
-mod fields;
-pub mod file_validators;
+#[cfg(feature = "files")]
 pub mod files;
 mod format;
+#[cfg(feature = "images")]
+pub mod image;
 mod missing;
 mod negotiation;
 #[cfg(feature = "openapi")]
@@ -62,8 +62,11 @@ mod serve;
 mod settings;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod sql;
+#[cfg(feature = "storage")]
 pub mod storage;
-mod validation;
+#[cfg(any(feature = "multipart", feature = "upload"))]
+pub mod upload;
+pub mod validation;
 mod view;
 mod viewset;
 
@@ -71,11 +74,9 @@ pub use restframe_parsers as parsers;
 pub use restframe_renderers as renderers;
 
 pub use accept::MediaRange;
-pub use base64_image::Base64Image;
 pub use body::Body;
 pub use content_type::select_parser;
 pub use error::ApiError;
-pub use fields::{DATE_FORMAT_MESSAGE, Date, DateError};
 pub use format::{query_format, split_format_suffix};
 pub use negotiation::{Negotiated, NegotiationError, Renderers, negotiate};
 pub use request::{PathParams, Request};
@@ -83,7 +84,9 @@ pub use response::Response;
 pub use router::{RouteError, Router};
 pub use serve::{serve, shutdown_signal};
 pub use settings::ApiSettings;
-pub use validation::{Validate, ValidationErrors};
+#[cfg(feature = "validators")]
+pub use validation::Base64Image;
+pub use validation::{DATE_FORMAT_MESSAGE, Date, DateError, Validate, ValidationErrors};
 pub use view::{ApiView, FormatSuffix, api_view};
 pub use viewset::{Action, ListQuery, ModelViewSet, OrderBy, Page, Repository};
 
@@ -103,7 +106,7 @@ mod renderers_guide {}
 #[doc = include_str!("../../docs/parsers.md")]
 mod parsers_guide {}
 
-#[cfg(all(doctest, feature = "s3"))]
+#[cfg(all(doctest, feature = "s3", feature = "files"))]
 #[doc = include_str!("../../docs/storage.md")]
 mod storage_guide {}
 
@@ -123,6 +126,12 @@ mod exceptions_guide {}
 #[doc = include_str!("../../docs/openapi.md")]
 mod openapi_guide {}
 
-#[cfg(all(doctest, feature = "multipart", feature = "upload"))]
+#[cfg(all(
+    doctest,
+    feature = "multipart",
+    feature = "upload",
+    feature = "files",
+    feature = "validators"
+))]
 #[doc = include_str!("../../docs/uploads.md")]
 mod uploads_guide {}

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::fields::{DATE_FORMAT_MESSAGE, Date};
+use crate::validation::{DATE_FORMAT_MESSAGE, Date};
 
 /// The SQL type of a [`Column`](super::Column): how its values are bound, decoded, filtered
 /// and (in PostgreSQL) cast.

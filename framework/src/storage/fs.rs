@@ -212,18 +212,9 @@ impl FileSystemStorage {
         }
     }
 
-    /// Stores an upload under `key` without reading it again: a file the parser spilled to
-    /// disk is renamed into place (copied when the temporary directory is on another file
-    /// system), and the SHA-256 the parser computed becomes the `ETag`. The same guarantees as
-    /// [`Storage::save`]: the old file or the new one, never a part.
-    ///
-    /// ```no_run
-    /// # async fn f(media: restframe::storage::FileSystemStorage, file: restframe::parsers::UploadedFile) {
-    /// let meta = media.save_upload("tracks/4/so_what.mp3", "audio/mpeg", file).await.unwrap();
-    /// # }
-    /// ```
+    /// The rename fast path of [`Storage::save_upload`].
     #[cfg(any(feature = "multipart", feature = "upload"))]
-    pub async fn save_upload(
+    async fn save_upload_inner(
         &self,
         key: &str,
         content_type: &str,
@@ -333,6 +324,34 @@ impl Storage for FileSystemStorage {
         data: ByteStream,
     ) -> BoxFuture<'a, Result<ObjectMeta, StorageError>> {
         Box::pin(self.save_inner(key, content_type, data))
+    }
+
+    /// Stores an upload under `key` without reading it again: a file the parser spilled to
+    /// disk is renamed into place (copied when the temporary directory is on another file
+    /// system), and the SHA-256 the parser computed becomes the `ETag`. The same guarantees as
+    /// [`Storage::save`]: the old file or the new one, never a part.
+    #[cfg(any(feature = "multipart", feature = "upload"))]
+    fn save_upload<'a>(
+        &'a self,
+        key: &'a str,
+        content_type: &'a str,
+        file: crate::parsers::UploadedFile,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StorageError>> {
+        Box::pin(self.save_upload_inner(key, content_type, file))
+    }
+
+    fn verify_presigned(
+        &self,
+        method: &str,
+        key: &str,
+        expires_at: u64,
+        signature: &str,
+    ) -> Result<(), StorageError> {
+        self.verify(method, key, expires_at, signature)
+    }
+
+    fn serves_own_urls(&self) -> bool {
+        true
     }
 
     fn metadata<'a>(

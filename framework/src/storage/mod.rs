@@ -11,6 +11,7 @@ use std::fmt;
 use std::io;
 use std::ops::Range;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -144,6 +145,39 @@ pub trait Storage: Send + Sync + 'static {
         data: ByteStream,
     ) -> BoxFuture<'a, Result<ObjectMeta, StorageError>>;
 
+    /// Stores an upload under `key` with its media type, as [`save`](Self::save) does. The
+    /// default streams the file's bytes into `save`; the file system renames a file the parser
+    /// spilled to disk into place instead of copying it.
+    ///
+    /// ```
+    /// use restframe::parsers::{FileUploadParser, ParseContext, Parser};
+    /// use restframe::storage::Storage;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let dir = std::env::temp_dir().join(format!("rf-doc-upload-{}", std::process::id()));
+    /// let media = restframe::storage::file_system(&dir, "/media/", None);
+    /// let ct = mime::TEXT_PLAIN;
+    /// let ctx = ParseContext::new(&ct).with_filename_hint("notes.txt");
+    /// let mut parsed = FileUploadParser::new().parse_bytes("hello".into(), &ctx).unwrap();
+    /// let file = parsed.take_file("file").unwrap();
+    /// let meta = media.save_upload("notes/notes.txt", "text/plain", file).await.unwrap();
+    /// assert_eq!(meta.size, 5);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # });
+    /// ```
+    #[cfg(any(feature = "multipart", feature = "upload"))]
+    fn save_upload<'a>(
+        &'a self,
+        key: &'a str,
+        content_type: &'a str,
+        file: crate::parsers::UploadedFile,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StorageError>> {
+        use crate::upload::UploadedFileExt;
+        Box::pin(async move {
+            let data = file.into_stream().await?;
+            self.save(key, content_type, data).await
+        })
+    }
+
     /// The object's metadata, without reading it; `None` when there is none.
     fn metadata<'a>(
         &'a self,
@@ -182,6 +216,30 @@ pub trait Storage: Send + Sync + 'static {
         key: &'a str,
         expires_in: Duration,
     ) -> BoxFuture<'a, Result<PresignedUrl, StorageError>>;
+
+    /// Whether the app is expected to serve this storage's files at its [`url`](Self::url)s
+    /// straight from the storage, and to take its presigned `PUT`s (the file system), rather
+    /// than another server doing so (an object store). Default `false`.
+    fn serves_own_urls(&self) -> bool {
+        false
+    }
+
+    /// Checks a presigned request the app serves itself ([`serves_own_urls`](
+    /// Self::serves_own_urls)): the `signature` over method, key and expiry, and that
+    /// `expires_at` (seconds since the Unix epoch) has not passed. The default refuses: an
+    /// object store checks its own URLs.
+    fn verify_presigned(
+        &self,
+        method: &str,
+        key: &str,
+        expires_at: u64,
+        signature: &str,
+    ) -> Result<(), StorageError> {
+        let _ = (method, key, expires_at, signature);
+        Err(StorageError::Unsupported(
+            "this storage's presigned URLs are checked by its own server",
+        ))
+    }
 }
 
 /// Checks a storage key: 1–1024 bytes of `/`-separated segments, each of ASCII letters, digits,
@@ -209,6 +267,27 @@ pub fn check_key(key: &str) -> Result<(), StorageError> {
         Ok(())
     } else {
         Err(StorageError::InvalidKey(key.to_owned()))
+    }
+}
+
+/// A [`FileSystemStorage`] behind the [`Storage`] trait, for an app that picks its backend at
+/// startup: files under `root`, served at `base_url` + key; with `presign`, a secret and the
+/// app's route prefix for presigned `PUT`s ([`FileSystemStorage::with_signing_key`]).
+///
+/// ```
+/// let media = restframe::storage::file_system("./media", "/media/", Some((b"secret", "/media-upload/")));
+/// assert!(media.serves_own_urls());
+/// assert_eq!(media.url("tracks/1/a.mp3"), "/media/tracks/1/a.mp3");
+/// ```
+pub fn file_system(
+    root: impl Into<std::path::PathBuf>,
+    base_url: &str,
+    presign: Option<(&[u8], &str)>,
+) -> Arc<dyn Storage> {
+    let storage = FileSystemStorage::new(root, base_url);
+    match presign {
+        Some((secret, upload_base)) => Arc::new(storage.with_signing_key(secret, upload_base)),
+        None => Arc::new(storage),
     }
 }
 

@@ -13,11 +13,11 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STAN
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::ValidationErrors;
-use crate::file_validators::{FileRules, INVALID_IMAGE_MESSAGE, image_extension, image_info};
+use crate::image::{image_extension, image_info};
+use crate::validation::{FileRules, INVALID_IMAGE_MESSAGE, ValidationErrors};
 
 /// The largest decoded image a [`Base64Image`] takes unless its type says otherwise: 5 MiB.
-pub const DEFAULT_MAX_BYTES: usize = 5 << 20;
+pub const BASE64_IMAGE_MAX_BYTES: usize = 5 << 20;
 
 /// Standard alphabet, padding optional; stray bits after the last byte ignored, as most
 /// decoders do.
@@ -30,7 +30,7 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 
 /// An image decoded from base64 — bare, or a `data:image/png;base64,…` URI — and proved an
 /// image by its header: a PNG, JPEG, GIF or WebP (the checks of [`FileRules::image`]), of at
-/// most `MAX_BYTES` decoded bytes ([`DEFAULT_MAX_BYTES`] unless given). Its media type is the
+/// most `MAX_BYTES` decoded bytes ([`BASE64_IMAGE_MAX_BYTES`] unless given). Its media type is the
 /// one sniffed from its bytes; a data URI that declares another is refused.
 ///
 /// Whitespace and line breaks in the base64 are ignored and padding is optional. As a field of
@@ -68,7 +68,7 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 /// Another size limit is another type, `Base64Image<{ 512 * 1024 }>`; limits known only at run
 /// time, dimensions and narrower types are [`FileRules`], through [`check`](Self::check).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Base64Image<const MAX_BYTES: usize = DEFAULT_MAX_BYTES> {
+pub struct Base64Image<const MAX_BYTES: usize = BASE64_IMAGE_MAX_BYTES> {
     bytes: Vec<u8>,
     media_type: &'static str,
     width: u32,
@@ -82,7 +82,7 @@ impl<const MAX_BYTES: usize> Base64Image<MAX_BYTES> {
     /// Decodes base64 text or a `data:` URI and checks the image.
     ///
     /// ```
-    /// use restframe::base64_image::{Base64Image, Base64ImageError};
+    /// use restframe::validation::{Base64Image, Base64ImageError};
     /// let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg";
     /// let image: Base64Image = Base64Image::decode(png).unwrap(); // no padding: fine
     /// assert_eq!(image.media_type(), "image/png");
@@ -144,7 +144,7 @@ impl<const MAX_BYTES: usize> Base64Image<MAX_BYTES> {
     ///
     /// ```
     /// use restframe::Base64Image;
-    /// use restframe::file_validators::FileRules;
+    /// use restframe::validation::FileRules;
     /// let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg==";
     /// let image: Base64Image = png.parse().unwrap();
     /// assert!(image.check(&FileRules::new("avatar").max_dimensions(64, 64)).is_ok());
@@ -368,10 +368,10 @@ mod tests {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
 
-    use super::{Base64Image, Base64ImageError, DEFAULT_MAX_BYTES};
-    use crate::file_validators::tests::{GIF, PNG, jpeg, webp};
-    use crate::file_validators::{FileRules, INVALID_IMAGE_MESSAGE};
+    use super::{BASE64_IMAGE_MAX_BYTES, Base64Image, Base64ImageError};
+    use crate::image::tests::{GIF, PNG, jpeg, webp};
     use crate::parsers::{JsonParser, ParseContext, Parser};
+    use crate::validation::{FileRules, INVALID_IMAGE_MESSAGE};
 
     fn b64(bytes: &[u8]) -> String {
         STANDARD.encode(bytes)
@@ -487,7 +487,7 @@ mod tests {
 
     #[test]
     fn too_large_is_refused_before_decoding() {
-        assert_eq!(Base64Image::<DEFAULT_MAX_BYTES>::LIMIT, 5 << 20);
+        assert_eq!(Base64Image::<BASE64_IMAGE_MAX_BYTES>::LIMIT, 5 << 20);
         let err = Base64Image::<66>::decode(&b64(PNG)).unwrap_err();
         assert_eq!(err, Base64ImageError::TooLarge { max: 66, size: 67 });
         assert_eq!(
@@ -498,7 +498,7 @@ mod tests {
         // Far too large, and not even base64 past the start: the length alone refuses it.
         let huge = "A".repeat(8 << 20);
         assert!(matches!(
-            Base64Image::<DEFAULT_MAX_BYTES>::decode(&huge),
+            Base64Image::<BASE64_IMAGE_MAX_BYTES>::decode(&huge),
             Err(Base64ImageError::TooLarge { size, .. }) if size == 6 << 20
         ));
         assert_eq!(

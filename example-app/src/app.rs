@@ -139,14 +139,11 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
     let mut router = Router::with_settings(settings.clone());
     let tracks = SqlRepository::new(&options.db);
     let viewset = tracks::viewset(tracks.clone(), &settings);
-    router = crate::uploads::actions(
-        viewset,
-        &tracks,
-        &options.media,
-        &options.presign,
-        &settings,
-    )
-    .register(router, "/api/tracks/")?;
+    let viewset = crate::uploads::actions(viewset, &tracks, &options.media, &settings);
+    router = options
+        .presign
+        .actions(viewset, &settings)
+        .register(router, "/api/tracks/")?;
     let users = SqlRepository::new(&options.db);
     let picture = crate::pictures::views(&users, &options.db, &settings);
     router = users::viewset(users, &settings)

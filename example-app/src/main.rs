@@ -10,6 +10,7 @@ mod media;
 mod pages;
 mod pictures;
 mod presign;
+mod random;
 mod tracks;
 mod uploads;
 mod users;
@@ -112,7 +113,7 @@ async fn main() -> std::io::Result<()> {
     };
     let secret = match &args.secret_key {
         Some(s) => s.as_bytes().to_vec(),
-        None => random_secret()?,
+        None => random::random_bytes(32)?,
     };
     let media = media::Media::open(&choice, &secret, args.max_upload_size)
         .map_err(std::io::Error::other)?;
@@ -143,12 +144,4 @@ async fn main() -> std::io::Result<()> {
     let served = restframe::serve(listener, router, restframe::shutdown_signal(), GRACE).await;
     db.close().await;
     served
-}
-
-/// 32 random bytes from the operating system, for a per-process signing secret.
-fn random_secret() -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut secret = vec![0u8; 32];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut secret)?;
-    Ok(secret)
 }

@@ -1,12 +1,15 @@
-//! Where the app keeps uploaded files, and the routes that serve them.
+//! Where the app keeps uploaded files, the routes that serve them, and what every file route
+//! shares: taking the upload, its renderers and its OpenAPI description.
 
 use std::sync::Arc;
 
 use http::Method;
 use restframe::files::serve_file;
+use restframe::openapi::Doc;
+use restframe::parsers::UploadedFile;
 use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
-use restframe::storage::{FileSystemStorage, S3Config, S3Storage, Storage, StorageError};
-use restframe::{Request, RouteError, Router, api_view};
+use restframe::storage::{S3Config, S3Storage, Storage, StorageError};
+use restframe::{ApiError, Request, RouteError, Router, api_view};
 
 /// Which storage the app uses, from its flags.
 #[derive(Clone, Debug)]
@@ -23,10 +26,9 @@ pub enum StorageChoice {
 /// The app's storage.
 #[derive(Clone)]
 pub struct Media {
-    /// The storage itself.
+    /// The storage itself; when it serves its own URLs (the file system), the app serves
+    /// `/media/` and `/media-upload/` from it.
     pub storage: Arc<dyn Storage>,
-    /// The file system storage, when that is the one (it serves `/media/`).
-    pub fs: Option<Arc<FileSystemStorage>>,
     /// The largest upload, in bytes.
     pub max_upload_size: u64,
     /// Where uploads spill to disk: `.uploads` under the media root with file-system storage
@@ -42,24 +44,19 @@ impl Media {
         max_upload_size: u64,
     ) -> Result<Self, StorageError> {
         let mut upload_dir = None;
-        let (storage, fs): (Arc<dyn Storage>, _) = match choice {
+        let storage: Arc<dyn Storage> = match choice {
             StorageChoice::FileSystem { root } => {
                 std::fs::create_dir_all(root)?;
                 // A hidden directory: no storage key can name it.
                 let spill = root.join(".uploads");
                 std::fs::create_dir_all(&spill)?;
                 upload_dir = Some(spill);
-                let fs = Arc::new(
-                    FileSystemStorage::new(root, "/media/")
-                        .with_signing_key(secret, "/media-upload/"),
-                );
-                (fs.clone(), Some(fs))
+                restframe::storage::file_system(root, "/media/", Some((secret, "/media-upload/")))
             }
-            StorageChoice::S3(config) => (Arc::new(S3Storage::new(config.clone())?), None),
+            StorageChoice::S3(config) => Arc::new(S3Storage::new(config.clone())?),
         };
         Ok(Self {
             storage,
-            fs,
             max_upload_size,
             upload_dir,
         })
@@ -75,21 +72,54 @@ pub fn file_renderers(media_type: &str, format: &str) -> Vec<Arc<dyn Renderer>> 
     ]
 }
 
-/// `/media/{key}`: files of the file system storage, with caching and ranges.
+/// The upload in the field `file` (multipart), or the raw body; a 400 on `file` without one.
+pub async fn file_field(req: &mut Request) -> Result<UploadedFile, ApiError> {
+    req.files()
+        .await?
+        .into_iter()
+        .find(|f| f.field_name() == "file")
+        .ok_or_else(|| ApiError::validation([("file", "No file was submitted.")]))
+}
+
+/// What a file route answers, for the OpenAPI document: the bytes with their validators, a
+/// range of them, or not modified.
+pub fn file_doc(summary: &str) -> Doc {
+    Doc::new()
+        .summary(summary)
+        .binary_response(200, "The file.")
+        .response_header(200, "ETag", "The file's strong validator.")
+        .response_header(200, "Last-Modified", "When the file was stored.")
+        .response_header(
+            200,
+            "Accept-Ranges",
+            "`bytes`: a `Range` gets part of the file.",
+        )
+        .binary_response(206, "The requested range of the file (`Range`).")
+        .response_header(206, "Content-Range", "Which bytes of the whole.")
+        .empty_response(
+            304,
+            "Not modified since the validators given (`If-None-Match`, `If-Modified-Since`).",
+        )
+        .errors([404, 416])
+}
+
+/// `/media/{key}`: files of a storage that serves its own URLs (the file system), with
+/// caching and ranges.
 pub fn routes(router: Router, media: &Media) -> Result<Router, RouteError> {
-    let Some(fs) = media.fs.clone() else {
+    if !media.storage.serves_own_urls() {
         return Ok(router);
-    };
+    }
+    let storage = Arc::clone(&media.storage);
     let view = api_view(move |req: Request| {
-        let fs = fs.clone();
+        let storage = Arc::clone(&storage);
         async move {
             let key = req.path_param("key").unwrap_or_default().to_owned();
-            serve_file(&req, &*fs, &key, "public, max-age=3600").await
+            serve_file(&req, &*storage, &key, "public, max-age=3600").await
         }
     })
     .name("Media")
     .description("Files of the file-system storage.")
-    .doc(crate::uploads::file_doc("Download a stored file"))
+    .doc(file_doc("Download a stored file"))
     .renderers([
         Arc::new(BinaryRenderer::new(mime::STAR_STAR, "file")) as Arc<dyn Renderer>,
         Arc::new(JsonRenderer::new()),
@@ -106,17 +136,16 @@ pub async fn read(
     storage: &dyn Storage,
     key: &str,
     range: Option<std::ops::Range<u64>>,
-) -> Result<Vec<u8>, restframe::ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     use futures_util::TryStreamExt;
-    storage
+    Ok(storage
         .open(key, range)
         .await?
         .try_fold(Vec::new(), |mut acc, chunk| async move {
             acc.extend_from_slice(&chunk);
             Ok(acc)
         })
-        .await
-        .map_err(|e| restframe::ApiError::internal(e.to_string()))
+        .await?)
 }
 
 /// Parses a size such as `10485760`, `512KiB`, `10MiB` or `1GiB` (also `KB`, `MB`, `GB` as

@@ -9,19 +9,22 @@ use base64::Engine;
 use bytes::Bytes;
 use http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
 use http::{HeaderValue, Method, StatusCode};
-use restframe::file_validators::{FileRules, image_type};
 use restframe::files::serve_file;
+use restframe::image::image_type;
 use restframe::openapi::Doc;
 use restframe::parsers::{FileUploadParser, JsonParser, MultiPartParser, Parser, ParserLimits};
 use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
 use restframe::sql::{Database, SqlRepository};
 use restframe::storage::{DatabaseStorage, Storage};
+use restframe::upload::UploadedFileExt;
+use restframe::validation::{FileRules, IMAGE_HEAD_BYTES};
 use restframe::{
     ApiError, ApiSettings, ApiView, Base64Image, MediaRange, Repository, Request, Response,
     RouteError, Router, api_view,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::media::{file_doc, file_field, read};
 use crate::users::User;
 
 /// The largest picture, in bytes.
@@ -113,7 +116,7 @@ pub fn views(
                     .with_header(LOCATION, HeaderValue::from_static("/static/missing.png")));
             };
             if req.negotiated().format() == "json" {
-                let data = crate::media::read(&*pictures, &id, None).await?;
+                let data = read(&*pictures, &id, None).await?;
                 return Ok(Response::new(PictureJson {
                     mime_type: meta.content_type,
                     size: meta.size,
@@ -134,7 +137,7 @@ pub fn views(
     .name("User Picture")
     .description("The user's profile picture, or its JSON description with the data in base64.")
     .doc(
-        crate::uploads::file_doc("Get the user's picture")
+        file_doc("Get the user's picture")
             .response::<PictureJson>(200, "The picture (its description, in a data format).")
             .response_header(200, "ETag", "The picture's strong validator.")
             .response_header(200, "Last-Modified", "When the picture was stored.")
@@ -153,29 +156,20 @@ pub fn views(
                 .get(http::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|ct| ct.starts_with("application/json"));
-            let bytes: Bytes = if is_json {
+            let meta = if is_json {
                 let body: Base64Body = req.data().await?;
-                let bytes = body.data.into_bytes();
-                Bytes::from(bytes)
+                let bytes = Bytes::from(body.data.into_bytes());
+                let media_type = image_type(&bytes).unwrap_or("application/octet-stream");
+                let body = Box::pin(futures_util::stream::once(async move { Ok(bytes) }));
+                pictures.save(&id, media_type, body).await?
             } else {
-                let file = crate::uploads::file_field(&mut req).await?;
-                let bytes = match file.bytes() {
-                    Some(b) => b.clone(),
-                    None => Bytes::from(
-                        tokio::fs::read(file.path().unwrap_or(std::path::Path::new("")))
-                            .await
-                            .map_err(|e| ApiError::internal(e.to_string()))?,
-                    ),
-                };
-                // The whole picture is at hand: the image check reads it to its end.
-                rules().check(file.filename(), bytes.len() as u64, &bytes)?;
-                bytes
+                let file = file_field(&mut req).await?;
+                // A picture within its size limit is read whole: checked to its end.
+                rules().check_upload(&file).await?;
+                let media_type = image_type(&file.head(IMAGE_HEAD_BYTES).await?)
+                    .unwrap_or("application/octet-stream");
+                pictures.save_upload(&id, media_type, file).await?
             };
-            let media_type = image_type(&bytes)
-                .unwrap_or("application/octet-stream")
-                .to_owned();
-            let body = Box::pin(futures_util::stream::once(async move { Ok(bytes) }));
-            let meta = pictures.save(&id, &media_type, body).await?;
             Ok(Response::new(PictureJson {
                 mime_type: meta.content_type,
                 size: meta.size,

@@ -11,20 +11,22 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::StreamExt;
 use http::{Method, StatusCode};
-use restframe::file_validators::{FileRules, SNIFF_BYTES};
 use restframe::openapi::Doc;
 use restframe::parsers::{FileUploadParser, Parser};
 use restframe::sql::{Column, ColumnType, SqlRepository, Table};
-use restframe::storage::{FileSystemStorage, Storage};
+use restframe::storage::{PresignedUrl, Storage};
+use restframe::validation::FileRules;
 use restframe::{
-    ApiError, ApiSettings, ApiView, ListQuery, Repository, Request, Response, RouteError, Router,
-    Validate, api_view,
+    Action, ApiError, ApiSettings, ApiView, ListQuery, ModelViewSet, Repository, Request, Response,
+    RouteError, Router, Validate, api_view,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 use crate::media::Media;
+use crate::random::random_hex;
 use crate::tracks::Track;
+use crate::uploads::{bind_file, mp3_rules};
 
 /// `POST /api/tracks/{id}/confirm-upload/`'s body.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -65,16 +67,6 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// `n` random bytes from the operating system, in hex.
-pub fn random_hex(n: usize) -> Result<String, ApiError> {
-    use std::io::Read;
-    let mut bytes = vec![0u8; n];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// Everything the presign views share.
 #[derive(Clone)]
 pub struct Presign {
@@ -92,9 +84,42 @@ impl Presign {
             tracks: tracks.clone(),
             pending: SqlRepository::new(tracks.database()),
             storage: Arc::clone(&media.storage),
-            rules: crate::uploads::mp3_rules(media.max_upload_size),
+            rules: mp3_rules(media.max_upload_size),
             expiry,
         }
+    }
+
+    /// The track viewset's presigned-upload actions: presigned-url and confirm-upload.
+    pub fn actions(
+        &self,
+        viewset: ModelViewSet<SqlRepository<Track>>,
+        settings: &ApiSettings,
+    ) -> ModelViewSet<SqlRepository<Track>> {
+        viewset
+            .action(
+                Action::detail("presigned-url", "presigned-url")
+                    .method(Method::POST, self.presigned_url(settings))
+                    .extend_schema(
+                        Method::POST,
+                        Doc::new()
+                            .summary("Get a presigned URL to PUT the track's MP3 to")
+                            .response::<PresignedUrl>(
+                                201,
+                                "A URL for one plain PUT, until it expires.",
+                            ),
+                    ),
+            )
+            .action(
+                Action::detail("confirm-upload", "confirm-upload")
+                    .method(Method::POST, self.confirm_upload(settings))
+                    .extend_schema(
+                        Method::POST,
+                        Doc::new()
+                            .summary("Bind a presigned upload to the track")
+                            .request::<Confirm>()
+                            .response::<Track>(200, "The track, its `file` the URL of the upload."),
+                    ),
+            )
     }
 
     /// `POST /api/tracks/{id}/presigned-url/` → `{"url", "method": "PUT", "key", "expires_at"}`.
@@ -150,7 +175,7 @@ impl Presign {
                 let meta = this.storage.metadata(&key).await?.ok_or_else(|| {
                     ApiError::validation([("key", "Nothing was uploaded with this key.")])
                 })?;
-                let end = meta.size.min(SNIFF_BYTES as u64);
+                let end = meta.size.min(this.rules.head_bytes() as u64);
                 let head = crate::media::read(&*this.storage, &key, Some(0..end)).await?;
                 let filename = key.rsplit('/').next().unwrap_or_default();
                 if let Err(errors) = this.rules.check(filename, meta.size, &head) {
@@ -160,7 +185,7 @@ impl Presign {
                     return Err(errors.into());
                 }
                 let url = format!("{}/api/tracks/{track_id}/file/", req.base_url()?);
-                let track = crate::uploads::bind_file(&this.tracks, &id, url, &key).await?;
+                let track = bind_file(&this.tracks, &id, url, &key).await?;
                 this.pending.destroy(&key).await?;
                 Ok(Response::new(track))
             }
@@ -175,16 +200,17 @@ fn not_found() -> ApiError {
     ApiError::not_found("No such object.")
 }
 
-/// `PUT /media-upload/{key}?expires=…&signature=…`: the file-system storage's presigned
-/// uploads. The body is streamed into storage as is, up to `max_size`; a bad or expired
+/// `PUT /media-upload/{key}?expires=…&signature=…`: the presigned uploads of a storage that
+/// serves its own URLs (the file system). The body is streamed into storage as is, up to `max_size`; a bad or expired
 /// signature is a 403, as S3 answers.
 pub fn upload_route(router: Router, media: &Media) -> Result<Router, RouteError> {
-    let Some(fs) = media.fs.clone() else {
+    if !media.storage.serves_own_urls() {
         return Ok(router);
-    };
+    }
+    let storage = Arc::clone(&media.storage);
     let max = media.max_upload_size;
     let view = api_view(move |mut req: Request| {
-        let fs: Arc<FileSystemStorage> = Arc::clone(&fs);
+        let storage = Arc::clone(&storage);
         async move {
             let key = req.path_param("key").unwrap_or_default().to_owned();
             let query = req.query();
@@ -193,13 +219,15 @@ pub fn upload_route(router: Router, media: &Media) -> Result<Router, RouteError>
                 .and_then(|e| e.parse().ok())
                 .unwrap_or(0);
             let signature = query.get("signature").unwrap_or_default().into_owned();
-            fs.verify("PUT", &key, expires, &signature).map_err(|e| {
-                ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "permission_denied",
-                    format!("Presigned URL refused: {e}."),
-                )
-            })?;
+            storage
+                .verify_presigned("PUT", &key, expires, &signature)
+                .map_err(|e| {
+                    ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "permission_denied",
+                        format!("Presigned URL refused: {e}."),
+                    )
+                })?;
             let content_type = req
                 .headers()
                 .get(http::header::CONTENT_TYPE)
@@ -225,7 +253,7 @@ pub fn upload_route(router: Router, media: &Media) -> Result<Router, RouteError>
                 }
                 Ok(chunk)
             });
-            match fs.save(&key, &content_type, Box::pin(limited)).await {
+            match storage.save(&key, &content_type, Box::pin(limited)).await {
                 Ok(_) => Ok(Response::empty(StatusCode::OK)),
                 Err(_) if over.load(std::sync::atomic::Ordering::Relaxed) => Err(
                     ApiError::payload_too_large(format!("Upload larger than {max} bytes.")),

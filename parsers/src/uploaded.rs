@@ -28,9 +28,11 @@ const WRITE_BUFFER: usize = 64 * 1024;
 /// checked against the bytes, and the name is only made safe ([`crate::sanitize_filename`]),
 /// not unique.
 ///
-/// Reading it back is synchronous ([`UploadedFile::open`] gives a [`std::io::Read`] +
-/// [`std::io::Seek`]); from async code, read a file on disk through its
-/// [`UploadedFile::path`] with the runtime's own file API, or inside its blocking pool.
+/// Reading it back is synchronous here ([`UploadedFile::open`] gives a [`std::io::Read`] +
+/// [`std::io::Seek`]): this crate has no runtime. From async code, restframe's
+/// `restframe::upload::UploadedFileExt` reads its first bytes (`head(n)`) or streams it
+/// (`into_stream()`) on tokio, and `FileRules::check_upload` and `Storage::save_upload` take it
+/// whole.
 ///
 /// ```
 /// # #[cfg(feature = "upload")] {

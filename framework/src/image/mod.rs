@@ -8,8 +8,8 @@ mod jpeg;
 mod png;
 mod webp;
 
-/// The image types whose headers are read here (and that an image field accepts); SVG is not one (it is a document that can
-/// carry scripts).
+/// The image types whose headers are read here (and that an image field accepts); SVG is not
+/// one (it is a document that can carry scripts).
 pub const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 /// The most pixels an image may declare: Pillow's limit, past which Django's `ImageField`

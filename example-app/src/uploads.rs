@@ -28,7 +28,7 @@ pub fn mp3_rules(max_size: u64) -> FileRules {
 }
 
 /// The track viewset's file actions: upload and file (the presigned flow adds its own,
-/// [`crate::presign::actions`]).
+/// `Presign::actions` in the presign module).
 pub fn actions(
     viewset: ModelViewSet<SqlRepository<Track>>,
     repo: &SqlRepository<Track>,

@@ -1,7 +1,7 @@
 //! `DatabaseStorage`: blobs beside their owner, on SQLite and PostgreSQL — saved whole,
 //! replaced atomically, read whole or in part, metadata without the blob, and gone with their
 //! owner (`ON DELETE CASCADE`).
-#![cfg(feature = "sqlite")]
+#![cfg(all(feature = "sqlite", feature = "storage"))]
 #![allow(clippy::unwrap_used)]
 
 use bytes::Bytes;

@@ -1,4 +1,5 @@
 //! Stored files served through a view: caching validators, 304, ranges, 416, HEAD.
+#![cfg(feature = "files")]
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;

@@ -265,6 +265,7 @@ impl Database {
     }
 
     /// The `n`th (1-based) placeholder for a value of type `ty` in this database's SQL.
+    #[cfg(feature = "storage")]
     pub(crate) fn placeholder(&self, n: usize, ty: ColumnType) -> String {
         match self.dialect() {
             Dialect::Sqlite => format!("?{n}"),

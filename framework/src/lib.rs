@@ -85,7 +85,10 @@ pub use serve::{serve, shutdown_signal};
 pub use settings::ApiSettings;
 pub use validation::{Validate, ValidationErrors};
 pub use view::{ApiView, FormatSuffix, api_view};
-pub use viewset::{Action, ListQuery, ModelViewSet, OrderBy, Page, Repository};
+pub use viewset::{
+    Action, LimitOffsetPagination, ListQuery, ModelViewSet, OrderBy, Page, PageNumberPagination,
+    Pagination, Repository, pagination,
+};
 
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

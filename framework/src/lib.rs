@@ -88,7 +88,10 @@ pub use settings::ApiSettings;
 pub use validation::Base64Image;
 pub use validation::{DATE_FORMAT_MESSAGE, Date, DateError, Validate, ValidationErrors};
 pub use view::{ApiView, FormatSuffix, api_view};
-pub use viewset::{Action, ListQuery, ModelViewSet, OrderBy, Page, Repository};
+pub use viewset::{
+    Action, LimitOffsetPagination, ListQuery, ModelViewSet, OrderBy, Page, PageNumberPagination,
+    Pagination, Repository, pagination,
+};
 
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

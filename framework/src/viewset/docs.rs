@@ -5,14 +5,20 @@ use utoipa::openapi::schema::{
 };
 use utoipa::openapi::{Ref, RefOr};
 
-use super::pagination::Paging;
+use http::Method;
+
+use super::builder::{Action, ModelViewSet};
+use super::handlers::Standard;
+use super::pagination::Pagination;
+use super::repository::Repository;
+use crate::ApiView;
 use crate::openapi::Doc;
 
 type SchemaFn = fn(&mut Components) -> RefOr<Schema>;
 
 /// The schemas of a viewset's model, input and patch, and of its page of models.
 #[derive(Clone, Copy)]
-pub(crate) struct ModelSchemas {
+pub(super) struct ModelSchemas {
     model: SchemaFn,
     input: SchemaFn,
     patch: SchemaFn,
@@ -20,7 +26,7 @@ pub(crate) struct ModelSchemas {
 }
 
 impl ModelSchemas {
-    pub(crate) fn of<M, I, P>() -> Self
+    pub(super) fn of<M, I, P>() -> Self
     where
         M: utoipa::ToSchema,
         I: utoipa::ToSchema,
@@ -75,65 +81,74 @@ fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
 
-fn positive() -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::Integer)
-        .minimum(Some(1))
+/// What a viewset infers of its actions for the OpenAPI document.
+pub(super) struct ActionDocs<'a> {
+    tag: String,
+    basename: &'a str,
+    schemas: Option<ModelSchemas>,
+    pagination: &'a dyn Pagination,
+    filter_fields: &'a [String],
+    ordering_fields: &'a [String],
 }
 
-/// The docs of the six standard actions, by action name.
-pub(crate) struct ActionDocs<'a> {
-    pub(crate) tag: &'a str,
-    pub(crate) basename: &'a str,
-    pub(crate) schemas: Option<ModelSchemas>,
-    pub(crate) paging: Paging,
-    pub(crate) filter_fields: &'a [String],
-    pub(crate) ordering_fields: &'a [String],
-}
+impl<'a> ActionDocs<'a> {
+    /// The docs of `viewset`'s actions under `prefix`, tagged with the prefix's last segment
+    /// (else the basename).
+    pub(super) fn new<R: Repository>(viewset: &'a ModelViewSet<R>, prefix: &str) -> Self {
+        let tag = prefix
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&viewset.basename)
+            .to_owned();
+        Self {
+            tag,
+            basename: &viewset.basename,
+            schemas: viewset.schemas,
+            pagination: &*viewset.pagination,
+            filter_fields: &viewset.filter_fields,
+            ordering_fields: &viewset.ordering_fields,
+        }
+    }
 
-impl ActionDocs<'_> {
+    /// `view` of a standard action, with what the viewset infers of it under what the view
+    /// itself says.
+    pub(super) fn describe(&self, action: Standard, view: ApiView) -> ApiView {
+        let inferred = match action {
+            Standard::List => self.list(),
+            Standard::Create => self.create(),
+            Standard::Retrieve => self.retrieve(),
+            Standard::Update => self.update(),
+            Standard::PartialUpdate => self.partial_update(),
+            Standard::Destroy => self.destroy(),
+        };
+        described(view, inferred)
+    }
+
+    /// The views of an extra action, each with the viewset's defaults under what it says.
+    pub(super) fn describe_action(&self, action: &Action) -> Vec<(Method, ApiView)> {
+        let several = action.methods.len() > 1;
+        action
+            .methods
+            .iter()
+            .map(|(m, v)| {
+                let doc = self.action(&action.url_name, m, several);
+                (m.clone(), described(v.clone(), doc))
+            })
+            .collect()
+    }
+
     fn base(&self, action: &str, summary: String) -> Doc {
         Doc::new()
             .operation_id(&format!("{}_{action}", self.tag))
-            .tag(self.tag)
+            .tag(&self.tag)
             .summary(&summary)
     }
 
-    pub(crate) fn list(&self) -> Doc {
+    fn list(&self) -> Doc {
         let mut doc = self.base("list", format!("List the {}", self.tag));
-        doc = match self.paging {
-            Paging::PageNumber(size) => doc
-                .query_schema("page", "A page number (from 1).", positive(), false)
-                .query_schema(
-                    "page_size",
-                    &format!(
-                        "Rows per page ({} by default, at most {}).",
-                        size.default, size.max
-                    ),
-                    positive(),
-                    false,
-                )
-                // A page past the last one.
-                .errors([404]),
-            Paging::LimitOffset(size) => doc
-                .query_schema(
-                    "limit",
-                    &format!(
-                        "Rows to return ({} by default, at most {}).",
-                        size.default, size.max
-                    ),
-                    positive(),
-                    false,
-                )
-                .query_schema(
-                    "offset",
-                    "Rows to skip.",
-                    ObjectBuilder::new()
-                        .schema_type(Type::Integer)
-                        .minimum(Some(0)),
-                    false,
-                ),
-        };
+        doc = self.pagination.describe_list(doc);
         if !self.ordering_fields.is_empty() {
             doc = doc.query_schema(
                 "ordering",
@@ -160,7 +175,7 @@ impl ActionDocs<'_> {
         doc.response_header(200, "Link", "The next and previous pages (RFC 8288).")
     }
 
-    pub(crate) fn create(&self) -> Doc {
+    fn create(&self) -> Doc {
         let doc = self.base("create", format!("Create a {}", self.basename));
         match self.schemas {
             Some(s) => doc
@@ -170,7 +185,7 @@ impl ActionDocs<'_> {
         }
     }
 
-    pub(crate) fn retrieve(&self) -> Doc {
+    fn retrieve(&self) -> Doc {
         let doc = self.base("retrieve", format!("Retrieve a {}", self.basename));
         match self.schemas {
             Some(s) => doc.response_component(200, "The row.", s.model),
@@ -178,7 +193,7 @@ impl ActionDocs<'_> {
         }
     }
 
-    pub(crate) fn update(&self) -> Doc {
+    fn update(&self) -> Doc {
         let doc = self.base("update", format!("Replace a {}", self.basename));
         match self.schemas {
             Some(s) => {
@@ -189,7 +204,7 @@ impl ActionDocs<'_> {
         }
     }
 
-    pub(crate) fn partial_update(&self) -> Doc {
+    fn partial_update(&self) -> Doc {
         let doc = self.base(
             "partial_update",
             format!("Change some fields of a {}", self.basename),
@@ -203,14 +218,14 @@ impl ActionDocs<'_> {
         }
     }
 
-    pub(crate) fn destroy(&self) -> Doc {
+    fn destroy(&self) -> Doc {
         self.base("destroy", format!("Delete a {}", self.basename))
             .empty_response(204, "Deleted.")
     }
 
     /// An extra action's defaults: id `{tag}_{url_name}` (`_{method}` when it has several),
     /// the viewset's tag. What the action's view says goes over them.
-    pub(crate) fn action(&self, url_name: &str, method: &http::Method, several: bool) -> Doc {
+    fn action(&self, url_name: &str, method: &Method, several: bool) -> Doc {
         let name = url_name.replace('-', "_");
         let id = if several {
             format!(
@@ -221,12 +236,12 @@ impl ActionDocs<'_> {
         } else {
             format!("{}_{name}", self.tag)
         };
-        Doc::new().operation_id(&id).tag(self.tag)
+        Doc::new().operation_id(&id).tag(&self.tag)
     }
 }
 
 /// `view` with `inferred` under what the view itself says.
-pub(crate) fn described(view: crate::ApiView, inferred: Doc) -> crate::ApiView {
+fn described(view: ApiView, inferred: Doc) -> ApiView {
     let own = view.doc_info().cloned();
     let view = view.doc(inferred);
     match own {

@@ -1,31 +1,360 @@
-//! Page-number pagination in DRF's shape, with RFC 8288 `Link` headers.
+//! How a list is cut into pages (DRF's `pagination` module): the [`Pagination`] trait and its
+//! two styles, [`PageNumberPagination`] (the default) and [`LimitOffsetPagination`].
+//!
+//! A style answers two questions of a list request. Before the repository runs: which rows
+//! ([`Pagination::window`] turns the query string into a [`Window`]). After: what the answer
+//! says of the page ([`Pagination::envelope`] turns what was [`Fetched`] into an [`Envelope`]:
+//! the count and the `next`/`previous` links). The viewset then answers DRF's envelope,
+//! `{"count", "next", "previous", "results"}`, with the same links in an RFC 8288 `Link`
+//! header. With feature `openapi`, [`Pagination::describe_list`] adds the style's query
+//! parameters to the list's operation.
+//!
+//! ```
+//! use restframe::pagination::{Envelope, Fetched, Pagination, Window};
+//! use restframe::{ApiError, Request};
+//!
+//! /// The first `n` rows and nothing more: no parameters, no links.
+//! struct FirstRows(u64);
+//!
+//! impl Pagination for FirstRows {
+//!     fn window(&self, _req: &Request) -> Result<Window, ApiError> {
+//!         Ok(Window::new(0, self.0))
+//!     }
+//!     fn envelope(&self, _req: &Request, fetched: &Fetched) -> Result<Envelope, ApiError> {
+//!         Ok(Envelope::new(Some(fetched.count)))
+//!     }
+//! }
+//! # fn f<R: restframe::Repository>(repo: R) -> restframe::ModelViewSet<R> {
+//! restframe::ModelViewSet::new("Track", "track", repo).pagination(FirstRows(10))
+//! # }
+//! ```
 
 use http::HeaderValue;
+use http::header::LINK;
 use serde::Serialize;
+use serde::ser::SerializeStruct;
 
-use crate::ApiError;
 use crate::renderers::Query;
+use crate::{ApiError, Request, Response};
 
-/// DRF's paginated envelope.
-#[derive(Serialize)]
-pub(crate) struct PageBody<T> {
-    pub(crate) count: u64,
-    pub(crate) next: Option<String>,
-    pub(crate) previous: Option<String>,
-    pub(crate) results: Vec<T>,
+/// A pagination style (DRF's `BasePagination`): which rows a list request asks for, and what
+/// the answer says of the page it got. Set one with [`crate::ModelViewSet::pagination`].
+///
+/// The module docs show a style written from scratch; [`PageNumberPagination`] and
+/// [`LimitOffsetPagination`] are DRF's two.
+pub trait Pagination: Send + Sync + 'static {
+    /// The rows `req` asks for, from its query string. An error (say, a page that cannot
+    /// exist) is the list's answer; the repository is not asked.
+    fn window(&self, req: &Request) -> Result<Window, ApiError>;
+
+    /// What the answer says of the page: the count and the `next` and `previous` URLs. Runs
+    /// after the repository, so it may still refuse (a page past the end).
+    fn envelope(&self, req: &Request, fetched: &Fetched) -> Result<Envelope, ApiError>;
+
+    /// The style's query parameters (and the errors they can cause) on the list's operation in
+    /// the OpenAPI document (DRF's `get_schema_operation_parameters`). Adds nothing by default.
+    #[cfg(feature = "openapi")]
+    fn describe_list(&self, doc: crate::openapi::Doc) -> crate::openapi::Doc {
+        doc
+    }
 }
 
-/// Page size settings: the default and the most a client may ask for with `?page_size=`.
+/// The rows a list asks the repository for: its [`crate::ListQuery`]'s `offset` and `limit`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct PageSize {
-    pub(crate) default: u64,
-    pub(crate) max: u64,
+#[non_exhaustive]
+pub struct Window {
+    /// Rows to skip; at most `i64::MAX`, so that it fits a SQL `OFFSET`.
+    pub offset: u64,
+    /// Rows to return at most.
+    pub limit: u64,
+}
+
+impl Window {
+    /// `limit` rows after the first `offset`; an offset beyond `i64::MAX` is cut to it.
+    ///
+    /// ```
+    /// use restframe::pagination::Window;
+    /// assert_eq!(Window::new(u64::MAX, 5).offset, i64::MAX as u64);
+    /// ```
+    pub fn new(offset: u64, limit: u64) -> Self {
+        Self {
+            offset: offset.min(i64::MAX as u64),
+            limit,
+        }
+    }
+}
+
+/// What the repository returned for a [`Window`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Fetched {
+    /// The window asked for.
+    pub window: Window,
+    /// How many rows match the filters, over all pages.
+    pub count: u64,
+    /// How many rows this page holds.
+    pub len: usize,
+}
+
+impl Fetched {
+    /// `len` rows of `count` in all, fetched for `window`.
+    pub fn new(window: Window, count: u64, len: usize) -> Self {
+        Self { window, count, len }
+    }
+}
+
+/// What a page's answer says beside its rows: the count (when the style tells it) and the
+/// absolute URLs of the next and previous pages. [`Envelope::into_response`] makes it DRF's
+/// `{"count", "next", "previous", "results"}` with a `Link` header.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Envelope {
+    count: Option<u64>,
+    next: Option<String>,
+    previous: Option<String>,
+}
+
+impl Envelope {
+    /// An envelope with `count` (`None` leaves the key out) and no links.
+    pub fn new(count: Option<u64>) -> Self {
+        Self {
+            count,
+            next: None,
+            previous: None,
+        }
+    }
+
+    /// The next page's URL.
+    pub fn next(mut self, url: impl Into<String>) -> Self {
+        self.next = Some(url.into());
+        self
+    }
+
+    /// The previous page's URL.
+    pub fn previous(mut self, url: impl Into<String>) -> Self {
+        self.previous = Some(url.into());
+        self
+    }
+
+    /// 200 with the envelope around `results`, and `Link: <next>; rel="next", <previous>;
+    /// rel="prev"` (RFC 8288) when there is either link.
+    ///
+    /// ```
+    /// use restframe::pagination::Envelope;
+    /// let response = Envelope::new(Some(3)).next("http://h/t/?page=2").into_response(vec![1, 2]);
+    /// assert_eq!(response.headers()["link"], "<http://h/t/?page=2>; rel=\"next\"");
+    /// ```
+    pub fn into_response<T: Serialize + Send + 'static>(self, results: Vec<T>) -> Response {
+        let link = link_header(self.next.as_deref(), self.previous.as_deref());
+        let response = Response::new(PageBody {
+            count: self.count,
+            next: self.next,
+            previous: self.previous,
+            results,
+        });
+        match link {
+            Some(link) => response.with_header(LINK, link),
+            None => response,
+        }
+    }
+}
+
+/// DRF's paginated envelope; `count` is left out when the style does not tell it.
+struct PageBody<T> {
+    count: Option<u64>,
+    next: Option<String>,
+    previous: Option<String>,
+    results: Vec<T>,
+}
+
+impl<T: Serialize> Serialize for PageBody<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let fields = if self.count.is_some() { 4 } else { 3 };
+        let mut s = serializer.serialize_struct("PageBody", fields)?;
+        match self.count {
+            Some(count) => s.serialize_field("count", &count)?,
+            None => s.skip_field("count")?,
+        }
+        s.serialize_field("next", &self.next)?;
+        s.serialize_field("previous", &self.previous)?;
+        s.serialize_field("results", &self.results)?;
+        s.end()
+    }
+}
+
+/// The page size when the client gives none, and the most it may ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PageSize {
+    default: u64,
+    max: u64,
+}
+
+impl PageSize {
+    fn new(default: u64, max: u64) -> Self {
+        Self {
+            default: default.max(1),
+            max: max.max(1),
+        }
+    }
+}
+
+/// DRF's `PageNumberPagination`, the viewset's default (20 rows, at most 100): `?page=`
+/// (1-based; an empty one is page 1) and `?page_size=` (a larger size is capped, a malformed
+/// one falls back to the default). A page that is not a positive integer, past the end, or past
+/// what a SQL `OFFSET` can hold is 404 `{"detail": "Invalid page."}`; page 1 of an empty list
+/// is an empty page. `next`/`previous` keep every other query parameter in place, and page 1
+/// drops `page`.
+///
+/// ```
+/// use restframe::PageNumberPagination;
+/// # fn f<R: restframe::Repository>(repo: R) -> restframe::ModelViewSet<R> {
+/// restframe::ModelViewSet::new("Track", "track", repo).pagination(PageNumberPagination::new(20, 100))
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageNumberPagination {
+    size: PageSize,
+}
+
+impl PageNumberPagination {
+    /// Pages of `default` rows unless `?page_size=` asks for another size, up to `max` (both
+    /// at least 1).
+    pub fn new(default: u64, max: u64) -> Self {
+        Self {
+            size: PageSize::new(default, max),
+        }
+    }
+}
+
+impl Default for PageNumberPagination {
+    /// 20 rows a page, at most 100.
+    fn default() -> Self {
+        Self::new(20, 100)
+    }
+}
+
+impl Pagination for PageNumberPagination {
+    fn window(&self, req: &Request) -> Result<Window, ApiError> {
+        let (page, size) = window(req.query(), self.size)?;
+        // SQL takes a signed 64-bit OFFSET: a page beyond it cannot exist.
+        let offset = (page - 1)
+            .checked_mul(size)
+            .filter(|&o| i64::try_from(o).is_ok())
+            .ok_or_else(invalid_page)?;
+        Ok(Window::new(offset, size))
+    }
+
+    fn envelope(&self, req: &Request, fetched: &Fetched) -> Result<Envelope, ApiError> {
+        let base = req.base_url()?;
+        let Window { offset, limit } = fetched.window;
+        let page = offset.checked_div(limit).unwrap_or(0).saturating_add(1);
+        if page > 1 && fetched.len == 0 {
+            return Err(invalid_page());
+        }
+        let (path, query) = (req.uri().path(), req.query());
+        let mut envelope = Envelope::new(Some(fetched.count));
+        if offset.saturating_add(fetched.len as u64) < fetched.count {
+            envelope = envelope.next(page_url(&base, path, query, page + 1));
+        }
+        if page > 1 {
+            envelope = envelope.previous(page_url(&base, path, query, page - 1));
+        }
+        Ok(envelope)
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe_list(&self, doc: crate::openapi::Doc) -> crate::openapi::Doc {
+        let PageSize { default, max } = self.size;
+        doc.query_schema("page", "A page number (from 1).", positive(), false)
+            .query_schema(
+                "page_size",
+                &format!("Rows per page ({default} by default, at most {max})."),
+                positive(),
+                false,
+            )
+            // A page past the last one.
+            .errors([404])
+    }
+}
+
+/// DRF's `LimitOffsetPagination`: `?limit=` (a larger limit is capped, a malformed one falls
+/// back to the default) and `?offset=` (malformed → 0); an offset past the end is an empty
+/// page, not a 404, and `next`/`previous` carry `limit` and `offset`.
+///
+/// ```
+/// use restframe::LimitOffsetPagination;
+/// # fn f<R: restframe::Repository>(repo: R) -> restframe::ModelViewSet<R> {
+/// restframe::ModelViewSet::new("Track", "track", repo).pagination(LimitOffsetPagination::new(50, 500))
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimitOffsetPagination {
+    size: PageSize,
+}
+
+impl LimitOffsetPagination {
+    /// `default` rows unless `?limit=` asks for another number, up to `max` (both at least 1).
+    pub fn new(default: u64, max: u64) -> Self {
+        Self {
+            size: PageSize::new(default, max),
+        }
+    }
+}
+
+impl Pagination for LimitOffsetPagination {
+    fn window(&self, req: &Request) -> Result<Window, ApiError> {
+        let (limit, offset) = limit_offset(req.query(), self.size);
+        Ok(Window::new(offset, limit))
+    }
+
+    fn envelope(&self, req: &Request, fetched: &Fetched) -> Result<Envelope, ApiError> {
+        let base = req.base_url()?;
+        let Window { offset, limit } = fetched.window;
+        let (next, previous) = limit_offset_links(
+            &base,
+            req.uri().path(),
+            req.query(),
+            (limit, offset),
+            fetched.count,
+        );
+        Ok(Envelope {
+            count: Some(fetched.count),
+            next,
+            previous,
+        })
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe_list(&self, doc: crate::openapi::Doc) -> crate::openapi::Doc {
+        let PageSize { default, max } = self.size;
+        doc.query_schema(
+            "limit",
+            &format!("Rows to return ({default} by default, at most {max})."),
+            positive(),
+            false,
+        )
+        .query_schema(
+            "offset",
+            "Rows to skip.",
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Integer)
+                .minimum(Some(0)),
+            false,
+        )
+    }
+}
+
+/// An integer from 1, for the OpenAPI document.
+#[cfg(feature = "openapi")]
+fn positive() -> utoipa::openapi::ObjectBuilder {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .minimum(Some(1))
 }
 
 /// The 1-based page and its size asked for by `?page=` and `?page_size=`. An empty `?page=` is
 /// page 1; a page that is not a positive integer is 404 ("Invalid page."), as DRF; a page size that is not a positive
 /// integer falls back to the default, and one above the maximum is capped, as DRF.
-pub(crate) fn window(query: Query<'_>, size: PageSize) -> Result<(u64, u64), ApiError> {
+fn window(query: Query<'_>, size: PageSize) -> Result<(u64, u64), ApiError> {
     let page = match query.get("page").filter(|p| !p.is_empty()) {
         None => 1,
         Some(p) => p
@@ -42,30 +371,20 @@ pub(crate) fn window(query: Query<'_>, size: PageSize) -> Result<(u64, u64), Api
     Ok((page, page_size))
 }
 
-pub(crate) fn invalid_page() -> ApiError {
+fn invalid_page() -> ApiError {
     ApiError::not_found("Invalid page.")
 }
 
 /// The URL of `page` of the list at `base` + `path`, keeping every other query parameter in
 /// its place; page 1 drops the parameter, as DRF.
-pub(crate) fn page_url(base: &str, path: &str, query: Query<'_>, page: u64) -> String {
+fn page_url(base: &str, path: &str, query: Query<'_>, page: u64) -> String {
     let page = (page > 1).then(|| page.to_string());
     with_params(base, path, query, &[("page", page.as_deref())])
 }
 
-/// How a list is cut into pages: DRF's `PageNumberPagination` (`?page=&page_size=`) or
-/// `LimitOffsetPagination` (`?limit=&offset=`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Paging {
-    /// `?page=` (1-based) and `?page_size=`; a page past the end is 404.
-    PageNumber(PageSize),
-    /// `?limit=` and `?offset=`; an offset past the end is an empty page.
-    LimitOffset(PageSize),
-}
-
 /// `?limit=` (default when absent or not a positive integer, capped at the maximum) and
 /// `?offset=` (0 when absent or not a non-negative integer; at most `i64::MAX`), as DRF.
-pub(crate) fn limit_offset(query: Query<'_>, size: PageSize) -> (u64, u64) {
+fn limit_offset(query: Query<'_>, size: PageSize) -> (u64, u64) {
     let limit = query
         .get("limit")
         .and_then(|s| s.parse::<u64>().ok())
@@ -79,7 +398,7 @@ pub(crate) fn limit_offset(query: Query<'_>, size: PageSize) -> (u64, u64) {
 }
 
 /// The next and previous URLs of a limit/offset window, as DRF builds them.
-pub(crate) fn limit_offset_links(
+fn limit_offset_links(
     base: &str,
     path: &str,
     query: Query<'_>,
@@ -148,7 +467,7 @@ fn with_params(
 }
 
 /// `Link: <next>; rel="next", <previous>; rel="prev"` (RFC 8288), when there is either.
-pub(crate) fn link_header(next: Option<&str>, previous: Option<&str>) -> Option<HeaderValue> {
+fn link_header(next: Option<&str>, previous: Option<&str>) -> Option<HeaderValue> {
     let links: Vec<String> = [(next, "next"), (previous, "prev")]
         .into_iter()
         .filter_map(|(url, rel)| Some(format!("<{}>; rel=\"{rel}\"", url?)))

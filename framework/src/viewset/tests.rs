@@ -607,3 +607,63 @@ async fn perform_hooks_change_input_and_refuse() {
     let missing = send(&r, Method::DELETE, "/t/2/", None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND, "404 before the hook");
 }
+
+/// A style of its own: `?skip=`, no count, a `next` link while rows remain.
+struct Skip;
+
+impl super::Pagination for Skip {
+    fn window(&self, req: &Request) -> Result<super::pagination::Window, ApiError> {
+        let skip = req
+            .query()
+            .get("skip")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Ok(super::pagination::Window::new(skip, 2))
+    }
+
+    fn envelope(
+        &self,
+        req: &Request,
+        fetched: &super::pagination::Fetched,
+    ) -> Result<super::pagination::Envelope, ApiError> {
+        let envelope = super::pagination::Envelope::new(None);
+        let next = fetched.window.offset + fetched.len as u64;
+        Ok(if next < fetched.count {
+            envelope.next(format!(
+                "{}{}?skip={next}",
+                req.base_url()?,
+                req.uri().path()
+            ))
+        } else {
+            envelope
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_pagination_style_of_ones_own_decides_window_and_envelope() {
+    let memory = Memory::default();
+    for i in 1..=3 {
+        memory.0.lock().unwrap().push(Track {
+            id: i,
+            title: format!("T{i}"),
+            artist_name: "A".into(),
+        });
+    }
+    let r = ModelViewSet::new("Track", "track", memory)
+        .pagination(Skip)
+        .register(Router::new(), "/t/")
+        .unwrap();
+    let first = send(&r, Method::GET, "/t/", None).await;
+    assert_eq!(
+        first.json(),
+        json!({"next": "http://h/t/?skip=2", "previous": null, "results": [
+            {"id": 1, "title": "T1", "artist_name": "A"},
+            {"id": 2, "title": "T2", "artist_name": "A"}]})
+    );
+    assert_eq!(first.headers["link"], "<http://h/t/?skip=2>; rel=\"next\"");
+    let last = send(&r, Method::GET, "/t/?skip=2", None).await;
+    assert_eq!(last.json()["results"][0]["id"], 3);
+    assert_eq!(last.json()["next"], Value::Null);
+    assert!(last.headers.get("link").is_none());
+}

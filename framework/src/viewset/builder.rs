@@ -1,0 +1,328 @@
+//! The viewset builder: [`ModelViewSet`], its extra [`Action`]s and the `perform_*` hooks.
+
+use std::sync::Arc;
+
+use http::Method;
+
+use super::docs;
+use super::pagination::{LimitOffsetPagination, PageNumberPagination, Pagination};
+use super::repository::Repository;
+use crate::parsers::Parser;
+use crate::renderers::Renderer;
+use crate::{ApiError, ApiSettings, ApiView, Request};
+
+/// An extra action on a viewset (DRF's `@action`): on the list (`/tracks/recent/`) or on one
+/// row (`/tracks/{id}/upload/{filename}/`), with its own views — and so its own renderers and
+/// parsers — per method. The row's id reaches the views as `request.path_param("id")`.
+///
+/// ```
+/// use http::Method;
+/// use restframe::{api_view, Action, Response};
+/// let upload = api_view(|req| async move {
+///     Ok(Response::new(req.path_param("filename").unwrap_or_default().to_owned()))
+/// });
+/// let action = Action::detail("upload/{filename:[A-Za-z0-9_]+\\.mp3}", "upload")
+///     .method(Method::POST, upload);
+/// # let _ = action;
+/// ```
+#[derive(Clone)]
+pub struct Action {
+    pub(super) detail: bool,
+    pub(super) url_path: String,
+    pub(super) url_name: String,
+    pub(super) methods: Vec<(Method, ApiView)>,
+}
+
+impl Action {
+    /// An action on one row: `{prefix}{id}/{url_path}/`, route name `{basename}-{url_name}`.
+    pub fn detail(url_path: &str, url_name: &str) -> Self {
+        Self::new(true, url_path, url_name)
+    }
+
+    /// An action on the list: `{prefix}{url_path}/`, route name `{basename}-{url_name}`.
+    pub fn list(url_path: &str, url_name: &str) -> Self {
+        Self::new(false, url_path, url_name)
+    }
+
+    fn new(detail: bool, url_path: &str, url_name: &str) -> Self {
+        Self {
+            detail,
+            url_path: url_path.trim_matches('/').to_owned(),
+            url_name: url_name.to_owned(),
+            methods: Vec::new(),
+        }
+    }
+
+    /// The view answering `method`.
+    pub fn method(mut self, method: Method, view: ApiView) -> Self {
+        self.methods.push((method, view));
+        self
+    }
+
+    /// What the action's `method` says of itself in the OpenAPI document, over what the viewset
+    /// infers (drf-spectacular's `@extend_schema`): its request, responses, parameters, errors.
+    /// Call it after [`Action::method`].
+    ///
+    /// ```
+    /// use http::Method;
+    /// use restframe::{api_view, openapi::Doc, Action, Response};
+    ///
+    /// #[derive(serde::Serialize, utoipa::ToSchema)]
+    /// struct Track { id: i64, file: Option<String> }
+    ///
+    /// let upload = api_view(|_req| async move { Ok(Response::new("stored")) });
+    /// let action = Action::detail("upload/{filename:[A-Za-z0-9_]+\\.mp3}", "upload")
+    ///     .method(Method::POST, upload)
+    ///     .extend_schema(Method::POST, Doc::new()
+    ///         .summary("Upload the track's MP3")
+    ///         .file_field("file")
+    ///         .response::<Track>(200, "The track, with its file URL."));
+    /// # let _ = action;
+    /// ```
+    #[cfg(feature = "openapi")]
+    pub fn extend_schema(mut self, method: Method, doc: crate::openapi::Doc) -> Self {
+        if let Some((_, view)) = self.methods.iter_mut().find(|(m, _)| *m == method) {
+            *view = view.clone().doc(doc);
+        }
+        self
+    }
+}
+
+/// A viewset over a [`Repository`]: the six standard actions on a list route and a detail
+/// route, a [`Pagination`] (DRF's page numbers by default), `?ordering=` over allowed fields, exact-match filters on
+/// declared fields, DRF-shaped validation errors, and extra [`Action`]s.
+///
+/// | route | method | action | answer |
+/// |---|---|---|---|
+/// | `{prefix}` | GET | list | 200 `{"count", "next", "previous", "results"}` + `Link` |
+/// | `{prefix}` | POST | create | 201 with the row |
+/// | `{prefix}{id}/` | GET | retrieve | 200, or 404 |
+/// | `{prefix}{id}/` | PUT | update | 200, or 404 |
+/// | `{prefix}{id}/` | PATCH | partial_update | 200, or 404 |
+/// | `{prefix}{id}/` | DELETE | destroy | 204, or 404 |
+///
+/// Route names are `{basename}-list` and `{basename}-detail`, so the API root lists the viewset
+/// under `{basename}-list`.
+pub struct ModelViewSet<R: Repository> {
+    pub(super) repo: Arc<R>,
+    pub(super) name: String,
+    pub(super) basename: String,
+    pub(super) description: String,
+    pub(super) settings: ApiSettings,
+    pub(super) renderers: Option<Vec<Arc<dyn Renderer>>>,
+    pub(super) parsers: Option<Vec<Arc<dyn Parser>>>,
+    pub(super) filter_fields: Vec<String>,
+    pub(super) ordering_fields: Vec<String>,
+    pub(super) pagination: Arc<dyn Pagination>,
+    pub(super) hooks: Hooks<R>,
+    pub(super) actions: Vec<Action>,
+    /// The model's schemas for the OpenAPI document (nothing without feature `openapi`).
+    pub(super) schemas: Option<docs::ModelSchemas>,
+}
+
+#[cfg(feature = "openapi")]
+impl<R: Repository> ModelViewSet<R>
+where
+    R::Model: utoipa::ToSchema,
+    R::Input: utoipa::ToSchema,
+    R::Patch: utoipa::ToSchema,
+{
+    /// Describes the model, input and patch types in the OpenAPI document, from their
+    /// `utoipa::ToSchema` (feature `openapi`): the list's page, request bodies and responses.
+    /// Without it, the viewset's routes are still documented, with free-form bodies.
+    pub fn with_schemas(mut self) -> Self {
+        self.schemas = Some(docs::ModelSchemas::of::<R::Model, R::Input, R::Patch>());
+        self
+    }
+}
+
+impl<R: Repository> ModelViewSet<R> {
+    /// A viewset named `name` (`Track`) over `repo`, with route names from `basename` (`track`).
+    pub fn new(name: &str, basename: &str, repo: R) -> Self {
+        Self {
+            repo: Arc::new(repo),
+            name: name.to_owned(),
+            basename: basename.to_owned(),
+            description: String::new(),
+            settings: ApiSettings::default(),
+            renderers: None,
+            parsers: None,
+            filter_fields: Vec::new(),
+            ordering_fields: Vec::new(),
+            pagination: Arc::new(PageNumberPagination::default()),
+            hooks: Hooks::default(),
+            actions: Vec::new(),
+            schemas: None,
+        }
+    }
+
+    /// The description shown by OPTIONS.
+    pub fn description(mut self, description: &str) -> Self {
+        self.description = description.to_owned();
+        self
+    }
+
+    /// Default renderers, parsers and limits.
+    pub fn settings(mut self, settings: &ApiSettings) -> Self {
+        self.settings = settings.clone();
+        self
+    }
+
+    /// This viewset's renderers (over the settings').
+    pub fn renderers(mut self, renderers: impl IntoIterator<Item = Arc<dyn Renderer>>) -> Self {
+        self.renderers = Some(renderers.into_iter().collect());
+        self
+    }
+
+    /// This viewset's parsers (over the settings').
+    pub fn parsers(mut self, parsers: impl IntoIterator<Item = Arc<dyn Parser>>) -> Self {
+        self.parsers = Some(parsers.into_iter().collect());
+        self
+    }
+
+    /// Fields a client may filter on with `?field=value` (exact match).
+    pub fn filter_fields<'a>(mut self, fields: impl IntoIterator<Item = &'a str>) -> Self {
+        self.filter_fields = fields.into_iter().map(str::to_owned).collect();
+        self
+    }
+
+    /// Fields a client may order by with `?ordering=-title,artist_name`; others are ignored, as
+    /// DRF.
+    pub fn ordering_fields<'a>(mut self, fields: impl IntoIterator<Item = &'a str>) -> Self {
+        self.ordering_fields = fields.into_iter().map(str::to_owned).collect();
+        self
+    }
+
+    /// How lists are cut into pages: [`PageNumberPagination`] (the default, 20 rows a page
+    /// and at most 100), [`LimitOffsetPagination`], or a style of your own.
+    ///
+    /// ```
+    /// # use restframe::{LimitOffsetPagination, ModelViewSet, Repository};
+    /// # fn f<R: Repository>(repo: R) -> ModelViewSet<R> {
+    /// ModelViewSet::new("Track", "track", repo).pagination(LimitOffsetPagination::new(50, 500))
+    /// # }
+    /// ```
+    pub fn pagination(mut self, pagination: impl Pagination) -> Self {
+        self.pagination = Arc::new(pagination);
+        self
+    }
+
+    /// Page-number pagination (the default, DRF's `PageNumberPagination`): `?page=` and
+    /// `?page_size=`, with the page size when the client gives none and the most it may ask
+    /// for. A page past the end is 404. Short for
+    /// `.pagination(PageNumberPagination::new(default, max))`.
+    pub fn page_size(self, default: u64, max: u64) -> Self {
+        self.pagination(PageNumberPagination::new(default, max))
+    }
+
+    /// Limit/offset pagination instead (DRF's `LimitOffsetPagination`): `?limit=` (default
+    /// and maximum given here) and `?offset=`; an offset past the end is an empty page, and
+    /// `next`/`previous` carry `limit` and `offset`. Short for
+    /// `.pagination(LimitOffsetPagination::new(default, max))`.
+    ///
+    /// ```
+    /// # use restframe::{ModelViewSet, Repository};
+    /// # fn f<R: Repository>(repo: R) -> ModelViewSet<R> {
+    /// ModelViewSet::new("Track", "track", repo).limit_offset(50, 500)
+    /// # }
+    /// ```
+    pub fn limit_offset(self, default: u64, max: u64) -> Self {
+        self.pagination(LimitOffsetPagination::new(default, max))
+    }
+
+    /// DRF's `perform_create`: runs on the validated input before the repository stores it,
+    /// with the request at hand — to set what the client does not send (an owner, a slug) or to
+    /// refuse with an [`ApiError`].
+    ///
+    /// ```
+    /// # use restframe::{ApiError, ModelViewSet, Repository};
+    /// # fn f<R: Repository>(repo: R) -> ModelViewSet<R> {
+    /// ModelViewSet::new("Track", "track", repo).perform_create(|req, _input| {
+    ///     match req.headers().get("x-read-only") {
+    ///         Some(_) => Err(ApiError::new(http::StatusCode::FORBIDDEN, "permission_denied", "Read-only client.")),
+    ///         None => Ok(()),
+    ///     }
+    /// })
+    /// # }
+    /// ```
+    pub fn perform_create(
+        mut self,
+        hook: impl Fn(&Request, &mut R::Input) -> Result<(), ApiError> + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.create = Some(Arc::new(hook));
+        self
+    }
+
+    /// DRF's `perform_update` for PUT: runs on the validated input before the repository
+    /// writes it.
+    pub fn perform_update(
+        mut self,
+        hook: impl Fn(&Request, &mut R::Input) -> Result<(), ApiError> + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.update = Some(Arc::new(hook));
+        self
+    }
+
+    /// `perform_update` for PATCH: runs on the validated patch before the repository
+    /// applies it.
+    pub fn perform_partial_update(
+        mut self,
+        hook: impl Fn(&Request, &mut R::Patch) -> Result<(), ApiError> + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.partial_update = Some(Arc::new(hook));
+        self
+    }
+
+    /// DRF's `perform_destroy`: runs with the id before the repository deletes the row (and
+    /// after it is known to exist); an error keeps the row.
+    pub fn perform_destroy(
+        mut self,
+        hook: impl Fn(&Request, &str) -> Result<(), ApiError> + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.destroy = Some(Arc::new(hook));
+        self
+    }
+
+    /// Adds an extra action.
+    pub fn action(mut self, action: Action) -> Self {
+        self.actions.push(action);
+        self
+    }
+}
+
+/// A `perform_*` hook on a validated input: may change it, or refuse with an error.
+pub(super) type InputHook<T> = Arc<dyn Fn(&Request, &mut T) -> Result<(), ApiError> + Send + Sync>;
+
+/// A `perform_destroy` hook on the id of a row about to be deleted.
+pub(super) type IdHook = Arc<dyn Fn(&Request, &str) -> Result<(), ApiError> + Send + Sync>;
+
+/// DRF's `perform_create`, `perform_update` and `perform_destroy`, as hooks that run after
+/// validation and before the repository.
+pub(super) struct Hooks<R: Repository> {
+    pub(super) create: Option<InputHook<R::Input>>,
+    pub(super) update: Option<InputHook<R::Input>>,
+    pub(super) partial_update: Option<InputHook<R::Patch>>,
+    pub(super) destroy: Option<IdHook>,
+}
+
+impl<R: Repository> Clone for Hooks<R> {
+    fn clone(&self) -> Self {
+        Self {
+            create: self.create.clone(),
+            update: self.update.clone(),
+            partial_update: self.partial_update.clone(),
+            destroy: self.destroy.clone(),
+        }
+    }
+}
+
+impl<R: Repository> Default for Hooks<R> {
+    fn default() -> Self {
+        Self {
+            create: None,
+            update: None,
+            partial_update: None,
+            destroy: None,
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! A list request's query string as a [`ListQuery`]: allow-listed exact-match filters,
+//! `?ordering=` over allow-listed fields, and the page window the pagination chose.
+
+use super::pagination::Window;
+use super::repository::{ListQuery, OrderBy};
+use crate::renderers::Query;
+
+/// The [`ListQuery`] for `query` on a viewset filtering on `filter_fields` and ordering by
+/// `ordering_fields`, over `window`.
+pub(super) fn list_query(
+    query: Query<'_>,
+    filter_fields: &[String],
+    ordering_fields: &[String],
+    window: Window,
+) -> ListQuery {
+    ListQuery {
+        filters: filters(query, filter_fields),
+        ordering: ordering(query, ordering_fields),
+        offset: window.offset,
+        limit: window.limit,
+    }
+}
+
+/// `?field=value` for each allowed field the query names (its first value).
+fn filters(query: Query<'_>, allowed: &[String]) -> Vec<(String, String)> {
+    allowed
+        .iter()
+        .filter_map(|f| Some((f.clone(), query.get(f)?.into_owned())))
+        .collect()
+}
+
+/// `?ordering=-title,artist_name`: the allowed keys in order, `-` for descending; others are
+/// ignored, as DRF.
+fn ordering(query: Query<'_>, allowed: &[String]) -> Vec<OrderBy> {
+    let Some(o) = query.get("ordering") else {
+        return Vec::new();
+    };
+    o.split(',')
+        .map(str::trim)
+        .filter_map(|key| {
+            let (field, descending) = match key.strip_prefix('-') {
+                Some(f) => (f, true),
+                None => (key, false),
+            };
+            allowed.iter().any(|a| a == field).then(|| OrderBy {
+                field: field.to_owned(),
+                descending,
+            })
+        })
+        .fold(Vec::<OrderBy>::new(), |mut keys, key| {
+            // A field counts once (its first mention), so the keys are bounded by the
+            // allow-list however long the parameter is.
+            if !keys.iter().any(|k| k.field == key.field) {
+                keys.push(key);
+            }
+            keys
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(fields: &[&str]) -> Vec<String> {
+        fields.iter().map(|f| (*f).to_owned()).collect()
+    }
+
+    fn key(field: &str, descending: bool) -> OrderBy {
+        OrderBy {
+            field: field.to_owned(),
+            descending,
+        }
+    }
+
+    #[test]
+    fn filters_take_allowed_fields_only() {
+        let q = Query::new("artist_name=Miles%20Davis&title=x&artist_name=other");
+        assert_eq!(
+            filters(q, &names(&["artist_name"])),
+            vec![("artist_name".to_owned(), "Miles Davis".to_owned())]
+        );
+        assert!(filters(Query::new(""), &names(&["artist_name"])).is_empty());
+    }
+
+    #[test]
+    fn ordering_keeps_allowed_keys_once_in_order() {
+        let allowed = names(&["title", "id"]);
+        assert_eq!(
+            ordering(Query::new("ordering=-title,%20secret,id,title"), &allowed),
+            vec![key("title", true), key("id", false)]
+        );
+        assert!(ordering(Query::new("ordering="), &allowed).is_empty());
+        assert!(ordering(Query::new(""), &allowed).is_empty());
+    }
+
+    #[test]
+    fn the_window_becomes_offset_and_limit() {
+        let q = list_query(Query::new(""), &[], &[], Window::new(40, 20));
+        assert_eq!((q.offset, q.limit), (40, 20));
+    }
+}

@@ -19,7 +19,7 @@ use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr, R
 
 use super::ApiInfo;
 use super::doc::{Body, Doc};
-use crate::ApiView;
+use crate::view::ApiView;
 use crate::renderers::Renderer;
 
 /// One route as the generator sees it.

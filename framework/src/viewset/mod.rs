@@ -480,7 +480,7 @@ fn not_found() -> ApiError {
 }
 
 async fn list<R: Repository>(config: Arc<Config<R>>, req: Request) -> Result<Response, ApiError> {
-    let query = req.query();
+    let query: crate::renderers::Query<'_> = req.query().into();
     let filters = config
         .filter_fields
         .iter()

@@ -11,14 +11,15 @@ use http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
 use http::{HeaderValue, Method, StatusCode};
 use restframe::file_validators::{FileRules, image_type};
 use restframe::files::serve_file;
+use restframe::negotiation::MediaRange;
 use restframe::openapi::Doc;
 use restframe::parsers::{FileUploadParser, JsonParser, MultiPartParser, Parser, ParserLimits};
 use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
 use restframe::sql::{Database, SqlRepository};
 use restframe::storage::{DatabaseStorage, Storage};
 use restframe::{
-    ApiError, ApiSettings, ApiView, Base64Image, MediaRange, Repository, Request, Response,
-    RouteError, Router, api_view,
+    ApiError, ApiSettings, ApiView, Base64Image, Repository, Request, Response, RouteError, Router,
+    api_view,
 };
 use serde::{Deserialize, Serialize};
 

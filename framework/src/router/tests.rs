@@ -221,9 +221,9 @@ async fn options_of_a_file_route_is_rendered_by_a_data_renderer() {
 
 #[tokio::test]
 async fn pages_get_the_route_forms_with_a_file_input_only_for_multipart() {
-    use crate::renderers::RouteInfo;
+    use crate::extensions::RouteForms;
     let seen = api_view(|req: Request| async move {
-        let info = req.extensions().get::<Arc<RouteInfo>>().cloned().unwrap();
+        let info = req.extensions().get::<RouteForms>().unwrap().0.clone();
         Ok(Response::new(format!("{info:?}")))
     });
     let raw_only = seen

@@ -67,6 +67,7 @@ struct ViewInner {
     suffixes: bool,
     template_name: Option<Arc<str>>,
     /// What other parts of the crate say of the view (its OpenAPI statements), by type.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     meta: http::Extensions,
     state: SharedState,
     handler: Arc<Handler>,
@@ -217,11 +218,13 @@ impl ApiView {
     }
 
     /// What another part of the crate said of this view, by type.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) fn meta<T: Clone + Send + Sync + 'static>(&self) -> Option<&T> {
         self.inner.meta.get::<T>()
     }
 
     /// Says `value` of this view (replacing what was said of its type).
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) fn with_meta<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
         self.inner_mut().meta.insert(value);
         self

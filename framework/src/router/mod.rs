@@ -228,8 +228,15 @@ impl Router {
         inner
     }
 
-    /// The settings the router's own views (404, API root) use.
-    pub(crate) fn settings(&self) -> &ApiSettings {
+    /// The settings the router was made with ([`Router::with_settings`]): its own views (404,
+    /// API root, OpenAPI document) use them.
+    ///
+    /// ```
+    /// let router = restframe::Router::new();
+    /// let renderers = router.settings().default_renderers();
+    /// # let _ = renderers;
+    /// ```
+    pub fn settings(&self) -> &ApiSettings {
         &self.inner.settings
     }
 

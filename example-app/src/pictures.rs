@@ -11,6 +11,7 @@ use http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
 use http::{HeaderValue, Method, StatusCode};
 use restframe::files::serve_file;
 use restframe::image::image_type;
+use restframe::negotiation::MediaRange;
 use restframe::openapi::Doc;
 use restframe::parsers::{FileUploadParser, JsonParser, MultiPartParser, Parser, ParserLimits};
 use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
@@ -19,8 +20,8 @@ use restframe::storage::{DatabaseStorage, Storage};
 use restframe::upload::UploadedFileExt;
 use restframe::validation::{FileRules, IMAGE_HEAD_BYTES};
 use restframe::{
-    ApiError, ApiSettings, ApiView, Base64Image, MediaRange, Repository, Request, Response,
-    RouteError, Router, api_view,
+    ApiError, ApiSettings, ApiView, Base64Image, Repository, Request, Response, RouteError, Router,
+    api_view,
 };
 use serde::{Deserialize, Serialize};
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fixtures::{CHROME, eight_renderers, tracks};
-use restframe::negotiate;
+use restframe::negotiation::negotiate;
 use restframe::renderers::{Data, JsonRenderer, RenderContext, Renderer};
 
 fn negotiation(c: &mut Criterion) {

@@ -12,7 +12,7 @@ mod fixtures;
 use std::hint::black_box;
 
 use fixtures::{CHROME, eight_renderers, tracks};
-use restframe::negotiate;
+use restframe::negotiation::negotiate;
 use restframe::renderers::{Data, RenderContext};
 
 fn main() {

@@ -4,7 +4,8 @@ use bytes::Bytes;
 use futures_util::TryStreamExt;
 use http_body_util::{BodyDataStream, BodyExt, LengthLimitError};
 
-use crate::parsers::{BodyStream, BoxError, ParseError, ParseErrorKind};
+use crate::parsers::{BodyStream, ParseError, ParseErrorKind};
+use crate::util::BoxError;
 
 /// The body of every response restframe produces.
 pub type Body = http_body_util::combinators::BoxBody<Bytes, BoxError>;

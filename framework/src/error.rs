@@ -6,7 +6,6 @@ use http::{HeaderName, HeaderValue, StatusCode};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
-use crate::negotiation::NegotiationError;
 use std::sync::Arc;
 
 use crate::parsers::{DataError, ParseError, ParseErrorKind, Parser};
@@ -215,17 +214,6 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
-
-impl From<NegotiationError> for ApiError {
-    fn from(e: NegotiationError) -> Self {
-        match e {
-            NegotiationError::NotAcceptable { available } => Self::not_acceptable(available),
-            NegotiationError::UnknownFormat(f) => {
-                Self::not_found(format!("Format \"{f}\" is not available here."))
-            }
-        }
-    }
-}
 
 impl From<ParseError> for ApiError {
     fn from(e: ParseError) -> Self {

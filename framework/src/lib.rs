@@ -41,23 +41,23 @@
 //! | `sqlite`, `postgres` | [`sql`]: SQL repositories on SQLite (rusqlite) and PostgreSQL (sqlx) |
 #![forbid(unsafe_code)]
 
-mod accept;
 mod body;
-mod content_type;
 mod error;
+pub mod extensions;
 #[cfg(feature = "files")]
 pub mod files;
-mod format;
+mod host;
 #[cfg(feature = "images")]
 pub mod image;
 mod missing;
-mod negotiation;
+pub mod negotiation;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod prelude;
 mod render;
 mod request;
 mod response;
-mod router;
+pub mod router;
 mod serve;
 mod settings;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -66,6 +66,7 @@ pub mod sql;
 pub mod storage;
 #[cfg(any(feature = "multipart", feature = "upload"))]
 pub mod upload;
+mod util;
 pub mod validation;
 mod view;
 mod viewset;
@@ -73,21 +74,19 @@ mod viewset;
 pub use restframe_parsers as parsers;
 pub use restframe_renderers as renderers;
 
-pub use accept::MediaRange;
 pub use body::Body;
-pub use content_type::select_parser;
 pub use error::ApiError;
-pub use format::{query_format, split_format_suffix};
-pub use negotiation::{Negotiated, NegotiationError, Renderers, negotiate};
-pub use request::{PathParams, Request};
+pub use negotiation::Negotiated;
+pub use request::{Query, Request};
 pub use response::Response;
 pub use router::{RouteError, Router};
 pub use serve::{serve, shutdown_signal};
 pub use settings::ApiSettings;
+pub use util::{BoxError, BoxFuture};
 #[cfg(feature = "validators")]
 pub use validation::Base64Image;
 pub use validation::{DATE_FORMAT_MESSAGE, Date, DateError, Validate, ValidationErrors};
-pub use view::{ApiView, FormatSuffix, api_view};
+pub use view::{ApiView, api_view};
 pub use viewset::{
     Action, LimitOffsetPagination, ListQuery, ModelViewSet, OrderBy, Page, PageNumberPagination,
     Pagination, Repository, pagination,

@@ -1,5 +1,8 @@
 //! What a handler receives: the HTTP request, the negotiation outcome and a lazily parsed body.
 
+use std::any::Any;
+use std::borrow::Cow;
+use std::str::FromStr;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -8,93 +11,47 @@ use http::{HeaderMap, Method, Uri, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::ApiError;
-use crate::content_type::select_parser;
-use crate::negotiation::Negotiated;
+use crate::error::ApiError;
+use crate::extensions::{MountPrefix, PathParams, SharedState, UploadDir};
+use crate::host::{AllowedHosts, checked_host};
+use crate::negotiation::{Negotiated, select_parser};
 use crate::parsers::{BodyStream, ParseContext, Parsed, Parser, ParserLimits, stream_error};
-use crate::renderers::Query;
 
-/// A `Host` value of the forms Django accepts: a DNS name or IPv4 address, or a bracketed IPv6
-/// address, with an optional port.
-/// Where a [`crate::Router`] is mounted (`/api` when an axum app nests it there): incoming
-/// paths arrive without it, and absolute links get it back.
-#[derive(Clone, Debug)]
-pub(crate) struct MountPrefix(pub(crate) Arc<str>);
+/// The query string of a request, read by name (percent-decoded).
+///
+/// ```
+/// let q = restframe::Query::new("artist=Miles%20Davis&page=2");
+/// assert_eq!(q.get("artist").as_deref(), Some("Miles Davis"));
+/// assert_eq!(q.get("ordering"), None);
+/// assert_eq!(q.as_str(), "artist=Miles%20Davis&page=2");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Query<'a>(&'a str);
 
-/// The hosts a [`crate::Router`] answers for (Django's `ALLOWED_HOSTS`).
-#[derive(Clone, Debug)]
-pub(crate) struct AllowedHosts(pub(crate) Arc<[String]>);
+impl<'a> Query<'a> {
+    /// Wraps a raw query string (without the leading `?`).
+    pub fn new(raw: &'a str) -> Self {
+        Self(raw)
+    }
 
-impl AllowedHosts {
-    /// Whether `host` (`name[:port]`) is allowed: `*` allows any, `.example.com` allows
-    /// `example.com` and its subdomains, anything else must equal the name (ports ignored,
-    /// case folded).
-    pub(crate) fn allows(&self, host: &str) -> bool {
-        let name = match host.rsplit_once(':') {
-            Some((name, port))
-                if port.bytes().all(|b| b.is_ascii_digit())
-                    && (!name.contains(':') || name.ends_with(']')) =>
-            {
-                name
-            }
-            _ => host,
-        }
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
-        self.0.iter().any(|pattern| {
-            let pattern = pattern.to_ascii_lowercase();
-            pattern == "*"
-                || match pattern.strip_prefix('.') {
-                    Some(domain) => {
-                        name == domain
-                            || name
-                                .strip_suffix(domain)
-                                .is_some_and(|sub| sub.ends_with('.'))
-                    }
-                    None => name == pattern,
-                }
-        })
+    /// The raw query string.
+    pub fn as_str(&self) -> &'a str {
+        self.0
+    }
+
+    /// The first value of `name`, percent-decoded.
+    pub fn get(&self, name: &str) -> Option<Cow<'a, str>> {
+        form_urlencoded::parse(self.0.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 }
 
-/// The `Host` of a request (or the URI's authority, as HTTP/2 sends it).
-pub(crate) fn request_host<'a>(headers: &'a HeaderMap, uri: &'a Uri) -> Option<&'a str> {
-    headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| uri.authority().map(|a| a.as_str()))
+impl<'a> From<Query<'a>> for crate::renderers::Query<'a> {
+    fn from(q: Query<'a>) -> Self {
+        Self::new(q.0)
+    }
 }
-
-fn valid_host(host: &str) -> bool {
-    let (name, port) = match host.rsplit_once(':') {
-        Some((name, _)) if !name.ends_with(']') && name.contains(':') => (host, None),
-        Some((name, port)) => (name, Some(port)),
-        None => (host, None),
-    };
-    let port_ok =
-        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
-    let name_ok = match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
-        Some(v6) => {
-            !v6.is_empty()
-                && v6
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        }
-        None => {
-            !name.is_empty()
-                && name.len() <= 253
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-        }
-    };
-    port_ok && name_ok
-}
-
-/// The captures of the route that matched, as `(name, value)`, percent-decoded; set by the
-/// router in the request extensions.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PathParams(pub Vec<(String, String)>);
 
 /// A request as a handler sees it.
 ///
@@ -108,6 +65,7 @@ pub struct Request {
     negotiated: Negotiated,
     parsers: Arc<[Arc<dyn Parser>]>,
     limits: ParserLimits,
+    state: SharedState,
 }
 
 impl std::fmt::Debug for Request {
@@ -127,6 +85,7 @@ impl Request {
         negotiated: Negotiated,
         parsers: Arc<[Arc<dyn Parser>]>,
         limits: ParserLimits,
+        state: SharedState,
     ) -> Self {
         Self {
             parts,
@@ -135,6 +94,7 @@ impl Request {
             negotiated,
             parsers,
             limits,
+            state,
         }
     }
 
@@ -168,19 +128,19 @@ impl Request {
     /// not a `name[:port]` or `[v6]:port` is a 400 (Django's `DisallowedHost`), so a client
     /// cannot inject text into links and `Link` headers.
     ///
-    /// When the router is mounted under a prefix ([`crate::Router::mount_prefix`]), the
-    /// prefix is part of the base, so `base_url() + uri().path()` is the request's own URL.
+    /// When the router is mounted under a prefix (`Router::mount_prefix`), the prefix is
+    /// part of the base, so `base_url() + uri().path()` is the request's own URL.
     pub fn base_url(&self) -> Result<String, ApiError> {
-        let host = request_host(&self.parts.headers, &self.parts.uri).unwrap_or("localhost");
-        let allowed = self.parts.extensions.get::<AllowedHosts>();
-        if !valid_host(host) || allowed.is_some_and(|a| !a.allows(host)) {
-            return Err(ApiError::bad_request("Invalid Host header."));
-        }
+        let host = checked_host(
+            &self.parts.headers,
+            &self.parts.uri,
+            self.parts.extensions.get::<AllowedHosts>(),
+        )?;
         let prefix = self
             .parts
             .extensions
             .get::<MountPrefix>()
-            .map_or("", |p| &p.0);
+            .map_or("", MountPrefix::as_str);
         let scheme = match self.parts.headers.get("x-forwarded-proto") {
             Some(p) if p == "https" => "https",
             _ => "http",
@@ -190,13 +150,76 @@ impl Request {
 
     /// A path parameter captured by the router (`{id}` in `/tracks/{id}/`), percent-decoded.
     pub fn path_param(&self, name: &str) -> Option<&str> {
-        self.parts
-            .extensions
-            .get::<PathParams>()?
-            .0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.parts.extensions.get::<PathParams>()?.get(name)
+    }
+
+    /// A path parameter parsed as `T` (any [`FromStr`]): a missing or unparsable value is a 404
+    /// "Not found." (as DRF answers an unknown object), so `/tracks/four/` needs no more code.
+    ///
+    /// ```
+    /// use restframe::{api_view, Request, Response, Router};
+    /// use http::Method;
+    ///
+    /// let detail = api_view(|req: Request| async move {
+    ///     let id: i64 = req.path("id")?;
+    ///     Ok(Response::new(id * 2))
+    /// });
+    /// let router = Router::new().route("/tracks/{id}/", "track-detail", [(Method::GET, detail)])?;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use tower::ServiceExt;
+    /// let get = |uri: &str| http::Request::get(uri).body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap();
+    /// assert_eq!(router.clone().oneshot(get("/tracks/21/")).await.unwrap().status(), 200);
+    /// assert_eq!(router.oneshot(get("/tracks/four/")).await.unwrap().status(), 404);
+    /// # });
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn path<T: FromStr>(&self, name: &str) -> Result<T, ApiError> {
+        self.path_param(name)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| ApiError::not_found("Not found."))
+    }
+
+    /// The shared state of type `T` given to the view (`ApiView::with_state`) or to its
+    /// router (`Router::with_state`), the view's first (axum's `State`). It is stored once, as
+    /// an `Arc`, and handed out as one, so a handler needs no clones before `async move`.
+    /// None given is a 500 (a wiring mistake, not the client's).
+    ///
+    /// ```
+    /// use restframe::{api_view, Request, Response, Router};
+    /// use http::Method;
+    ///
+    /// struct Catalogue { titles: Vec<&'static str> }
+    ///
+    /// let list = api_view(|req: Request| async move {
+    ///     let catalogue = req.state::<Catalogue>()?;
+    ///     Ok(Response::new(catalogue.titles.clone()))
+    /// });
+    /// let router = Router::new()
+    ///     .route("/tracks/", "track-list", [(Method::GET, list)])?
+    ///     .with_state(Catalogue { titles: vec!["So What"] });
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use tower::ServiceExt;
+    /// let get = http::Request::get("/tracks/").body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap();
+    /// let res = router.oneshot(get).await.unwrap();
+    /// assert_eq!(res.status(), 200);
+    /// # });
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn state<T: Any + Send + Sync>(&self) -> Result<Arc<T>, ApiError> {
+        self.state
+            .get::<T>()
+            .or_else(|| {
+                self.parts
+                    .extensions
+                    .get::<SharedState>()
+                    .and_then(SharedState::get::<T>)
+            })
+            .ok_or_else(|| {
+                ApiError::internal(format!(
+                    "no shared state of type `{}`: give it with `with_state`",
+                    std::any::type_name::<T>()
+                ))
+            })
     }
 
     /// The negotiation outcome: renderer and accepted media type (DRF's
@@ -295,69 +318,9 @@ impl Request {
         if let Some(d) = disposition {
             ctx = ctx.with_content_disposition(d);
         }
-        if let Some(dir) = self.parts.extensions.get::<crate::view::UploadDir>() {
+        if let Some(dir) = self.parts.extensions.get::<UploadDir>() {
             ctx = ctx.with_temp_dir(&dir.0);
         }
         Ok(parser.parse_stream(body, ctx).await?)
-    }
-}
-
-#[cfg(test)]
-mod host_tests {
-    use super::AllowedHosts;
-
-    #[test]
-    fn allowed_hosts_match_as_django() {
-        let allowed = AllowedHosts(vec!["api.example.com".into(), ".music.test".into()].into());
-        for host in [
-            "api.example.com",
-            "API.example.com:8443",
-            "music.test",
-            "a.b.music.test:80",
-        ] {
-            assert!(allowed.allows(host), "{host}");
-        }
-        for host in [
-            "example.com",
-            "evil-music.test",
-            "api.example.com.evil",
-            "[::1]:80",
-        ] {
-            assert!(!allowed.allows(host), "{host}");
-        }
-        assert!(AllowedHosts(vec!["*".into()].into()).allows("anything:1"));
-        assert!(AllowedHosts(vec!["[::1]".into()].into()).allows("[::1]:8000"));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::valid_host;
-
-    #[test]
-    fn hosts_are_names_or_addresses_with_an_optional_port() {
-        for ok in [
-            "example.org",
-            "localhost:8000",
-            "127.0.0.1:80",
-            "[::1]:8000",
-            "[::1]",
-            "a-b.c",
-        ] {
-            assert!(valid_host(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "a>; rel=\"next\", <http://evil",
-            "a b",
-            "h:",
-            "h:123456",
-            "h:x",
-            "[]",
-            "a/b",
-            "a@b",
-        ] {
-            assert!(!valid_host(bad), "{bad}");
-        }
     }
 }

@@ -83,7 +83,7 @@ impl Response {
         let body = http_body_util::StreamBody::new(sync_wrapper::SyncStream::new(
             stream
                 .map_ok(http_body::Frame::data)
-                .map_err(|e| Box::new(e) as crate::parsers::BoxError),
+                .map_err(|e| Box::new(e) as crate::util::BoxError),
         ))
         .boxed();
         let mut r = Self::with_payload(Payload::Stream(body));

@@ -13,7 +13,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-use crate::parsers::BoxError;
+use crate::util::BoxError;
 
 /// How long a client may take to send a request's head (request line and headers).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);

@@ -10,23 +10,20 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_util::FutureExt;
-use http::header::ACCEPT;
 
 use crate::body::{Body, body_stream};
-use crate::format::{query_format, split_format_suffix};
-use crate::negotiation::{Renderers, negotiate};
-use crate::parsers::{BoxError, BoxFuture, Parser, ParserLimits};
+use crate::error::ApiError;
+use crate::extensions::{FormatSuffix, MountPrefix, RouteForms, SharedState, UploadDir};
+use crate::negotiation::{Renderers, accept_header, negotiate, query_format, split_format_suffix};
+use crate::parsers::{Parser, ParserLimits};
 use crate::render::{self, PageRequest, RendererSet, RequestInfo};
 use crate::renderers::Renderer;
-use crate::{ApiError, ApiSettings, Request, Response};
+use crate::request::Request;
+use crate::response::Response;
+use crate::settings::ApiSettings;
+use crate::util::{BoxError, BoxFuture};
 
 type Handler = dyn Fn(Request) -> BoxFuture<'static, Result<Response, ApiError>> + Send + Sync;
-
-/// What a router found at the end of the path: the format suffix, or `None` when there was
-/// none. A view that finds this in the request extensions does not look at the path itself;
-/// `?format=` still applies when there is no suffix.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FormatSuffix(pub Option<String>);
 
 /// A function view: one async handler with its renderers, parsers and limits.
 ///
@@ -69,14 +66,12 @@ struct ViewInner {
     upload_dir: Option<UploadDir>,
     suffixes: bool,
     template_name: Option<Arc<str>>,
-    #[cfg(feature = "openapi")]
-    doc: Option<Arc<crate::openapi::Doc>>,
+    /// What other parts of the crate say of the view (its OpenAPI statements), by type.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    meta: http::Extensions,
+    state: SharedState,
     handler: Arc<Handler>,
 }
-
-/// Where a view's uploads spill to disk (see [`ApiView::upload_dir`]).
-#[derive(Clone, Debug)]
-pub(crate) struct UploadDir(pub(crate) Arc<std::path::Path>);
 
 impl std::fmt::Debug for ApiView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -105,8 +100,8 @@ where
             upload_dir: None,
             suffixes: true,
             template_name: None,
-            #[cfg(feature = "openapi")]
-            doc: None,
+            meta: http::Extensions::new(),
+            state: SharedState::default(),
             handler: Arc::new(move |req| Box::pin(handler(req))),
         }),
     }
@@ -196,29 +191,43 @@ impl ApiView {
         self
     }
 
-    /// What the view says of itself in the OpenAPI document, over what is inferred (feature
-    /// `openapi`). Given twice, the second statements go over the first.
+    /// Gives the view shared state of type `T` (axum's `State`), stored once as an `Arc`;
+    /// handlers read it with [`Request::state`]. A view's own state goes before its router's
+    /// (`Router::with_state`).
     ///
     /// ```
-    /// use restframe::{api_view, openapi::Doc, Request, Response};
-    /// let view = api_view(|_req: Request| async { Ok(Response::new("pong")) })
-    ///     .doc(Doc::new().operation_id("ping").summary("Answers pong."));
-    /// assert_eq!(view.doc_info().and_then(|d| d.id()), Some("ping"));
+    /// use restframe::{api_view, Request, Response};
+    ///
+    /// struct Greeting(&'static str);
+    ///
+    /// let hello = api_view(|req: Request| async move {
+    ///     let greeting = req.state::<Greeting>()?;
+    ///     Ok(Response::new(greeting.0))
+    /// })
+    /// .with_state(Greeting("hello"));
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use tower::ServiceExt;
+    /// let req = http::Request::get("/").body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap();
+    /// assert_eq!(hello.oneshot(req).await.unwrap().status(), 200);
+    /// # });
     /// ```
-    #[cfg(feature = "openapi")]
-    pub fn doc(mut self, doc: crate::openapi::Doc) -> Self {
+    pub fn with_state<T: std::any::Any + Send + Sync>(mut self, state: T) -> Self {
         let inner = self.inner_mut();
-        inner.doc = Some(Arc::new(match inner.doc.take() {
-            Some(old) => Arc::unwrap_or_clone(old).merge(doc),
-            None => doc,
-        }));
+        inner.state = std::mem::take(&mut inner.state).with(state);
         self
     }
 
-    /// What the view says of itself in the OpenAPI document, if anything.
-    #[cfg(feature = "openapi")]
-    pub fn doc_info(&self) -> Option<&crate::openapi::Doc> {
-        self.inner.doc.as_deref()
+    /// What another part of the crate said of this view, by type.
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) fn meta<T: Clone + Send + Sync + 'static>(&self) -> Option<&T> {
+        self.inner.meta.get::<T>()
+    }
+
+    /// Says `value` of this view (replacing what was said of its type).
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) fn with_meta<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.inner_mut().meta.insert(value);
+        self
     }
 
     /// The view's renderers.
@@ -244,11 +253,11 @@ impl ViewInner {
         let method = parts.method.clone();
         // What a page shows and links to: the path as the client sent it (the mount prefix put
         // back), never starting `//` (another host, to a browser).
-        let page_path = page_path(&uri, parts.extensions.get::<crate::request::MountPrefix>());
+        let page_path = page_path(&uri, parts.extensions.get::<MountPrefix>());
         let route = parts
             .extensions
-            .get::<Arc<crate::renderers::RouteInfo>>()
-            .cloned();
+            .get::<RouteForms>()
+            .map(|r| Arc::clone(&r.0));
         let info = RequestInfo {
             query: uri.query().unwrap_or(""),
             view_name: &self.name,
@@ -289,6 +298,7 @@ impl ViewInner {
             negotiated.clone(),
             Arc::clone(&self.parsers),
             self.limits,
+            self.state.clone(),
         );
         let handler = Arc::clone(&self.handler);
         let outcome = AssertUnwindSafe(async move { handler(request).await })
@@ -316,36 +326,15 @@ impl ViewInner {
 
 /// The request's path and query as its client sent them, for pages: the mount prefix put back,
 /// and leading slashes collapsed to one.
-fn page_path<'a>(uri: &'a http::Uri, prefix: Option<&crate::request::MountPrefix>) -> Cow<'a, str> {
+fn page_path<'a>(uri: &'a http::Uri, prefix: Option<&MountPrefix>) -> Cow<'a, str> {
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     match prefix {
         None if !path.starts_with("//") => Cow::Borrowed(path),
         _ => Cow::Owned(format!(
             "{}/{}",
-            prefix.map_or("", |p| &*p.0),
+            prefix.map_or("", MountPrefix::as_str),
             path.trim_start_matches('/')
         )),
-    }
-}
-
-/// The `Accept` field value: several field lines combine into one list (RFC 9110 §5.3); a line
-/// that is not visible ASCII is ignored.
-fn accept_header(headers: &http::HeaderMap) -> Option<Cow<'_, str>> {
-    let mut lines = headers
-        .get_all(ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok());
-    let first = lines.next()?;
-    match lines.next() {
-        None => Some(Cow::Borrowed(first)),
-        Some(second) => {
-            let mut joined = format!("{first}, {second}");
-            for line in lines {
-                joined.push_str(", ");
-                joined.push_str(line);
-            }
-            Some(Cow::Owned(joined))
-        }
     }
 }
 

@@ -278,7 +278,7 @@ async fn a_body_cut_off_by_tower_https_limit_is_a_413_in_the_negotiated_format()
 
 #[test]
 fn pages_show_the_path_as_the_client_sent_it() {
-    use crate::request::MountPrefix;
+    use crate::extensions::MountPrefix;
     let uri: http::Uri = "/tracks/?page=2".parse().unwrap();
     assert_eq!(super::page_path(&uri, None), "/tracks/?page=2");
     let prefix = MountPrefix("/api".into());

@@ -74,8 +74,8 @@ pub(crate) struct QueryDoc {
 /// Everything not given is inferred: path parameters from the route's captures, `format` from
 /// the view's renderers, one request content entry per parser, one response content entry per
 /// renderer, and the error responses the view can give. A viewset fills in its own actions;
-/// extra actions add theirs with [`crate::Action::extend_schema`], any view with
-/// [`crate::ApiView::doc`].
+/// extra actions add theirs with `Action::extend_schema`, any view with
+/// [`ApiView::doc`](crate::ApiView::doc).
 ///
 /// ```
 /// use restframe::openapi::Doc;

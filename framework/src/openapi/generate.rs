@@ -19,8 +19,8 @@ use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr, R
 
 use super::ApiInfo;
 use super::doc::{Body, Doc};
-use crate::ApiView;
 use crate::renderers::Renderer;
+use crate::view::ApiView;
 
 /// One route as the generator sees it.
 pub(crate) struct RouteDesc<'a> {

@@ -26,12 +26,13 @@
 
 mod doc;
 mod generate;
+mod routes;
 mod ui;
 
 pub use doc::Doc;
 pub(crate) use doc::register as register_schema;
-pub(crate) use generate::{RouteDesc, generate};
-pub(crate) use ui::{redoc_views, schema_view, swagger_views};
+use generate::{RouteDesc, generate};
+use ui::{redoc_views, schema_view, swagger_views};
 
 /// The document's `info`: title, version and description.
 ///

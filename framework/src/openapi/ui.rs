@@ -6,10 +6,15 @@ use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, LOCATION};
 use http::{HeaderValue, StatusCode};
 
-use super::Doc;
+use super::routes::{SchemaCache, SchemaInfo};
+use super::{ApiInfo, Doc};
+use crate::error::ApiError;
 use crate::renderers::{BinaryRenderer, JsonRenderer, Renderer};
-use crate::router::RouterHandle;
-use crate::{ApiError, ApiSettings, ApiView, Request, Response, api_view};
+use crate::request::Request;
+use crate::response::Response;
+use crate::router::RouteTable;
+use crate::settings::ApiSettings;
+use crate::view::{ApiView, api_view};
 
 /// Everything the pages load comes from the app itself. Swagger UI and ReDoc set inline styles
 /// (`style-src 'unsafe-inline'`), show inline images (`data:`), and ReDoc searches in a worker
@@ -21,8 +26,9 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsa
 
 const REDOC_JS: &[u8] = include_bytes!("../../assets/redoc/redoc.standalone.js");
 
-/// The document, generated once per router and served in the negotiated format.
-pub(crate) fn schema_view(settings: &ApiSettings) -> ApiView {
+/// The document of the route table the router hands it, generated once per table and served in
+/// the negotiated format.
+pub(crate) fn schema_view(settings: &ApiSettings, info: Arc<ApiInfo>) -> ApiView {
     // The document is data: every data format of the router's list that can hold it whole
     // (JSON, YAML, and HTML pages that show data).
     let renderers: Vec<Arc<dyn Renderer>> = settings
@@ -31,13 +37,18 @@ pub(crate) fn schema_view(settings: &ApiSettings) -> ApiView {
         .filter(|r| matches!(r.format(), "json" | "yaml" | "api"))
         .cloned()
         .collect();
-    api_view(|req: Request| async move {
-        let handle = req
-            .extensions()
-            .get::<RouterHandle>()
-            .ok_or_else(|| ApiError::internal("schema view called without its router"))?;
-        Ok(Response::new(Shared(handle.document())))
+    let cache = Arc::new(SchemaCache::default());
+    let marker = SchemaInfo(Arc::clone(&info));
+    api_view(move |req: Request| {
+        let table = req.extensions().get::<Arc<RouteTable>>().cloned();
+        let document = table.map(|t| cache.document(&t, &info));
+        async move {
+            let document = document
+                .ok_or_else(|| ApiError::internal("schema view called without its route table"))?;
+            Ok(Response::new(Shared(document)))
+        }
     })
+    .with_meta(marker)
     .name("Schema")
     .description("The OpenAPI 3.1 document of this API.")
     .doc(Doc::new().exclude())

@@ -1,26 +1,27 @@
 //! The router: a route table of plain data (DRF's `Route`), served as a `tower::Service`.
 //!
 //! A route is a path pattern, a name and one view per method. Matching a path gives the
-//! captures and the format suffix, which go to the view in the request extensions
-//! ([`PathParams`], [`FormatSuffix`]). Around the views, the router answers what no view needs
-//! to write: `HEAD` from `GET`, `OPTIONS` with the route's metadata, `405` with `Allow`, `404`
-//! for an unknown path, and the API root listing the routes.
+//! captures and the format suffix, which go to the view in the request extensions (the types
+//! of `extensions`: `PathParams`, `FormatSuffix`, `MatchedRoute`, `MountPrefix`), with the
+//! route table ([`RouteTable`]) and the router's shared state. Around the views, the router
+//! answers what no view needs to write: `HEAD` from `GET`, `OPTIONS` with the route's
+//! metadata, `405` with `Allow`, `404` for an unknown path, and the API root listing the
+//! routes.
 //!
 //! Trailing slashes: `/api/tracks` and `/api/tracks/` are the same route, served the same (no
 //! redirect, so a `POST` without the slash works from any client); links the router writes use
 //! the pattern's own form.
 
-#[cfg(feature = "openapi")]
-mod openapi;
 mod pattern;
+mod table;
 
-#[cfg(feature = "openapi")]
-pub(crate) use openapi::RouterHandle;
+pub use table::{RouteEntry, RouteTable};
 
+use std::any::Any;
 use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -30,10 +31,16 @@ use http_body::Body as _;
 use serde_json::{Map, Value, json};
 
 use crate::body::Body;
-use crate::parsers::{BoxError, BoxFuture};
-use crate::request::{AllowedHosts, MountPrefix, PathParams, request_host};
-use crate::view::FormatSuffix;
-use crate::{ApiError, ApiSettings, ApiView, Request, Response, api_view};
+use crate::error::ApiError;
+use crate::extensions::{
+    FormatSuffix, MatchedRoute, MountPrefix, PathParams, RouteForms, SharedState,
+};
+use crate::host::{AllowedHosts, invalid_host, request_host};
+use crate::request::Request;
+use crate::response::Response;
+use crate::settings::ApiSettings;
+use crate::util::{BoxError, BoxFuture};
+use crate::view::{ApiView, api_view};
 use pattern::PathPattern;
 
 /// Why a route could not be registered.
@@ -78,26 +85,17 @@ impl fmt::Display for RouteError {
 
 impl std::error::Error for RouteError {}
 
-/// What a route is besides its views.
-#[derive(Clone, PartialEq, Eq)]
-enum RouteKind {
-    /// A route like any other.
-    Plain,
-    /// The API root, which is handed the listing of the other routes.
-    Root,
-    /// The OpenAPI document, which is handed the router itself.
-    #[cfg(feature = "openapi")]
-    Schema(Arc<crate::openapi::ApiInfo>),
-}
-
 #[derive(Clone)]
 struct Route {
-    kind: RouteKind,
     name: String,
     pattern: PathPattern,
     methods: Vec<(Method, ApiView)>,
+    /// The route as the view sees it matched.
+    matched: MatchedRoute,
+    /// Whether this is an API root (which roots do not list).
+    api_root: bool,
     /// What HTML pages show of the route: allowed methods, and the forms that may be sent.
-    info: Arc<crate::renderers::RouteInfo>,
+    info: RouteForms,
     /// Answers OPTIONS when no view does.
     options: ApiView,
     /// Answers methods no view handles.
@@ -121,14 +119,20 @@ struct Inner {
     settings: ApiSettings,
     mount_prefix: Option<MountPrefix>,
     allowed_hosts: Option<AllowedHosts>,
-    #[cfg(feature = "openapi")]
-    openapi: openapi::OpenApiCache,
+    state: SharedState,
+    table: TableCache,
 }
 
-/// What the API root lists: `(name, path)` of every route without captures, in registration
-/// order. The router hands it to the root view in the request extensions.
-#[derive(Clone, Debug)]
-struct RouteListing(Vec<(String, String)>);
+/// The route table, made on first use. A changed router starts it again (see
+/// [`Router::inner_mut`]).
+#[derive(Default)]
+struct TableCache(OnceLock<Arc<RouteTable>>);
+
+impl Clone for TableCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
 
 /// A route table served as a `tower::Service`.
 ///
@@ -200,10 +204,7 @@ impl Router {
         })
         .name("Not found")
         .settings(&settings);
-        let bad_host =
-            api_view(
-                |_req: Request| async move { Err(ApiError::bad_request("Invalid Host header.")) },
-            )
+        let bad_host = api_view(|_req: Request| async move { Err(invalid_host()) })
             .name("Bad request")
             .settings(&settings);
         Self {
@@ -214,10 +215,89 @@ impl Router {
                 settings,
                 mount_prefix: None,
                 allowed_hosts: None,
-                #[cfg(feature = "openapi")]
-                openapi: openapi::OpenApiCache::default(),
+                state: SharedState::default(),
+                table: TableCache::default(),
             }),
         }
+    }
+
+    /// The router's parts, to change: the route table is made again on next use.
+    fn inner_mut(&mut self) -> &mut Inner {
+        let inner = Arc::make_mut(&mut self.inner);
+        inner.table = TableCache::default();
+        inner
+    }
+
+    /// The settings the router was made with ([`Router::with_settings`]): its own views (404,
+    /// API root, OpenAPI document) use them.
+    ///
+    /// ```
+    /// let router = restframe::Router::new();
+    /// let renderers = router.settings().default_renderers();
+    /// # let _ = renderers;
+    /// ```
+    pub fn settings(&self) -> &ApiSettings {
+        &self.inner.settings
+    }
+
+    /// Gives every view of the router shared state of type `T` (axum's `State`), stored once
+    /// as an `Arc`; handlers read it with `Request::state`. A view's own state
+    /// (`ApiView::with_state`) goes first. Given twice for one type, the second wins.
+    ///
+    /// ```
+    /// use restframe::{api_view, Request, Response, Router};
+    /// use http::Method;
+    ///
+    /// #[derive(Default)]
+    /// struct Hits(std::sync::atomic::AtomicU64);
+    ///
+    /// let hit = api_view(|req: Request| async move {
+    ///     let hits = req.state::<Hits>()?;
+    ///     Ok(Response::new(hits.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1))
+    /// });
+    /// let router = Router::new()
+    ///     .route("/hit/", "hit", [(Method::POST, hit)])?
+    ///     .with_state(Hits::default());
+    /// # let _ = router;
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn with_state<T: Any + Send + Sync>(mut self, state: T) -> Self {
+        let inner = self.inner_mut();
+        inner.state = std::mem::take(&mut inner.state).with(state);
+        self
+    }
+
+    /// The route table: every route in registration order, as plain data (DRF's `Route`),
+    /// with the mount prefix. The same table is handed to every view as an `Arc<RouteTable>`
+    /// request extension.
+    pub fn routes(&self) -> Arc<RouteTable> {
+        Arc::clone(self.inner.table.0.get_or_init(|| {
+            Arc::new(RouteTable {
+                mount_prefix: self
+                    .inner
+                    .mount_prefix
+                    .as_ref()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default(),
+                entries: self
+                    .inner
+                    .routes
+                    .iter()
+                    .map(|r| RouteEntry {
+                        name: r.name.clone(),
+                        pattern: r.pattern.source().to_owned(),
+                        template: r.pattern.template().to_owned(),
+                        captures: r
+                            .pattern
+                            .captures()
+                            .map(|(n, re)| (n.to_owned(), re.to_owned()))
+                            .collect(),
+                        methods: r.methods.clone(),
+                        api_root: r.api_root,
+                    })
+                    .collect(),
+            })
+        }))
     }
 
     /// Declares where the router is mounted when something in front strips a path prefix — an
@@ -230,7 +310,7 @@ impl Router {
     /// ```
     pub fn mount_prefix(mut self, prefix: &str) -> Self {
         let prefix = prefix.trim_end_matches('/');
-        Arc::make_mut(&mut self.inner).mount_prefix = (!prefix.is_empty())
+        self.inner_mut().mount_prefix = (!prefix.is_empty())
             .then(|| MountPrefix(format!("/{}", prefix.trim_start_matches('/')).into()));
         self
     }
@@ -246,7 +326,7 @@ impl Router {
     /// ```
     pub fn allowed_hosts<'a>(mut self, hosts: impl IntoIterator<Item = &'a str>) -> Self {
         let hosts: Vec<String> = hosts.into_iter().map(str::to_owned).collect();
-        Arc::make_mut(&mut self.inner).allowed_hosts = Some(AllowedHosts(hosts.into()));
+        self.inner_mut().allowed_hosts = Some(AllowedHosts(hosts.into()));
         self
     }
 
@@ -260,7 +340,7 @@ impl Router {
         methods: impl IntoIterator<Item = (Method, ApiView)>,
     ) -> Result<Self, RouteError> {
         let methods: Vec<(Method, ApiView)> = methods.into_iter().collect();
-        let inner = Arc::make_mut(&mut self.inner);
+        let inner = self.inner_mut();
         let Some((_, first)) = methods.first() else {
             return Err(RouteError::NoMethods(pattern.to_owned()));
         };
@@ -285,7 +365,7 @@ impl Router {
         let formats: Vec<&str> = formats.into_iter().collect();
         let compiled = PathPattern::compile(pattern, &formats)?;
         let allow = allow_header(&methods);
-        let info = Arc::new(route_info(&methods));
+        let info = RouteForms(Arc::new(route_info(&methods)));
         let options = options_view(first, &methods, allow.clone());
         let not_allowed = api_view(move |req: Request| {
             let allow = allow.clone();
@@ -294,7 +374,11 @@ impl Router {
         .name(first.view_name())
         .renderers(first.renderer_list().iter().cloned());
         inner.routes.push(Route {
-            kind: RouteKind::Plain,
+            matched: MatchedRoute {
+                pattern: Arc::from(pattern),
+                name: Arc::from(name),
+            },
+            api_root: false,
             name: name.to_owned(),
             pattern: compiled,
             methods,
@@ -310,14 +394,18 @@ impl Router {
     pub fn api_root(self, pattern: &str, name: &str) -> Result<Self, RouteError> {
         let view = api_view(|req: Request| async move {
             let base = req.base_url()?;
-            let listing = req
+            let table = req
                 .extensions()
-                .get::<RouteListing>()
-                .ok_or_else(|| ApiError::internal("API root called without its route listing"))?;
-            let map: Map<String, Value> = listing
-                .0
+                .get::<Arc<RouteTable>>()
+                .ok_or_else(|| ApiError::internal("API root called without its route table"))?;
+            let map: Map<String, Value> = table
+                .entries()
                 .iter()
-                .map(|(name, path)| (name.clone(), Value::String(format!("{base}{path}"))))
+                .filter(|r| !r.api_root && !r.has_captures())
+                .map(|r| {
+                    let url = format!("{base}{}", r.pattern());
+                    (r.name().to_owned(), Value::String(url))
+                })
                 .collect();
             Ok(Response::new(Value::Object(map)))
         })
@@ -325,22 +413,10 @@ impl Router {
         .description("The endpoints of this API.")
         .settings(&self.inner.settings);
         let mut router = self.route(pattern, name, [(Method::GET, view)])?;
-        if let Some(route) = Arc::make_mut(&mut router.inner).routes.last_mut() {
-            route.kind = RouteKind::Root;
+        if let Some(route) = router.inner_mut().routes.last_mut() {
+            route.api_root = true;
         }
         Ok(router)
-    }
-
-    /// The routes the API root lists.
-    fn listing(&self) -> RouteListing {
-        RouteListing(
-            self.inner
-                .routes
-                .iter()
-                .filter(|r| r.kind != RouteKind::Root && !r.pattern.has_captures())
-                .map(|r| (r.name.clone(), r.pattern.source().to_owned()))
-                .collect(),
-        )
     }
 
     async fn dispatch<B>(&self, mut req: http::Request<B>) -> http::Response<Body>
@@ -366,20 +442,15 @@ impl Router {
         let Some((route, found)) = found else {
             return call(&self.inner.not_found, req).await;
         };
-        match &route.kind {
-            RouteKind::Plain => {}
-            RouteKind::Root => {
-                req.extensions_mut().insert(self.listing());
-            }
-            #[cfg(feature = "openapi")]
-            RouteKind::Schema(info) => {
-                req.extensions_mut()
-                    .insert(openapi::RouterHandle(self.clone(), Arc::clone(info)));
-            }
+        let extensions = req.extensions_mut();
+        extensions.insert(self.routes());
+        if !self.inner.state.is_empty() {
+            extensions.insert(self.inner.state.clone());
         }
-        req.extensions_mut().insert(Arc::clone(&route.info));
-        req.extensions_mut().insert(PathParams(found.params));
-        req.extensions_mut().insert(FormatSuffix(found.format));
+        extensions.insert(route.matched.clone());
+        extensions.insert(route.info.clone());
+        extensions.insert(PathParams(found.params));
+        extensions.insert(FormatSuffix(found.format));
         let method = req.method().clone();
         if let Some(view) = route.view(&method) {
             return call(view, req).await;

@@ -16,7 +16,6 @@ const FORMAT: &str = "__format";
 pub(crate) struct PathPattern {
     source: String,
     /// The pattern with each capture as `{name}` (an OpenAPI path template).
-    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     template: String,
     regex: Regex,
     /// Each capture's name and its own regex, anchored, to check the decoded value against.
@@ -101,20 +100,13 @@ impl PathPattern {
     }
 
     /// The pattern with each capture written `{name}`: `/api/tracks/{id}/`.
-    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) fn template(&self) -> &str {
         &self.template
     }
 
     /// Each capture's name and its anchored regex (`^(?:[^/.]+)$`).
-    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) fn captures(&self) -> impl Iterator<Item = (&str, &str)> {
         self.captures.iter().map(|(n, r)| (n.as_str(), r.as_str()))
-    }
-
-    /// Whether the pattern has captures (a detail route) or not (a list route).
-    pub(crate) fn has_captures(&self) -> bool {
-        !self.captures.is_empty()
     }
 
     /// Matches a request path (percent-encoded, as received). Captures are percent-decoded and

@@ -221,9 +221,9 @@ async fn options_of_a_file_route_is_rendered_by_a_data_renderer() {
 
 #[tokio::test]
 async fn pages_get_the_route_forms_with_a_file_input_only_for_multipart() {
-    use crate::renderers::RouteInfo;
+    use crate::extensions::RouteForms;
     let seen = api_view(|req: Request| async move {
-        let info = req.extensions().get::<Arc<RouteInfo>>().cloned().unwrap();
+        let info = req.extensions().get::<RouteForms>().unwrap().0.clone();
         Ok(Response::new(format!("{info:?}")))
     });
     let raw_only = seen
@@ -384,4 +384,125 @@ async fn a_view_error_keeps_its_headers() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.headers()["retry-after"], "5");
+}
+
+async fn json_of(router: Router, uri: &str) -> (StatusCode, Value) {
+    let req = http::Request::get(uri)
+        .header("host", "example.org")
+        .body(Full::<Bytes>::default())
+        .unwrap();
+    let res = router.oneshot(req).await.unwrap();
+    let status = res.status();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn views_get_the_matched_route_the_mount_prefix_and_the_route_table() {
+    use super::RouteTable;
+    use crate::extensions::{MatchedRoute, MountPrefix};
+    let seen = api_view(|req: Request| async move {
+        let matched = req.extensions().get::<MatchedRoute>().unwrap();
+        let prefix = req.extensions().get::<MountPrefix>().unwrap();
+        let table = req.extensions().get::<Arc<RouteTable>>().unwrap();
+        let names: Vec<&str> = table.entries().iter().map(|r| r.name()).collect();
+        Ok(Response::new(json!({
+            "pattern": matched.pattern(),
+            "name": matched.name(),
+            "prefix": prefix.as_str(),
+            "routes": names,
+        })))
+    });
+    let router = Router::new()
+        .mount_prefix("/api")
+        .route(
+            "/tracks/{id:[0-9]+}/",
+            "track-detail",
+            [(Method::GET, seen)],
+        )
+        .unwrap()
+        .api_root("/", "api-root")
+        .unwrap();
+    let (status, body) = json_of(router, "/tracks/4/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({"pattern": "/tracks/{id:[0-9]+}/", "name": "track-detail", "prefix": "/api",
+               "routes": ["track-detail", "api-root"]})
+    );
+}
+
+#[tokio::test]
+async fn typed_path_parameters_are_a_404_when_missing_or_unparsable() {
+    let view = api_view(|req: Request| async move {
+        let id: u8 = req.path("id")?;
+        Ok(Response::new(u32::from(id) + 1))
+    });
+    let router = Router::new()
+        .route(
+            "/tracks/{id}/",
+            "track-detail",
+            [(Method::GET, view.clone())],
+        )
+        .unwrap()
+        .route("/tracks/", "track-list", [(Method::GET, view)])
+        .unwrap();
+    assert_eq!(
+        json_of(router.clone(), "/tracks/41/").await,
+        (StatusCode::OK, json!(42))
+    );
+    for uri in ["/tracks/four/", "/tracks/300/", "/tracks/"] {
+        assert_eq!(
+            json_of(router.clone(), uri).await,
+            (StatusCode::NOT_FOUND, json!({"detail": "Not found."})),
+            "{uri}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn shared_state_comes_from_the_view_before_the_router_and_is_a_500_when_missing() {
+    struct Label(&'static str);
+    struct Missing;
+    let read = |req: Request| async move { Ok(Response::new(req.state::<Label>()?.0)) };
+    let own = api_view(read).with_state(Label("view"));
+    let inherited = api_view(read);
+    let missing = api_view(|req: Request| async move {
+        req.state::<Missing>()?;
+        Ok(Response::new("unreachable"))
+    });
+    let router = Router::new()
+        .route("/own/", "own", [(Method::GET, own)])
+        .unwrap()
+        .route("/inherited/", "inherited", [(Method::GET, inherited)])
+        .unwrap()
+        .route("/missing/", "missing", [(Method::GET, missing)])
+        .unwrap()
+        .with_state(Label("router"));
+    assert_eq!(
+        json_of(router.clone(), "/own/").await,
+        (StatusCode::OK, json!("view"))
+    );
+    assert_eq!(
+        json_of(router.clone(), "/inherited/").await,
+        (StatusCode::OK, json!("router"))
+    );
+    assert_eq!(
+        json_of(router, "/missing/").await.0,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+}
+
+#[test]
+fn the_route_table_is_made_again_when_the_router_changes() {
+    let router = Router::new()
+        .route("/a/", "a", [(Method::GET, echo("a"))])
+        .unwrap();
+    assert_eq!(router.routes().entries().len(), 1);
+    let router = router
+        .route("/b/", "b", [(Method::GET, echo("b"))])
+        .unwrap();
+    let table = router.routes();
+    assert_eq!(table.entries().len(), 2);
+    assert!(Arc::ptr_eq(&table, &router.routes()));
 }

@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::{ByteStream, ObjectMeta, PresignedUrl, Storage, StorageError};
-use crate::parsers::BoxFuture;
+use crate::BoxFuture;
 use crate::sql::{ColumnType, Database, SqlValue};
 
 /// Blobs in a table with these columns (names fixed, key column named by you):

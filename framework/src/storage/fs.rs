@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::{ByteStream, ObjectMeta, PresignedUrl, Storage, StorageError, check_key, expiry};
-use crate::parsers::BoxFuture;
+use crate::BoxFuture;
 
 /// Files on the local file system (the default, `--media-root`).
 ///

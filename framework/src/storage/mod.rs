@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use futures_util::Stream;
 
-use crate::parsers::BoxFuture;
+use crate::BoxFuture;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use db::DatabaseStorage;
 pub use fs::FileSystemStorage;

@@ -17,7 +17,7 @@ use object_store::{
 use sha2::{Digest, Sha256};
 
 use super::{ByteStream, ObjectMeta, PresignedUrl, Storage, StorageError, check_key, expiry};
-use crate::parsers::BoxFuture;
+use crate::BoxFuture;
 
 /// Where an [`S3Storage`] keeps its objects and how it signs in.
 #[derive(Clone, Debug, Default)]

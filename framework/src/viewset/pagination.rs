@@ -34,7 +34,7 @@ use http::header::LINK;
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 
-use crate::renderers::Query;
+use crate::Query;
 use crate::{ApiError, Request, Response};
 
 /// A pagination style (DRF's `BasePagination`): which rows a list request asks for, and what

@@ -3,7 +3,7 @@
 
 use super::pagination::Window;
 use super::repository::{ListQuery, OrderBy};
-use crate::renderers::Query;
+use crate::Query;
 
 /// The [`ListQuery`] for `query` on a viewset filtering on `filter_fields` and ordering by
 /// `ordering_fields`, over `window`.

@@ -3,7 +3,7 @@
 /// One media range of an `Accept` header: `type/subtype; params; q=0.8`.
 ///
 /// ```
-/// use restframe::MediaRange;
+/// use restframe::negotiation::MediaRange;
 /// let ranges: Vec<_> = MediaRange::parse_all("text/html, application/json; indent=4; q=0.5, bad").collect();
 /// assert_eq!(ranges.len(), 2); // `bad` is malformed and skipped
 /// assert_eq!((ranges[1].type_, ranges[1].subtype, ranges[1].params), ("application", "json", "indent=4"));

@@ -1,12 +1,44 @@
-//! Content negotiation: which renderer answers a request.
+//! Content negotiation (DRF's `negotiation.py`): which renderer answers a request, and which
+//! parser reads its body.
 //!
-//! A pure function of the `Accept` header, the explicit format (URL suffix or `?format=`) and
-//! the view's renderer list. See `docs/content-negotiation.md`.
+//! Renderer choice is a pure function of the `Accept` header ([`accept_header`] joins its
+//! field lines), the explicit format (a URL suffix, [`split_format_suffix`], or `?format=`,
+//! [`query_format`]) and the view's renderer list ([`negotiate`]). Parser choice is by
+//! `Content-Type` ([`select_parser`]). See `docs/content-negotiation.md`.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use restframe::negotiation::{accept_header, negotiate, query_format, Renderers};
+//! use restframe::renderers::{JsonRenderer, Renderer, YamlRenderer};
+//!
+//! let renderers = Renderers::new([
+//!     Arc::new(JsonRenderer::new()) as Arc<dyn Renderer>,
+//!     Arc::new(YamlRenderer::new()),
+//! ]);
+//! let mut headers = http::HeaderMap::new();
+//! headers.append("accept", "application/yaml; q=0.9".parse().unwrap());
+//! headers.append("accept", "application/json; q=0.5".parse().unwrap());
+//! let format = query_format(Some("page=2"));
+//! let chosen = negotiate(accept_header(&headers).as_deref(), format.as_deref(), &renderers).unwrap();
+//! assert_eq!(chosen.format(), "yaml");
+//! ```
 
+mod accept;
+mod format;
+mod parser;
+
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::accept::{MediaRange, split_essence};
+use http::header::ACCEPT;
+
+pub use accept::MediaRange;
+use accept::split_essence;
+pub use format::{query_format, split_format_suffix};
+pub use parser::select_parser;
+
+use crate::error::ApiError;
 use crate::renderers::Renderer;
 
 /// A view's renderers in priority order, prepared once for negotiation: each media type the
@@ -15,7 +47,7 @@ use crate::renderers::Renderer;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use restframe::Renderers;
+/// use restframe::negotiation::Renderers;
 /// use restframe::renderers::{JsonRenderer, Renderer, YamlRenderer};
 ///
 /// let renderers = Renderers::new([
@@ -84,7 +116,7 @@ impl fmt::Debug for Renderers {
 
 /// The outcome of negotiation: the renderer and the media type the client accepted.
 ///
-/// Handlers see it through [`crate::Request::negotiated`], so a view can vary its data by
+/// Handlers see it through `Request::negotiated`, so a view can vary its data by
 /// format (DRF's `request.accepted_renderer`).
 #[derive(Clone)]
 pub struct Negotiated {
@@ -158,7 +190,7 @@ pub enum NegotiationError {
 /// ```
 /// use std::sync::Arc;
 /// use restframe::renderers::{JsonRenderer, Renderer, YamlRenderer};
-/// use restframe::negotiate;
+/// use restframe::negotiation::negotiate;
 ///
 /// let renderers: Vec<Arc<dyn Renderer>> = vec![Arc::new(JsonRenderer::new()), Arc::new(YamlRenderer::new())];
 /// let renderers = renderers.into(); // prepared once per view
@@ -269,6 +301,45 @@ fn weigh<'a>(media: &[SplitType], ranges: &[MediaRange<'a>]) -> Option<(u16, u8,
         }
     }
     best
+}
+
+/// The `Accept` field value: several field lines combine into one list (RFC 9110 §5.3); a line
+/// that is not visible ASCII is ignored.
+///
+/// ```
+/// let mut headers = http::HeaderMap::new();
+/// headers.append("accept", "text/html".parse().unwrap());
+/// headers.append("accept", "application/json".parse().unwrap());
+/// assert_eq!(restframe::negotiation::accept_header(&headers).as_deref(), Some("text/html, application/json"));
+/// ```
+pub fn accept_header(headers: &http::HeaderMap) -> Option<Cow<'_, str>> {
+    let mut lines = headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    let first = lines.next()?;
+    match lines.next() {
+        None => Some(Cow::Borrowed(first)),
+        Some(second) => {
+            let mut joined = format!("{first}, {second}");
+            for line in lines {
+                joined.push_str(", ");
+                joined.push_str(line);
+            }
+            Some(Cow::Owned(joined))
+        }
+    }
+}
+
+impl From<NegotiationError> for ApiError {
+    fn from(e: NegotiationError) -> Self {
+        match e {
+            NegotiationError::NotAcceptable { available } => Self::not_acceptable(available),
+            NegotiationError::UnknownFormat(f) => {
+                Self::not_found(format!("Format \"{f}\" is not available here."))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::renderers::Renderer;
 /// ```
 /// use std::sync::Arc;
 /// use restframe::renderers::{JsonRenderer, Renderer};
-/// use restframe::split_format_suffix;
+/// use restframe::negotiation::split_format_suffix;
 ///
 /// let rs: Vec<Arc<dyn Renderer>> = vec![Arc::new(JsonRenderer::new())];
 /// assert_eq!(split_format_suffix("/tracks/4.json", &rs), ("/tracks/4", Some("json")));
@@ -42,9 +42,9 @@ pub fn split_format_suffix<'a>(
 /// The `format` query parameter, percent-decoded, if present and non-empty.
 ///
 /// ```
-/// assert_eq!(restframe::query_format(Some("page=2&format=yaml")).as_deref(), Some("yaml"));
-/// assert_eq!(restframe::query_format(Some("format=")), None);
-/// assert_eq!(restframe::query_format(None), None);
+/// assert_eq!(restframe::negotiation::query_format(Some("page=2&format=yaml")).as_deref(), Some("yaml"));
+/// assert_eq!(restframe::negotiation::query_format(Some("format=")), None);
+/// assert_eq!(restframe::negotiation::query_format(None), None);
 /// ```
 pub fn query_format(query: Option<&str>) -> Option<Cow<'_, str>> {
     form_urlencoded::parse(query?.as_bytes())

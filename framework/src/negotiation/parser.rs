@@ -1,8 +1,8 @@
-//! Choosing a parser by the request's `Content-Type`.
+//! Choosing a parser by the request's `Content-Type` (DRF's `select_parser`).
 
 use std::sync::Arc;
 
-use crate::ApiError;
+use crate::error::ApiError;
 use crate::parsers::{Mime, Parser, same_media_type};
 
 /// Chooses the parser for a body of type `content_type` among the view's `parsers`: the first
@@ -13,7 +13,7 @@ use crate::parsers::{Mime, Parser, same_media_type};
 /// ```
 /// use std::sync::Arc;
 /// use restframe::parsers::{JsonParser, Parser, YamlParser};
-/// use restframe::select_parser;
+/// use restframe::negotiation::select_parser;
 ///
 /// let parsers: Vec<Arc<dyn Parser>> = vec![Arc::new(JsonParser::new()), Arc::new(YamlParser::new())];
 /// let (p, ct) = select_parser("application/problem+json; charset=utf-8", &parsers).unwrap();

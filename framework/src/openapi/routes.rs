@@ -1,0 +1,140 @@
+//! The OpenAPI routes a router can serve (the document, Swagger UI and ReDoc), and what a view
+//! says of itself in the document. The router knows none of this: the schema view reads the
+//! route table the router hands every view.
+
+use std::sync::{Arc, Mutex, Weak};
+
+use http::Method;
+use utoipa::openapi::OpenApi;
+
+use super::{ApiInfo, Doc, RouteDesc, generate, redoc_views, relative, swagger_views};
+use crate::router::{RouteError, RouteTable, Router};
+use crate::view::ApiView;
+
+/// Marks the schema view, with the document's `info` (so ReDoc can take its title).
+#[derive(Clone)]
+pub(super) struct SchemaInfo(pub(super) Arc<ApiInfo>);
+
+/// The document a schema view serves, generated once per route table. The table is held weakly:
+/// the views it holds hold this.
+#[derive(Default)]
+pub(super) struct SchemaCache(Mutex<Option<(Weak<RouteTable>, Arc<OpenApi>)>>);
+
+impl SchemaCache {
+    /// The document of `table`, generated on first use.
+    pub(super) fn document(&self, table: &Arc<RouteTable>, info: &ApiInfo) -> Arc<OpenApi> {
+        let mut cache = match self.0.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some((cached, doc)) = cache.as_ref()
+            && std::ptr::eq(cached.as_ptr(), Arc::as_ptr(table))
+        {
+            return Arc::clone(doc);
+        }
+        let doc = Arc::new(document(table, info));
+        *cache = Some((Arc::downgrade(table), Arc::clone(&doc)));
+        doc
+    }
+}
+
+/// The document of a route table.
+fn document(table: &RouteTable, info: &ApiInfo) -> OpenApi {
+    let prefix = table.mount_prefix();
+    generate(
+        info,
+        table.entries().iter().map(|r| RouteDesc {
+            path: format!("{prefix}{}", r.template()),
+            template: r.template(),
+            name: r.name(),
+            captures: r.captures().collect(),
+            methods: r.methods(),
+        }),
+    )
+}
+
+impl Router {
+    /// Registers the OpenAPI 3.1 document at `pattern` (feature `openapi`): every route of the
+    /// router, registered before or after it, described from its views (see
+    /// [`crate::openapi`]). Served in the router's JSON and YAML formats (JSON by default), and
+    /// generated once.
+    pub fn schema(self, pattern: &str, name: &str, info: ApiInfo) -> Result<Self, RouteError> {
+        let view = super::schema_view(self.settings(), Arc::new(info));
+        self.route(pattern, name, [(Method::GET, view)])
+    }
+
+    /// Serves Swagger UI at `pattern` (a page ending in `/`; its files under it), showing the
+    /// document registered at `schema_pattern`. Every file comes from the app (Swagger UI is
+    /// compiled in), so the page works offline and under its strict Content-Security-Policy.
+    pub fn swagger_ui(
+        self,
+        pattern: &str,
+        name: &str,
+        schema_pattern: &str,
+    ) -> Result<Self, RouteError> {
+        let page = format!("{}/", pattern.trim_end_matches('/'));
+        let (index, files) = swagger_views(relative(&page, schema_pattern));
+        self.route(&page, name, [(Method::GET, index)])?.route(
+            &format!("{page}{{file:[A-Za-z0-9_-][A-Za-z0-9_.-]*}}"),
+            &format!("{name}-files"),
+            [(Method::GET, files)],
+        )
+    }
+
+    /// Serves ReDoc at `pattern`, showing the document registered at `schema_pattern` (and
+    /// titled as it, when [`Router::schema`] came first). Its script is compiled into restframe
+    /// (`framework/assets/redoc/`), never downloaded.
+    pub fn redoc(
+        self,
+        pattern: &str,
+        name: &str,
+        schema_pattern: &str,
+    ) -> Result<Self, RouteError> {
+        let page = format!("{}/", pattern.trim_end_matches('/'));
+        // The page's title is the document's, when its route is registered already.
+        let title = self
+            .routes()
+            .entries()
+            .iter()
+            .filter(|r| r.pattern() == schema_pattern)
+            .flat_map(|r| r.methods())
+            .find_map(|(_, view)| view.meta::<SchemaInfo>())
+            .map(|info| info.0.title.clone())
+            .unwrap_or_else(|| "API reference".to_owned());
+        let (index, script) = redoc_views(relative(&page, schema_pattern), title);
+        self.route(&page, name, [(Method::GET, index)])?.route(
+            &format!("{page}redoc.standalone.js"),
+            &format!("{name}-script"),
+            [(Method::GET, script)],
+        )
+    }
+
+    /// The OpenAPI document of this router, as [`Router::schema`] serves it.
+    pub fn openapi(&self, info: &ApiInfo) -> OpenApi {
+        document(&self.routes(), info)
+    }
+}
+
+impl ApiView {
+    /// What the view says of itself in the OpenAPI document, over what is inferred (feature
+    /// `openapi`). Given twice, the second statements go over the first.
+    ///
+    /// ```
+    /// use restframe::{api_view, openapi::Doc, Request, Response};
+    /// let view = api_view(|_req: Request| async { Ok(Response::new("pong")) })
+    ///     .doc(Doc::new().operation_id("ping").summary("Answers pong."));
+    /// assert_eq!(view.doc_info().and_then(|d| d.id()), Some("ping"));
+    /// ```
+    pub fn doc(self, doc: Doc) -> Self {
+        let merged = match self.meta::<Arc<Doc>>() {
+            Some(old) => Doc::clone(old).merge(doc),
+            None => doc,
+        };
+        self.with_meta(Arc::new(merged))
+    }
+
+    /// What the view says of itself in the OpenAPI document, if anything.
+    pub fn doc_info(&self) -> Option<&Doc> {
+        self.meta::<Arc<Doc>>().map(|d| &**d)
+    }
+}

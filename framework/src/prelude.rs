@@ -1,0 +1,23 @@
+//! What most apps use, in one import: `use restframe::prelude::*;`.
+//!
+//! ```
+//! use restframe::prelude::*;
+//!
+//! let hello = api_view(|req: Request| async move {
+//!     let name = req.query().get("name").unwrap_or_default().into_owned();
+//!     Ok(Response::new(format!("hello {name}")))
+//! });
+//! let router = Router::new().route("/hello/", "hello", [(http::Method::GET, hello)])?;
+//! # let _ = router;
+//! # Ok::<(), RouteError>(())
+//! ```
+
+pub use crate::error::ApiError;
+pub use crate::request::Request;
+pub use crate::response::Response;
+pub use crate::router::{RouteError, Router};
+pub use crate::serve::{serve, shutdown_signal};
+pub use crate::settings::ApiSettings;
+pub use crate::validation::{Validate, ValidationErrors};
+pub use crate::view::{ApiView, api_view};
+pub use crate::viewset::{Action, ModelViewSet, Repository};

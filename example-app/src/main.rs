@@ -126,7 +126,7 @@ fn quiet_intentional_panics() {
             .downcast_ref::<&str>()
             .copied()
             .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-        if !message.is_some_and(|m| m == app::INTENTIONAL_PANIC) {
+        if message.is_none_or(|m| m != app::INTENTIONAL_PANIC) {
             default(info);
         }
     }));

@@ -159,6 +159,7 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
     if options.test_routes {
         router = test_routes(router, &settings)?;
     }
+    router = root_redirect(router)?;
     router
         .route("/api/hello/", "hello", [(Method::GET, hello)])?
         .route(
@@ -185,12 +186,34 @@ pub fn api_info() -> ApiInfo {
     )
 }
 
+/// What the test-only route `/api/test/panic/` panics with (the app keeps it out of its
+/// stderr).
+pub const INTENTIONAL_PANIC: &str = "test-only route: this handler panics on purpose";
+
+/// `/` (and `/index.html`): a redirect to the API root, `/api/`. The capture keeps it out of the
+/// API root's listing, and it is left out of the OpenAPI document.
+fn root_redirect(router: Router) -> Result<Router, RouteError> {
+    let redirect = api_view(|_req: Request| async move {
+        Ok(Response::empty(http::StatusCode::FOUND).with_header(
+            http::header::LOCATION,
+            http::HeaderValue::from_static("/api/"),
+        ))
+    })
+    .name("Root")
+    .doc(Doc::new().exclude());
+    router.route(
+        "/{index:(index\\.html)?}",
+        "root",
+        [(Method::GET, redirect)],
+    )
+}
+
 /// Routes for the end-to-end tests only: a view that panics (the server must answer 500 and
 /// keep serving) and one that sleeps `?ms=` milliseconds (graceful shutdown must let it finish).
 fn test_routes(router: Router, settings: &ApiSettings) -> Result<Router, RouteError> {
     let panic = api_view(|_req: Request| async move {
         if std::hint::black_box(true) {
-            panic!("test-only route: this handler panics on purpose");
+            panic!("{INTENTIONAL_PANIC}");
         }
         Ok(Response::empty(http::StatusCode::NO_CONTENT))
     })

@@ -20,60 +20,75 @@ use std::time::Duration;
 
 use clap::Parser;
 
-/// Command-line flags; each has an environment-variable fallback.
+/// Command-line flags; each has an environment-variable fallback named `EXAMPLE_APP_…` (the
+/// log filter's is `RUST_LOG`, the S3 credentials' `AWS_ACCESS_KEY_ID` and
+/// `AWS_SECRET_ACCESS_KEY`).
 #[derive(Debug, clap::Parser)]
 #[command(version, about = "The restframe example app")]
 struct Args {
     /// Address and port to listen on.
-    #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
+    #[arg(long, env = "EXAMPLE_APP_BIND", default_value = "127.0.0.1:8000")]
     bind: SocketAddr,
     /// Database URL: `sqlite://PATH` (file and directory created when missing) or
     /// `postgres://USER@HOST:PORT/DB`. Migrations run at start.
     #[arg(
         long,
-        env = "DATABASE_URL",
+        env = "EXAMPLE_APP_DATABASE_URL",
         default_value = "sqlite://./data/example.db"
     )]
     database_url: String,
     /// Directory for uploaded media files with `--storage fs` (created when missing).
-    #[arg(long, env = "MEDIA_ROOT", default_value = "./media")]
+    #[arg(long, env = "EXAMPLE_APP_MEDIA_ROOT", default_value = "./media")]
     media_root: std::path::PathBuf,
     /// Where uploads are stored: `fs` (under --media-root) or `s3` (see the --s3-* flags;
     /// credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
-    #[arg(long, env = "STORAGE", default_value = "fs", value_parser = ["fs", "s3"])]
+    #[arg(long, env = "EXAMPLE_APP_STORAGE", default_value = "fs", value_parser = ["fs", "s3"])]
     storage: String,
     /// S3 endpoint URL (e.g. `http://127.0.0.1:9000`); AWS when absent. `http://` is allowed
     /// when given explicitly.
-    #[arg(long, env = "S3_ENDPOINT")]
+    #[arg(long, env = "EXAMPLE_APP_S3_ENDPOINT")]
     s3_endpoint: Option<String>,
     /// S3 bucket.
-    #[arg(long, env = "S3_BUCKET", default_value = "media")]
+    #[arg(long, env = "EXAMPLE_APP_S3_BUCKET", default_value = "media")]
     s3_bucket: String,
     /// S3 region.
-    #[arg(long, env = "S3_REGION", default_value = "us-east-1")]
+    #[arg(long, env = "EXAMPLE_APP_S3_REGION", default_value = "us-east-1")]
     s3_region: String,
     /// Path-style S3 URLs (`endpoint/bucket/key`); on by default when --s3-endpoint is given.
-    #[arg(long, env = "S3_PATH_STYLE")]
+    #[arg(long, env = "EXAMPLE_APP_S3_PATH_STYLE")]
     s3_path_style: Option<bool>,
     /// Largest upload, in bytes or with a KiB/MiB/GiB suffix.
-    #[arg(long, env = "MAX_UPLOAD_SIZE", default_value = "10MiB", value_parser = media::parse_size)]
+    #[arg(long, env = "EXAMPLE_APP_MAX_UPLOAD_SIZE", default_value = "10MiB", value_parser = media::parse_size)]
     max_upload_size: u64,
     /// Lifetime of presigned upload URLs, in seconds.
-    #[arg(long, env = "PRESIGN_EXPIRY", default_value_t = 3600)]
+    #[arg(long, env = "EXAMPLE_APP_PRESIGN_EXPIRY", default_value_t = 3600)]
     presign_expiry: u64,
     /// How often unconfirmed presigned uploads past their expiry are removed, in seconds.
-    #[arg(long, env = "UPLOAD_CLEANUP_INTERVAL", default_value_t = 60)]
+    #[arg(
+        long,
+        env = "EXAMPLE_APP_UPLOAD_CLEANUP_INTERVAL",
+        default_value_t = 60
+    )]
     upload_cleanup_interval: u64,
     /// Secret that signs the app's own presigned URLs (shared by every instance); a random one
     /// per process when absent.
-    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    #[arg(long, env = "EXAMPLE_APP_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
     /// Where the HTML pages' templates are (`/tracks/`, `/users/`).
-    #[arg(long, env = "TEMPLATES", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/templates"))]
+    #[arg(long, env = "EXAMPLE_APP_TEMPLATES", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/templates"))]
     templates: std::path::PathBuf,
     /// Debug mode: templates are re-read when they change, and HTML error pages show the error
-    /// body. Never in production.
-    #[arg(long, env = "DEBUG")]
+    /// body. Never in production. `--debug` alone turns it on; a value may be 1/0, true/false,
+    /// yes/no, on/off.
+    #[arg(
+        long,
+        env = "EXAMPLE_APP_DEBUG",
+        num_args = 0..=1,
+        require_equals = false,
+        default_value = "false",
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     debug: bool,
     /// Log filter, in tracing-subscriber's EnvFilter syntax (e.g. `info,restframe=debug`).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
@@ -87,8 +102,40 @@ struct Args {
 const GRACE: Duration = Duration::from_secs(30);
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    if args.test_routes {
+        quiet_intentional_panics();
+    }
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("example-app: error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The panic of the test-only route `/api/test/panic/` is expected: it prints nothing (the
+/// server's answer and its log line are what the tests check). Every other panic is reported
+/// by the default hook.
+fn quiet_intentional_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+        if message.is_none_or(|m| m != app::INTENTIONAL_PANIC) {
+            default(info);
+        }
+    }));
+}
+
+/// The server, from its flags to its end; an error names the problem and, where there is one,
+/// the fix.
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&args.log))
         .with_writer(std::io::stderr)
@@ -96,7 +143,7 @@ async fn main() -> std::io::Result<()> {
 
     let db = app::database(&args.database_url)
         .await
-        .map_err(std::io::Error::other)?;
+        .map_err(|e| format!("database {}: {e}", redact(&args.database_url)))?;
     tracing::info!(backend = db.backend_name(), "database ready");
     let choice = match args.storage.as_str() {
         "s3" => media::StorageChoice::S3(restframe::storage::S3Config {
@@ -115,8 +162,7 @@ async fn main() -> std::io::Result<()> {
         Some(s) => s.as_bytes().to_vec(),
         None => random::random_bytes(32)?,
     };
-    let media = media::Media::open(&choice, &secret, args.max_upload_size)
-        .map_err(std::io::Error::other)?;
+    let media = media::Media::open(&choice, &secret, args.max_upload_size)?;
     let presign = presign::Presign::new(
         &restframe::sql::SqlRepository::new(&db),
         &media,
@@ -134,8 +180,17 @@ async fn main() -> std::io::Result<()> {
         templates: args.templates.clone(),
         debug: args.debug,
     };
-    let router = app::router(&options).map_err(std::io::Error::other)?;
-    let listener = tokio::net::TcpListener::bind(args.bind).await?;
+    let router = app::router(&options)?;
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => format!(
+                "{} is already in use; pass --bind with a free address (or set \
+                 EXAMPLE_APP_BIND), e.g. --bind 127.0.0.1:8001",
+                args.bind
+            ),
+            _ => format!("cannot listen on {}: {e}; pass --bind", args.bind),
+        })?;
     // Tests read this line to learn the port when binding to port 0.
     println!(
         "restframe example app listening on http://{}/",
@@ -143,5 +198,17 @@ async fn main() -> std::io::Result<()> {
     );
     let served = restframe::serve(listener, router, restframe::shutdown_signal(), GRACE).await;
     db.close().await;
-    served
+    Ok(served?)
+}
+
+/// The database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
 }

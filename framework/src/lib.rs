@@ -1,44 +1,4 @@
-//! restframe: a Django-REST-framework-style toolkit on hyper and tower.
-//!
-//! Declare a view with its renderers and parsers; restframe negotiates the format of every
-//! response from `Accept`, a URL suffix (`/tracks/4.json`) or `?format=`, parses request bodies
-//! by `Content-Type`, and renders every error in the negotiated format.
-//!
-//! ```
-//! use std::sync::Arc;
-//! use restframe::{api_view, ApiError, Request, Response};
-//! use restframe::renderers::{JsonRenderer, XmlRenderer};
-//!
-//! #[derive(serde::Deserialize, serde::Serialize)]
-//! struct Track { title: String }
-//!
-//! let echo = api_view(|mut req: Request| async move {
-//!     let track: Track = req.data().await?;
-//!     if track.title.is_empty() {
-//!         return Err(ApiError::validation([("title", "This field may not be blank.")]));
-//!     }
-//!     Ok(Response::new(track).with_status(http::StatusCode::CREATED))
-//! })
-//! .renderers([Arc::new(JsonRenderer::new()) as _, Arc::new(XmlRenderer::new()) as _]);
-//! // `echo` is a tower::Service<http::Request<B>>: serve it with hyper (see example-app).
-//! # let _ = echo;
-//! ```
-//!
-//! The format crates are re-exported as [`renderers`] and [`parsers`]; their cargo features
-//! pass through (`json` by default, `full` for all):
-//!
-//! | feature | adds |
-//! |---|---|
-//! | `json` (default) | `JsonRenderer`, `JsonParser` |
-//! | `jsonp` | `JsonpRenderer` |
-//! | `yaml` | `YamlRenderer`, `YamlParser` |
-//! | `xml` | `XmlRenderer`, `XmlParser` |
-//! | `msgpack` | `MsgPackRenderer`, `MsgPackParser` |
-//! | `csv` | `CsvRenderer`, `CsvParser` |
-//! | `form` | `FormParser` |
-//! | `multipart`, `upload` | `MultiPartParser`, `FileUploadParser` (streaming uploads), `Request::files` |
-//! | `text`, `html`, `binary` | `PlainTextRenderer`, `StaticHtmlRenderer`, `BinaryRenderer` |
-//! | `sqlite`, `postgres` | [`sql`]: SQL repositories on SQLite (rusqlite) and PostgreSQL (sqlx) |
+#![doc = include_str!("lib.md")]
 #![forbid(unsafe_code)]
 
 mod body;
@@ -46,6 +6,7 @@ mod error;
 pub mod extensions;
 #[cfg(feature = "files")]
 pub mod files;
+pub mod guide;
 mod host;
 #[cfg(feature = "images")]
 pub mod image;
@@ -95,45 +56,3 @@ pub use viewset::{
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 mod readme {}
-
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/content-negotiation.md")]
-mod content_negotiation_guide {}
-
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/renderers.md")]
-mod renderers_guide {}
-
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/parsers.md")]
-mod parsers_guide {}
-
-#[cfg(all(doctest, feature = "s3", feature = "files"))]
-#[doc = include_str!("../../docs/storage.md")]
-mod storage_guide {}
-
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/routers.md")]
-mod routers_guide {}
-
-#[cfg(all(doctest, feature = "sqlite"))]
-#[doc = include_str!("../../docs/viewsets.md")]
-mod viewsets_guide {}
-
-#[cfg(all(doctest, feature = "template"))]
-#[doc = include_str!("../../docs/exceptions.md")]
-mod exceptions_guide {}
-
-#[cfg(all(doctest, feature = "openapi", feature = "sqlite"))]
-#[doc = include_str!("../../docs/openapi.md")]
-mod openapi_guide {}
-
-#[cfg(all(
-    doctest,
-    feature = "multipart",
-    feature = "upload",
-    feature = "files",
-    feature = "validators"
-))]
-#[doc = include_str!("../../docs/uploads.md")]
-mod uploads_guide {}

@@ -14,6 +14,7 @@ mod pictures;
 mod presign;
 mod readme;
 mod server;
+mod startup;
 mod uploads;
 
 use restframe_tests::{App, Backend};

@@ -6,6 +6,11 @@
 //!
 //! Each app gets a database of its own: a fresh SQLite file in a temporary directory, or a
 //! fresh database in the PostgreSQL cluster named by [`POSTGRES_URL_VAR`].
+//!
+//! [`module_graph`] checks that no import cycle joins the top-level modules of the framework or
+//! the example app.
+
+pub mod module_graph;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -29,10 +29,35 @@ fn db_error(e: sqlx::Error) -> DbError {
     DbError::Other(e.to_string())
 }
 
+/// How long the first connection may take before start-up gives up.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub(crate) async fn connect(url: &str) -> Result<PgPool, DbError> {
+    // One direct connection first, so that an unreachable server or a refused login is reported
+    // as itself within 5 s, not as the pool's "timed out" after 30 s of silent retries.
+    let options: sqlx::postgres::PgConnectOptions = url.parse().map_err(db_error)?;
+    let first = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        <sqlx::postgres::PgConnection as sqlx::Connection>::connect_with(&options),
+    )
+    .await;
+    match first {
+        Ok(Ok(conn)) => {
+            let _ = sqlx::Connection::close(conn).await;
+        }
+        Ok(Err(e)) => {
+            return Err(DbError::Other(format!("cannot connect to PostgreSQL: {e}")));
+        }
+        Err(_) => {
+            return Err(DbError::Other(format!(
+                "cannot connect to PostgreSQL: no answer within {} s",
+                CONNECT_TIMEOUT.as_secs()
+            )));
+        }
+    }
     PgPoolOptions::new()
         .max_connections(16)
-        .connect(url)
+        .connect_with(options)
         .await
         .map_err(db_error)
 }

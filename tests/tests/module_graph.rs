@@ -5,7 +5,6 @@ use restframe_tests::module_graph::check_workspace;
 use restframe_tests::workspace_root;
 
 #[test]
-#[ignore = "cycles being removed in issue 11; the lead un-ignores it"]
 fn no_import_cycle_between_top_level_modules() {
     let (report, has_cycle) = check_workspace(&workspace_root()).expect("read the sources");
     assert!(

@@ -21,3 +21,17 @@ pub use crate::settings::ApiSettings;
 pub use crate::validation::{Validate, ValidationErrors};
 pub use crate::view::{ApiView, api_view};
 pub use crate::viewset::{Action, ModelViewSet, Repository};
+
+// What an app with uploads, SQL tables and OpenAPI docs adds, each with its feature.
+#[cfg(feature = "files")]
+pub use crate::files::serve_file;
+#[cfg(feature = "openapi")]
+pub use crate::openapi::ApiInfo;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use crate::sql::{Column, ColumnType, Database, Migration, SqlRepository, SqlValue, Table};
+#[cfg(feature = "storage")]
+pub use crate::storage::Storage;
+#[cfg(any(feature = "multipart", feature = "upload"))]
+pub use crate::upload::UploadedFileExt;
+#[cfg(feature = "validators")]
+pub use crate::validation::FileRules;

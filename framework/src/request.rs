@@ -276,6 +276,19 @@ impl Request {
             .unwrap_or_default())
     }
 
+    /// The uploaded file of the field `name` (a multipart file part; a raw upload's field is
+    /// `file`), taken out of the parsed body. None is a 400 under `name`, "No file was
+    /// submitted." (DRF's `request.FILES[name]` with its message). Needs the `multipart` or
+    /// `upload` feature.
+    #[cfg(any(feature = "multipart", feature = "upload"))]
+    pub async fn file(&mut self, name: &str) -> Result<crate::parsers::UploadedFile, ApiError> {
+        self.parsed().await?;
+        self.parsed
+            .as_mut()
+            .and_then(|parsed| parsed.take_file(name))
+            .ok_or_else(|| ApiError::validation([(name, "No file was submitted.")]))
+    }
+
     /// The body as a dynamic value (DRF's `request.data`).
     pub async fn value(&mut self) -> Result<Value, ApiError> {
         Ok(self.parsed().await?.to_value()?)

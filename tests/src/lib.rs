@@ -11,6 +11,7 @@
 //! the example app.
 
 pub mod module_graph;
+pub mod restframe_names;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

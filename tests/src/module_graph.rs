@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 /// One token of Rust source, as far as this check needs one.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Tok {
+pub(crate) enum Tok {
     /// An identifier or keyword (`$crate` is read as `crate`).
     Ident(String),
     /// A string literal's contents (for `#[path = "…"]`).
@@ -35,13 +35,13 @@ enum Tok {
 
 /// A token and the line it starts on.
 #[derive(Clone, Debug)]
-struct Token {
-    tok: Tok,
+pub(crate) struct Token {
+    pub(crate) tok: Tok,
     line: usize,
 }
 
 /// Splits source into tokens, dropping comments, char literals, lifetimes and whitespace.
-fn tokenize(src: &str) -> Vec<Token> {
+pub(crate) fn tokenize(src: &str) -> Vec<Token> {
     let chars: Vec<char> = src.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -238,7 +238,11 @@ struct FileFacts {
 
 /// Reads a use tree or path starting at `toks[*i]` (an identifier), expanding groups, and
 /// returns each leaf as (segments, alias).
-fn read_tree(toks: &[Token], i: &mut usize, prefix: &[String]) -> Vec<(Vec<String>, String)> {
+pub(crate) fn read_tree(
+    toks: &[Token],
+    i: &mut usize,
+    prefix: &[String],
+) -> Vec<(Vec<String>, String)> {
     let mut segs = prefix.to_vec();
     let mut leaves = Vec::new();
     loop {

@@ -2,21 +2,11 @@
 //! Swagger UI at `/api/docs/`. The walk-through is docs/quickstart.md.
 #![forbid(unsafe_code)]
 
-use std::io::Read;
-use std::sync::Arc;
 use std::time::Duration;
 
 use http::Method;
-use restframe::Response;
-use restframe::file_validators::FileRules;
-use restframe::parsers::{FileUploadParser, JsonParser, MultiPartParser, Parser, XmlParser};
-use restframe::parsers::{FormParser, YamlParser};
-use restframe::renderers::{BinaryRenderer, JsonRenderer, Mime, Renderer};
-use restframe::renderers::{XmlRenderer, YamlRenderer};
-use restframe::sql::{Column, ColumnType, Database, Migration, SqlRepository, SqlValue, Table};
-use restframe::storage::{FileSystemStorage, Storage};
-use restframe::{Action, ApiError, ApiSettings, ApiView, ModelViewSet, Repository, Request};
-use restframe::{Router, Validate, ValidationErrors, api_view, openapi::ApiInfo};
+use restframe::prelude::*;
+use restframe::storage::FileSystemStorage;
 use serde::{Deserialize, Serialize};
 
 /// A book as the API shows it.
@@ -82,101 +72,66 @@ const MIGRATIONS: &[Migration] = &[Migration {
 /// `POST /api/books/{id}/cover/`: an image as the raw body or the multipart field `file`,
 /// checked (extension, size, real image content), stored under `covers/{id}/`, and recorded
 /// as the book's `cover`.
-fn upload_cover(
-    books: SqlRepository<Book>,
-    media: Arc<FileSystemStorage>,
-    settings: &ApiSettings,
-) -> ApiView {
+fn upload_cover(settings: &ApiSettings) -> ApiView {
     let rules = FileRules::new("file")
         .extensions(&["png", "jpg", "jpeg", "gif", "webp"])
         .max_size(2 << 20)
         .image();
-    let parsers: [Arc<dyn Parser>; 2] = [
-        Arc::new(MultiPartParser::new()),
-        Arc::new(FileUploadParser::new()),
-    ];
-    api_view(move |mut req: Request| {
-        let (books, media, rules) = (books.clone(), media.clone(), rules.clone());
-        async move {
-            let id = req.path_param("id").unwrap_or_default().to_owned();
-            let no_book = || ApiError::not_found("No such book.");
-            books.retrieve(&id).await?.ok_or_else(no_book)?;
-            let file = req
-                .files()
-                .await?
-                .into_iter()
-                .find(|f| f.field_name() == "file")
-                .ok_or_else(|| ApiError::validation([("file", "No file was submitted.")]))?;
-            let mut head = Vec::new();
-            file.open()
-                .and_then(|f| f.take(rules.head_bytes() as u64).read_to_end(&mut head))
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            rules.check(file.filename(), file.size(), &head)?;
-            let media_type = restframe::file_validators::image_type(&head).unwrap_or("image/*");
-            let key = format!("covers/{id}/{}", file.filename());
-            media.save_upload(&key, media_type, file).await?;
-            let cover = [("cover", SqlValue::Text(media.url(&key)))];
-            let book = books.set(&id, &cover).await?;
-            let book = book.ok_or_else(no_book)?;
-            Ok(Response::new(book))
-        }
+    api_view(|mut req| async move {
+        let books = req.state::<SqlRepository<Book>>()?;
+        let id = req.path::<i64>("id")?.to_string();
+        let no_book = || ApiError::not_found("No such book.");
+        books.retrieve(&id).await?.ok_or_else(no_book)?;
+        // Take the file, check it, store it.
+        let file = req.file("file").await?;
+        let media_type = req.state::<FileRules>()?.check_upload(&file).await?;
+        let media = req.state::<FileSystemStorage>()?;
+        let key = format!("covers/{id}/{}", file.filename());
+        media.save_upload(&key, media_type, file).await?;
+        let cover = [("cover", SqlValue::Text(media.url(&key)))];
+        let book = books.set(&id, &cover).await?.ok_or_else(no_book)?;
+        Ok(Response::new(book))
     })
     .name("Book Cover")
     .description("Uploads the book's cover: the raw body, or the multipart field `file`.")
-    .settings(settings)
-    .parsers(parsers)
+    .settings(&settings.file_uploads())
+    .with_state(rules)
 }
 
 /// `GET /media/{key}`: the uploaded files, with caching and ranges.
-fn media_files(media: Arc<FileSystemStorage>, images: Mime) -> ApiView {
-    api_view(move |req: Request| {
-        let media = media.clone();
-        async move {
-            let key = req.path_param("key").unwrap_or_default().to_owned();
-            restframe::files::serve_file(&req, &*media, &key, "public, max-age=3600").await
-        }
+fn media_files(settings: &ApiSettings) -> ApiView {
+    api_view(|req| async move {
+        let media = req.state::<FileSystemStorage>()?;
+        let key: String = req.path("key")?;
+        serve_file(&req, &*media, &key, "public, max-age=3600").await
     })
     .name("Media")
-    .renderers([
-        Arc::new(BinaryRenderer::new(images, "file")) as Arc<dyn Renderer>,
-        Arc::new(JsonRenderer::new()),
-    ])
+    .settings(&settings.file_downloads("image/*"))
 }
 
 /// The API: the books, their covers, the API root, the OpenAPI document and Swagger UI.
 fn router(db: &Database, media_root: &str) -> Result<Router, Box<dyn std::error::Error>> {
-    let settings = ApiSettings::default()
-        .renderers([
-            Arc::new(JsonRenderer::new()) as Arc<dyn Renderer>,
-            Arc::new(YamlRenderer::new()),
-            Arc::new(XmlRenderer::new()),
-        ])
-        .parsers([
-            Arc::new(JsonParser::new()) as Arc<dyn Parser>,
-            Arc::new(FormParser::new()),
-            Arc::new(YamlParser::new()),
-            Arc::new(XmlParser::new()),
-        ]);
+    let settings = ApiSettings::all_formats();
     let books = SqlRepository::<Book>::new(db);
-    let media = Arc::new(FileSystemStorage::new(media_root, "/media/"));
-    let cover = upload_cover(books.clone(), media.clone(), &settings);
-    let router = ModelViewSet::new("Book", "book", books)
+    let router = ModelViewSet::new("Book", "book", books.clone())
         .description("The books of the catalogue.")
         .settings(&settings)
         .with_schemas()
         .filter_fields(["author"])
         .ordering_fields(["title", "author", "id"])
         .page_size(20, 100)
-        .action(Action::detail("cover", "cover").method(Method::POST, cover))
-        .register(Router::with_settings(settings), "/api/books/")?
+        .action(Action::detail("cover", "cover").method(Method::POST, upload_cover(&settings)))
+        .register(Router::with_settings(settings.clone()), "/api/books/")?
         .route(
             "/media/{key:[A-Za-z0-9_][A-Za-z0-9_./-]*}",
             "media",
-            [(Method::GET, media_files(media, "image/*".parse()?))],
+            [(Method::GET, media_files(&settings))],
         )?
         .api_root("/api/", "api-root")?
         .schema("/api/schema/", "schema", ApiInfo::new("Books", "1.0.0"))?
-        .swagger_ui("/api/docs/", "swagger-ui", "/api/schema/")?;
+        .swagger_ui("/api/docs/", "swagger-ui", "/api/schema/")?
+        .with_state(books)
+        .with_state(FileSystemStorage::new(media_root, "/media/"));
     Ok(router)
 }
 
@@ -209,7 +164,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // With `--bind 127.0.0.1:0` this line tells which port the system picked.
     println!("quickstart listening on http://{}/", listener.local_addr()?);
     let grace = Duration::from_secs(10);
-    restframe::serve(listener, router, restframe::shutdown_signal(), grace).await?;
+    serve(listener, router, shutdown_signal(), grace).await?;
     db.close().await;
     Ok(())
 }

@@ -191,6 +191,10 @@ impl FileRules {
     /// [`head_bytes`](Self::head_bytes). A failed check is a 400 under the field; failing to
     /// read the file, a 500.
     ///
+    /// On success it returns the media type of the file's content, read from those bytes: an
+    /// image's type, else the sniffed type, else `application/octet-stream` — the type to
+    /// store it as, whatever the client claimed.
+    ///
     /// ```
     /// use restframe::parsers::{FileUploadParser, ParseContext, Parser};
     /// use restframe::validation::FileRules;
@@ -201,13 +205,13 @@ impl FileRules {
     /// let mut parsed = FileUploadParser::new().parse_bytes(body, &ctx).unwrap();
     /// let file = parsed.take_file("file").unwrap();
     /// let rules = FileRules::new("file").extensions(&["mp3"]).media_types(&["audio/mpeg"]);
-    /// assert!(rules.check_upload(&file).await.is_ok());
+    /// assert_eq!(rules.check_upload(&file).await.unwrap(), "audio/mpeg");
     /// let err = FileRules::new("file").extensions(&["wav"]).check_upload(&file).await.unwrap_err();
     /// assert_eq!(err.status(), http::StatusCode::BAD_REQUEST);
     /// # });
     /// ```
     #[cfg(any(feature = "multipart", feature = "upload"))]
-    pub async fn check_upload(&self, file: &UploadedFile) -> Result<(), ApiError> {
+    pub async fn check_upload(&self, file: &UploadedFile) -> Result<&'static str, ApiError> {
         self.check_upload_as(file, file.filename()).await
     }
 
@@ -218,14 +222,17 @@ impl FileRules {
         &self,
         file: &UploadedFile,
         filename: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<&'static str, ApiError> {
         let size = file.size();
         let wanted = match self.max_size {
             Some(max) if self.image && size <= max => usize::try_from(size).unwrap_or(usize::MAX),
             _ => self.head_bytes(),
         };
         let head = file.head(wanted).await?;
-        Ok(self.check(filename, size, &head)?)
+        self.check(filename, size, &head)?;
+        Ok(crate::image::image_type(&head)
+            .or_else(|| sniff(&head))
+            .unwrap_or("application/octet-stream"))
     }
 
     fn check_image(&self, errors: &mut ValidationErrors, ext: &str, size: u64, head: &[u8]) {

@@ -10,8 +10,54 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
+use std::sync::Arc;
+
 use crate::storage::{ObjectMeta, Storage, StorageError};
-use crate::{ApiError, Request, Response};
+use crate::{ApiError, ApiView, Request, Response, RouteError, Router, api_view};
+
+impl Router {
+    /// Serves the files of `storage` under `prefix`: `GET {prefix}{key}` answers the object
+    /// stored under `key` with [`serve_file`] (caching, ranges, `HEAD`), rendered as its stored
+    /// media type, and errors in the router's first renderer. The route is named `name`; keys
+    /// are paths of safe segments (see [`crate::storage::check_key`]).
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use restframe::{storage::FileSystemStorage, Router};
+    /// let media = Arc::new(FileSystemStorage::new("./media", "/media/"));
+    /// let router = Router::new().files("/media/", "media", media, "public, max-age=3600")?;
+    /// # let _ = router;
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn files(
+        self,
+        prefix: &str,
+        name: &str,
+        storage: Arc<dyn Storage>,
+        cache_control: &'static str,
+    ) -> Result<Self, RouteError> {
+        let view = storage_view(storage, cache_control)
+            .name("Files")
+            .settings(&self.settings().file_downloads("*/*"));
+        let pattern = format!(
+            "{}/{{key:[A-Za-z0-9_][A-Za-z0-9_./-]*}}",
+            prefix.trim_end_matches('/')
+        );
+        self.route(&pattern, name, [(Method::GET, view)])
+    }
+}
+
+/// A view that serves the object named by the route's `{key}` capture from `storage`, with
+/// [`serve_file`].
+pub fn storage_view(storage: Arc<dyn Storage>, cache_control: &'static str) -> ApiView {
+    api_view(move |req: Request| {
+        let storage = Arc::clone(&storage);
+        async move {
+            let key: String = req.path("key")?;
+            serve_file(&req, &*storage, &key, cache_control).await
+        }
+    })
+}
 
 /// Serves the object under `key` from `storage` as its stored media type (no charset), with
 /// `ETag` (strong), `Last-Modified`, `Cache-Control: {cache_control}`, `Accept-Ranges: bytes`

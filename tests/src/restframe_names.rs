@@ -132,12 +132,17 @@ fn is_ident(token: &Token, word: &str) -> bool {
     matches!(&token.tok, Tok::Ident(w) if w == word)
 }
 
-/// The restframe names used by the `.rs` files under `dir`, the prelude read from
+/// The restframe names used by the `.rs` files under `dir` (or by `dir` itself when it is a
+/// file), the prelude read from
 /// `prelude_file`.
 pub fn names_in_tree(dir: &Path, prelude_file: &Path) -> std::io::Result<BTreeMap<String, String>> {
     let prelude = prelude_exports(&std::fs::read_to_string(prelude_file)?);
     let mut files = Vec::new();
-    collect_rs(dir, &mut files)?;
+    if dir.is_file() {
+        files.push(dir.to_path_buf());
+    } else {
+        collect_rs(dir, &mut files)?;
+    }
     files.sort();
     let sources = files
         .iter()

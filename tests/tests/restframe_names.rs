@@ -60,21 +60,39 @@ fn prelude_names_count_only_with_the_glob() {
 }
 
 /// Issue 11 asks that a ModelViewSet with one upload action and OpenAPI docs need at most 15
-/// restframe names. The quickstart (which also serves the uploads, runs migrations and shuts
-/// down gracefully) is at 23; this ceiling keeps it from growing while the rest is cut.
-const QUICKSTART_CEILING: usize = 23;
+/// restframe names. That is the quickstart's `src/api.rs`: the model, its viewset with the
+/// cover upload, the route serving the uploads, and the OpenAPI document with Swagger UI.
+const API_NAMES: usize = 15;
+/// The whole quickstart adds the server around it: the database and its migration, `serve`
+/// with graceful shutdown.
+const QUICKSTART_NAMES: usize = 19;
 
-#[test]
-fn the_quickstart_needs_few_names() {
+fn quickstart_names(path: &str) -> std::collections::BTreeMap<String, String> {
     let root = restframe_tests::workspace_root();
-    let names = names_in_tree(
-        &root.join("examples/quickstart/src"),
+    names_in_tree(
+        &root.join("examples/quickstart").join(path),
         &root.join("framework/src/prelude.rs"),
     )
-    .expect("read the quickstart");
+    .expect("read the quickstart")
+}
+
+#[test]
+fn a_viewset_with_an_upload_and_docs_needs_at_most_15_names() {
+    let names = quickstart_names("src/api.rs");
     assert!(
-        names.len() <= QUICKSTART_CEILING,
-        "the quickstart uses {} restframe names, more than {QUICKSTART_CEILING}: {:?}",
+        names.len() <= API_NAMES,
+        "the quickstart's API uses {} restframe names, more than {API_NAMES}: {:?}",
+        names.len(),
+        names.keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_whole_quickstart_needs_few_names() {
+    let names = quickstart_names("src");
+    assert!(
+        names.len() <= QUICKSTART_NAMES,
+        "the quickstart uses {} restframe names, more than {QUICKSTART_NAMES}: {:?}",
         names.len(),
         names.keys().collect::<Vec<_>>()
     );

@@ -1,4 +1,5 @@
-//! docs/quickstart.md shows this package's `[dependencies]` and `src/main.rs` whole; these
+//! docs/quickstart.md shows this package's `[dependencies]`, `src/api.rs` and `src/main.rs`
+//! whole; these
 //! tests fail when the page and the code part ways.
 
 use std::path::Path;
@@ -8,25 +9,38 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("read {}: {e}", full.display()))
 }
 
-/// The body of the first fenced block in `doc` opened by `fence` (e.g. "```toml").
+/// The bodies of the fenced blocks in `doc` opened by `fence` (e.g. "```toml"), in order.
+fn blocks<'a>(doc: &'a str, fence: &str) -> Vec<&'a str> {
+    let open = format!("\n{fence}\n");
+    let mut found = Vec::new();
+    let mut rest = doc;
+    while let Some(at) = rest.find(&open) {
+        let start = at + open.len();
+        let len = rest[start..].find("\n```\n").expect("a closed block") + 1;
+        found.push(&rest[start..start + len]);
+        rest = &rest[start + len..];
+    }
+    found
+}
+
+/// The body of the first fenced block in `doc` opened by `fence`.
 fn block<'a>(doc: &'a str, fence: &str) -> &'a str {
-    let start = doc
-        .find(&format!("\n{fence}\n"))
+    blocks(doc, fence)
+        .first()
+        .copied()
         .unwrap_or_else(|| panic!("no {fence} block in docs/quickstart.md"))
-        + fence.len()
-        + 2;
-    let len = doc[start..].find("\n```\n").expect("a closed block") + 1;
-    &doc[start..start + len]
 }
 
 #[test]
-fn the_page_shows_main_rs_whole() {
+fn the_page_shows_api_rs_and_main_rs_whole() {
     let doc = read("../../docs/quickstart.md");
-    let main = read("src/main.rs");
-    assert!(
-        block(&doc, "```rust,no_run") == main,
-        "docs/quickstart.md's program differs from examples/quickstart/src/main.rs: copy the file into the page"
-    );
+    let shown = blocks(&doc, "```rust,ignore");
+    for (i, file) in ["src/api.rs", "src/main.rs"].into_iter().enumerate() {
+        assert!(
+            shown.get(i).copied() == Some(read(file).as_str()),
+            "docs/quickstart.md's block {i} differs from examples/quickstart/{file}: copy the file into the page"
+        );
+    }
 }
 
 #[test]

@@ -99,6 +99,42 @@ impl Column {
         }
     }
 
+    /// A writable integer column (`Column::new(name, ColumnType::Integer)`).
+    ///
+    /// ```
+    /// use restframe::sql::{Column, ColumnType};
+    /// assert_eq!(Column::integer("id"), Column::new("id", ColumnType::Integer));
+    /// assert_eq!(Column::text("title").ty, ColumnType::Text);
+    /// ```
+    pub const fn integer(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Integer)
+    }
+
+    /// A writable floating-point column.
+    pub const fn real(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Real)
+    }
+
+    /// A writable text column.
+    pub const fn text(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Text)
+    }
+
+    /// A writable boolean column.
+    pub const fn boolean(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Boolean)
+    }
+
+    /// A writable date column (`YYYY-MM-DD`).
+    pub const fn date(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Date)
+    }
+
+    /// A writable bytes column.
+    pub const fn blob(name: &'static str) -> Self {
+        Self::new(name, ColumnType::Blob)
+    }
+
     /// The same column, read-only.
     pub const fn read_only(self) -> Self {
         Self {

@@ -55,6 +55,57 @@ pub enum SqlValue {
     Blob(Vec<u8>),
 }
 
+/// Plain Rust values as SQL values, for [`crate::sql::SqlRepository::set`]:
+/// `("cover", url.into())`.
+///
+/// ```
+/// use restframe::sql::SqlValue;
+/// assert_eq!(SqlValue::from("a"), SqlValue::Text("a".into()));
+/// assert_eq!(SqlValue::from(4_i64), SqlValue::Integer(4));
+/// assert_eq!(SqlValue::from(None::<String>), SqlValue::Null);
+/// ```
+impl From<String> for SqlValue {
+    fn from(v: String) -> Self {
+        SqlValue::Text(v)
+    }
+}
+
+impl From<&str> for SqlValue {
+    fn from(v: &str) -> Self {
+        SqlValue::Text(v.to_owned())
+    }
+}
+
+impl From<i64> for SqlValue {
+    fn from(v: i64) -> Self {
+        SqlValue::Integer(v)
+    }
+}
+
+impl From<f64> for SqlValue {
+    fn from(v: f64) -> Self {
+        SqlValue::Real(v)
+    }
+}
+
+impl From<bool> for SqlValue {
+    fn from(v: bool) -> Self {
+        SqlValue::Boolean(v)
+    }
+}
+
+impl From<Vec<u8>> for SqlValue {
+    fn from(v: Vec<u8>) -> Self {
+        SqlValue::Blob(v)
+    }
+}
+
+impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(SqlValue::Null, Into::into)
+    }
+}
+
 impl SqlValue {
     /// The value of a serialized input field for a column of type `ty`; `Err` names what the
     /// column expects. Deserialization into the input type has already checked the shape, so

@@ -1,4 +1,5 @@
-//! Prints the distinct restframe names the `.rs` files under each given directory use, one a
+//! Prints the distinct restframe names the `.rs` files under each given directory (or each given
+//! file) use, one a
 //! line with the path it was reached by, then their count (see `restframe_tests::restframe_names`
 //! for what counts).
 //!

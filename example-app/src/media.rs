@@ -109,13 +109,10 @@ pub fn routes(router: Router, media: &Media) -> Result<Router, RouteError> {
     if !media.storage.serves_own_urls() {
         return Ok(router);
     }
-    let storage = Arc::clone(&media.storage);
-    let view = api_view(move |req: Request| {
-        let storage = Arc::clone(&storage);
-        async move {
-            let key = req.path_param("key").unwrap_or_default().to_owned();
-            serve_file(&req, &*storage, &key, "public, max-age=3600").await
-        }
+    let view = api_view(|req: Request| async move {
+        let media = req.state::<Media>()?;
+        let key: String = req.path("key")?;
+        serve_file(&req, &*media.storage, &key, "public, max-age=3600").await
     })
     .name("Media")
     .description("Files of the file-system storage.")
@@ -123,7 +120,8 @@ pub fn routes(router: Router, media: &Media) -> Result<Router, RouteError> {
     .renderers([
         Arc::new(BinaryRenderer::new(mime::STAR_STAR, "file")) as Arc<dyn Renderer>,
         Arc::new(JsonRenderer::new()),
-    ]);
+    ])
+    .with_state(media.clone());
     router.route(
         "/media/{key:[A-Za-z0-9_][A-Za-z0-9_./-]*}",
         "media",

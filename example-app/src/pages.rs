@@ -10,12 +10,9 @@ use http::Method;
 use restframe::openapi::Doc;
 use restframe::renderers::{JsonRenderer, Renderer, TemplateHtmlRenderer};
 use restframe::sql::{Database, SqlRepository};
-use restframe::storage::Storage;
-use restframe::{
-    ApiError, ListQuery, OrderBy, Repository, Request, Response, RouteError, Router, api_view,
-};
+use restframe::storage::{DatabaseStorage, Storage};
+use restframe::{ListQuery, OrderBy, Repository, Request, Response, RouteError, Router, api_view};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::tracks::Track;
 use crate::users::User;
@@ -56,9 +53,17 @@ struct Picture {
     data: String,
 }
 
+/// A user as a page shows it: its fields, and its picture.
+#[derive(Serialize)]
+struct UserRow {
+    #[serde(flatten)]
+    user: User,
+    picture: Option<Picture>,
+}
+
 #[derive(Serialize)]
 struct UserPage {
-    users: Vec<Value>,
+    users: Vec<UserRow>,
     count: u64,
 }
 
@@ -69,65 +74,53 @@ pub fn routes(
     templates: &Path,
     debug: bool,
 ) -> Result<Router, RouteError> {
-    let tracks: SqlRepository<Track> = SqlRepository::new(db);
-    let tracks_page = api_view(move |_req: Request| {
-        let tracks = tracks.clone();
-        async move {
-            let page = tracks.list(&first_rows("title")).await?;
-            Ok(Response::new(TrackPage {
-                tracks: page.items,
-                count: page.count,
-            }))
-        }
+    let tracks_page = api_view(|req: Request| async move {
+        let tracks = req.state::<SqlRepository<Track>>()?;
+        let page = tracks.list(&first_rows("title")).await?;
+        Ok(Response::new(TrackPage {
+            tracks: page.items,
+            count: page.count,
+        }))
     })
     .name("Tracks")
     .description("The catalogue's tracks, as a page.")
     .template_name("tracks.html")
     .renderers(renderers(templates, debug))
-    .doc(Doc::new().exclude());
+    .doc(Doc::new().exclude())
+    .with_state(SqlRepository::<Track>::new(db));
 
-    let users: SqlRepository<User> = SqlRepository::new(db);
-    let pictures = Arc::new(crate::pictures::storage(db));
-    let users_page = api_view(move |_req: Request| {
-        let (users, pictures) = (users.clone(), Arc::clone(&pictures));
-        async move {
-            let page = users.list(&first_rows("username")).await?;
-            let mut shown = Vec::with_capacity(page.items.len());
-            for user in page.items {
-                let mut user =
-                    serde_json::to_value(&user).map_err(|e| ApiError::internal(e.to_string()))?;
-                let id = user.get("id").map(Value::to_string).unwrap_or_default();
-                let picture = match pictures.metadata(&id).await? {
-                    None => None,
-                    Some(meta) => {
-                        // A picture is at most `MAX_PICTURE` bytes.
-                        let bytes = crate::media::read(&*pictures, &id, None).await?;
-                        Some(Picture {
-                            mime_type: meta.content_type,
-                            data: base64::engine::general_purpose::STANDARD.encode(bytes),
-                        })
-                    }
-                };
-                if let Value::Object(map) = &mut user {
-                    map.insert(
-                        "picture".into(),
-                        serde_json::to_value(picture)
-                            .map_err(|e| ApiError::internal(e.to_string()))?,
-                    );
+    let users_page = api_view(|req: Request| async move {
+        let users = req.state::<SqlRepository<User>>()?;
+        let pictures = req.state::<DatabaseStorage>()?;
+        let page = users.list(&first_rows("username")).await?;
+        let mut shown = Vec::with_capacity(page.items.len());
+        for user in page.items {
+            let id = user.id().to_string();
+            let picture = match pictures.metadata(&id).await? {
+                None => None,
+                Some(meta) => {
+                    // A picture is at most `MAX_PICTURE` bytes.
+                    let bytes = crate::media::read(&*pictures, &id, None).await?;
+                    Some(Picture {
+                        mime_type: meta.content_type,
+                        data: base64::engine::general_purpose::STANDARD.encode(bytes),
+                    })
                 }
-                shown.push(user);
-            }
-            Ok(Response::new(UserPage {
-                users: shown,
-                count: page.count,
-            }))
+            };
+            shown.push(UserRow { user, picture });
         }
+        Ok(Response::new(UserPage {
+            users: shown,
+            count: page.count,
+        }))
     })
     .name("Users")
     .description("The catalogue's users with their pictures, as a page.")
     .template_name("users.html")
     .renderers(renderers(templates, debug))
-    .doc(Doc::new().exclude());
+    .doc(Doc::new().exclude())
+    .with_state(SqlRepository::<User>::new(db))
+    .with_state(crate::pictures::storage(db));
 
     router
         .route("/tracks/", "tracks-page", [(Method::GET, tracks_page)])?

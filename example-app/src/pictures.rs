@@ -3,15 +3,15 @@
 //! JSON `{"data": "<base64 or data: URI>"}`; `GET` answers the image with caching, or JSON with
 //! `Accept: application/json` / `.json`, or a 302 to `/static/missing.png` when there is none.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use base64::Engine;
 use bytes::Bytes;
-use http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
+use http::header::{CACHE_CONTROL, LOCATION};
 use http::{HeaderValue, Method, StatusCode};
 use restframe::files::serve_file;
 use restframe::image::image_type;
-use restframe::negotiation::MediaRange;
+use restframe::negotiation::accepts;
 use restframe::openapi::Doc;
 use restframe::parsers::{FileUploadParser, JsonParser, MultiPartParser, Parser, ParserLimits};
 use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
@@ -33,6 +33,12 @@ pub const MAX_PICTURE: u64 = 5 << 20;
 
 /// The picture shown when a user has none.
 const MISSING_PNG: &[u8] = include_bytes!("../static/missing.png");
+
+/// The placeholder's strong validator, from its size.
+static MISSING_ETAG: LazyLock<HeaderValue> = LazyLock::new(|| {
+    HeaderValue::try_from(format!("\"missing-{}\"", MISSING_PNG.len()))
+        .expect("quotes, letters and digits make a valid header value")
+});
 
 /// The pictures' storage.
 pub fn storage(db: &Database) -> DatabaseStorage {
@@ -67,21 +73,6 @@ struct Base64Body {
     data: Base64Image,
 }
 
-/// Whether the request's `Accept` takes `media_type`: the most specific range that covers it
-/// decides, and `q=0` refuses; no `Accept` takes anything.
-fn accepts(req: &Request, media_type: &str) -> bool {
-    let Some(accept) = req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let Ok(target) = media_type.parse::<mime::Mime>() else {
-        return false;
-    };
-    MediaRange::parse_all(accept)
-        .filter(|r| r.covers(&target))
-        .max_by_key(|r| r.specificity())
-        .is_some_and(|r| r.q > 0)
-}
-
 fn renderers() -> Vec<Arc<dyn Renderer>> {
     vec![
         Arc::new(BinaryRenderer::new(mime::IMAGE_STAR, "image")),
@@ -89,13 +80,13 @@ fn renderers() -> Vec<Arc<dyn Renderer>> {
     ]
 }
 
+fn not_found() -> ApiError {
+    ApiError::not_found("No such object.")
+}
+
 /// 404 unless the user exists.
 async fn existing(users: &SqlRepository<User>, id: &str) -> Result<(), ApiError> {
-    users
-        .retrieve(id)
-        .await?
-        .map(drop)
-        .ok_or_else(|| ApiError::not_found("No such object."))
+    users.retrieve(id).await?.map(drop).ok_or_else(not_found)
 }
 
 /// `GET` and `PUT` of `/api/users/{id}/picture/`.
@@ -104,36 +95,31 @@ pub fn views(
     db: &Database,
     settings: &ApiSettings,
 ) -> [(Method, ApiView); 2] {
-    let pictures = Arc::new(storage(db));
-    let (get_users, put_users) = (users.clone(), users.clone());
-    let get_pictures = Arc::clone(&pictures);
-    let get = api_view(move |req: Request| {
-        let (users, pictures) = (get_users.clone(), Arc::clone(&get_pictures));
-        async move {
-            let id = req.path_param("id").unwrap_or_default().to_owned();
-            existing(&users, &id).await?;
-            let Some(meta) = pictures.metadata(&id).await? else {
-                return Ok(Response::empty(StatusCode::FOUND)
-                    .with_header(LOCATION, HeaderValue::from_static("/static/missing.png")));
-            };
-            if req.negotiated().format() == "json" {
-                let data = read(&*pictures, &id, None).await?;
-                return Ok(Response::new(PictureJson {
-                    mime_type: meta.content_type,
-                    size: meta.size,
-                    last_updated: httpdate::fmt_http_date(meta.last_modified),
-                    data: Some(base64::engine::general_purpose::STANDARD.encode(data)),
-                }));
-            }
-            // The image renderer takes `image/*`; the picture is one type of image.
-            if !accepts(&req, &meta.content_type) {
-                return Err(ApiError::not_acceptable(vec![
-                    meta.content_type.clone(),
-                    "application/json".into(),
-                ]));
-            }
-            serve_file(&req, &*pictures, &id, "private, max-age=0, must-revalidate").await
+    let get = api_view(|req: Request| async move {
+        let id = req.path::<i64>("id").map_err(|_| not_found())?.to_string();
+        existing(&*req.state::<SqlRepository<User>>()?, &id).await?;
+        let pictures = req.state::<DatabaseStorage>()?;
+        let Some(meta) = pictures.metadata(&id).await? else {
+            return Ok(Response::empty(StatusCode::FOUND)
+                .with_header(LOCATION, HeaderValue::from_static("/static/missing.png")));
+        };
+        if req.negotiated().format() == "json" {
+            let data = read(&*pictures, &id, None).await?;
+            return Ok(Response::new(PictureJson {
+                mime_type: meta.content_type,
+                size: meta.size,
+                last_updated: httpdate::fmt_http_date(meta.last_modified),
+                data: Some(base64::engine::general_purpose::STANDARD.encode(data)),
+            }));
         }
+        // The image renderer takes `image/*`; the picture is one type of image.
+        if !accepts(req.headers(), &meta.content_type) {
+            return Err(ApiError::not_acceptable(vec![
+                meta.content_type.clone(),
+                "application/json".into(),
+            ]));
+        }
+        serve_file(&req, &*pictures, &id, "private, max-age=0, must-revalidate").await
     })
     .name("User Picture")
     .description("The user's profile picture, or its JSON description with the data in base64.")
@@ -145,39 +131,39 @@ pub fn views(
             .empty_response(302, "No picture: a redirect to the placeholder image.")
             .response_header(302, "Location", "`/static/missing.png`."),
     )
-    .renderers(renderers());
+    .renderers(renderers())
+    .with_state(users.clone())
+    .with_state(storage(db));
 
-    let put = api_view(move |mut req: Request| {
-        let (users, pictures) = (put_users.clone(), Arc::clone(&pictures));
-        async move {
-            let id = req.path_param("id").unwrap_or_default().to_owned();
-            existing(&users, &id).await?;
-            let is_json = req
-                .headers()
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|ct| ct.starts_with("application/json"));
-            let meta = if is_json {
-                let body: Base64Body = req.data().await?;
-                let bytes = Bytes::from(body.data.into_bytes());
-                let media_type = image_type(&bytes).unwrap_or("application/octet-stream");
-                let body = Box::pin(futures_util::stream::once(async move { Ok(bytes) }));
-                pictures.save(&id, media_type, body).await?
-            } else {
-                let file = file_field(&mut req).await?;
-                // A picture within its size limit is read whole: checked to its end.
-                rules().check_upload(&file).await?;
-                let media_type = image_type(&file.head(IMAGE_HEAD_BYTES).await?)
-                    .unwrap_or("application/octet-stream");
-                pictures.save_upload(&id, media_type, file).await?
-            };
-            Ok(Response::new(PictureJson {
-                mime_type: meta.content_type,
-                size: meta.size,
-                last_updated: httpdate::fmt_http_date(meta.last_modified),
-                data: None,
-            }))
-        }
+    let put = api_view(|mut req: Request| async move {
+        let id = req.path::<i64>("id").map_err(|_| not_found())?.to_string();
+        existing(&*req.state::<SqlRepository<User>>()?, &id).await?;
+        let pictures = req.state::<DatabaseStorage>()?;
+        let is_json = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/json"));
+        let meta = if is_json {
+            let body: Base64Body = req.data().await?;
+            let bytes = Bytes::from(body.data.into_bytes());
+            let media_type = image_type(&bytes).unwrap_or("application/octet-stream");
+            let body = Box::pin(futures_util::stream::once(async move { Ok(bytes) }));
+            pictures.save(&id, media_type, body).await?
+        } else {
+            let file = file_field(&mut req).await?;
+            // A picture within its size limit is read whole: checked to its end.
+            rules().check_upload(&file).await?;
+            let media_type = image_type(&file.head(IMAGE_HEAD_BYTES).await?)
+                .unwrap_or("application/octet-stream");
+            pictures.save_upload(&id, media_type, file).await?
+        };
+        Ok(Response::new(PictureJson {
+            mime_type: meta.content_type,
+            size: meta.size,
+            last_updated: httpdate::fmt_http_date(meta.last_modified),
+            data: None,
+        }))
     })
     .name("User Picture")
     .description(
@@ -200,26 +186,21 @@ pub fn views(
         ParserLimits::default()
             .max_file_bytes(MAX_PICTURE)
             .max_body_bytes(8 << 20),
-    );
+    )
+    .with_state(users.clone())
+    .with_state(storage(db));
     [(Method::GET, get), (Method::PUT, put)]
 }
 
 /// `/static/missing.png`, the picture of users who have none.
 pub fn static_routes(router: Router) -> Result<Router, RouteError> {
-    let etag = format!("\"missing-{}\"", MISSING_PNG.len());
-    let view = api_view(move |_req: Request| {
-        let etag = etag.clone();
-        async move {
-            Ok(Response::bytes(MISSING_PNG, mime::IMAGE_PNG)
-                .with_header(
-                    CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=86400"),
-                )
-                .with_header(
-                    http::header::ETAG,
-                    HeaderValue::from_str(&etag).map_err(|e| ApiError::internal(e.to_string()))?,
-                ))
-        }
+    let view = api_view(|_req: Request| async move {
+        Ok(Response::bytes(MISSING_PNG, mime::IMAGE_PNG)
+            .with_header(
+                CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            )
+            .with_header(http::header::ETAG, MISSING_ETAG.clone()))
     })
     .name("Missing picture")
     .doc(

@@ -26,7 +26,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use crate::media::Media;
 use crate::random::random_hex;
 use crate::tracks::Track;
-use crate::uploads::{bind_file, mp3_rules};
+use crate::uploads::{bind_file, mp3_rules, not_found};
 
 /// `POST /api/tracks/{id}/confirm-upload/`'s body.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -124,80 +124,72 @@ impl Presign {
 
     /// `POST /api/tracks/{id}/presigned-url/` → `{"url", "method": "PUT", "key", "expires_at"}`.
     pub fn presigned_url(&self, settings: &ApiSettings) -> ApiView {
-        let this = self.clone();
-        api_view(move |req: Request| {
-            let this = this.clone();
-            async move {
-                let id = req.path_param("id").unwrap_or_default().to_owned();
-                let track_id: i64 = id.parse().map_err(|_| not_found())?;
-                this.tracks.retrieve(&id).await?.ok_or_else(not_found)?;
-                let key = format!("pending/tracks/{track_id}/{}.mp3", random_hex(16)?);
-                let mut presigned = this.storage.presign_put(&key, this.expiry).await?;
-                // The app's own URLs are paths: make them absolute for the client.
-                if presigned.url.starts_with('/') {
-                    presigned.url = format!("{}{}", req.base_url()?, presigned.url);
-                }
-                let expires_at = i64::try_from(presigned.expires_at).unwrap_or(i64::MAX);
-                this.pending
-                    .create(PendingUpload {
-                        key,
-                        track_id,
-                        expires_at,
-                    })
-                    .await?;
-                Ok(Response::new(presigned).with_status(StatusCode::CREATED))
+        api_view(|req: Request| async move {
+            let this = req.state::<Presign>()?;
+            let track_id: i64 = req.path("id").map_err(|_| not_found())?;
+            let id = track_id.to_string();
+            this.tracks.retrieve(&id).await?.ok_or_else(not_found)?;
+            let key = format!("pending/tracks/{track_id}/{}.mp3", random_hex(16)?);
+            let mut presigned = this.storage.presign_put(&key, this.expiry).await?;
+            // The app's own URLs are paths: make them absolute for the client.
+            if presigned.url.starts_with('/') {
+                presigned.url = format!("{}{}", req.base_url()?, presigned.url);
             }
+            let expires_at = i64::try_from(presigned.expires_at).unwrap_or(i64::MAX);
+            this.pending
+                .create(PendingUpload {
+                    key,
+                    track_id,
+                    expires_at,
+                })
+                .await?;
+            Ok(Response::new(presigned).with_status(StatusCode::CREATED))
         })
         .name("Track Presigned Url")
         .description("A URL that takes one plain PUT of the track's MP3, until it expires.")
         .settings(settings)
         // No body: nothing to parse.
         .parsers([])
+        .with_state(self.clone())
     }
 
     /// `POST /api/tracks/{id}/confirm-upload/` with `{"key"}` → the track, its `file` bound.
     pub fn confirm_upload(&self, settings: &ApiSettings) -> ApiView {
-        let this = self.clone();
-        api_view(move |mut req: Request| {
-            let this = this.clone();
-            async move {
-                let id = req.path_param("id").unwrap_or_default().to_owned();
-                let track_id: i64 = id.parse().map_err(|_| not_found())?;
-                this.tracks.retrieve(&id).await?.ok_or_else(not_found)?;
-                let Confirm { key } = req.data().await?;
-                let unknown = || ApiError::validation([("key", "Unknown or expired upload key.")]);
-                let pending = this.pending.retrieve(&key).await?.ok_or_else(unknown)?;
-                if pending.track_id != track_id
-                    || u64::try_from(pending.expires_at).unwrap_or(0) < now()
-                {
-                    return Err(unknown());
-                }
-                let meta = this.storage.metadata(&key).await?.ok_or_else(|| {
-                    ApiError::validation([("key", "Nothing was uploaded with this key.")])
-                })?;
-                let end = meta.size.min(this.rules.head_bytes() as u64);
-                let head = crate::media::read(&*this.storage, &key, Some(0..end)).await?;
-                let filename = key.rsplit('/').next().unwrap_or_default();
-                if let Err(errors) = this.rules.check(filename, meta.size, &head) {
-                    // A refused object is removed, so the key cannot be confirmed later.
-                    this.storage.delete(&key).await?;
-                    this.pending.destroy(&key).await?;
-                    return Err(errors.into());
-                }
-                let url = format!("{}/api/tracks/{track_id}/file/", req.base_url()?);
-                let track = bind_file(&this.tracks, &id, url, &key).await?;
-                this.pending.destroy(&key).await?;
-                Ok(Response::new(track))
+        api_view(|mut req: Request| async move {
+            let this = req.state::<Presign>()?;
+            let track_id: i64 = req.path("id").map_err(|_| not_found())?;
+            let id = track_id.to_string();
+            this.tracks.retrieve(&id).await?.ok_or_else(not_found)?;
+            let Confirm { key } = req.data().await?;
+            let unknown = || ApiError::validation([("key", "Unknown or expired upload key.")]);
+            let pending = this.pending.retrieve(&key).await?.ok_or_else(unknown)?;
+            if pending.track_id != track_id
+                || u64::try_from(pending.expires_at).unwrap_or(0) < now()
+            {
+                return Err(unknown());
             }
+            let meta = this.storage.metadata(&key).await?.ok_or_else(|| {
+                ApiError::validation([("key", "Nothing was uploaded with this key.")])
+            })?;
+            let end = meta.size.min(this.rules.head_bytes() as u64);
+            let head = crate::media::read(&*this.storage, &key, Some(0..end)).await?;
+            let filename = key.rsplit('/').next().unwrap_or_default();
+            if let Err(errors) = this.rules.check(filename, meta.size, &head) {
+                // A refused object is removed, so the key cannot be confirmed later.
+                this.storage.delete(&key).await?;
+                this.pending.destroy(&key).await?;
+                return Err(errors.into());
+            }
+            let url = format!("{}/api/tracks/{track_id}/file/", req.base_url()?);
+            let track = bind_file(&this.tracks, &id, url, &key).await?;
+            this.pending.destroy(&key).await?;
+            Ok(Response::new(track))
         })
         .name("Track Confirm Upload")
         .description("Binds an object uploaded through a presigned URL to the track, once checked.")
         .settings(settings)
+        .with_state(self.clone())
     }
-}
-
-fn not_found() -> ApiError {
-    ApiError::not_found("No such object.")
 }
 
 /// `PUT /media-upload/{key}?expires=…&signature=…`: the presigned uploads of a storage that
@@ -207,59 +199,56 @@ pub fn upload_route(router: Router, media: &Media) -> Result<Router, RouteError>
     if !media.storage.serves_own_urls() {
         return Ok(router);
     }
-    let storage = Arc::clone(&media.storage);
-    let max = media.max_upload_size;
-    let view = api_view(move |mut req: Request| {
-        let storage = Arc::clone(&storage);
-        async move {
-            let key = req.path_param("key").unwrap_or_default().to_owned();
-            let query = req.query();
-            let expires: u64 = query
-                .get("expires")
-                .and_then(|e| e.parse().ok())
-                .unwrap_or(0);
-            let signature = query.get("signature").unwrap_or_default().into_owned();
-            storage
-                .verify_presigned("PUT", &key, expires, &signature)
-                .map_err(|e| {
-                    ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "permission_denied",
-                        format!("Presigned URL refused: {e}."),
-                    )
-                })?;
-            let content_type = req
-                .headers()
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("application/octet-stream")
-                .to_owned();
-            let body = req
-                .take_body()
-                .ok_or_else(|| ApiError::internal("the body was already read"))?;
-            // The stream stops past `max`; the flag says that is why the save failed.
-            let over = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let flag = Arc::clone(&over);
-            let mut seen = 0u64;
-            let limited = body.map(move |chunk| {
-                let chunk = chunk.map_err(io::Error::other)?;
-                seen += chunk.len() as u64;
-                if seen > max {
-                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
-                    return Err(io::Error::new(
-                        io::ErrorKind::FileTooLarge,
-                        "upload too large",
-                    ));
-                }
-                Ok(chunk)
-            });
-            match storage.save(&key, &content_type, Box::pin(limited)).await {
-                Ok(_) => Ok(Response::empty(StatusCode::OK)),
-                Err(_) if over.load(std::sync::atomic::Ordering::Relaxed) => Err(
-                    ApiError::payload_too_large(format!("Upload larger than {max} bytes.")),
-                ),
-                Err(e) => Err(e.into()),
+    let view = api_view(|mut req: Request| async move {
+        let media = req.state::<Media>()?;
+        let (storage, max) = (&media.storage, media.max_upload_size);
+        let key: String = req.path("key")?;
+        let query = req.query();
+        let expires: u64 = query
+            .get("expires")
+            .and_then(|e| e.parse().ok())
+            .unwrap_or(0);
+        let signature = query.get("signature").unwrap_or_default().into_owned();
+        storage
+            .verify_presigned("PUT", &key, expires, &signature)
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "permission_denied",
+                    format!("Presigned URL refused: {e}."),
+                )
+            })?;
+        let content_type = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let body = req
+            .take_body()
+            .ok_or_else(|| ApiError::internal("the body was already read"))?;
+        // The stream stops past `max`; the flag says that is why the save failed.
+        let over = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Arc::clone(&over);
+        let mut seen = 0u64;
+        let limited = body.map(move |chunk| {
+            let chunk = chunk.map_err(io::Error::other)?;
+            seen += chunk.len() as u64;
+            if seen > max {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                return Err(io::Error::new(
+                    io::ErrorKind::FileTooLarge,
+                    "upload too large",
+                ));
             }
+            Ok(chunk)
+        });
+        match storage.save(&key, &content_type, Box::pin(limited)).await {
+            Ok(_) => Ok(Response::empty(StatusCode::OK)),
+            Err(_) if over.load(std::sync::atomic::Ordering::Relaxed) => Err(
+                ApiError::payload_too_large(format!("Upload larger than {max} bytes.")),
+            ),
+            Err(e) => Err(e.into()),
         }
     })
     .name("Presigned Upload")
@@ -283,7 +272,8 @@ pub fn upload_route(router: Router, media: &Media) -> Result<Router, RouteError>
             )
             .empty_response(200, "Stored.")
             .errors([403]),
-    );
+    )
+    .with_state(media.clone());
     router.route(
         "/media-upload/{key:[A-Za-z0-9_][A-Za-z0-9_./-]*}",
         "media-upload",

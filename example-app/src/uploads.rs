@@ -15,7 +15,8 @@ use restframe::{
 use crate::media::{Media, file_doc, file_field, file_renderers};
 use crate::tracks::Track;
 
-fn not_found() -> ApiError {
+/// A 404 for a track that does not exist.
+pub fn not_found() -> ApiError {
     ApiError::not_found("No such object.")
 }
 
@@ -77,9 +78,6 @@ pub async fn bind_file(
 /// `tracks/{id}/{filename}`, and recorded on the track, whose `file` becomes the URL of
 /// `/api/tracks/{id}/file/`.
 pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings) -> ApiView {
-    let repo = repo.clone();
-    let storage = Arc::clone(&media.storage);
-    let rules = mp3_rules(media.max_upload_size);
     let limits = ParserLimits::default()
         .max_file_bytes(media.max_upload_size)
         .max_parts(8);
@@ -87,39 +85,42 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings
         Arc::new(MultiPartParser::new()),
         Arc::new(FileUploadParser::new()),
     ];
-    let view = api_view(move |mut req: Request| {
-        let (repo, storage, rules) = (repo.clone(), Arc::clone(&storage), rules.clone());
-        async move {
-            let id = req.path_param("id").unwrap_or_default().to_owned();
-            let filename = req.path_param("filename").unwrap_or_default().to_owned();
-            let previous = repo.retrieve(&id).await?.ok_or_else(not_found)?.file_key;
-            let file = file_field(&mut req).await?;
-            // Checked under the name it is stored as, the URL's.
-            rules.check_upload_as(&file, &filename).await?;
-            // A name already taken gets a unique suffix; the track's previous file goes once
-            // the new one is bound.
-            let mut key = format!("tracks/{id}/{filename}");
-            if storage.exists(&key).await? {
-                let stem = filename.trim_end_matches(".mp3");
-                key = format!("tracks/{id}/{stem}_{}.mp3", crate::random::random_hex(4)?);
-            }
-            // On the file system, a spilled upload is renamed into place, not copied.
-            storage.save_upload(&key, "audio/mpeg", file).await?;
-            let path = req.uri().path();
-            let detail = path.split("/upload/").next().unwrap_or(path);
-            let url = format!("{}{detail}/file/", req.base_url()?);
-            let track = bind_file(&repo, &id, url, &key).await?;
-            if let Some(old) = previous.filter(|old| *old != key) {
-                storage.delete(&old).await?;
-            }
-            Ok(Response::new(track))
+    let view = api_view(|mut req: Request| async move {
+        let repo = req.state::<SqlRepository<Track>>()?;
+        let media = req.state::<Media>()?;
+        let rules = req.state::<FileRules>()?;
+        let id = req.path::<i64>("id").map_err(|_| not_found())?.to_string();
+        let filename: String = req.path("filename")?;
+        let previous = repo.retrieve(&id).await?.ok_or_else(not_found)?.file_key;
+        let file = file_field(&mut req).await?;
+        // Checked under the name it is stored as, the URL's.
+        rules.check_upload_as(&file, &filename).await?;
+        // A name already taken gets a unique suffix; the track's previous file goes once
+        // the new one is bound.
+        let mut key = format!("tracks/{id}/{filename}");
+        if media.storage.exists(&key).await? {
+            let stem = filename.trim_end_matches(".mp3");
+            key = format!("tracks/{id}/{stem}_{}.mp3", crate::random::random_hex(4)?);
         }
+        // On the file system, a spilled upload is renamed into place, not copied.
+        media.storage.save_upload(&key, "audio/mpeg", file).await?;
+        let path = req.uri().path();
+        let detail = path.split("/upload/").next().unwrap_or(path);
+        let url = format!("{}{detail}/file/", req.base_url()?);
+        let track = bind_file(&repo, &id, url, &key).await?;
+        if let Some(old) = previous.filter(|old| *old != key) {
+            media.storage.delete(&old).await?;
+        }
+        Ok(Response::new(track))
     })
     .name("Track Upload")
     .description("Uploads the track's MP3: the raw body, or the multipart field `file`.")
     .settings(settings)
     .parsers(parsers)
-    .limits(limits);
+    .limits(limits)
+    .with_state(repo.clone())
+    .with_state(media.clone())
+    .with_state(mp3_rules(media.max_upload_size));
     match &media.upload_dir {
         Some(dir) => view.upload_dir(dir),
         None => view,
@@ -128,26 +129,25 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings
 
 /// `GET /api/tracks/{id}/file/`: the uploaded MP3, with caching and ranges.
 pub fn file(repo: &SqlRepository<Track>, media: &Media) -> ApiView {
-    let repo = repo.clone();
-    let storage = Arc::clone(&media.storage);
-    api_view(move |req: Request| {
-        let (repo, storage) = (repo.clone(), Arc::clone(&storage));
-        async move {
-            let id = req.path_param("id").unwrap_or_default().to_owned();
-            let track = repo.retrieve(&id).await?.ok_or_else(not_found)?;
-            let key = track
-                .file_key
-                .ok_or_else(|| ApiError::not_found("No file has been uploaded for this track."))?;
-            restframe::files::serve_file(
-                &req,
-                &*storage,
-                &key,
-                "private, max-age=0, must-revalidate",
-            )
-            .await
-        }
+    api_view(|req: Request| async move {
+        let repo = req.state::<SqlRepository<Track>>()?;
+        let media = req.state::<Media>()?;
+        let id = req.path::<i64>("id").map_err(|_| not_found())?.to_string();
+        let track = repo.retrieve(&id).await?.ok_or_else(not_found)?;
+        let key = track
+            .file_key
+            .ok_or_else(|| ApiError::not_found("No file has been uploaded for this track."))?;
+        restframe::files::serve_file(
+            &req,
+            &*media.storage,
+            &key,
+            "private, max-age=0, must-revalidate",
+        )
+        .await
     })
     .name("Track File")
     .description("The track's MP3.")
     .renderers(file_renderers("audio/mpeg", "mp3"))
+    .with_state(repo.clone())
+    .with_state(media.clone())
 }

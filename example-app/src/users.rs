@@ -13,6 +13,13 @@ pub struct User {
     email: Option<String>,
 }
 
+impl User {
+    /// The user's id.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+}
+
 /// What create and update accept.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserInput {

@@ -4,7 +4,8 @@
 //! Renderer choice is a pure function of the `Accept` header ([`accept_header`] joins its
 //! field lines), the explicit format (a URL suffix, [`split_format_suffix`], or `?format=`,
 //! [`query_format`]) and the view's renderer list ([`negotiate`]). Parser choice is by
-//! `Content-Type` ([`select_parser`]). See `docs/content-negotiation.md`.
+//! `Content-Type` ([`select_parser`]). A view that answers a whole range (`image/*`) asks
+//! [`accepts`] whether its one concrete type is acceptable. See `docs/content-negotiation.md`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -329,6 +330,37 @@ pub fn accept_header(headers: &http::HeaderMap) -> Option<Cow<'_, str>> {
             Some(Cow::Owned(joined))
         }
     }
+}
+
+/// Whether a request with these headers accepts `media_type`, weighed as [`negotiate`] weighs a
+/// renderer: the most specific `Accept` range that covers it decides, and `q=0` refuses; no
+/// (or no well-formed) `Accept` accepts anything, and a malformed `media_type` is refused. For
+/// a view whose renderer answers a whole range (`image/*`) and that must check the one type it
+/// has before answering with it.
+///
+/// ```
+/// use restframe::negotiation::accepts;
+///
+/// let mut headers = http::HeaderMap::new();
+/// assert!(accepts(&headers, "image/webp"));
+/// headers.insert("accept", "image/*, image/webp;q=0".parse().unwrap());
+/// assert!(accepts(&headers, "image/png"));
+/// assert!(!accepts(&headers, "image/webp"));
+/// assert!(!accepts(&headers, "application/json"));
+/// ```
+pub fn accepts(headers: &http::HeaderMap, media_type: &str) -> bool {
+    let Some(accept) = accept_header(headers) else {
+        return true;
+    };
+    let ranges: Vec<MediaRange<'_>> = MediaRange::parse_all(&accept).collect();
+    if ranges.is_empty() {
+        return true;
+    }
+    let Ok(target) = media_type.parse::<mime::Mime>() else {
+        return false;
+    };
+    let (type_, subtype) = split_essence(&target);
+    weigh(&[(type_.into(), subtype.into())], &ranges).is_some_and(|(q, _, _)| q > 0)
 }
 
 impl From<NegotiationError> for ApiError {

@@ -7,6 +7,16 @@ fn start() -> App {
     App::start(env!("CARGO_BIN_EXE_quickstart"), &[])
 }
 
+/// Creates the first book, Dune, as JSON.
+async fn create_dune(app: &App) -> restframe_tests::Reply {
+    app.post(
+        "/api/books/",
+        "application/json",
+        r#"{"title": "Dune", "author": "Frank Herbert"}"#,
+    )
+    .await
+}
+
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
@@ -19,13 +29,7 @@ const PNG: &[u8] = &[
 #[tokio::test]
 async fn books_are_created_listed_and_retrieved_in_several_formats() {
     let app = start();
-    let created = app
-        .post(
-            "/api/books/",
-            "application/json",
-            r#"{"title": "Dune", "author": "Frank Herbert"}"#,
-        )
-        .await;
+    let created = create_dune(&app).await;
     assert_eq!(created.status, 201, "{}", created.text());
     assert_eq!(
         created.json(),
@@ -87,13 +91,7 @@ async fn an_invalid_book_is_a_400_naming_the_field() {
 #[tokio::test]
 async fn a_cover_is_checked_stored_and_served() {
     let app = start();
-    let created = app
-        .post(
-            "/api/books/",
-            "application/json",
-            r#"{"title": "Dune", "author": "Frank Herbert"}"#,
-        )
-        .await;
+    let created = create_dune(&app).await;
     assert_eq!(created.status, 201);
     let headers = [
         ("content-type", "image/png"),

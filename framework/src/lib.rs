@@ -16,6 +16,10 @@ mod missing;
 pub mod negotiation;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+#[cfg(feature = "auth")]
+pub mod permissions;
+#[cfg(feature = "auth")]
+mod policy;
 pub mod prelude;
 mod render;
 mod request;

@@ -65,7 +65,10 @@ pub(super) fn authorization<'a>(
     let Some(value) = head.headers.get(http::header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let mut words = value.as_bytes().split(|b| *b == b' ').filter(|w| !w.is_empty());
+    let mut words = value
+        .as_bytes()
+        .split(|b| *b == b' ')
+        .filter(|w| !w.is_empty());
     let Some(keyword) = words.next() else {
         return Ok(None);
     };
@@ -107,7 +110,10 @@ mod tests {
     #[test]
     fn another_scheme_is_not_ours() {
         let h = head("Basic abc");
-        assert_eq!(authorization(&h, &["token"], "token", "Token").ok(), Some(None));
+        assert_eq!(
+            authorization(&h, &["token"], "token", "Token").ok(),
+            Some(None)
+        );
     }
 
     #[test]

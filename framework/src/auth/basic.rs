@@ -73,7 +73,9 @@ impl BasicAuthentication {
 }
 
 fn undecodable() -> ApiError {
-    ApiError::authentication_failed("Invalid basic header. Credentials not correctly base64 encoded.")
+    ApiError::authentication_failed(
+        "Invalid basic header. Credentials not correctly base64 encoded.",
+    )
 }
 
 impl Authenticator for BasicAuthentication {
@@ -92,7 +94,9 @@ impl Authenticator for BasicAuthentication {
             let (username, password) = decoded.split_once(':').ok_or_else(undecodable)?;
             match self.store.verify_password(username, password).await? {
                 Some(user) => Ok(Some((user, Credentials::new("basic")))),
-                None => Err(ApiError::authentication_failed("Invalid username/password.")),
+                None => Err(ApiError::authentication_failed(
+                    "Invalid username/password.",
+                )),
             }
         })
     }
@@ -115,7 +119,8 @@ mod tests {
             password: &'a str,
         ) -> BoxFuture<'a, Result<Option<Identity>, ApiError>> {
             Box::pin(async move {
-                Ok((username == "alice" && password == "s3cret:x").then(|| Identity::new(1, "alice")))
+                Ok((username == "alice" && password == "s3cret:x")
+                    .then(|| Identity::new(1, "alice")))
             })
         }
     }
@@ -145,7 +150,9 @@ mod tests {
     #[test]
     fn right_password_authenticates() {
         let auth = BasicAuthentication::new(Alice);
-        let found = run(auth.authenticate(&head(&basic("alice:s3cret:x")))).ok().flatten();
+        let found = run(auth.authenticate(&head(&basic("alice:s3cret:x"))))
+            .ok()
+            .flatten();
         assert_eq!(found.map(|(u, c)| (u.id, c.scheme())), Some((1, "basic")));
         assert_eq!(
             auth.challenge(),
@@ -157,7 +164,10 @@ mod tests {
     fn wrong_password_and_bad_encoding_are_401s() {
         let auth = BasicAuthentication::new(Alice);
         let e = run(auth.authenticate(&head(&basic("alice:nope")))).err();
-        assert_eq!(e.as_ref().map(ApiError::detail), Some("Invalid username/password."));
+        assert_eq!(
+            e.as_ref().map(ApiError::detail),
+            Some("Invalid username/password.")
+        );
         let e = run(auth.authenticate(&head("Basic !!!"))).err();
         assert_eq!(
             e.as_ref().map(ApiError::detail),

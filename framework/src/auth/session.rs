@@ -150,7 +150,8 @@ fn cookie_header(
     if secure {
         c.push_str("; Secure");
     }
-    HeaderValue::from_str(&c).map_err(|_| ApiError::internal(format!("cookie {name} is not a header value")))
+    HeaderValue::from_str(&c)
+        .map_err(|_| ApiError::internal(format!("cookie {name} is not a header value")))
 }
 
 /// The `Set-Cookie` value a login view sends for a new session `key`: `HttpOnly`,
@@ -163,13 +164,25 @@ fn cookie_header(
 /// assert_eq!(c, "sessionid=k3y; Path=/; SameSite=Lax; Max-Age=3600; HttpOnly; Secure");
 /// ```
 pub fn session_cookie(key: &str, head: &Parts, max_age_secs: u64) -> Result<HeaderValue, ApiError> {
-    cookie_header(SESSION_COOKIE, key, true, is_https(head), Some(max_age_secs))
+    cookie_header(
+        SESSION_COOKIE,
+        key,
+        true,
+        is_https(head),
+        Some(max_age_secs),
+    )
 }
 
 /// The `Set-Cookie` value carrying the session's CSRF token to the page (readable by scripts,
 /// so not `HttpOnly`; `SameSite=Lax`, `Secure` over https).
 pub fn csrf_cookie(token: &str, head: &Parts, max_age_secs: u64) -> Result<HeaderValue, ApiError> {
-    cookie_header(CSRF_COOKIE, token, false, is_https(head), Some(max_age_secs))
+    cookie_header(
+        CSRF_COOKIE,
+        token,
+        false,
+        is_https(head),
+        Some(max_age_secs),
+    )
 }
 
 /// The `Set-Cookie` value a logout view sends: the session cookie emptied and expired.
@@ -202,7 +215,9 @@ mod tests {
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
-        b.body(()).map(|r| r.into_parts().0).unwrap_or_else(|_| http::Request::new(()).into_parts().0)
+        b.body(())
+            .map(|r| r.into_parts().0)
+            .unwrap_or_else(|_| http::Request::new(()).into_parts().0)
     }
 
     fn run<T>(f: impl Future<Output = T>) -> T {
@@ -226,12 +241,24 @@ mod tests {
         let auth = SessionAuthentication::new(OneSession(hash_key("sess")));
         let h = head(Method::POST, &[("cookie", "sessionid=sess")]);
         let e = run(auth.authenticate(&h)).err();
-        assert_eq!(e.as_ref().map(ApiError::detail), Some("CSRF Failed: CSRF token missing."));
+        assert_eq!(
+            e.as_ref().map(ApiError::detail),
+            Some("CSRF Failed: CSRF token missing.")
+        );
         assert_eq!(e.map(|e| e.status()), Some(http::StatusCode::FORBIDDEN));
-        let h = head(Method::POST, &[("cookie", "sessionid=sess"), ("x-csrftoken", "nope")]);
+        let h = head(
+            Method::POST,
+            &[("cookie", "sessionid=sess"), ("x-csrftoken", "nope")],
+        );
         let e = run(auth.authenticate(&h)).err();
-        assert_eq!(e.as_ref().map(ApiError::detail), Some("CSRF Failed: CSRF token incorrect."));
-        let h = head(Method::POST, &[("cookie", "sessionid=sess"), ("x-csrftoken", "csrf123")]);
+        assert_eq!(
+            e.as_ref().map(ApiError::detail),
+            Some("CSRF Failed: CSRF token incorrect.")
+        );
+        let h = head(
+            Method::POST,
+            &[("cookie", "sessionid=sess"), ("x-csrftoken", "csrf123")],
+        );
         assert!(run(auth.authenticate(&h)).ok().flatten().is_some());
     }
 
@@ -246,7 +273,10 @@ mod tests {
     fn cookies_are_http_only_lax_and_secure_over_https() {
         let plain = head(Method::POST, &[]);
         let c = session_cookie("k", &plain, 60).ok();
-        assert_eq!(c.as_ref().and_then(|c| c.to_str().ok()), Some("sessionid=k; Path=/; SameSite=Lax; Max-Age=60; HttpOnly"));
+        assert_eq!(
+            c.as_ref().and_then(|c| c.to_str().ok()),
+            Some("sessionid=k; Path=/; SameSite=Lax; Max-Age=60; HttpOnly")
+        );
         let proxied = head(Method::POST, &[("x-forwarded-proto", "https")]);
         let c = session_cookie("k", &proxied, 60).ok();
         assert!(c.is_some_and(|c| c.to_str().is_ok_and(|c| c.ends_with("; HttpOnly; Secure"))));

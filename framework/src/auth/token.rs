@@ -62,7 +62,8 @@ pub struct TokenAuthentication {
 
 impl std::fmt::Debug for TokenAuthentication {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenAuthentication").finish_non_exhaustive()
+        f.debug_struct("TokenAuthentication")
+            .finish_non_exhaustive()
     }
 }
 
@@ -123,7 +124,9 @@ mod tests {
         if let Some(a) = auth {
             b = b.header("authorization", a);
         }
-        b.body(()).map(|r| r.into_parts().0).unwrap_or_else(|_| http::Request::new(()).into_parts().0)
+        b.body(())
+            .map(|r| r.into_parts().0)
+            .unwrap_or_else(|_| http::Request::new(()).into_parts().0)
     }
 
     fn run<T>(f: impl Future<Output = T>) -> T {

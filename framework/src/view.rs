@@ -23,6 +23,10 @@ use crate::response::Response;
 use crate::settings::ApiSettings;
 use crate::util::{BoxError, BoxFuture};
 
+/// A step run on the request before a view's handler ([`ApiView::before`]).
+pub(crate) type BeforeStep =
+    dyn for<'a> Fn(&'a mut Request) -> BoxFuture<'a, Result<(), ApiError>> + Send + Sync;
+
 type Handler = dyn Fn(Request) -> BoxFuture<'static, Result<Response, ApiError>> + Send + Sync;
 
 /// A function view: one async handler with its renderers, parsers and limits.
@@ -323,6 +327,23 @@ impl ApiView {
     pub fn with_state<T: std::any::Any + Send + Sync>(mut self, state: T) -> Self {
         let inner = self.inner_mut();
         inner.state = std::mem::take(&mut inner.state).with(state);
+        self
+    }
+
+    /// Runs `step` on the request before the handler (after the policy checks); an error
+    /// answers instead of the handler. A viewset loads the row of a detail action with it.
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(crate) fn before(mut self, step: Arc<BeforeStep>) -> Self {
+        let inner = self.inner_mut();
+        let handler = Arc::clone(&inner.handler);
+        inner.handler = Arc::new(move |mut req: Request| {
+            let handler = Arc::clone(&handler);
+            let step = Arc::clone(&step);
+            Box::pin(async move {
+                step(&mut req).await?;
+                handler(req).await
+            })
+        });
         self
     }
 

@@ -91,6 +91,13 @@ impl ViewPermissions {
     }
 }
 
+/// Whether the request's view has permissions that look at objects (any but `AllowAny`).
+pub(crate) fn checks_objects(req: &Request) -> bool {
+    req.extensions()
+        .get::<ViewPermissions>()
+        .is_some_and(ViewPermissions::any_needs_user)
+}
+
 /// DRF's `permission_denied`: a request that is not authenticated, on a view with
 /// authenticators, is told to authenticate; any other is refused with `message`.
 pub(crate) fn denied(req: &Request, message: Option<&str>) -> ApiError {
@@ -130,7 +137,10 @@ pub(crate) async fn check_permissions(req: &Request) -> Result<(), ApiError> {
 /// }
 /// # let _ = show;
 /// ```
-pub async fn check_object_permissions(req: &Request, obj: &dyn Any) -> Result<(), ApiError> {
+pub async fn check_object_permissions(
+    req: &Request,
+    obj: &(dyn Any + Send + Sync),
+) -> Result<(), ApiError> {
     let Some(perms) = req.extensions().get::<ViewPermissions>() else {
         return Ok(());
     };

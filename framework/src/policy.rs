@@ -82,7 +82,3 @@ impl Policy {
         }
     }
 }
-
-#[cfg(test)]
-#[path = "policy_tests.rs"]
-mod tests;

@@ -1,5 +1,10 @@
 //! The request policy through a router: authentication, permissions and throttles before the
 //! handler, 401 against 403, CSRF, 429, and settings inherited by every view.
+//!
+//! Run with `cargo test -p restframe --features full --test policy`.
+#![cfg(feature = "auth")]
+// Lets clippy see the helpers as test code (`allow-unwrap-in-tests`), not only `#[test]` fns.
+#![cfg(test)]
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,14 +15,14 @@ use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::auth::{
+use restframe::auth::{
     Identity, Session, SessionAuthentication, SessionStore, TokenAuthentication, TokenStore,
     hash_key,
 };
-use crate::permissions::{AllowAny, IsAdminUser, IsAuthenticated, Permission};
-use crate::renderers::{JsonRenderer, Renderer, YamlRenderer};
-use crate::throttling::{MemoryThrottleStore, ScopedRateThrottle, UserRateThrottle};
-use crate::{ApiError, ApiSettings, ApiView, BoxFuture, Request, Response, Router, api_view};
+use restframe::permissions::{AllowAny, IsAdminUser, IsAuthenticated, Permission};
+use restframe::renderers::{JsonRenderer, Renderer, YamlRenderer};
+use restframe::throttling::{MemoryThrottleStore, ScopedRateThrottle, UserRateThrottle};
+use restframe::{ApiError, ApiSettings, ApiView, BoxFuture, Request, Response, Router, api_view};
 
 struct Tokens(HashMap<String, Identity>);
 

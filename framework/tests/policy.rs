@@ -21,7 +21,9 @@ use restframe::auth::{
 };
 use restframe::permissions::{AllowAny, IsAdminUser, IsAuthenticated, Permission};
 use restframe::renderers::{JsonRenderer, Renderer, YamlRenderer};
-use restframe::throttling::{MemoryThrottleStore, ScopedRateThrottle, UserRateThrottle};
+use restframe::throttling::{
+    AnonRateThrottle, MemoryThrottleStore, ScopedRateThrottle, UserRateThrottle,
+};
 use restframe::{ApiError, ApiSettings, ApiView, BoxFuture, Request, Response, Router, api_view};
 
 struct Tokens(HashMap<String, Identity>);
@@ -498,4 +500,44 @@ async fn no_policy_changes_nothing() {
     );
     let (status, _, _) = send(&router, request(Method::DELETE, "/things/9/", &[], "")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+fn from(addr: &str, headers: &[(&str, &str)]) -> http::Request<Full<Bytes>> {
+    let mut req = request(Method::GET, "/things/", headers, "");
+    let addr: std::net::SocketAddr = addr.parse().unwrap();
+    req.extensions_mut()
+        .insert(restframe::extensions::ClientAddr(addr));
+    req
+}
+
+#[tokio::test]
+async fn the_anonymous_throttle_counts_by_connection_address_not_forwarded_for() {
+    let store = Arc::new(MemoryThrottleStore::new());
+    let rate = "1/min".parse().unwrap();
+    let router = protected(
+        ApiSettings::default()
+            .authenticators([token_auth() as _])
+            .throttles([Arc::new(AnonRateThrottle::new(rate, store)) as _]),
+    );
+    let (status, _, _) = send(
+        &router,
+        from("10.0.0.1:5000", &[("x-forwarded-for", "1.1.1.1")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // Another port, another forwarded-for: the same client.
+    let (status, _, _) = send(
+        &router,
+        from("10.0.0.1:6000", &[("x-forwarded-for", "2.2.2.2")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let (status, _, _) = send(&router, from("10.0.0.2:5000", &[])).await;
+    assert_eq!(status, StatusCode::OK);
+    // Authenticated requests are not the anonymous throttle's.
+    let alice = [("authorization", "Token alice-key")];
+    for _ in 0..2 {
+        let (status, _, _) = send(&router, from("10.0.0.1:5000", &alice)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
 }

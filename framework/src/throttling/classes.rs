@@ -175,16 +175,13 @@ pub(crate) async fn check_throttles(
     req: &Request,
 ) -> Result<(), ApiError> {
     let mut longest: Option<Duration> = None;
-    let mut refused = false;
     for t in throttles {
         if let Some(wait) = t.allow(req).await? {
-            refused = true;
             longest = Some(longest.map_or(wait, |l| l.max(wait)));
         }
     }
-    if refused {
-        Err(ApiError::throttled(longest))
-    } else {
-        Ok(())
+    match longest {
+        Some(wait) => Err(ApiError::throttled(Some(wait))),
+        None => Ok(()),
     }
 }

@@ -116,6 +116,87 @@ impl ApiError {
         e
     }
 
+    /// 401: the request carries no credentials (DRF's `NotAuthenticated`). The view adds
+    /// `WWW-Authenticate` from its first authenticator, or answers 403 when that one has no
+    /// challenge to offer (a cookie session), as DRF decides.
+    ///
+    /// ```
+    /// let e = restframe::ApiError::not_authenticated();
+    /// assert_eq!(e.status(), 401);
+    /// assert_eq!(e.detail(), "Authentication credentials were not provided.");
+    /// ```
+    pub fn not_authenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "not_authenticated",
+            "Authentication credentials were not provided.",
+        )
+    }
+
+    /// 401: the credentials are wrong (DRF's `AuthenticationFailed`, "Invalid token."); 403
+    /// under the same rule as [`ApiError::not_authenticated`].
+    pub fn authentication_failed(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "authentication_failed", detail)
+    }
+
+    /// 403: the user may not do this (DRF's `PermissionDenied`); `None` gives DRF's message.
+    ///
+    /// ```
+    /// let e = restframe::ApiError::permission_denied(None);
+    /// assert_eq!(e.status(), 403);
+    /// assert_eq!(e.detail(), "You do not have permission to perform this action.");
+    /// ```
+    pub fn permission_denied(detail: Option<&str>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "permission_denied",
+            detail.unwrap_or("You do not have permission to perform this action."),
+        )
+    }
+
+    /// 429 (DRF's `Throttled`): with the wait, rounded up to whole seconds, in `Retry-After`
+    /// and in the message.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let e = restframe::ApiError::throttled(Some(Duration::from_millis(41_200)));
+    /// assert_eq!(e.status(), 429);
+    /// assert_eq!(e.detail(), "Request was throttled. Expected available in 42 seconds.");
+    /// assert_eq!(e.headers()[0].1, "42");
+    /// ```
+    pub fn throttled(wait: Option<std::time::Duration>) -> Self {
+        let Some(wait) = wait else {
+            return Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "Request was throttled.",
+            );
+        };
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let unit = if secs == 1 { "second" } else { "seconds" };
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "throttled",
+            format!("Request was throttled. Expected available in {secs} {unit}."),
+        )
+        .with_header(http::header::RETRY_AFTER, HeaderValue::from(secs))
+    }
+
+    /// Whether this is [`ApiError::not_authenticated`] or [`ApiError::authentication_failed`]:
+    /// the errors DRF answers with a challenge.
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(crate) fn is_authentication_error(&self) -> bool {
+        matches!(self.0.code, "not_authenticated" | "authentication_failed")
+    }
+
+    /// The same error with another status (an authentication error without a challenge is a
+    /// 403).
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
+        self.0.status = status;
+        self
+    }
+
     /// 413.
     pub fn payload_too_large(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", detail)

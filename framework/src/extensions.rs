@@ -85,6 +85,13 @@ impl PathParams {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FormatSuffix(pub Option<String>);
 
+/// The address of the client at the other end of the connection (axum's `ConnectInfo`), as
+/// `restframe::serve` records it on every request; throttles count anonymous clients by its
+/// IP. A proxy in front makes it the proxy's address: `X-Forwarded-For` is not read, since any
+/// client can write it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::SocketAddr);
+
 /// Where a view's uploads spill to disk (see `ApiView::upload_dir`).
 #[derive(Clone, Debug)]
 pub(crate) struct UploadDir(pub(crate) Arc<std::path::Path>);

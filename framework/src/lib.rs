@@ -1,6 +1,8 @@
 #![doc = include_str!("lib.md")]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "auth")]
+pub mod auth;
 mod body;
 mod error;
 pub mod extensions;
@@ -14,6 +16,10 @@ mod missing;
 pub mod negotiation;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+#[cfg(feature = "auth")]
+pub mod permissions;
+#[cfg(feature = "auth")]
+mod policy;
 pub mod prelude;
 mod render;
 mod request;
@@ -25,6 +31,8 @@ mod settings;
 pub mod sql;
 #[cfg(feature = "storage")]
 pub mod storage;
+#[cfg(feature = "auth")]
+pub mod throttling;
 #[cfg(any(feature = "multipart", feature = "upload"))]
 pub mod upload;
 mod util;

@@ -11,6 +11,8 @@ use http::{HeaderMap, Method, Uri, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+#[cfg(feature = "auth")]
+use crate::auth::{Authenticator, Credentials, User};
 use crate::error::ApiError;
 use crate::extensions::{MountPrefix, PathParams, SharedState, UploadDir};
 use crate::host::{AllowedHosts, checked_host};
@@ -60,13 +62,29 @@ impl<'a> From<Query<'a>> for crate::renderers::Query<'a> {
 /// an empty body is empty data whatever its type (as DRF).
 pub struct Request {
     parts: Parts,
-    body: Option<BodyStream<'static>>,
+    /// Only ever used through `&mut self`, so the request is `Sync` (policies see `&Request`
+    /// across awaits) although the stream is not.
+    body: sync_wrapper::SyncWrapper<Option<BodyStream<'static>>>,
     parsed: Option<Parsed>,
     negotiated: Negotiated,
     parsers: Arc<[Arc<dyn Parser>]>,
     limits: ParserLimits,
     state: SharedState,
+    /// The view's authenticators, and the user they found, resolved on first use.
+    #[cfg(feature = "auth")]
+    auth: Auth,
 }
+
+/// A request's authentication: who may say who it is, and what they said.
+#[cfg(feature = "auth")]
+#[derive(Default)]
+struct Auth {
+    authenticators: Arc<[Arc<dyn Authenticator>]>,
+    resolved: std::sync::OnceLock<Result<(User, Option<Credentials>), ApiError>>,
+}
+
+#[cfg(feature = "auth")]
+static ANONYMOUS: User = User::Anonymous;
 
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -89,13 +107,97 @@ impl Request {
     ) -> Self {
         Self {
             parts,
-            body: Some(body),
+            body: sync_wrapper::SyncWrapper::new(Some(body)),
             parsed: None,
             negotiated,
             parsers,
             limits,
             state,
+            #[cfg(feature = "auth")]
+            auth: Auth::default(),
         }
+    }
+
+    /// The same request, authenticated by `authenticators` when its user is asked for.
+    #[cfg(feature = "auth")]
+    pub(crate) fn with_authenticators(
+        mut self,
+        authenticators: Arc<[Arc<dyn Authenticator>]>,
+    ) -> Self {
+        self.auth.authenticators = authenticators;
+        self
+    }
+
+    /// Whether the view has authenticators (DRF's `request.authenticators`).
+    #[cfg(feature = "auth")]
+    pub(crate) fn has_authenticators(&self) -> bool {
+        !self.auth.authenticators.is_empty()
+    }
+
+    /// The user making the request (DRF's `request.user`), found by the view's authenticators
+    /// on first call and remembered: anonymous when none finds credentials, an error (401 or
+    /// 403, as DRF) when one finds bad ones. The permission check calls it before the handler
+    /// unless every permission is `AllowAny`. Feature `auth`.
+    ///
+    /// ```
+    /// use restframe::{api_view, ApiError, Request, Response};
+    ///
+    /// let me = api_view(|req: Request| async move {
+    ///     let user = req.user().await?;
+    ///     Ok(Response::new(user.username().unwrap_or("anonymous").to_owned()))
+    /// });
+    /// # let _ = me;
+    /// ```
+    #[cfg(feature = "auth")]
+    pub async fn user(&self) -> Result<&User, ApiError> {
+        if self.auth.resolved.get().is_none() {
+            let found = self.authenticate().await;
+            // A second caller racing on the same request found the same user.
+            let _ = self.auth.resolved.set(found);
+        }
+        match self.auth.resolved.get() {
+            Some(Ok((user, _))) => Ok(user),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(ApiError::internal("user not resolved after authentication")),
+        }
+    }
+
+    /// The user as resolved so far: anonymous before [`Request::user`] was first awaited (or
+    /// when it failed). Permissions read this: the permission check resolves the user first.
+    /// Feature `auth`.
+    #[cfg(feature = "auth")]
+    pub fn current_user(&self) -> &User {
+        match self.auth.resolved.get() {
+            Some(Ok((user, _))) => user,
+            _ => &ANONYMOUS,
+        }
+    }
+
+    /// What authenticated the request (DRF's `request.auth`), once the user is resolved:
+    /// the scheme, and for tokens and sessions the stored hash of the key. Feature `auth`.
+    #[cfg(feature = "auth")]
+    pub fn credentials(&self) -> Option<&Credentials> {
+        match self.auth.resolved.get() {
+            Some(Ok((_, credentials))) => credentials.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// DRF's `_authenticate`: the first authenticator that answers decides.
+    #[cfg(feature = "auth")]
+    async fn authenticate(&self) -> Result<(User, Option<Credentials>), ApiError> {
+        for authenticator in self.auth.authenticators.iter() {
+            if let Some((identity, credentials)) = authenticator.authenticate(&self.parts).await? {
+                return Ok((User::Authenticated(identity), Some(credentials)));
+            }
+        }
+        Ok((User::Anonymous, None))
+    }
+
+    /// Request extensions, to add to (the viewset puts the row of a detail action here).
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(crate) fn extensions_mut(&mut self) -> &mut http::Extensions {
+        &mut self.parts.extensions
     }
 
     /// The method.
@@ -231,7 +333,7 @@ impl Request {
     /// Takes the raw body stream, for handlers that stream it themselves. Afterwards the body
     /// cannot be parsed.
     pub fn take_body(&mut self) -> Option<BodyStream<'static>> {
-        self.body.take()
+        self.body.get_mut().take()
     }
 
     /// Reads and parses the body (once; later calls return the same document).
@@ -297,6 +399,7 @@ impl Request {
     async fn parse_body(&mut self) -> Result<Parsed, ApiError> {
         let mut body = self
             .body
+            .get_mut()
             .take()
             .ok_or_else(|| ApiError::internal("the request body was taken before parsing"))?;
         // An empty body is empty data whatever its type (as DRF): peek for a non-empty chunk.

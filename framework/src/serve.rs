@@ -13,6 +13,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
+use crate::extensions::ClientAddr;
 use crate::util::BoxError;
 
 /// How long a client may take to send a request's head (request line and headers).
@@ -68,7 +69,15 @@ where
                         continue;
                     }
                 };
-                let service = TowerToHyperService::new(service.clone());
+                // Every request learns its client's address (throttles count by it).
+                let service = tower::ServiceExt::map_request(
+                    service.clone(),
+                    move |mut req: http::Request<Incoming>| {
+                        req.extensions_mut().insert(ClientAddr(peer));
+                        req
+                    },
+                );
+                let service = TowerToHyperService::new(service);
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn.into_owned());
                 tokio::spawn(async move {

@@ -1,11 +1,25 @@
-//! Typed defaults every view starts from (DRF's `REST_FRAMEWORK` settings).
+//! Typed defaults every view starts from (DRF's `REST_FRAMEWORK` settings), inherited part by
+//! part: a view takes what it did not set itself from its viewset, then its router.
 
 use std::sync::Arc;
 
+#[cfg(feature = "auth")]
+use crate::auth::Authenticator;
 use crate::parsers::{Parser, ParserLimits};
+#[cfg(feature = "auth")]
+use crate::permissions::Permission;
 use crate::renderers::Renderer;
+#[cfg(feature = "auth")]
+use crate::throttling::Throttle;
 
-/// The defaults a view starts from; each view may override any of them.
+/// The defaults a view starts from (DRF's `DEFAULT_*` settings): renderers, parsers, limits,
+/// and with feature `auth` the request policy: authenticators, permissions and throttles.
+///
+/// Each part is either set (by its builder method) or left to inherit: a view registered on a
+/// [`Router`](crate::Router) takes every part it did not set itself from its viewset, then from
+/// the router's settings ([`Router::with_settings`](crate::Router::with_settings)), then from
+/// these defaults (JSON; JSON and form parsers; no authenticators, so anonymous users;
+/// `AllowAny`; no throttles). [`ApiSettings::inherit`] is that layering.
 ///
 /// Renderer and parser lists are ordered: the first renderer answers clients that express no
 /// preference, and the first parser matching a `Content-Type` reads the body.
@@ -23,37 +37,72 @@ use crate::renderers::Renderer;
 /// ```
 #[derive(Clone)]
 pub struct ApiSettings {
-    renderers: Arc<[Arc<dyn Renderer>]>,
-    parsers: Arc<[Arc<dyn Parser>]>,
-    limits: ParserLimits,
+    renderers: Part<Arc<[Arc<dyn Renderer>]>>,
+    parsers: Part<Arc<[Arc<dyn Parser>]>>,
+    limits: Part<ParserLimits>,
+    #[cfg(feature = "auth")]
+    authenticators: Part<Arc<[Arc<dyn Authenticator>]>>,
+    #[cfg(feature = "auth")]
+    permissions: Part<Arc<[Arc<dyn Permission>]>>,
+    #[cfg(feature = "auth")]
+    throttles: Part<Arc<[Arc<dyn Throttle>]>>,
+}
+
+/// One part of the settings: its value, and whether it was set (else it is inherited).
+#[derive(Clone, Debug)]
+struct Part<T> {
+    value: T,
+    set: bool,
+}
+
+impl<T: Clone> Part<T> {
+    fn inherited(value: T) -> Self {
+        Self { value, set: false }
+    }
+
+    fn set(value: T) -> Self {
+        Self { value, set: true }
+    }
+
+    fn or(self, parent: &Self) -> Self {
+        if self.set { self } else { parent.clone() }
+    }
 }
 
 impl std::fmt::Debug for ApiSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiSettings")
-            .field(
-                "renderers",
-                &self
-                    .renderers
-                    .iter()
-                    .map(|r| r.format())
-                    .collect::<Vec<_>>(),
-            )
-            .field(
-                "parsers",
-                &self
-                    .parsers
-                    .iter()
-                    .map(|p| p.media_type().essence_str())
-                    .collect::<Vec<_>>(),
-            )
-            .field("limits", &self.limits)
-            .finish()
+        let mut d = f.debug_struct("ApiSettings");
+        d.field(
+            "renderers",
+            &self
+                .renderers
+                .value
+                .iter()
+                .map(|r| r.format())
+                .collect::<Vec<_>>(),
+        )
+        .field(
+            "parsers",
+            &self
+                .parsers
+                .value
+                .iter()
+                .map(|p| p.media_type().essence_str())
+                .collect::<Vec<_>>(),
+        )
+        .field("limits", &self.limits.value);
+        #[cfg(feature = "auth")]
+        d.field("authenticators", &self.authenticators.value.len())
+            .field("permissions", &self.permissions.value.len())
+            .field("throttles", &self.throttles.value.len());
+        d.finish()
     }
 }
 
 impl Default for ApiSettings {
-    /// JSON as the renderer; JSON and (with feature `form`) form parsers; default limits.
+    /// JSON as the renderer; JSON and (with feature `form`) form parsers; default limits; no
+    /// authenticators, no permission (`AllowAny`), no throttles. Nothing is set: every part
+    /// is inherited where these settings are layered over others.
     fn default() -> Self {
         let renderers: Vec<Arc<dyn Renderer>> = vec![
             #[cfg(feature = "json")]
@@ -66,9 +115,15 @@ impl Default for ApiSettings {
             Arc::new(crate::parsers::FormParser::new()),
         ];
         Self {
-            renderers: renderers.into(),
-            parsers: parsers.into(),
-            limits: ParserLimits::default(),
+            renderers: Part::inherited(renderers.into()),
+            parsers: Part::inherited(parsers.into()),
+            limits: Part::inherited(ParserLimits::default()),
+            #[cfg(feature = "auth")]
+            authenticators: Part::inherited(Arc::from([])),
+            #[cfg(feature = "auth")]
+            permissions: Part::inherited(Arc::from([])),
+            #[cfg(feature = "auth")]
+            throttles: Part::inherited(Arc::from([])),
         }
     }
 }
@@ -169,34 +224,110 @@ impl ApiSettings {
 
     /// Replaces the default renderer list.
     pub fn renderers(mut self, renderers: impl IntoIterator<Item = Arc<dyn Renderer>>) -> Self {
-        self.renderers = renderers.into_iter().collect();
+        self.renderers = Part::set(renderers.into_iter().collect());
         self
     }
 
     /// Replaces the default parser list.
     pub fn parsers(mut self, parsers: impl IntoIterator<Item = Arc<dyn Parser>>) -> Self {
-        self.parsers = parsers.into_iter().collect();
+        self.parsers = Part::set(parsers.into_iter().collect());
         self
     }
 
     /// Replaces the body size and depth limits.
     pub fn limits(mut self, limits: ParserLimits) -> Self {
-        self.limits = limits;
+        self.limits = Part::set(limits);
         self
+    }
+
+    /// The authenticators, tried in order (DRF's `DEFAULT_AUTHENTICATION_CLASSES`); the first
+    /// one's challenge decides between 401 and 403 (feature `auth`).
+    #[cfg(feature = "auth")]
+    pub fn authenticators(
+        mut self,
+        authenticators: impl IntoIterator<Item = Arc<dyn Authenticator>>,
+    ) -> Self {
+        self.authenticators = Part::set(authenticators.into_iter().collect());
+        self
+    }
+
+    /// The permissions, all of which must allow (DRF's `DEFAULT_PERMISSION_CLASSES`; none is
+    /// `AllowAny`) (feature `auth`).
+    #[cfg(feature = "auth")]
+    pub fn permissions(
+        mut self,
+        permissions: impl IntoIterator<Item = Arc<dyn Permission>>,
+    ) -> Self {
+        self.permissions = Part::set(permissions.into_iter().collect());
+        self
+    }
+
+    /// The throttles, all of which must allow (DRF's `DEFAULT_THROTTLE_CLASSES`) (feature
+    /// `auth`).
+    #[cfg(feature = "auth")]
+    pub fn throttles(mut self, throttles: impl IntoIterator<Item = Arc<dyn Throttle>>) -> Self {
+        self.throttles = Part::set(throttles.into_iter().collect());
+        self
+    }
+
+    /// These settings over `parent`: every part these did not set is `parent`'s (set or not
+    /// there). A view's own choices over its viewset's, over its router's.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use restframe::ApiSettings;
+    /// use restframe::renderers::{JsonRenderer, YamlRenderer};
+    /// use restframe::parsers::ParserLimits;
+    ///
+    /// let router = ApiSettings::default()
+    ///     .renderers([Arc::new(JsonRenderer::new()) as _, Arc::new(YamlRenderer::new()) as _]);
+    /// let view = ApiSettings::default().limits(ParserLimits::default()).inherit(&router);
+    /// assert_eq!(view.default_renderers().len(), 2);
+    /// ```
+    pub fn inherit(self, parent: &ApiSettings) -> Self {
+        Self {
+            renderers: self.renderers.or(&parent.renderers),
+            parsers: self.parsers.or(&parent.parsers),
+            limits: self.limits.or(&parent.limits),
+            #[cfg(feature = "auth")]
+            authenticators: self.authenticators.or(&parent.authenticators),
+            #[cfg(feature = "auth")]
+            permissions: self.permissions.or(&parent.permissions),
+            #[cfg(feature = "auth")]
+            throttles: self.throttles.or(&parent.throttles),
+        }
     }
 
     /// The default renderers, in priority order.
     pub fn default_renderers(&self) -> &Arc<[Arc<dyn Renderer>]> {
-        &self.renderers
+        &self.renderers.value
     }
 
     /// The default parsers, in priority order.
     pub fn default_parsers(&self) -> &Arc<[Arc<dyn Parser>]> {
-        &self.parsers
+        &self.parsers.value
     }
 
     /// The parser limits.
     pub fn parser_limits(&self) -> ParserLimits {
-        self.limits
+        self.limits.value
+    }
+
+    /// The authenticators, in order (feature `auth`).
+    #[cfg(feature = "auth")]
+    pub fn authenticator_list(&self) -> &Arc<[Arc<dyn Authenticator>]> {
+        &self.authenticators.value
+    }
+
+    /// The permissions (feature `auth`).
+    #[cfg(feature = "auth")]
+    pub fn permission_list(&self) -> &Arc<[Arc<dyn Permission>]> {
+        &self.permissions.value
+    }
+
+    /// The throttles (feature `auth`).
+    #[cfg(feature = "auth")]
+    pub fn throttle_list(&self) -> &Arc<[Arc<dyn Throttle>]> {
+        &self.throttles.value
     }
 }

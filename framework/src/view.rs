@@ -23,6 +23,10 @@ use crate::response::Response;
 use crate::settings::ApiSettings;
 use crate::util::{BoxError, BoxFuture};
 
+/// A step run on the request before a view's handler ([`ApiView::before`]).
+pub(crate) type BeforeStep =
+    dyn for<'a> Fn(&'a mut Request) -> BoxFuture<'a, Result<(), ApiError>> + Send + Sync;
+
 type Handler = dyn Fn(Request) -> BoxFuture<'static, Result<Response, ApiError>> + Send + Sync;
 
 /// A function view: one async handler with its renderers, parsers and limits.
@@ -60,9 +64,18 @@ pub struct ApiView {
 struct ViewInner {
     name: Arc<str>,
     description: Arc<str>,
+    /// What the view set itself (`.renderers()`, `.permissions()`…): wins over `base`.
+    own: ApiSettings,
+    /// What the view inherits: `.settings()`, then its viewset's and its router's settings.
+    base: ApiSettings,
+    /// The parts below are `own` over `base`, resolved after every change.
     renderers: RendererSet,
     parsers: Arc<[Arc<dyn Parser>]>,
     limits: ParserLimits,
+    #[cfg(feature = "auth")]
+    policy: crate::policy::Policy,
+    #[cfg(feature = "auth")]
+    throttle_scope: Option<Arc<str>>,
     upload_dir: Option<UploadDir>,
     suffixes: bool,
     template_name: Option<Arc<str>>,
@@ -97,6 +110,12 @@ where
             )),
             parsers: Arc::clone(settings.default_parsers()),
             limits: settings.parser_limits(),
+            #[cfg(feature = "auth")]
+            policy: crate::policy::Policy::default(),
+            #[cfg(feature = "auth")]
+            throttle_scope: None,
+            own: settings.clone(),
+            base: settings,
             upload_dir: None,
             suffixes: true,
             template_name: None,
@@ -110,6 +129,28 @@ where
 impl ApiView {
     fn inner_mut(&mut self) -> &mut ViewInner {
         Arc::make_mut(&mut self.inner)
+    }
+
+    /// Changes the view's own or inherited settings, then resolves them again.
+    fn change_settings(mut self, change: impl FnOnce(&mut ViewInner)) -> Self {
+        let inner = self.inner_mut();
+        change(inner);
+        inner.resolve();
+        self
+    }
+
+    /// Takes every part of the settings the view has not set itself, nor been given with
+    /// [`ApiView::settings`], from `parent` (its viewset's or router's). The router calls it
+    /// on registration.
+    pub(crate) fn inherit(self, parent: &ApiSettings) -> Self {
+        self.change_settings(|inner| {
+            inner.base = std::mem::take(&mut inner.base).inherit(parent);
+        })
+    }
+
+    /// The view's settings as they apply: its own choices over what it inherited.
+    pub fn resolved_settings(&self) -> ApiSettings {
+        self.inner.own.clone().inherit(&self.inner.base)
     }
 
     /// The view's human-readable name (shown by renderers, OPTIONS and docs).
@@ -134,26 +175,97 @@ impl ApiView {
         &self.inner.description
     }
 
-    /// Takes renderers, parsers and limits from `settings`.
-    pub fn settings(mut self, settings: &ApiSettings) -> Self {
-        let inner = self.inner_mut();
-        inner.renderers =
-            RendererSet::new(Renderers::new(settings.default_renderers().iter().cloned()));
-        inner.parsers = Arc::clone(settings.default_parsers());
-        inner.limits = settings.parser_limits();
-        self
+    /// Takes the parts `settings` sets as this view's defaults, over what it inherits from
+    /// its router. Parts the view sets itself ([`ApiView::renderers`], …) win, whatever the
+    /// order of the calls. A view registered on a router needs no call: it inherits the
+    /// router's settings ([`Router::with_settings`](crate::Router::with_settings)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use restframe::{api_view, ApiSettings, Response};
+    /// use restframe::renderers::{JsonRenderer, YamlRenderer};
+    ///
+    /// let settings = ApiSettings::default().renderers([Arc::new(JsonRenderer::new()) as _]);
+    /// let view = api_view(|_req| async { Ok(Response::new("hi")) })
+    ///     .renderers([Arc::new(YamlRenderer::new()) as _])
+    ///     .settings(&settings);
+    /// assert_eq!(view.renderer_list().iter().map(|r| r.format()).collect::<Vec<_>>(), ["yaml"]);
+    /// ```
+    pub fn settings(self, settings: &ApiSettings) -> Self {
+        self.change_settings(|inner| {
+            inner.base = settings.clone().inherit(&inner.base);
+        })
     }
 
     /// This view's renderers, in priority order (DRF's `@renderer_classes`).
-    pub fn renderers(mut self, renderers: impl IntoIterator<Item = Arc<dyn Renderer>>) -> Self {
-        self.inner_mut().renderers = RendererSet::new(Renderers::new(renderers));
-        self
+    pub fn renderers(self, renderers: impl IntoIterator<Item = Arc<dyn Renderer>>) -> Self {
+        let renderers: Vec<_> = renderers.into_iter().collect();
+        self.change_settings(|inner| {
+            inner.own = std::mem::take(&mut inner.own).renderers(renderers);
+        })
     }
 
     /// This view's parsers, in priority order (DRF's `@parser_classes`).
-    pub fn parsers(mut self, parsers: impl IntoIterator<Item = Arc<dyn Parser>>) -> Self {
-        self.inner_mut().parsers = parsers.into_iter().collect();
-        self
+    pub fn parsers(self, parsers: impl IntoIterator<Item = Arc<dyn Parser>>) -> Self {
+        let parsers: Vec<_> = parsers.into_iter().collect();
+        self.change_settings(|inner| {
+            inner.own = std::mem::take(&mut inner.own).parsers(parsers);
+        })
+    }
+
+    /// This view's authenticators, tried in order (DRF's `@authentication_classes`; feature
+    /// `auth`).
+    #[cfg(feature = "auth")]
+    pub fn authenticators(
+        self,
+        authenticators: impl IntoIterator<Item = Arc<dyn crate::auth::Authenticator>>,
+    ) -> Self {
+        let list: Vec<_> = authenticators.into_iter().collect();
+        self.change_settings(|inner| {
+            inner.own = std::mem::take(&mut inner.own).authenticators(list);
+        })
+    }
+
+    /// This view's permissions, all of which must allow (DRF's `@permission_classes`;
+    /// feature `auth`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use restframe::{api_view, Response};
+    /// use restframe::permissions::IsAuthenticated;
+    /// let me = api_view(|req| async move { Ok(Response::new(req.current_user().id())) })
+    ///     .permissions([Arc::new(IsAuthenticated) as _]);
+    /// # let _ = me;
+    /// ```
+    #[cfg(feature = "auth")]
+    pub fn permissions(
+        self,
+        permissions: impl IntoIterator<Item = Arc<dyn crate::permissions::Permission>>,
+    ) -> Self {
+        let list: Vec<_> = permissions.into_iter().collect();
+        self.change_settings(|inner| {
+            inner.own = std::mem::take(&mut inner.own).permissions(list);
+        })
+    }
+
+    /// This view's throttles (DRF's `@throttle_classes`; feature `auth`).
+    #[cfg(feature = "auth")]
+    pub fn throttles(
+        self,
+        throttles: impl IntoIterator<Item = Arc<dyn crate::throttling::Throttle>>,
+    ) -> Self {
+        let list: Vec<_> = throttles.into_iter().collect();
+        self.change_settings(|inner| {
+            inner.own = std::mem::take(&mut inner.own).throttles(list);
+        })
+    }
+
+    /// The view's throttle scope (DRF's `throttle_scope`), for a
+    /// [`ScopedRateThrottle`](crate::throttling::ScopedRateThrottle) (feature `auth`).
+    #[cfg(feature = "auth")]
+    pub fn throttle_scope(self, scope: &str) -> Self {
+        let scope: Arc<str> = Arc::from(scope);
+        self.change_settings(|inner| inner.throttle_scope = Some(scope))
     }
 
     /// The directory uploads spill to past the memory threshold (the system's temporary
@@ -165,9 +277,10 @@ impl ApiView {
     }
 
     /// This view's body size and depth limits.
-    pub fn limits(mut self, limits: ParserLimits) -> Self {
-        self.inner_mut().limits = limits;
-        self
+    pub fn limits(self, limits: ParserLimits) -> Self {
+        self.change_settings(|inner| {
+            inner.own = std::mem::take(&mut inner.own).limits(limits);
+        })
     }
 
     /// The view's template (DRF's `template_name` on a view), for a template renderer: used when
@@ -217,6 +330,23 @@ impl ApiView {
         self
     }
 
+    /// Runs `step` on the request before the handler (after the policy checks); an error
+    /// answers instead of the handler. A viewset loads the row of a detail action with it.
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(crate) fn before(mut self, step: Arc<BeforeStep>) -> Self {
+        let inner = self.inner_mut();
+        let handler = Arc::clone(&inner.handler);
+        inner.handler = Arc::new(move |mut req: Request| {
+            let handler = Arc::clone(&handler);
+            let step = Arc::clone(&step);
+            Box::pin(async move {
+                step(&mut req).await?;
+                handler(req).await
+            })
+        });
+        self
+    }
+
     /// What another part of the crate said of this view, by type.
     #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) fn meta<T: Clone + Send + Sync + 'static>(&self) -> Option<&T> {
@@ -242,6 +372,19 @@ impl ApiView {
 }
 
 impl ViewInner {
+    /// The view's own settings over its inherited ones, into the parts a request uses.
+    fn resolve(&mut self) {
+        let settings = self.own.clone().inherit(&self.base);
+        self.renderers =
+            RendererSet::new(Renderers::new(settings.default_renderers().iter().cloned()));
+        self.parsers = Arc::clone(settings.default_parsers());
+        self.limits = settings.parser_limits();
+        #[cfg(feature = "auth")]
+        {
+            self.policy = crate::policy::Policy::new(&settings, self.throttle_scope.as_ref());
+        }
+    }
+
     async fn handle<B>(&self, req: http::Request<B>) -> http::Response<Body>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -292,6 +435,8 @@ impl ViewInner {
         if let Some(dir) = &self.upload_dir {
             parts.extensions.insert(dir.clone());
         }
+        #[cfg(feature = "auth")]
+        self.policy.prepare(&mut parts);
         let request = Request::new(
             parts,
             body_stream(body),
@@ -301,12 +446,25 @@ impl ViewInner {
             self.state.clone(),
         );
         let handler = Arc::clone(&self.handler);
-        let outcome = AssertUnwindSafe(async move { handler(request).await })
-            .catch_unwind()
-            .await;
+        #[cfg(feature = "auth")]
+        let request = self.policy.request(request);
+        #[cfg(feature = "auth")]
+        let policy = self.policy.clone();
+        // Authentication, permissions and throttles come before the handler reads the body.
+        let outcome = AssertUnwindSafe(async move {
+            #[cfg(feature = "auth")]
+            policy.initial(&request).await?;
+            handler(request).await
+        })
+        .catch_unwind()
+        .await;
         match outcome {
             Ok(Ok(response)) => render::finalize(response, &negotiated, &self.renderers, info),
-            Ok(Err(e)) => render::error(e, Some(&negotiated), &self.renderers, info),
+            Ok(Err(e)) => {
+                #[cfg(feature = "auth")]
+                let e = self.policy.answer(e);
+                render::error(e, Some(&negotiated), &self.renderers, info)
+            }
             Err(panic) => {
                 let msg = panic
                     .downcast_ref::<&str>()

@@ -194,7 +194,9 @@ impl Router {
         Self::with_settings(ApiSettings::default())
     }
 
-    /// An empty router whose 404s and API root use `settings`' renderers.
+    /// An empty router whose views — its own (404s, API root) and every view or viewset
+    /// registered on it — inherit `settings` (DRF's `DEFAULT_*`: renderers, parsers, limits,
+    /// authenticators, permissions, throttles) for every part they do not set themselves.
     pub fn with_settings(settings: ApiSettings) -> Self {
         let not_found = api_view(|req: Request| async move {
             Err(ApiError::not_found(format!(
@@ -204,9 +206,11 @@ impl Router {
         })
         .name("Not found")
         .settings(&settings);
+        let not_found = without_policy(not_found);
         let bad_host = api_view(|_req: Request| async move { Err(invalid_host()) })
             .name("Bad request")
             .settings(&settings);
+        let bad_host = without_policy(bad_host);
         Self {
             inner: Arc::new(Inner {
                 routes: Vec::new(),
@@ -332,15 +336,20 @@ impl Router {
 
     /// Registers a route: a pattern (`/api/tracks/{id}/`, `{name:regex}` for a constrained
     /// capture), a unique name, and a view per method. `HEAD` is served by the `GET` view and
-    /// `OPTIONS` by the router unless given.
+    /// `OPTIONS` by the router unless given. Each view inherits the router's settings
+    /// ([`Router::with_settings`]) for every part it did not set itself.
     pub fn route(
         mut self,
         pattern: &str,
         name: &str,
         methods: impl IntoIterator<Item = (Method, ApiView)>,
     ) -> Result<Self, RouteError> {
-        let methods: Vec<(Method, ApiView)> = methods.into_iter().collect();
         let inner = self.inner_mut();
+        // Every view takes the router's settings for each part it did not set itself.
+        let methods: Vec<(Method, ApiView)> = methods
+            .into_iter()
+            .map(|(m, v)| (m, v.inherit(&inner.settings)))
+            .collect();
         let Some((_, first)) = methods.first() else {
             return Err(RouteError::NoMethods(pattern.to_owned()));
         };
@@ -372,7 +381,9 @@ impl Router {
             async move { Err(ApiError::method_not_allowed(req.method()).with_header(ALLOW, allow)) }
         })
         .name(first.view_name())
-        .renderers(first.renderer_list().iter().cloned());
+        .renderers(first.renderer_list().iter().cloned())
+        // As DRF's dispatch: the route's policy comes before its 405.
+        .settings(&first.resolved_settings());
         inner.routes.push(Route {
             matched: MatchedRoute {
                 pattern: Arc::from(pattern),
@@ -464,6 +475,14 @@ impl Router {
             _ => call(&route.not_allowed, req).await,
         }
     }
+}
+
+/// A view of the router's own that no policy applies to (an unknown path is a 404 for all,
+/// as Django's URL resolver answers before any view).
+fn without_policy(view: ApiView) -> ApiView {
+    #[cfg(feature = "auth")]
+    let view = view.authenticators([]).permissions([]).throttles([]);
+    view
 }
 
 async fn call<B>(view: &ApiView, req: http::Request<B>) -> http::Response<Body>
@@ -591,6 +610,8 @@ fn options_view(first: &ApiView, methods: &[(Method, ApiView)], allow: HeaderVal
     })
     .name(first.view_name())
     .renderers(renderers)
+    // DRF checks a view's policy on OPTIONS too.
+    .settings(&first.resolved_settings())
 }
 
 impl<B> tower::Service<http::Request<B>> for Router

@@ -14,8 +14,9 @@ use crate::ApiError;
 use crate::validation::Validate;
 use crate::viewset::{ListQuery, Page, Repository};
 
-/// The [`Repository`] of a [`Table`]: filters become `WHERE` (typed by the column: a bad value
-/// is a 400 naming the field), ordering `ORDER BY` with the primary key as the last tiebreaker
+/// The [`Repository`] of a [`Table`]: filters — and a viewset's `queryset` narrowing, on lists
+/// and on detail lookups ([`Repository::retrieve_scoped`]) — become `WHERE` (typed by the
+/// column: a bad filter value is a 400 naming the field), ordering `ORDER BY` with the primary key as the last tiebreaker
 /// (and the only key when none is asked, so pages are stable), pages `LIMIT`/`OFFSET` with the
 /// count read in the same transaction. Writes are single statements with `RETURNING`, so a
 /// row is never half-written and never read twice.
@@ -270,6 +271,32 @@ impl<M: Table> Repository for SqlRepository<M> {
             return Ok(None);
         };
         self.write_row(&self.prepared.retrieve, vec![key]).await
+    }
+
+    /// One statement: `WHERE pk = ? AND field = ? …`. A scope value that cannot be of its
+    /// column's type matches no row.
+    async fn retrieve_scoped(
+        &self,
+        id: &str,
+        scope: &[(String, String)],
+    ) -> Result<Option<M>, ApiError> {
+        if scope.is_empty() {
+            return self.retrieve(id).await;
+        }
+        let Some(key) = self.key(id) else {
+            return Ok(None);
+        };
+        let mut names = vec![M::PRIMARY_KEY];
+        let mut params = vec![key];
+        for (field, value) in scope {
+            match SqlValue::from_query(value, column_type::<M>(field)?) {
+                Ok(v) => params.push(v),
+                Err(_) => return Ok(None),
+            }
+            names.push(field.as_str());
+        }
+        let sql: Arc<str> = self.prepared.statements.select_where(&names).into();
+        self.write_row(&sql, params).await
     }
 
     async fn create(&self, input: M::Input) -> Result<M, ApiError> {

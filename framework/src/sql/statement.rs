@@ -160,6 +160,17 @@ impl Statements {
         out
     }
 
+    /// `SELECT … FROM t WHERE a = ? AND b = ?` (the primary key first, for a narrowed
+    /// detail lookup).
+    pub(crate) fn select_where(&self, filters: &[&str]) -> String {
+        format!(
+            "SELECT {} FROM {}{}",
+            self.select_list,
+            self.table,
+            self.where_clause(filters)
+        )
+    }
+
     /// `SELECT COUNT(*) FROM t WHERE …`.
     pub(crate) fn count(&self, filters: &[&str]) -> String {
         format!(

@@ -108,9 +108,14 @@ pub struct ModelViewSet<R: Repository> {
     pub(super) name: String,
     pub(super) basename: String,
     pub(super) description: String,
+    /// What `.settings()` gave: the viewset's defaults, over its router's.
     pub(super) settings: ApiSettings,
-    pub(super) renderers: Option<Vec<Arc<dyn Renderer>>>,
-    pub(super) parsers: Option<Vec<Arc<dyn Parser>>>,
+    /// What the viewset set itself (`.renderers()`, `.permissions()`…): wins over `settings`.
+    pub(super) own: ApiSettings,
+    /// Settings of single standard actions (`create`, …), over the viewset's.
+    pub(super) action_settings: Vec<(String, ApiSettings)>,
+    /// DRF's `get_queryset(request)`: the narrowing of every list and detail lookup.
+    pub(super) queryset: Option<QuerysetHook>,
     pub(super) filter_fields: Vec<String>,
     pub(super) ordering_fields: Vec<String>,
     pub(super) pagination: Arc<dyn Pagination>,
@@ -145,8 +150,9 @@ impl<R: Repository> ModelViewSet<R> {
             basename: basename.to_owned(),
             description: String::new(),
             settings: ApiSettings::default(),
-            renderers: None,
-            parsers: None,
+            own: ApiSettings::default(),
+            action_settings: Vec::new(),
+            queryset: None,
             filter_fields: Vec::new(),
             ordering_fields: Vec::new(),
             pagination: Arc::new(PageNumberPagination::default()),
@@ -162,21 +168,110 @@ impl<R: Repository> ModelViewSet<R> {
         self
     }
 
-    /// Default renderers, parsers and limits.
+    /// The parts `settings` sets, as the viewset's defaults over its router's (no call is
+    /// needed: a viewset inherits its router's settings). Parts the viewset sets itself
+    /// ([`ModelViewSet::renderers`], …) win, whatever the order of the calls.
     pub fn settings(mut self, settings: &ApiSettings) -> Self {
-        self.settings = settings.clone();
+        self.settings = settings.clone().inherit(&self.settings);
         self
     }
 
     /// This viewset's renderers (over the settings').
     pub fn renderers(mut self, renderers: impl IntoIterator<Item = Arc<dyn Renderer>>) -> Self {
-        self.renderers = Some(renderers.into_iter().collect());
+        self.own = self.own.renderers(renderers);
         self
     }
 
     /// This viewset's parsers (over the settings').
     pub fn parsers(mut self, parsers: impl IntoIterator<Item = Arc<dyn Parser>>) -> Self {
-        self.parsers = Some(parsers.into_iter().collect());
+        self.own = self.own.parsers(parsers);
+        self
+    }
+
+    /// This viewset's authenticators (over the settings'; feature `auth`).
+    #[cfg(feature = "auth")]
+    pub fn authenticators(
+        mut self,
+        authenticators: impl IntoIterator<Item = Arc<dyn crate::auth::Authenticator>>,
+    ) -> Self {
+        self.own = self.own.authenticators(authenticators);
+        self
+    }
+
+    /// This viewset's permissions (over the settings'; feature `auth`). They are checked
+    /// before every action, and on the row of retrieve, update, partial_update, destroy and
+    /// detail actions (`has_object_permission`, the row as `&R::Model`).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use restframe::{ModelViewSet, Repository};
+    /// use restframe::permissions::{IsAuthenticatedOrReadOnly, Permission};
+    /// # fn f<R: Repository>(repo: R) -> ModelViewSet<R> {
+    /// ModelViewSet::new("Track", "track", repo)
+    ///     .permissions([Arc::new(IsAuthenticatedOrReadOnly) as Arc<dyn Permission>])
+    /// # }
+    /// ```
+    #[cfg(feature = "auth")]
+    pub fn permissions(
+        mut self,
+        permissions: impl IntoIterator<Item = Arc<dyn crate::permissions::Permission>>,
+    ) -> Self {
+        self.own = self.own.permissions(permissions);
+        self
+    }
+
+    /// This viewset's throttles (over the settings'; feature `auth`).
+    #[cfg(feature = "auth")]
+    pub fn throttles(
+        mut self,
+        throttles: impl IntoIterator<Item = Arc<dyn crate::throttling::Throttle>>,
+    ) -> Self {
+        self.own = self.own.throttles(throttles);
+        self
+    }
+
+    /// Settings of one standard action — `list`, `create`, `retrieve`, `update`,
+    /// `partial_update` or `destroy` — over the viewset's (DRF's per-action
+    /// `get_permissions`). An unknown action name is an error when the viewset is registered.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use restframe::{ApiSettings, ModelViewSet, Repository};
+    /// use restframe::permissions::{AllowAny, IsAuthenticated};
+    /// # fn f<R: Repository>(repo: R) -> ModelViewSet<R> {
+    /// // Anyone may sign up; the rest is for users.
+    /// ModelViewSet::new("User", "user", repo)
+    ///     .permissions([Arc::new(IsAuthenticated) as _])
+    ///     .action_settings("create", ApiSettings::default().permissions([Arc::new(AllowAny) as _]))
+    /// # }
+    /// ```
+    pub fn action_settings(mut self, action: &str, settings: ApiSettings) -> Self {
+        self.action_settings.push((action.to_owned(), settings));
+        self
+    }
+
+    /// Narrows the rows a request may see (DRF's `get_queryset(self.request)`): the hook
+    /// gives `field = value` conditions that are added to every list query (as filters, so
+    /// in SQL for a `SqlRepository`) and to every detail lookup
+    /// ([`Repository::retrieve_scoped`]); a row outside them is a 404. With feature `auth` the
+    /// request's user is resolved before the hook runs, so `req.current_user()` is the user.
+    ///
+    /// ```
+    /// # use restframe::{ApiError, ModelViewSet, Repository};
+    /// # fn f<R: Repository>(repo: R) -> ModelViewSet<R> {
+    /// // Only one's own rows (a tenant header here; an owner id with feature `auth`).
+    /// ModelViewSet::new("Note", "note", repo).queryset(|req| {
+    ///     let tenant = req.headers().get("x-tenant").and_then(|v| v.to_str().ok())
+    ///         .ok_or_else(|| ApiError::not_found("No tenant."))?;
+    ///     Ok(vec![("tenant".to_owned(), tenant.to_owned())])
+    /// })
+    /// # }
+    /// ```
+    pub fn queryset(
+        mut self,
+        hook: impl Fn(&Request) -> Result<Vec<(String, String)>, ApiError> + Send + Sync + 'static,
+    ) -> Self {
+        self.queryset = Some(Arc::new(hook));
         self
     }
 
@@ -292,6 +387,10 @@ impl<R: Repository> ModelViewSet<R> {
 
 /// A `perform_*` hook on a validated input: may change it, or refuse with an error.
 pub(super) type InputHook<T> = Arc<dyn Fn(&Request, &mut T) -> Result<(), ApiError> + Send + Sync>;
+
+/// DRF's `get_queryset(request)`: the `field = value` conditions narrowing a request's rows.
+pub(super) type QuerysetHook =
+    Arc<dyn Fn(&Request) -> Result<Vec<(String, String)>, ApiError> + Send + Sync>;
 
 /// A `perform_destroy` hook on the id of a row about to be deleted.
 pub(super) type IdHook = Arc<dyn Fn(&Request, &str) -> Result<(), ApiError> + Send + Sync>;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use http::{Method, StatusCode};
 
-use super::builder::{Hooks, InputHook};
+use super::builder::{Hooks, InputHook, QuerysetHook};
 use super::pagination::{Fetched, Pagination};
 use super::query::list_query;
 use super::repository::{Page, Repository};
@@ -19,6 +19,7 @@ pub(super) struct Config<R: Repository> {
     pub(super) ordering_fields: Vec<String>,
     pub(super) pagination: Arc<dyn Pagination>,
     pub(super) hooks: Hooks<R>,
+    pub(super) queryset: Option<QuerysetHook>,
 }
 
 fn id(req: &Request) -> Result<String, ApiError> {
@@ -31,6 +32,49 @@ fn not_found() -> ApiError {
     ApiError::not_found("No such object.")
 }
 
+/// The request's narrowing (DRF's `get_queryset(request)`), the user resolved first.
+async fn scope<R: Repository>(
+    config: &Config<R>,
+    req: &Request,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let Some(hook) = &config.queryset else {
+        return Ok(Vec::new());
+    };
+    #[cfg(feature = "auth")]
+    req.user().await?;
+    hook(req)
+}
+
+/// DRF's `get_object()`: the detail route's row within the request's narrowing (404
+/// otherwise), its object permissions checked.
+pub(super) async fn get_object<R: Repository>(
+    config: &Config<R>,
+    req: &Request,
+) -> Result<R::Model, ApiError> {
+    let id = id(req)?;
+    let scope = scope(config, req).await?;
+    let row = config
+        .repo
+        .retrieve_scoped(&id, &scope)
+        .await?
+        .ok_or_else(not_found)?;
+    #[cfg(feature = "auth")]
+    crate::permissions::check_object_permissions(req, &row).await?;
+    Ok(row)
+}
+
+/// Whether an action that would not load its row must (to narrow it, or to check object
+/// permissions). Without either, nothing is loaded: the behaviour of a viewset without
+/// policy is unchanged.
+pub(super) fn must_load<R: Repository>(config: &Config<R>, req: &Request) -> bool {
+    #[cfg(feature = "auth")]
+    if crate::permissions::checks_objects(req) {
+        return true;
+    }
+    let _ = req;
+    config.queryset.is_some()
+}
+
 /// GET on the list: the page the pagination asks for, filtered and ordered as the query says,
 /// in the pagination's envelope.
 pub(super) async fn list<R: Repository>(
@@ -38,12 +82,13 @@ pub(super) async fn list<R: Repository>(
     req: Request,
 ) -> Result<Response, ApiError> {
     let window = config.pagination.window(&req)?;
-    let query = list_query(
+    let mut query = list_query(
         req.query(),
         &config.filter_fields,
         &config.ordering_fields,
         window,
     );
+    query.filters.extend(scope(&config, &req).await?);
     let Page { items, count } = config.repo.list(&query).await?;
     let envelope = config
         .pagination
@@ -70,11 +115,7 @@ pub(super) async fn retrieve<R: Repository>(
     config: Arc<Config<R>>,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let row = config
-        .repo
-        .retrieve(&id(&req)?)
-        .await?
-        .ok_or_else(not_found)?;
+    let row = get_object(&config, &req).await?;
     Ok(Response::new(row))
 }
 
@@ -117,9 +158,7 @@ where
     Fut: Future<Output = Result<Option<R::Model>, ApiError>>,
 {
     let id = id(&req)?;
-    if config.repo.retrieve(&id).await?.is_none() {
-        return Err(not_found());
-    }
+    get_object(&config, &req).await?;
     let mut input: T = req.data().await?;
     input.validate()?;
     if let Some(hook) = hook {
@@ -137,10 +176,10 @@ pub(super) async fn destroy<R: Repository>(
     req: Request,
 ) -> Result<Response, ApiError> {
     let id = id(&req)?;
+    if config.hooks.destroy.is_some() || must_load(&config, &req) {
+        get_object(&config, &req).await?;
+    }
     if let Some(hook) = &config.hooks.destroy {
-        if config.repo.retrieve(&id).await?.is_none() {
-            return Err(not_found());
-        }
         hook(&req, &id)?;
     }
     if config.repo.destroy(&id).await? {
@@ -171,6 +210,28 @@ impl Standard {
         Self::PartialUpdate,
         Self::Destroy,
     ];
+
+    /// Every standard action.
+    pub(super) const ALL: [Self; 6] = [
+        Self::List,
+        Self::Create,
+        Self::Retrieve,
+        Self::Update,
+        Self::PartialUpdate,
+        Self::Destroy,
+    ];
+
+    /// The action's name, as DRF's `self.action`.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::List => "list",
+            Self::Create => "create",
+            Self::Retrieve => "retrieve",
+            Self::Update => "update",
+            Self::PartialUpdate => "partial_update",
+            Self::Destroy => "destroy",
+        }
+    }
 
     /// The method that calls the action.
     pub(super) fn method(self) -> Method {

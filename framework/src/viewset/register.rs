@@ -8,9 +8,13 @@ use http::Method;
 
 use super::builder::ModelViewSet;
 use super::docs::ActionDocs;
-use super::handlers::{Config, Standard, create, destroy, list, partial_update, retrieve, update};
+use super::handlers::{
+    Config, Standard, create, destroy, get_object, list, must_load, partial_update, retrieve,
+    update,
+};
 use super::repository::Repository;
-use crate::{ApiError, ApiView, Request, Response, RouteError, Router, api_view};
+use crate::view::BeforeStep;
+use crate::{ApiError, ApiSettings, ApiView, Request, Response, RouteError, Router, api_view};
 
 impl<R: Repository> ModelViewSet<R> {
     /// Registers the viewset's routes under `prefix` (`/api/tracks/`): the list route
@@ -22,12 +26,27 @@ impl<R: Repository> ModelViewSet<R> {
     /// `tracks_{url_name}` for extra actions).
     pub fn register(self, router: Router, prefix: &str) -> Result<Router, RouteError> {
         let prefix = format!("{}/", prefix.trim_end_matches('/'));
+        if let Some((unknown, _)) = self
+            .action_settings
+            .iter()
+            .find(|(a, _)| !Standard::ALL.iter().any(|s| s.name() == a))
+        {
+            return Err(RouteError::Pattern {
+                pattern: prefix,
+                why: format!("`action_settings` names `{unknown}`, which is no standard action"),
+            });
+        }
+        let layer = self.own.clone().inherit(&self.settings);
+        let config = self.config();
         let detail = format!("{prefix}{{id}}/");
         let docs = ActionDocs::new(&self, &prefix);
         let routes = |name: &str, actions: &[Standard]| -> Vec<(Method, ApiView)> {
             actions
                 .iter()
-                .map(|&a| (a.method(), docs.describe(a, self.standard_view(name, a))))
+                .map(|&a| {
+                    let view = self.standard_view(&config, name, a).inherit(&layer);
+                    (a.method(), docs.describe(a, view))
+                })
                 .collect()
         };
         let list_routes = routes(&format!("{} List", self.name), &Standard::ON_LIST);
@@ -37,52 +56,85 @@ impl<R: Repository> ModelViewSet<R> {
         for action in self.actions.iter().filter(|a| !a.detail) {
             let path = format!("{prefix}{}/", action.url_path);
             let name = format!("{}-{}", self.basename, action.url_name);
-            router = router.route(&path, &name, docs.describe_action(action))?;
+            let views = inherited(docs.describe_action(action), &layer);
+            router = router.route(&path, &name, views)?;
         }
         router = router.route(&detail, &format!("{}-detail", self.basename), detail_routes)?;
         for action in self.actions.iter().filter(|a| a.detail) {
             let path = format!("{detail}{}/", action.url_path);
             let name = format!("{}-{}", self.basename, action.url_name);
-            router = router.route(&path, &name, docs.describe_action(action))?;
+            let views = inherited(docs.describe_action(action), &layer)
+                .into_iter()
+                .map(|(m, v)| (m, v.before(load_object(Arc::clone(&config)))))
+                .collect::<Vec<_>>();
+            router = router.route(&path, &name, views)?;
         }
         Ok(router)
     }
 
-    /// The view of one standard action, named `name` (`Track List`) for OPTIONS and pages.
-    fn standard_view(&self, name: &str, action: Standard) -> ApiView {
-        match action {
-            Standard::List => self.view(name, list::<R>),
-            Standard::Create => self.view(name, create::<R>),
-            Standard::Retrieve => self.view(name, retrieve::<R>),
-            Standard::Update => self.view(name, update::<R>),
-            Standard::PartialUpdate => self.view(name, partial_update::<R>),
-            Standard::Destroy => self.view(name, destroy::<R>),
-        }
-    }
-
-    /// One action's view, with the viewset's settings, renderers and parsers.
-    fn view<F, Fut>(&self, name: &str, handler: F) -> ApiView
-    where
-        F: Fn(Arc<Config<R>>, Request) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Response, ApiError>> + Send + 'static,
-    {
-        let config = Arc::new(Config {
+    /// What every action of the viewset shares.
+    fn config(&self) -> Arc<Config<R>> {
+        Arc::new(Config {
             repo: Arc::clone(&self.repo),
             filter_fields: self.filter_fields.clone(),
             ordering_fields: self.ordering_fields.clone(),
             pagination: Arc::clone(&self.pagination),
             hooks: self.hooks.clone(),
-        });
-        let mut view = api_view(move |req| handler(Arc::clone(&config), req))
+            queryset: self.queryset.clone(),
+        })
+    }
+
+    /// The view of one standard action, named `name` (`Track List`) for OPTIONS and pages,
+    /// with the action's own settings (inheriting the viewset's is the caller's).
+    fn standard_view(&self, config: &Arc<Config<R>>, name: &str, action: Standard) -> ApiView {
+        let view = match action {
+            Standard::List => self.view(config, name, list::<R>),
+            Standard::Create => self.view(config, name, create::<R>),
+            Standard::Retrieve => self.view(config, name, retrieve::<R>),
+            Standard::Update => self.view(config, name, update::<R>),
+            Standard::PartialUpdate => self.view(config, name, partial_update::<R>),
+            Standard::Destroy => self.view(config, name, destroy::<R>),
+        };
+        self.action_settings
+            .iter()
+            .filter(|(a, _)| a == action.name())
+            .fold(view, |view, (_, settings)| view.settings(settings))
+    }
+
+    /// One action's view.
+    fn view<F, Fut>(&self, config: &Arc<Config<R>>, name: &str, handler: F) -> ApiView
+    where
+        F: Fn(Arc<Config<R>>, Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response, ApiError>> + Send + 'static,
+    {
+        let config = Arc::clone(config);
+        api_view(move |req| handler(Arc::clone(&config), req))
             .name(name)
             .description(&self.description)
-            .settings(&self.settings);
-        if let Some(r) = &self.renderers {
-            view = view.renderers(r.iter().cloned());
-        }
-        if let Some(p) = &self.parsers {
-            view = view.parsers(p.iter().cloned());
-        }
-        view
     }
+}
+
+/// An extra action's views, each over the viewset's settings for what it does not set itself.
+fn inherited(views: Vec<(Method, ApiView)>, layer: &ApiSettings) -> Vec<(Method, ApiView)> {
+    views
+        .into_iter()
+        .map(|(m, v)| (m, v.inherit(layer)))
+        .collect()
+}
+
+/// DRF's `get_object()` before a detail action, when there is a narrowing or an object
+/// permission to apply: the row within the narrowing (404 otherwise), its object permissions
+/// checked, handed to the action as an `Arc<R::Model>` request extension. Without either,
+/// nothing is loaded and the action looks its row up itself, as before.
+fn load_object<R: Repository>(config: Arc<Config<R>>) -> Arc<BeforeStep> {
+    Arc::new(move |req: &mut Request| {
+        let config = Arc::clone(&config);
+        Box::pin(async move {
+            if must_load(&config, req) {
+                let row = get_object(&config, req).await?;
+                req.extensions_mut().insert(Arc::new(row));
+            }
+            Ok(())
+        })
+    })
 }

@@ -37,6 +37,28 @@ pub trait Repository: Send + Sync + 'static {
         id: &str,
     ) -> impl Future<Output = Result<Option<Self::Model>, ApiError>> + Send;
 
+    /// The row with this id if it is also within `scope` (`field = value` conditions, all
+    /// of which must hold: a viewset's [`queryset`](crate::ModelViewSet::queryset)
+    /// narrowing). The default retrieves the row and compares the fields of its serialized
+    /// form (as text); a SQL implementation puts the conditions into its `WHERE`. An empty
+    /// scope is [`Repository::retrieve`].
+    fn retrieve_scoped(
+        &self,
+        id: &str,
+        scope: &[(String, String)],
+    ) -> impl Future<Output = Result<Option<Self::Model>, ApiError>> + Send {
+        async move {
+            let Some(row) = self.retrieve(id).await? else {
+                return Ok(None);
+            };
+            if scope.is_empty() || in_scope(&row, scope)? {
+                Ok(Some(row))
+            } else {
+                Ok(None)
+            }
+        }
+    }
+
     /// Stores a new row.
     fn create(
         &self,
@@ -61,6 +83,19 @@ pub trait Repository: Send + Sync + 'static {
     fn destroy(&self, id: &str) -> impl Future<Output = Result<bool, ApiError>> + Send;
 }
 
+/// Whether every `field = value` of `scope` holds for `row`, its fields serialized (a number
+/// or a boolean as its text; a missing field or a null never matches).
+fn in_scope<M: Serialize>(row: &M, scope: &[(String, String)]) -> Result<bool, ApiError> {
+    let value = serde_json::to_value(row)
+        .map_err(|e| ApiError::internal(format!("a row to check its scope: {e}")))?;
+    Ok(scope.iter().all(|(field, wanted)| match value.get(field) {
+        Some(serde_json::Value::String(s)) => s == wanted,
+        Some(serde_json::Value::Number(n)) => n.to_string() == *wanted,
+        Some(serde_json::Value::Bool(b)) => b.to_string() == *wanted,
+        _ => false,
+    }))
+}
+
 /// One page of a list: the rows and how many match in all.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page<T> {
@@ -71,8 +106,9 @@ pub struct Page<T> {
 }
 
 /// What a list request asks of the repository: exact-match filters, ordering and a window.
-/// Field names are already checked against the viewset's allow-lists, so a SQL implementation
-/// may use them as column names.
+/// Field names are already checked against the viewset's allow-lists (or come from its
+/// [`queryset`](crate::ModelViewSet::queryset) narrowing, which is added to `filters`), so a
+/// SQL implementation may use them as column names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListQuery {
     /// `field = value` conditions, all of which must hold.

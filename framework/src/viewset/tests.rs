@@ -667,3 +667,90 @@ async fn a_pagination_style_of_ones_own_decides_window_and_envelope() {
     assert_eq!(last.json()["next"], Value::Null);
     assert!(last.headers.get("link").is_none());
 }
+
+/// A viewset on a router with settings: every action inherits them, the viewset's own choices
+/// win whatever the call order, and one action may have settings of its own.
+#[cfg(feature = "auth")]
+mod policy {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::ApiSettings;
+    use crate::permissions::{AllowAny, IsAuthenticated};
+    use crate::renderers::{JsonRenderer, Renderer, YamlRenderer};
+
+    fn seeded() -> Memory {
+        let memory = Memory::default();
+        memory.0.lock().unwrap().push(Track {
+            id: 1,
+            title: "So What".into(),
+            artist_name: "Miles".into(),
+        });
+        memory
+    }
+
+    fn yaml_and_users_only() -> ApiSettings {
+        ApiSettings::default()
+            .renderers([Arc::new(YamlRenderer::new()) as Arc<dyn Renderer>])
+            .permissions([Arc::new(IsAuthenticated) as _])
+    }
+
+    #[tokio::test]
+    async fn a_viewset_inherits_its_routers_settings_in_every_action() {
+        let play = api_view(|_req: Request| async { Ok(Response::new("playing")) });
+        let router = ModelViewSet::new("Track", "track", seeded())
+            .action(Action::detail("play", "play").method(Method::GET, play))
+            .action_settings(
+                "retrieve",
+                ApiSettings::default().permissions([Arc::new(AllowAny) as _]),
+            )
+            .register(Router::with_settings(yaml_and_users_only()), "/api/tracks/")
+            .unwrap();
+        // No authenticators: not authenticated is a 403 (no challenge to make).
+        assert_eq!(
+            send(&router, Method::GET, "/api/tracks/", None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            send(&router, Method::GET, "/api/tracks/1/play/", None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            send(&router, Method::DELETE, "/api/tracks/1/", None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let open = send(&router, Method::GET, "/api/tracks/1/", None).await;
+        assert_eq!(open.status, StatusCode::OK);
+        assert_eq!(
+            open.headers["content-type"],
+            "application/yaml; charset=utf-8"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_viewsets_own_renderers_survive_a_later_settings_call() {
+        let router = ModelViewSet::new("Track", "track", seeded())
+            .renderers([Arc::new(JsonRenderer::new()) as Arc<dyn Renderer>])
+            .settings(&yaml_and_users_only())
+            .permissions([Arc::new(AllowAny) as _])
+            .register(Router::with_settings(yaml_and_users_only()), "/api/tracks/")
+            .unwrap();
+        let res = send(&router, Method::GET, "/api/tracks/1/", None).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(res.headers["content-type"], "application/json");
+    }
+
+    #[tokio::test]
+    async fn settings_for_an_unknown_action_are_refused_at_registration() {
+        let outcome = ModelViewSet::new("Track", "track", seeded())
+            .action_settings("delete", ApiSettings::default())
+            .register(Router::new(), "/api/tracks/");
+        assert!(matches!(outcome, Err(crate::RouteError::Pattern { .. })));
+    }
+}

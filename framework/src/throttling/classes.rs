@@ -1,0 +1,187 @@
+//! The [`Throttle`] trait (DRF's `BaseThrottle`) and DRF's classes: [`AnonRateThrottle`],
+//! [`UserRateThrottle`], [`ScopedRateThrottle`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Rate, ThrottleStore};
+use crate::error::ApiError;
+use crate::extensions::ClientAddr;
+use crate::request::Request;
+use crate::util::BoxFuture;
+
+/// One limit on how often a client may call a view.
+///
+/// `Ok(None)`: allowed (and counted). `Ok(Some(wait))`: refused; the client may retry after
+/// `wait`. A view asks all of its throttles and answers 429 with the longest wait, as DRF.
+pub trait Throttle: Send + Sync + 'static {
+    /// Whether `req` may go on now.
+    fn allow<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Option<Duration>, ApiError>>;
+}
+
+/// The client's address, as the connection gave it (`restframe::serve` records it as a
+/// [`ClientAddr`] extension). `X-Forwarded-For` is not trusted: any client can write it. A
+/// request without a recorded address (served by another server, or in tests) counts as
+/// one client, `unknown`.
+fn client_ident(req: &Request) -> String {
+    req.extensions()
+        .get::<ClientAddr>()
+        .map_or_else(|| "unknown".to_owned(), |a| a.0.ip().to_string())
+}
+
+/// A store error lets the request through, logged: a Redis outage must not take the API down.
+async fn hit(store: &dyn ThrottleStore, key: &str, rate: Rate) -> Option<Duration> {
+    match store.hit(key, rate).await {
+        Ok(wait) => wait,
+        Err(e) => {
+            tracing::warn!(error = %e, key, "throttle store failed; request allowed");
+            None
+        }
+    }
+}
+
+/// Anonymous requests at most `rate`, counted per client address (DRF's
+/// `AnonRateThrottle`); authenticated requests are not limited by it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use restframe::throttling::{AnonRateThrottle, MemoryThrottleStore, UserRateThrottle};
+/// let store = Arc::new(MemoryThrottleStore::new());
+/// let settings = restframe::ApiSettings::default().throttles([
+///     Arc::new(AnonRateThrottle::new("100/min".parse()?, store.clone())) as _,
+///     Arc::new(UserRateThrottle::new("1000/min".parse()?, store)) as _,
+/// ]);
+/// # let _ = settings;
+/// # Ok::<(), restframe::throttling::RateError>(())
+/// ```
+#[derive(Clone)]
+pub struct AnonRateThrottle {
+    rate: Rate,
+    store: Arc<dyn ThrottleStore>,
+}
+
+impl AnonRateThrottle {
+    /// At most `rate` anonymous requests per address, counted in `store`.
+    pub fn new(rate: Rate, store: Arc<dyn ThrottleStore>) -> Self {
+        Self { rate, store }
+    }
+}
+
+impl Throttle for AnonRateThrottle {
+    fn allow<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Option<Duration>, ApiError>> {
+        Box::pin(async move {
+            if req.user().await?.is_authenticated() {
+                return Ok(None);
+            }
+            let key = format!("throttle_anon_{}", client_ident(req));
+            Ok(hit(&*self.store, &key, self.rate).await)
+        })
+    }
+}
+
+/// At most `rate` requests per user, or per client address for anonymous requests (DRF's
+/// `UserRateThrottle`).
+#[derive(Clone)]
+pub struct UserRateThrottle {
+    rate: Rate,
+    store: Arc<dyn ThrottleStore>,
+}
+
+impl UserRateThrottle {
+    /// At most `rate` requests per user (per address when anonymous), counted in `store`.
+    pub fn new(rate: Rate, store: Arc<dyn ThrottleStore>) -> Self {
+        Self { rate, store }
+    }
+}
+
+/// `user:<id>` for a user, `ip:<address>` otherwise.
+async fn user_ident(req: &Request) -> Result<String, ApiError> {
+    Ok(match req.user().await?.id() {
+        Some(id) => format!("user:{id}"),
+        None => format!("ip:{}", client_ident(req)),
+    })
+}
+
+impl Throttle for UserRateThrottle {
+    fn allow<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Option<Duration>, ApiError>> {
+        Box::pin(async move {
+            let key = format!("throttle_user_{}", user_ident(req).await?);
+            Ok(hit(&*self.store, &key, self.rate).await)
+        })
+    }
+}
+
+/// The throttle scope of a view or action (DRF's `throttle_scope`), set with
+/// `ApiView::throttle_scope`; [`ScopedRateThrottle`] reads it from the request extensions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThrottleScope(pub Arc<str>);
+
+/// A rate per scope (DRF's `ScopedRateThrottle` with `DEFAULT_THROTTLE_RATES`): a view or
+/// action that names a scope (`ApiView::throttle_scope("uploads")`) is limited to that
+/// scope's rate, per user (per address when anonymous); views without a scope, or with a
+/// scope that has no rate, are not limited by it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use restframe::throttling::{MemoryThrottleStore, ScopedRateThrottle};
+/// let scoped = ScopedRateThrottle::new(Arc::new(MemoryThrottleStore::new()))
+///     .rate("uploads", "60/min".parse()?);
+/// let settings = restframe::ApiSettings::default().throttles([Arc::new(scoped) as _]);
+/// # let _ = settings;
+/// # Ok::<(), restframe::throttling::RateError>(())
+/// ```
+#[derive(Clone)]
+pub struct ScopedRateThrottle {
+    rates: HashMap<Arc<str>, Rate>,
+    store: Arc<dyn ThrottleStore>,
+}
+
+impl ScopedRateThrottle {
+    /// No scope limited yet; counts in `store`.
+    pub fn new(store: Arc<dyn ThrottleStore>) -> Self {
+        Self {
+            rates: HashMap::new(),
+            store,
+        }
+    }
+
+    /// Limits `scope` to `rate`.
+    pub fn rate(mut self, scope: &str, rate: Rate) -> Self {
+        self.rates.insert(Arc::from(scope), rate);
+        self
+    }
+}
+
+impl Throttle for ScopedRateThrottle {
+    fn allow<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Option<Duration>, ApiError>> {
+        Box::pin(async move {
+            let Some(ThrottleScope(scope)) = req.extensions().get::<ThrottleScope>() else {
+                return Ok(None);
+            };
+            let Some(rate) = self.rates.get(scope) else {
+                return Ok(None);
+            };
+            let key = format!("throttle_{scope}_{}", user_ident(req).await?);
+            Ok(hit(&*self.store, &key, *rate).await)
+        })
+    }
+}
+
+/// Asks every throttle (each counts the request it allows) and refuses with the longest wait
+/// (DRF's `check_throttles`).
+pub(crate) async fn check_throttles(
+    throttles: &[Arc<dyn Throttle>],
+    req: &Request,
+) -> Result<(), ApiError> {
+    let mut longest: Option<Duration> = None;
+    for t in throttles {
+        if let Some(wait) = t.allow(req).await? {
+            longest = Some(longest.map_or(wait, |l| l.max(wait)));
+        }
+    }
+    match longest {
+        Some(wait) => Err(ApiError::throttled(Some(wait))),
+        None => Ok(()),
+    }
+}

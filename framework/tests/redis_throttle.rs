@@ -30,8 +30,12 @@ fn config(test: &str) -> RedisThrottleStoreConfig {
 #[ignore = "needs Redis: ./tests/run-all starts one (or set RESTFRAME_TEST_REDIS_URL and pass --include-ignored)"]
 async fn two_instances_share_one_budget() {
     let config = config("shared");
-    let a = RedisThrottleStore::connect_with(&url(), config.clone()).await.unwrap();
-    let b = RedisThrottleStore::connect_with(&url(), config).await.unwrap();
+    let a = RedisThrottleStore::connect_with(&url(), config.clone())
+        .await
+        .unwrap();
+    let b = RedisThrottleStore::connect_with(&url(), config)
+        .await
+        .unwrap();
     let rate: Rate = "3/min".parse().unwrap();
 
     let start = Instant::now();
@@ -39,8 +43,16 @@ async fn two_instances_share_one_budget() {
     assert_eq!(b.hit("anon:10.0.0.1", rate).await.unwrap(), None);
     assert_eq!(a.hit("anon:10.0.0.1", rate).await.unwrap(), None);
     // The budget of 3 is spent across both instances: each now refuses.
-    let wait_b = b.hit("anon:10.0.0.1", rate).await.unwrap().expect("b refuses the 4th");
-    let wait_a = a.hit("anon:10.0.0.1", rate).await.unwrap().expect("a refuses the 5th");
+    let wait_b = b
+        .hit("anon:10.0.0.1", rate)
+        .await
+        .unwrap()
+        .expect("b refuses the 4th");
+    let wait_a = a
+        .hit("anon:10.0.0.1", rate)
+        .await
+        .unwrap()
+        .expect("a refuses the 5th");
     // The wait runs from the first request: a minute minus the time since then.
     let elapsed = start.elapsed();
     for wait in [wait_a, wait_b] {
@@ -50,7 +62,10 @@ async fn two_instances_share_one_budget() {
             "{wait:?} after {elapsed:?}"
         );
     }
-    assert!(wait_a <= wait_b, "later refusals wait less: {wait_a:?} > {wait_b:?}");
+    assert!(
+        wait_a <= wait_b,
+        "later refusals wait less: {wait_a:?} > {wait_b:?}"
+    );
     // Another key has its own budget, on either instance.
     assert_eq!(b.hit("anon:10.0.0.2", rate).await.unwrap(), None);
 }
@@ -59,8 +74,12 @@ async fn two_instances_share_one_budget() {
 #[ignore = "needs Redis: ./tests/run-all starts one (or set RESTFRAME_TEST_REDIS_URL and pass --include-ignored)"]
 async fn concurrent_hits_never_exceed_the_budget() {
     let config = config("concurrent");
-    let a = RedisThrottleStore::connect_with(&url(), config.clone()).await.unwrap();
-    let b = RedisThrottleStore::connect_with(&url(), config).await.unwrap();
+    let a = RedisThrottleStore::connect_with(&url(), config.clone())
+        .await
+        .unwrap();
+    let b = RedisThrottleStore::connect_with(&url(), config)
+        .await
+        .unwrap();
     let rate: Rate = "10/hour".parse().unwrap();
     let hits = (0..40).map(|i| {
         let store = if i % 2 == 0 { &a } else { &b };
@@ -75,17 +94,26 @@ async fn concurrent_hits_never_exceed_the_budget() {
 #[tokio::test]
 #[ignore = "needs Redis: ./tests/run-all starts one (or set RESTFRAME_TEST_REDIS_URL and pass --include-ignored)"]
 async fn a_window_that_passed_allows_again() {
-    let store = RedisThrottleStore::connect_with(&url(), config("window")).await.unwrap();
+    let store = RedisThrottleStore::connect_with(&url(), config("window"))
+        .await
+        .unwrap();
     let rate: Rate = "1/s".parse().unwrap();
     assert_eq!(store.hit("k", rate).await.unwrap(), None);
-    let wait = store.hit("k", rate).await.unwrap().expect("refused within the second");
+    let wait = store
+        .hit("k", rate)
+        .await
+        .unwrap()
+        .expect("refused within the second");
     assert!(wait <= Duration::from_secs(1), "{wait:?}");
     // Not a timing assertion: sleeping past the wait (plus slack) must let the next one in.
     tokio::time::sleep(wait + Duration::from_millis(20)).await;
     assert_eq!(store.hit("k", rate).await.unwrap(), None);
     // A zero rate refuses everything, with the whole window as the wait.
     let zero = Rate::new(0, Duration::from_secs(60));
-    assert_eq!(store.hit("z", zero).await.unwrap(), Some(Duration::from_secs(60)));
+    assert_eq!(
+        store.hit("z", zero).await.unwrap(),
+        Some(Duration::from_secs(60))
+    );
 }
 
 #[tokio::test]
@@ -96,7 +124,11 @@ async fn an_unreachable_redis_fails_within_the_connect_timeout() {
     let err = RedisThrottleStore::connect_with("redis://127.0.0.1:1/", config)
         .await
         .unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
     assert!(err.to_string().starts_with("throttle store: "), "{err}");
     let err = RedisThrottleStore::connect("not a url").await.unwrap_err();
     assert!(err.to_string().starts_with("throttle store: "), "{err}");

@@ -27,7 +27,6 @@ use subtle::ConstantTimeEq;
 /// ```
 pub fn generate_key() -> String {
     let mut bytes = [0u8; 20];
-    #[allow(clippy::expect_used)]
     getrandom::fill(&mut bytes).expect("the operating system's random generator failed");
     hex(&bytes)
 }

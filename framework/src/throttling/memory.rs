@@ -213,6 +213,16 @@ mod tests {
         assert_eq!(store.hit_at("k", rate, t0 + secs(61)), Some(secs(9)));
     }
 
+    #[tokio::test]
+    async fn works_behind_a_shared_trait_object() {
+        let store: std::sync::Arc<dyn ThrottleStore> =
+            std::sync::Arc::new(MemoryThrottleStore::new());
+        let rate = Rate::new(1, secs(60));
+        assert_eq!(store.hit("k", rate).await.ok(), Some(None));
+        let wait = store.hit("k", rate).await.ok().flatten();
+        assert!(wait.is_some_and(|w| w <= secs(60)), "{wait:?}");
+    }
+
     #[test]
     fn keys_have_separate_budgets() {
         let store = MemoryThrottleStore::new();

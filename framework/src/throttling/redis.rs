@@ -16,6 +16,8 @@ use crate::BoxFuture;
 /// KEYS[1]: the history. ARGV: requests allowed, window (µs), a unique member for this hit.
 /// Returns -1 when allowed (and recorded), else the wait in microseconds.
 const HIT_SCRIPT: &str = r"
+-- Redis < 5 replicates scripts verbatim, which forbids writes after TIME unless asked for this.
+if redis.replicate_commands then redis.replicate_commands() end
 local key = KEYS[1]
 local limit = tonumber(ARGV[1])
 local per = tonumber(ARGV[2])

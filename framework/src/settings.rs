@@ -218,7 +218,7 @@ impl ApiSettings {
         ];
         #[cfg(not(feature = "binary"))]
         let _ = media_type;
-        let errors = self.renderers.first().cloned();
+        let errors = self.renderers.value.first().cloned();
         self.clone().renderers(renderers.into_iter().chain(errors))
     }
 

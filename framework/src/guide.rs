@@ -59,3 +59,22 @@ guide!(
 guide!(storage, "storage.md", ["s3", "files"]);
 guide!(exceptions, "exceptions.md", ["template"]);
 guide!(openapi, "openapi.md", ["openapi", "sqlite"]);
+guide!(authentication, "authentication.md", ["auth"]);
+guide!(permissions, "permissions.md", ["auth", "sqlite"]);
+guide!(throttling, "throttling.md", ["auth", "redis"]);
+guide!(
+    settings,
+    "settings.md",
+    [
+        "auth",
+        "sqlite",
+        "yaml",
+        "xml",
+        "msgpack",
+        "csv",
+        "form",
+        "multipart",
+        "upload",
+        "binary"
+    ]
+);

@@ -19,7 +19,7 @@ use restframe::auth::{
     Identity, Session, SessionAuthentication, SessionStore, TokenAuthentication, TokenStore,
     hash_key,
 };
-use restframe::permissions::{AllowAny, IsAdminUser, IsAuthenticated, Permission};
+use restframe::permissions::{AllowAny, IsAdminUser, IsAuthenticated, Not, Permission};
 use restframe::renderers::{JsonRenderer, Renderer, YamlRenderer};
 use restframe::throttling::{
     AnonRateThrottle, MemoryThrottleStore, ScopedRateThrottle, UserRateThrottle,
@@ -266,6 +266,23 @@ async fn an_authenticated_but_forbidden_user_is_403() {
     let staff = [("authorization", "Token staff-key")];
     let (status, _, _) = send(&router, request(Method::GET, "/things/", &staff, "")).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_refusal_that_never_looked_at_the_user_still_tells_401_from_403() {
+    // `Not(AllowAny)` refuses everyone without asking who they are: a valid token must still
+    // be a 403 and no credentials a 401, as DRF's `permission_denied` decides.
+    let router = protected(
+        ApiSettings::default()
+            .authenticators([token_auth() as _])
+            .permissions([Arc::new(Not(AllowAny)) as _]),
+    );
+    let alice = [("authorization", "Token alice-key")];
+    let (status, _, _) = send(&router, request(Method::GET, "/things/", &alice, "")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, _) = send(&router, request(Method::GET, "/things/", &[], "")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(headers["www-authenticate"], "Token");
 }
 
 #[tokio::test]

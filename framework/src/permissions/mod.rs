@@ -108,6 +108,14 @@ pub(crate) fn denied(req: &Request, message: Option<&str>) -> ApiError {
     }
 }
 
+/// A refusal: authenticates first when nothing has yet (a permission such as `Not(AllowAny)`
+/// refuses without looking at the user), so that a valid credential gets a 403 and a missing
+/// one a 401, as DRF's `permission_denied` decides.
+async fn refuse(req: &Request, message: Option<&str>) -> Result<(), ApiError> {
+    req.user().await?;
+    Err(denied(req, message))
+}
+
 /// Checks the view's permissions (`has_permission`), resolving the user first when any of
 /// them looks at it (DRF's `check_permissions`).
 pub(crate) async fn check_permissions(req: &Request) -> Result<(), ApiError> {
@@ -118,7 +126,7 @@ pub(crate) async fn check_permissions(req: &Request) -> Result<(), ApiError> {
         req.user().await?;
     }
     match perms.0.iter().find(|p| !p.has_permission(req)) {
-        Some(p) => Err(denied(req, p.message())),
+        Some(p) => refuse(req, p.message()).await,
         None => Ok(()),
     }
 }
@@ -148,7 +156,7 @@ pub async fn check_object_permissions(
         req.user().await?;
     }
     match perms.0.iter().find(|p| !p.has_object_permission(req, obj)) {
-        Some(p) => Err(denied(req, p.message())),
+        Some(p) => refuse(req, p.message()).await,
         None => Ok(()),
     }
 }

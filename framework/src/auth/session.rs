@@ -21,14 +21,24 @@ pub const CSRF_COOKIE: &str = "csrftoken";
 /// `X-CSRFToken`).
 pub const CSRF_HEADER: &str = "x-csrftoken";
 
-/// A stored session: whose it is, and its CSRF token.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A stored session: whose it is, and its CSRF token (redacted from `Debug`, so it never
+/// reaches a log).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     /// The logged-in user.
     pub identity: Identity,
     /// The token unsafe requests of this session must carry in [`CSRF_HEADER`] (a
     /// [`crate::auth::generate_key`] made at login).
     pub csrf_token: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("identity", &self.identity)
+            .field("csrf_token", &"<redacted>")
+            .finish()
+    }
 }
 
 /// Where sessions live: the app implements it over its table of `(key_hash, user, csrf_token,
@@ -118,10 +128,14 @@ impl Authenticator for SessionAuthentication {
                 return Ok(None);
             };
             if !is_safe(&head.method) {
-                let Some(sent) = head.headers.get(CSRF_HEADER) else {
+                let Some(sent) = head.headers.get(CSRF_HEADER).filter(|v| !v.is_empty()) else {
                     return Err(csrf_failed("CSRF token missing."));
                 };
-                if !keys_match(sent.as_bytes(), session.csrf_token.as_bytes()) {
+                // An empty stored token matches nothing: a store that lost it must not turn
+                // the check off.
+                if session.csrf_token.is_empty()
+                    || !keys_match(sent.as_bytes(), session.csrf_token.as_bytes())
+                {
                     return Err(csrf_failed("CSRF token incorrect."));
                 }
             }
@@ -260,6 +274,46 @@ mod tests {
             &[("cookie", "sessionid=sess"), ("x-csrftoken", "csrf123")],
         );
         assert!(run(auth.authenticate(&h)).ok().flatten().is_some());
+    }
+
+    /// A store that lost its CSRF tokens.
+    struct NoCsrf;
+
+    impl SessionStore for NoCsrf {
+        fn session_for_key_hash<'a>(
+            &'a self,
+            _key_hash: &'a str,
+        ) -> BoxFuture<'a, Result<Option<Session>, ApiError>> {
+            Box::pin(async move {
+                Ok(Some(Session {
+                    identity: Identity::new(3, "sam"),
+                    csrf_token: String::new(),
+                }))
+            })
+        }
+    }
+
+    #[test]
+    fn an_empty_csrf_token_matches_nothing() {
+        let auth = SessionAuthentication::new(NoCsrf);
+        for sent in [
+            &[("cookie", "sessionid=s"), ("x-csrftoken", "")][..],
+            &[("cookie", "sessionid=s"), ("x-csrftoken", "x")],
+        ] {
+            let e = run(auth.authenticate(&head(Method::POST, sent))).err();
+            assert_eq!(e.map(|e| e.status()), Some(http::StatusCode::FORBIDDEN));
+        }
+        let safe = head(Method::GET, &[("cookie", "sessionid=s")]);
+        assert!(run(auth.authenticate(&safe)).ok().flatten().is_some());
+    }
+
+    #[test]
+    fn a_sessions_csrf_token_stays_out_of_debug_output() {
+        let s = Session {
+            identity: Identity::new(3, "sam"),
+            csrf_token: "secret-token".into(),
+        };
+        assert!(!format!("{s:?}").contains("secret-token"));
     }
 
     #[test]

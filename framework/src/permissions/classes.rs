@@ -18,6 +18,10 @@ impl Permission for AllowAny {
     fn needs_user(&self) -> bool {
         false
     }
+
+    fn checks_objects(&self) -> bool {
+        false
+    }
 }
 
 /// Only authenticated users (DRF's `IsAuthenticated`).

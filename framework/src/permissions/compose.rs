@@ -55,6 +55,10 @@ impl<A: Permission, B: Permission> Permission for And<A, B> {
     fn needs_user(&self) -> bool {
         self.0.needs_user() || self.1.needs_user()
     }
+
+    fn checks_objects(&self) -> bool {
+        self.0.checks_objects() || self.1.checks_objects()
+    }
 }
 
 impl<A: Permission, B: Permission> Permission for Or<A, B> {
@@ -74,6 +78,10 @@ impl<A: Permission, B: Permission> Permission for Or<A, B> {
     fn needs_user(&self) -> bool {
         self.0.needs_user() || self.1.needs_user()
     }
+
+    fn checks_objects(&self) -> bool {
+        self.0.checks_objects() || self.1.checks_objects()
+    }
 }
 
 impl<A: Permission> Permission for Not<A> {
@@ -88,5 +96,10 @@ impl<A: Permission> Permission for Not<A> {
     fn needs_user(&self) -> bool {
         // `Not(AllowAny)` refuses everyone without looking; anything else may look.
         self.0.needs_user()
+    }
+
+    fn checks_objects(&self) -> bool {
+        // The negation of a rule that allows every object refuses every object.
+        true
     }
 }

@@ -76,6 +76,14 @@ pub trait Permission: Send + Sync + 'static {
     fn needs_user(&self) -> bool {
         true
     }
+
+    /// Whether `has_object_permission` may refuse, so that a viewset must load the row of a
+    /// detail action (destroy, extra actions) to check it: `false` only for rules that never
+    /// refuse an object ([`AllowAny`]). Independent of [`needs_user`](Self::needs_user): a
+    /// rule may refuse locked rows without looking at who asks.
+    fn checks_objects(&self) -> bool {
+        true
+    }
 }
 
 /// A view's permissions, handed to its handler in the request extensions so that object
@@ -91,11 +99,12 @@ impl ViewPermissions {
     }
 }
 
-/// Whether the request's view has permissions that look at objects (any but `AllowAny`).
+/// Whether the request's view has permissions that may refuse an object (any but
+/// `AllowAny`).
 pub(crate) fn checks_objects(req: &Request) -> bool {
     req.extensions()
         .get::<ViewPermissions>()
-        .is_some_and(ViewPermissions::any_needs_user)
+        .is_some_and(|perms| perms.0.iter().any(|p| p.checks_objects()))
 }
 
 /// DRF's `permission_denied`: a request that is not authenticated, on a view with

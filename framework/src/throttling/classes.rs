@@ -162,7 +162,9 @@ impl Throttle for ScopedRateThrottle {
             let Some(rate) = self.rates.get(scope) else {
                 return Ok(None);
             };
-            let key = format!("throttle_{scope}_{}", user_ident(req).await?);
+            // `throttle_scope_…`, not DRF's `throttle_{scope}_…`: a scope named `user` or
+            // `anon` must not share its history with the user or anonymous throttle.
+            let key = format!("throttle_scope_{scope}_{}", user_ident(req).await?);
             Ok(hit(&*self.store, &key, *rate).await)
         })
     }

@@ -191,9 +191,10 @@ impl FileRules {
     /// [`head_bytes`](Self::head_bytes). A failed check is a 400 under the field; failing to
     /// read the file, a 500.
     ///
-    /// On success it returns the media type of the file's content, read from those bytes: an
-    /// image's type, else the sniffed type, else `application/octet-stream` — the type to
-    /// store it as, whatever the client claimed.
+    /// On success it returns the media type to store and serve it as, whatever the client
+    /// claimed: read from the content, and only a type the rules vouched for (the image's type
+    /// when the rules check images, the sniffed type when it is on their
+    /// [`media_types`](Self::media_types) allow-list), else `application/octet-stream`.
     ///
     /// ```
     /// use restframe::parsers::{FileUploadParser, ParseContext, Parser};
@@ -208,6 +209,14 @@ impl FileRules {
     /// assert_eq!(rules.check_upload(&file).await.unwrap(), "audio/mpeg");
     /// let err = FileRules::new("file").extensions(&["wav"]).check_upload(&file).await.unwrap_err();
     /// assert_eq!(err.status(), http::StatusCode::BAD_REQUEST);
+    ///
+    /// // HTML in an upload whose rules allow any content is stored as opaque bytes, never as
+    /// // a page the app would serve from its own origin.
+    /// let page = bytes::Bytes::from_static(b"<!DOCTYPE html><html><script>alert(1)</script></html>");
+    /// let ctx = ParseContext::new(&ct).with_filename_hint("page.html");
+    /// let mut parsed = FileUploadParser::new().parse_bytes(page, &ctx).unwrap();
+    /// let page = parsed.take_file("file").unwrap();
+    /// assert_eq!(FileRules::new("file").check_upload(&page).await.unwrap(), "application/octet-stream");
     /// # });
     /// ```
     #[cfg(any(feature = "multipart", feature = "upload"))]
@@ -230,9 +239,23 @@ impl FileRules {
         };
         let head = file.head(wanted).await?;
         self.check(filename, size, &head)?;
-        Ok(crate::image::image_type(&head)
-            .or_else(|| sniff(&head))
-            .unwrap_or("application/octet-stream"))
+        Ok(self.checked_type(&head))
+    }
+
+    /// The type a checked file is stored and served as: only a type the rules vouched for — an
+    /// image they checked, or a sniffed type on their allow-list — and
+    /// `application/octet-stream` for anything else, so that content the rules did not ask
+    /// for (HTML sniffed in an "any file" upload) is never served as itself.
+    #[cfg(any(feature = "multipart", feature = "upload"))]
+    fn checked_type(&self, head: &[u8]) -> &'static str {
+        let image = if self.image {
+            crate::image::image_type(head)
+        } else {
+            None
+        };
+        image
+            .or_else(|| sniff(head).filter(|found| self.media_types.iter().any(|m| m == found)))
+            .unwrap_or("application/octet-stream")
     }
 
     fn check_image(&self, errors: &mut ValidationErrors, ext: &str, size: u64, head: &[u8]) {

@@ -2,6 +2,8 @@
 
 use std::any::Any;
 
+use http::Method;
+
 use super::Permission;
 use crate::request::Request;
 
@@ -55,6 +57,10 @@ impl<A: Permission, B: Permission> Permission for And<A, B> {
     fn needs_user(&self) -> bool {
         self.0.needs_user() || self.1.needs_user()
     }
+
+    fn requires_authentication(&self, method: &Method) -> bool {
+        self.0.requires_authentication(method) || self.1.requires_authentication(method)
+    }
 }
 
 impl<A: Permission, B: Permission> Permission for Or<A, B> {
@@ -74,6 +80,11 @@ impl<A: Permission, B: Permission> Permission for Or<A, B> {
     fn needs_user(&self) -> bool {
         self.0.needs_user() || self.1.needs_user()
     }
+
+    /// Only when both sides do: one that lets anonymous requests through is enough.
+    fn requires_authentication(&self, method: &Method) -> bool {
+        self.0.requires_authentication(method) && self.1.requires_authentication(method)
+    }
 }
 
 impl<A: Permission> Permission for Not<A> {
@@ -88,5 +99,11 @@ impl<A: Permission> Permission for Not<A> {
     fn needs_user(&self) -> bool {
         // `Not(AllowAny)` refuses everyone without looking; anything else may look.
         self.0.needs_user()
+    }
+
+    /// Never: the opposite of a rule about users lets anonymous requests through
+    /// (`Not(IsAuthenticated)`) or nobody.
+    fn requires_authentication(&self, _method: &Method) -> bool {
+        false
     }
 }

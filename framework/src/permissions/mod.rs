@@ -21,6 +21,8 @@ use std::sync::Arc;
 pub use classes::{AllowAny, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly};
 pub use compose::{And, Not, Or, PermissionExt};
 
+use http::Method;
+
 use crate::error::ApiError;
 use crate::request::Request;
 
@@ -75,6 +77,14 @@ pub trait Permission: Send + Sync + 'static {
     /// asks.
     fn needs_user(&self) -> bool {
         true
+    }
+
+    /// Whether a request with `method` must be authenticated to pass: what the OpenAPI
+    /// document says of the operation (its `security`). Default: [`Permission::needs_user`];
+    /// [`IsAuthenticatedOrReadOnly`] says so for unsafe methods only.
+    fn requires_authentication(&self, method: &Method) -> bool {
+        let _ = method;
+        self.needs_user()
     }
 }
 

@@ -47,6 +47,49 @@ pub(crate) struct RequestInfo<'a> {
     pub(crate) view_name: &'a str,
     /// For page renderers (HTML): the request line, the view, the route.
     pub(crate) page: PageRequest<'a>,
+    /// Whether the request carries credentials ([`carries_credentials`]).
+    pub(crate) credentials: bool,
+}
+
+/// The session cookie's name (`SessionAuthentication`'s).
+const SESSION_COOKIE: &str = "sessionid";
+
+/// Whether a request carries credentials a browser may send on its own: an `Authorization`
+/// header or a session cookie. Renderers of public data only (JSONP) refuse such a request
+/// before the handler runs, whether or not the view authenticates it.
+pub(crate) fn carries_credentials(headers: &http::HeaderMap) -> bool {
+    headers.contains_key(http::header::AUTHORIZATION)
+        || headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
+            .any(|pair| {
+                pair.split(|b| *b == b'=')
+                    .next()
+                    .is_some_and(|name| name.trim_ascii() == SESSION_COOKIE.as_bytes())
+            })
+}
+
+/// The renderer's own refusal of an authenticated request, when it serves anonymous requests
+/// only (JSONP): checked again once the view's authenticators found a user.
+#[cfg(feature = "auth")]
+pub(crate) fn refuse_authenticated(
+    negotiated: &Negotiated,
+    info: RequestInfo<'_>,
+) -> Option<ApiError> {
+    let renderer = negotiated.renderer();
+    if !renderer.anonymous_only() {
+        return None;
+    }
+    let ctx = check_context(negotiated, info).with_credentials(true);
+    Some(match renderer.check(&ctx) {
+        Err(e) => ApiError::from(e),
+        Ok(()) => ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "not_representable",
+            "This format is served to anonymous requests only.",
+        ),
+    })
 }
 
 /// What an HTML page shows of the request, the view and its route.
@@ -115,7 +158,8 @@ fn context<'a>(
         .with_query(info.query)
         .with_status(status.as_u16())
         .with_view_name(info.view_name)
-        .with_template_name(template);
+        .with_template_name(template)
+        .with_credentials(info.credentials);
     match negotiated {
         Some(n) => ctx.with_accepted(n.media_type(), n.params()),
         None => ctx,
@@ -206,7 +250,13 @@ pub(crate) fn error(
         tracing::error!(status = %err.status(), detail = err.detail(), internal = err.internal_detail(), "request failed");
     }
     let status = err.status();
-    let usable = negotiated.filter(|n| n.renderer().renders_data());
+    // A renderer of public data only (JSONP) renders no error for a request with credentials,
+    // nor its own refusal (406).
+    let usable = negotiated.filter(|n| {
+        let r = n.renderer();
+        r.renders_data()
+            && !(r.anonymous_only() && (info.credentials || status == StatusCode::NOT_ACCEPTABLE))
+    });
     let candidates = usable
         .map(|n| n.index())
         .into_iter()

@@ -411,6 +411,7 @@ impl ViewInner {
                 route: route.as_deref(),
                 view_template: self.template_name.as_deref(),
             },
+            credentials: render::carries_credentials(&parts.headers),
         };
         let renderers = self.renderers.list();
         let suffix = match parts.extensions.get::<FormatSuffix>() {
@@ -450,10 +451,21 @@ impl ViewInner {
         let request = self.policy.request(request);
         #[cfg(feature = "auth")]
         let policy = self.policy.clone();
+        #[cfg(feature = "auth")]
+        let anonymous_only = render::refuse_authenticated(&negotiated, info);
         // Authentication, permissions and throttles come before the handler reads the body.
         let outcome = AssertUnwindSafe(async move {
             #[cfg(feature = "auth")]
-            policy.initial(&request).await?;
+            {
+                policy.initial(&request).await?;
+                // JSONP and the like: never for a user the view's authenticators find.
+                if let Some(refusal) = anonymous_only
+                    && request.has_authenticators()
+                    && request.user().await?.is_authenticated()
+                {
+                    return Err(refusal);
+                }
+            }
             handler(request).await
         })
         .catch_unwind()

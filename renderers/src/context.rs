@@ -30,6 +30,7 @@ pub struct RenderContext<'a> {
     view_name: &'a str,
     template_name: Option<&'a str>,
     page: Option<&'a PageInfo<'a>>,
+    credentials: bool,
 }
 
 impl Default for RenderContext<'_> {
@@ -42,6 +43,7 @@ impl Default for RenderContext<'_> {
             view_name: "",
             template_name: None,
             page: None,
+            credentials: false,
         }
     }
 }
@@ -92,6 +94,25 @@ impl<'a> RenderContext<'a> {
     pub fn with_page(mut self, page: &'a PageInfo<'a>) -> Self {
         self.page = Some(page);
         self
+    }
+
+    /// Whether the request carries credentials (an `Authorization` header or a session cookie)
+    /// or was authenticated: set by the framework, so that renderers of public data only
+    /// ([`crate::JsonpRenderer`]) can refuse it.
+    ///
+    /// ```
+    /// use restframe_renderers::RenderContext;
+    /// assert!(!RenderContext::default().has_credentials());
+    /// assert!(RenderContext::default().with_credentials(true).has_credentials());
+    /// ```
+    pub fn with_credentials(mut self, credentials: bool) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Whether the request carries credentials (see [`RenderContext::with_credentials`]).
+    pub fn has_credentials(&self) -> bool {
+        self.credentials
     }
 
     /// The accepted media type, `type/subtype`; empty when unknown.

@@ -163,6 +163,21 @@ pub trait Renderer: Send + Sync + 'static {
         false
     }
 
+    /// Whether this renderer may only ever answer anonymous requests: its output can be read
+    /// by any web page (JSONP). The framework then refuses, with a 406, a request that carries
+    /// credentials ([`RenderContext::has_credentials`]) or that the view's authenticators
+    /// authenticate, and never renders an error with it for such a request. `false` by
+    /// default.
+    ///
+    /// ```
+    /// use restframe_renderers::{JsonRenderer, JsonpRenderer, Renderer};
+    /// assert!(JsonpRenderer::new().anonymous_only());
+    /// assert!(!JsonRenderer::new().anonymous_only());
+    /// ```
+    fn anonymous_only(&self) -> bool {
+        false
+    }
+
     /// Checks, before the handler runs, that this request can be rendered at all (the JSONP
     /// callback, say). An error here is the client's: 400, rendered by another renderer.
     fn check(&self, ctx: &RenderContext<'_>) -> Result<(), RenderError> {

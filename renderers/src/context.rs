@@ -194,6 +194,37 @@ pub struct PageInfo<'a> {
     pub route: Option<&'a RouteInfo>,
     /// The view's own template name, if it has one.
     pub view_template: Option<&'a str>,
+    /// Who is logged in, when the view has authenticators (`None` when it has none: there is
+    /// nobody to show).
+    pub user: Option<PageUser<'a>>,
+    /// The methods of [`RouteInfo::forms`] the request's user may not use (the view's
+    /// permissions refuse them): their forms are not shown.
+    pub denied_methods: &'a [String],
+}
+
+/// Who a page's request is from (see [`PageInfo::user`]).
+///
+/// ```
+/// use restframe_renderers::PageUser;
+/// assert_eq!(PageUser::User("alice").name(), "alice");
+/// assert_eq!(PageUser::Anonymous.name(), "anonymous");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageUser<'a> {
+    /// Nobody is authenticated.
+    Anonymous,
+    /// An authenticated user, by username.
+    User(&'a str),
+}
+
+impl<'a> PageUser<'a> {
+    /// The username, or `anonymous`.
+    pub fn name(&self) -> &'a str {
+        match self {
+            Self::Anonymous => "anonymous",
+            Self::User(name) => name,
+        }
+    }
 }
 
 impl<'a> PageInfo<'a> {
@@ -207,6 +238,8 @@ impl<'a> PageInfo<'a> {
             renderers: &[],
             route: None,
             view_template: None,
+            user: None,
+            denied_methods: &[],
         }
     }
 }

@@ -88,7 +88,7 @@ mod yaml;
 pub use binary::BinaryRenderer;
 #[cfg(feature = "browsable")]
 pub use browsable::BrowsableApiRenderer;
-pub use context::{MethodForm, PageInfo, Params, Query, RenderContext, RouteInfo};
+pub use context::{MethodForm, PageInfo, PageUser, Params, Query, RenderContext, RouteInfo};
 #[cfg(feature = "csv")]
 pub use csv::CsvRenderer;
 pub use error::{RenderError, RenderErrorKind};

@@ -133,6 +133,31 @@ pub(crate) async fn check_permissions(req: &Request) -> Result<(), ApiError> {
     }
 }
 
+/// The methods among `methods` that the view's permissions refuse to the request's user, each
+/// checked as if the request were of that method (DRF's `show_form_for_method`, on a cloned
+/// request). The user must be resolved first.
+pub(crate) fn denied_methods<'m>(
+    req: &mut Request,
+    methods: impl IntoIterator<Item = &'m str>,
+) -> Vec<String> {
+    let Some(perms) = req.extensions().get::<ViewPermissions>().cloned() else {
+        return Vec::new();
+    };
+    let original = req.method().clone();
+    let mut denied = Vec::new();
+    for name in methods {
+        let Ok(method) = Method::from_bytes(name.as_bytes()) else {
+            continue;
+        };
+        *req.method_mut() = method;
+        if !perms.0.iter().all(|p| p.has_permission(req)) {
+            denied.push(name.to_owned());
+        }
+    }
+    *req.method_mut() = original;
+    denied
+}
+
 /// Checks the view's object permissions on `obj` (DRF's `check_object_permissions`): the
 /// viewsets call it on the row of every detail action; a handler that loads an object itself
 /// calls it too. The user is resolved first when a permission looks at it.

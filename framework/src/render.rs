@@ -11,8 +11,11 @@ use crate::ApiError;
 use crate::body::Body;
 use crate::negotiation::{Negotiated, Renderers};
 use crate::renderers::{
-    Data, Mime, PageInfo, RenderContext, RenderErrorKind, Renderer, RouteInfo, textual_charset,
+    Data, Mime, PageInfo, PageUser, RenderContext, RenderErrorKind, Renderer, RouteInfo,
+    textual_charset,
 };
+#[cfg(feature = "auth")]
+use crate::request::Request;
 use crate::response::{Payload, Response};
 
 /// A view's renderers with their `Content-Type` values computed once.
@@ -47,6 +50,49 @@ pub(crate) struct RequestInfo<'a> {
     pub(crate) view_name: &'a str,
     /// For page renderers (HTML): the request line, the view, the route.
     pub(crate) page: PageRequest<'a>,
+    /// Whether the request carries credentials ([`carries_credentials`]).
+    pub(crate) credentials: bool,
+}
+
+/// The session cookie's name (`SessionAuthentication`'s).
+const SESSION_COOKIE: &str = "sessionid";
+
+/// Whether a request carries credentials a browser may send on its own: an `Authorization`
+/// header or a session cookie. Renderers of public data only (JSONP) refuse such a request
+/// before the handler runs, whether or not the view authenticates it.
+pub(crate) fn carries_credentials(headers: &http::HeaderMap) -> bool {
+    headers.contains_key(http::header::AUTHORIZATION)
+        || headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
+            .any(|pair| {
+                pair.split(|b| *b == b'=')
+                    .next()
+                    .is_some_and(|name| name.trim_ascii() == SESSION_COOKIE.as_bytes())
+            })
+}
+
+/// The renderer's own refusal of an authenticated request, when it serves anonymous requests
+/// only (JSONP): checked again once the view's authenticators found a user.
+#[cfg(feature = "auth")]
+pub(crate) fn refuse_authenticated(
+    negotiated: &Negotiated,
+    info: RequestInfo<'_>,
+) -> Option<ApiError> {
+    let renderer = negotiated.renderer();
+    if !renderer.anonymous_only() {
+        return None;
+    }
+    let ctx = check_context(negotiated, info).with_credentials(true);
+    Some(match renderer.check(&ctx) {
+        Err(e) => ApiError::from(e),
+        Ok(()) => ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "not_representable",
+            "This format is served to anonymous requests only.",
+        ),
+    })
 }
 
 /// What an HTML page shows of the request, the view and its route.
@@ -58,6 +104,39 @@ pub(crate) struct PageRequest<'a> {
     pub(crate) description: &'a str,
     pub(crate) route: Option<&'a RouteInfo>,
     pub(crate) view_template: Option<&'a str>,
+    /// Who the user is and which forms they may use, once the policy ran.
+    pub(crate) access: Option<&'a PageAccess>,
+}
+
+/// What a page shows of the request's user: who it is (when the view has authenticators) and
+/// the methods whose forms the view's permissions refuse them.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PageAccess {
+    /// `None`: no authenticators; `Some(None)`: anonymous; `Some(Some(name))`: a user.
+    user: Option<Option<String>>,
+    denied: Vec<String>,
+}
+
+/// The page access of `req`: its user resolved (a failure shows as anonymous), and the
+/// route's forms checked against the view's permissions.
+#[cfg(feature = "auth")]
+pub(crate) async fn page_access(req: &mut Request, route: Option<&RouteInfo>) -> PageAccess {
+    let user = if req.has_authenticators() {
+        let name = match req.user().await {
+            Ok(user) if user.is_authenticated() => Some(user.username().unwrap_or("").to_owned()),
+            _ => None,
+        };
+        Some(name)
+    } else {
+        None
+    };
+    let denied = match route {
+        Some(route) => {
+            crate::permissions::denied_methods(req, route.forms.iter().map(|f| f.method.as_str()))
+        }
+        None => Vec::new(),
+    };
+    PageAccess { user, denied }
 }
 
 /// The page description for `renderer`, when it wants one: the headers so far as text.
@@ -91,6 +170,15 @@ fn page_info<'a>(
         renderers: &set.list,
         route: info.page.route,
         view_template: info.page.view_template,
+        user: info
+            .page
+            .access
+            .and_then(|a| a.user.as_ref())
+            .map(|u| match u {
+                Some(name) => PageUser::User(name),
+                None => PageUser::Anonymous,
+            }),
+        denied_methods: info.page.access.map_or(&[][..], |a| &a.denied[..]),
     }
 }
 
@@ -115,7 +203,8 @@ fn context<'a>(
         .with_query(info.query)
         .with_status(status.as_u16())
         .with_view_name(info.view_name)
-        .with_template_name(template);
+        .with_template_name(template)
+        .with_credentials(info.credentials);
     match negotiated {
         Some(n) => ctx.with_accepted(n.media_type(), n.params()),
         None => ctx,
@@ -144,6 +233,7 @@ pub(crate) fn finalize(
         template_name,
         content_type,
     } = response;
+    let mut html = false;
     let (bytes, content_type) = match payload {
         Payload::Stream(body) => {
             let mut res = http::Response::new(body);
@@ -160,6 +250,7 @@ pub(crate) fn finalize(
         Payload::Bytes(bytes) => (bytes, content_type.and_then(|m| header_value(&m))),
         Payload::Data(data) => {
             let renderer = negotiated.renderer();
+            html = is_html(&**renderer);
             let ctx = context(Some(negotiated), info, status, template_name.as_deref());
             let shown = page_headers(&**renderer, &headers);
             let page = shown.as_deref().map(|h| page_info(&info, set, h));
@@ -190,8 +281,29 @@ pub(crate) fn finalize(
     if let Some(ct) = content_type {
         res.headers_mut().insert(CONTENT_TYPE, ct);
     }
+    if html {
+        no_framing(res.headers_mut());
+    }
     vary(&mut res, set);
     res
+}
+
+/// Whether `renderer` writes HTML pages (the browsable API, templates).
+fn is_html(renderer: &dyn Renderer) -> bool {
+    let m = renderer.media_type();
+    m.type_() == mime::TEXT && m.subtype() == mime::HTML
+}
+
+/// No page a renderer writes may be framed by another site (clickjacking its forms): `DENY`
+/// for older browsers, CSP's `frame-ancestors 'none'` for the others, unless the response
+/// sets its own policy.
+fn no_framing(headers: &mut http::HeaderMap) {
+    headers
+        .entry(http::header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
+    headers
+        .entry(http::header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static("frame-ancestors 'none'"));
 }
 
 /// Renders an error: with the negotiated renderer when it renders data, else with the view's
@@ -206,12 +318,19 @@ pub(crate) fn error(
         tracing::error!(status = %err.status(), detail = err.detail(), internal = err.internal_detail(), "request failed");
     }
     let status = err.status();
-    let usable = negotiated.filter(|n| n.renderer().renders_data());
+    // A renderer of public data only (JSONP) renders no error for a request with credentials,
+    // nor its own refusal (406).
+    let usable = negotiated.filter(|n| {
+        let r = n.renderer();
+        r.renders_data()
+            && !(r.anonymous_only() && (info.credentials || status == StatusCode::NOT_ACCEPTABLE))
+    });
     let candidates = usable
         .map(|n| n.index())
         .into_iter()
         .chain((0..set.list.len()).filter(|&i| set.list[i].renders_data()));
     let mut rendered = None;
+    let mut html = false;
     // Only page renderers are shown the headers.
     let error_headers: http::HeaderMap = if set.list.iter().any(|r| r.wants_page()) {
         err.headers().iter().cloned().collect()
@@ -229,6 +348,7 @@ pub(crate) fn error(
         };
         let mut out = Vec::with_capacity(128);
         if renderer.render(&err as &dyn Data, &ctx, &mut out).is_ok() {
+            html = is_html(&**renderer);
             rendered = Some((out, set.content_types[index].clone()));
             break;
         }
@@ -244,6 +364,9 @@ pub(crate) fn error(
     }
     if let Some(ct) = ct {
         res.headers_mut().insert(CONTENT_TYPE, ct);
+    }
+    if html {
+        no_framing(res.headers_mut());
     }
     vary(&mut res, set);
     res

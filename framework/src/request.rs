@@ -200,6 +200,12 @@ impl Request {
         &mut self.parts.extensions
     }
 
+    /// The method, to change (the browsable API checks permissions as if for each form's).
+    #[cfg(feature = "auth")]
+    pub(crate) fn method_mut(&mut self) -> &mut Method {
+        &mut self.parts.method
+    }
+
     /// The method.
     pub fn method(&self) -> &Method {
         &self.parts.method

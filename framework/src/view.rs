@@ -410,7 +410,9 @@ impl ViewInner {
                 description: &self.description,
                 route: route.as_deref(),
                 view_template: self.template_name.as_deref(),
+                access: None,
             },
+            credentials: render::carries_credentials(&parts.headers),
         };
         let renderers = self.renderers.list();
         let suffix = match parts.extensions.get::<FormatSuffix>() {
@@ -450,14 +452,47 @@ impl ViewInner {
         let request = self.policy.request(request);
         #[cfg(feature = "auth")]
         let policy = self.policy.clone();
+        #[cfg(feature = "auth")]
+        let anonymous_only = render::refuse_authenticated(&negotiated, info);
+        // A page shows who the user is and only the forms they may use.
+        #[cfg(feature = "auth")]
+        let access = negotiated
+            .renderer()
+            .wants_page()
+            .then(|| Arc::new(std::sync::OnceLock::new()));
+        #[cfg(feature = "auth")]
+        let page = access.clone().map(|a| (a, route.clone()));
         // Authentication, permissions and throttles come before the handler reads the body.
         let outcome = AssertUnwindSafe(async move {
             #[cfg(feature = "auth")]
-            policy.initial(&request).await?;
+            let mut request = request;
+            #[cfg(feature = "auth")]
+            {
+                let initial = policy.initial(&request).await;
+                if let Some((access, route)) = page {
+                    let _ = access.set(render::page_access(&mut request, route.as_deref()).await);
+                }
+                initial?;
+                // JSONP and the like: never for a user the view's authenticators find.
+                if let Some(refusal) = anonymous_only
+                    && request.has_authenticators()
+                    && request.user().await?.is_authenticated()
+                {
+                    return Err(refusal);
+                }
+            }
             handler(request).await
         })
         .catch_unwind()
         .await;
+        #[cfg(feature = "auth")]
+        let info = RequestInfo {
+            page: PageRequest {
+                access: access.as_deref().and_then(std::sync::OnceLock::get),
+                ..info.page
+            },
+            ..info
+        };
         match outcome {
             Ok(Ok(response)) => render::finalize(response, &negotiated, &self.renderers, info),
             Ok(Err(e)) => {

@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde_json::ser::PrettyFormatter;
 
 use crate::{
-    Data, Mime, PageInfo, RenderContext, RenderError, Renderer, as_serialize, escape, status,
+    Data, Mime, PageInfo, PageUser, RenderContext, RenderError, Renderer, as_serialize, escape,
+    status,
 };
 
 /// The page template and its parts, embedded so the renderer needs no files or network.
@@ -39,7 +40,12 @@ const TEMPLATES: &[(&str, &str)] = &[
 ///   prefilled for `PUT`/`PATCH` with the current object as JSON), and a file form
 ///   (`<form id="file-form-POST">`) when the method takes a file upload; for `DELETE`, a
 ///   `<button id="delete-button">`. Forms are sent with `fetch` and the response replaces the
-///   page; after a successful `DELETE` the browser goes to the parent URL.
+///   page; after a successful `DELETE` the browser goes to the parent URL. A method of
+///   [`PageInfo::denied_methods`](crate::PageInfo::denied_methods) (the view's permissions
+///   refuse it to this user) gets no form;
+/// - who is logged in (`<span id="current-user">`: the username, or "not logged in
+///   (anonymous)"), when [`PageInfo::user`](crate::PageInfo::user) says (the view has
+///   authenticators).
 ///
 /// Error responses get the same page with the error as content. Without a
 /// [`PageInfo`](crate::PageInfo) (no framework), the page has the content only.
@@ -218,6 +224,10 @@ struct Model<'a> {
     previous: Option<&'a str>,
     forms: Vec<Form>,
     delete: Option<Delete>,
+    /// Who is logged in, when the view has authenticators.
+    user: Option<&'a str>,
+    /// Nobody is (the view has authenticators, and none found a user).
+    anonymous: bool,
 }
 
 #[derive(Serialize)]
@@ -269,6 +279,8 @@ impl<'a> Model<'a> {
             previous: link_field(json, "previous"),
             forms: Vec::new(),
             delete: None,
+            user: page.and_then(|p| p.user).map(|u| u.name()),
+            anonymous: page.and_then(|p| p.user) == Some(PageUser::Anonymous),
         };
         let Some(page) = page else {
             model.headers.push(("Content-Type".into(), content_type));
@@ -299,8 +311,18 @@ impl<'a> Model<'a> {
             .collect();
         let object_2xx =
             (200..300).contains(&ctx.status()) && json.is_some_and(serde_json::Value::is_object);
+        // A form the user may not use is not shown (DRF's `show_form_for_method`).
+        let allowed = |method: &str| {
+            !page
+                .denied_methods
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(method))
+        };
         for form in route.map_or(&[][..], |r| &r.forms[..]) {
             let method = form.method.to_ascii_uppercase();
+            if !allowed(&method) {
+                continue;
+            }
             match method.as_str() {
                 "POST" | "PUT" | "PATCH" => {
                     let content = match (method.as_str(), json) {

@@ -30,6 +30,7 @@ pub struct RenderContext<'a> {
     view_name: &'a str,
     template_name: Option<&'a str>,
     page: Option<&'a PageInfo<'a>>,
+    credentials: bool,
 }
 
 impl Default for RenderContext<'_> {
@@ -42,6 +43,7 @@ impl Default for RenderContext<'_> {
             view_name: "",
             template_name: None,
             page: None,
+            credentials: false,
         }
     }
 }
@@ -92,6 +94,25 @@ impl<'a> RenderContext<'a> {
     pub fn with_page(mut self, page: &'a PageInfo<'a>) -> Self {
         self.page = Some(page);
         self
+    }
+
+    /// Whether the request carries credentials (an `Authorization` header or a session cookie)
+    /// or was authenticated: set by the framework, so that renderers of public data only
+    /// ([`crate::JsonpRenderer`]) can refuse it.
+    ///
+    /// ```
+    /// use restframe_renderers::RenderContext;
+    /// assert!(!RenderContext::default().has_credentials());
+    /// assert!(RenderContext::default().with_credentials(true).has_credentials());
+    /// ```
+    pub fn with_credentials(mut self, credentials: bool) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Whether the request carries credentials (see [`RenderContext::with_credentials`]).
+    pub fn has_credentials(&self) -> bool {
+        self.credentials
     }
 
     /// The accepted media type, `type/subtype`; empty when unknown.
@@ -173,6 +194,37 @@ pub struct PageInfo<'a> {
     pub route: Option<&'a RouteInfo>,
     /// The view's own template name, if it has one.
     pub view_template: Option<&'a str>,
+    /// Who is logged in, when the view has authenticators (`None` when it has none: there is
+    /// nobody to show).
+    pub user: Option<PageUser<'a>>,
+    /// The methods of [`RouteInfo::forms`] the request's user may not use (the view's
+    /// permissions refuse them): their forms are not shown.
+    pub denied_methods: &'a [String],
+}
+
+/// Who a page's request is from (see [`PageInfo::user`]).
+///
+/// ```
+/// use restframe_renderers::PageUser;
+/// assert_eq!(PageUser::User("alice").name(), "alice");
+/// assert_eq!(PageUser::Anonymous.name(), "anonymous");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageUser<'a> {
+    /// Nobody is authenticated.
+    Anonymous,
+    /// An authenticated user, by username.
+    User(&'a str),
+}
+
+impl<'a> PageUser<'a> {
+    /// The username, or `anonymous`.
+    pub fn name(&self) -> &'a str {
+        match self {
+            Self::Anonymous => "anonymous",
+            Self::User(name) => name,
+        }
+    }
 }
 
 impl<'a> PageInfo<'a> {
@@ -186,6 +238,8 @@ impl<'a> PageInfo<'a> {
             renderers: &[],
             route: None,
             view_template: None,
+            user: None,
+            denied_methods: &[],
         }
     }
 }

@@ -5,6 +5,10 @@ use crate::{Data, JsonRenderer, Mime, RenderContext, RenderError, Renderer, stat
 /// The callback name used when the request gives none (as DRF).
 const DEFAULT_CALLBACK: &str = "callback";
 
+/// Why a request with credentials gets no JSONP.
+const CREDENTIALS_REFUSED: &str =
+    "JSONP is served to anonymous requests only; ask for JSON, or send no credentials.";
+
 /// Renders JSONP: `callback(<json>);` (DRF's `JSONPRenderer`).
 ///
 /// - the callback name comes from the `callback` query parameter, `callback` by default;
@@ -16,7 +20,10 @@ const DEFAULT_CALLBACK: &str = "callback";
 ///   are escaped, so the output is valid JavaScript);
 /// - also answers to `text/javascript` (RFC 9239's preferred name); charset utf-8.
 ///
-/// JSONP lets any site read the response: serve it only for public data.
+/// JSONP lets any site read the response (a `<script>` tag sends the visitor's cookies): it is
+/// [`Renderer::anonymous_only`], and both [`Renderer::check`] and [`Renderer::render`] refuse
+/// a request with credentials ([`RenderContext::has_credentials`]) as not acceptable (406).
+/// Offer it only on views of public data.
 ///
 /// ```
 /// use restframe_renderers::{JsonpRenderer, RenderContext, RenderErrorKind, Renderer};
@@ -27,6 +34,9 @@ const DEFAULT_CALLBACK: &str = "callback";
 ///
 /// let bad = RenderContext::default().with_query("callback=alert(1)//");
 /// assert_eq!(JsonpRenderer::new().check(&bad).unwrap_err().kind(), RenderErrorKind::Client);
+///
+/// let signed_in = RenderContext::default().with_credentials(true);
+/// assert_eq!(JsonpRenderer::new().check(&signed_in).unwrap_err().kind(), RenderErrorKind::Unrepresentable);
 /// ```
 #[derive(Clone, Debug)]
 pub struct JsonpRenderer {
@@ -57,8 +67,11 @@ impl JsonpRenderer {
         self
     }
 
-    /// The callback this request asks for, validated.
+    /// The callback this request asks for, validated; a request with credentials is refused.
     fn callback<'a>(ctx: &RenderContext<'a>) -> Result<std::borrow::Cow<'a, str>, RenderError> {
+        if ctx.has_credentials() {
+            return Err(RenderError::unrepresentable(CREDENTIALS_REFUSED));
+        }
         let callback = ctx
             .query()
             .get("callback")
@@ -99,6 +112,10 @@ impl Renderer for JsonpRenderer {
 
     fn check(&self, ctx: &RenderContext<'_>) -> Result<(), RenderError> {
         Self::callback(ctx).map(drop)
+    }
+
+    fn anonymous_only(&self) -> bool {
+        true
     }
 
     fn render(

@@ -88,7 +88,7 @@ mod yaml;
 pub use binary::BinaryRenderer;
 #[cfg(feature = "browsable")]
 pub use browsable::BrowsableApiRenderer;
-pub use context::{MethodForm, PageInfo, Params, Query, RenderContext, RouteInfo};
+pub use context::{MethodForm, PageInfo, PageUser, Params, Query, RenderContext, RouteInfo};
 #[cfg(feature = "csv")]
 pub use csv::CsvRenderer;
 pub use error::{RenderError, RenderErrorKind};
@@ -160,6 +160,21 @@ pub trait Renderer: Send + Sync + 'static {
     /// assert!(!JsonRenderer::new().wants_page());
     /// ```
     fn wants_page(&self) -> bool {
+        false
+    }
+
+    /// Whether this renderer may only ever answer anonymous requests: its output can be read
+    /// by any web page (JSONP). The framework then refuses, with a 406, a request that carries
+    /// credentials ([`RenderContext::has_credentials`]) or that the view's authenticators
+    /// authenticate, and never renders an error with it for such a request. `false` by
+    /// default.
+    ///
+    /// ```
+    /// use restframe_renderers::{JsonRenderer, JsonpRenderer, Renderer};
+    /// assert!(JsonpRenderer::new().anonymous_only());
+    /// assert!(!JsonRenderer::new().anonymous_only());
+    /// ```
+    fn anonymous_only(&self) -> bool {
         false
     }
 

@@ -51,6 +51,101 @@ pub trait Authenticator: Send + Sync + 'static {
     fn challenge(&self) -> Option<HeaderValue> {
         None
     }
+
+    /// How the OpenAPI document describes this authenticator (`components.securitySchemes`),
+    /// or `None` (the default) to leave it out. Plain data: the `openapi` module turns it into
+    /// the document's schema.
+    fn scheme(&self) -> Option<AuthScheme> {
+        None
+    }
+}
+
+/// What an [`Authenticator`] says of itself for the OpenAPI document: a security scheme's name
+/// (its key in `components.securitySchemes`) and how credentials are sent.
+///
+/// ```
+/// use restframe::auth::AuthScheme;
+/// let scheme = AuthScheme::api_key_header("proxyUser", "x-proxy-user")
+///     .description("The user name, set by the proxy in front.");
+/// assert_eq!(scheme.name, "proxyUser");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthScheme {
+    /// The scheme's name in the document (`tokenAuth`).
+    pub name: String,
+    /// How the credentials travel.
+    pub kind: AuthSchemeKind,
+    /// What a reader needs to know (CommonMark), if anything.
+    pub description: Option<String>,
+}
+
+/// How an [`AuthScheme`]'s credentials travel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthSchemeKind {
+    /// An HTTP authentication scheme in `Authorization` (`basic`, `bearer`), as OpenAPI's
+    /// `type: http`.
+    Http {
+        /// The scheme, lower case (`basic`, `bearer`).
+        scheme: String,
+    },
+    /// A key in a request header (OpenAPI's `type: apiKey, in: header`).
+    ApiKeyHeader {
+        /// The header's name.
+        name: String,
+    },
+    /// A key in a cookie (OpenAPI's `type: apiKey, in: cookie`).
+    ApiKeyCookie {
+        /// The cookie's name.
+        name: String,
+    },
+}
+
+impl AuthScheme {
+    fn new(name: &str, kind: AuthSchemeKind) -> Self {
+        Self {
+            name: name.to_owned(),
+            kind,
+            description: None,
+        }
+    }
+
+    /// `Authorization: <scheme> <credentials>` (`basic`, `bearer`).
+    pub fn http(name: &str, scheme: &str) -> Self {
+        Self::new(
+            name,
+            AuthSchemeKind::Http {
+                scheme: scheme.to_ascii_lowercase(),
+            },
+        )
+    }
+
+    /// A key in the header `header`.
+    pub fn api_key_header(name: &str, header: &str) -> Self {
+        Self::new(
+            name,
+            AuthSchemeKind::ApiKeyHeader {
+                name: header.to_owned(),
+            },
+        )
+    }
+
+    /// A key in the cookie `cookie`.
+    pub fn api_key_cookie(name: &str, cookie: &str) -> Self {
+        Self::new(
+            name,
+            AuthSchemeKind::ApiKeyCookie {
+                name: cookie.to_owned(),
+            },
+        )
+    }
+
+    /// With a description.
+    pub fn description(mut self, description: &str) -> Self {
+        self.description = Some(description.to_owned());
+        self
+    }
 }
 
 /// The credentials of `Authorization: <keyword> <credentials>` when the keyword is one of

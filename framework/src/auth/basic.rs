@@ -7,7 +7,7 @@ use base64::Engine as _;
 use http::HeaderValue;
 use http::request::Parts;
 
-use super::authenticator::{Authenticated, Authenticator, authorization};
+use super::authenticator::{AuthScheme, Authenticated, Authenticator, authorization};
 use super::user::{Credentials, Identity};
 use crate::error::ApiError;
 use crate::util::BoxFuture;
@@ -103,6 +103,11 @@ impl Authenticator for BasicAuthentication {
 
     fn challenge(&self) -> Option<HeaderValue> {
         Some(self.challenge.clone())
+    }
+
+    /// `basicAuth`, HTTP basic.
+    fn scheme(&self) -> Option<AuthScheme> {
+        Some(AuthScheme::http("basicAuth", "basic"))
     }
 }
 

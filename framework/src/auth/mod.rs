@@ -16,7 +16,7 @@ mod session;
 mod token;
 mod user;
 
-pub use authenticator::{Authenticated, Authenticator};
+pub use authenticator::{AuthScheme, AuthSchemeKind, Authenticated, Authenticator};
 pub use basic::{BasicAuthentication, UserStore};
 pub use keys::{
     PasswordHashError, generate_key, hash_key, hash_password, keys_match, verify_password,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::request::Parts;
 use http::{HeaderValue, Method};
 
-use super::authenticator::{Authenticated, Authenticator};
+use super::authenticator::{AuthScheme, Authenticated, Authenticator};
 use super::keys::{hash_key, keys_match};
 use super::user::{Credentials, Identity};
 use crate::error::ApiError;
@@ -115,6 +115,17 @@ fn csrf_failed(reason: &str) -> ApiError {
 }
 
 impl Authenticator for SessionAuthentication {
+    /// `cookieAuth`: the session key in the `sessionid` cookie (unsafe methods also need the
+    /// CSRF token in `X-CSRFToken`).
+    fn scheme(&self) -> Option<AuthScheme> {
+        Some(
+            AuthScheme::api_key_cookie("cookieAuth", SESSION_COOKIE).description(
+                "A session, from logging in. Unsafe methods also need the CSRF token (the \
+                 `csrftoken` cookie) in the `X-CSRFToken` header.",
+            ),
+        )
+    }
+
     fn authenticate<'a>(
         &'a self,
         head: &'a Parts,

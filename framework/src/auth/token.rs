@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::HeaderValue;
 use http::request::Parts;
 
-use super::authenticator::{Authenticated, Authenticator, authorization};
+use super::authenticator::{AuthScheme, Authenticated, Authenticator, authorization};
 use super::keys::hash_key;
 use super::user::{Credentials, Identity};
 use crate::error::ApiError;
@@ -101,6 +101,15 @@ impl Authenticator for TokenAuthentication {
 
     fn challenge(&self) -> Option<HeaderValue> {
         Some(HeaderValue::from_static("Token"))
+    }
+
+    /// `tokenAuth`, an HTTP bearer scheme: `Bearer <key>` is accepted as well as DRF's
+    /// `Token <key>`, and Swagger UI's Authorize then takes the bare key and adds the keyword
+    /// itself (an `apiKey` scheme would make the user type `Token ` before the key).
+    fn scheme(&self) -> Option<AuthScheme> {
+        Some(AuthScheme::http("tokenAuth", "bearer").description(
+            "A token: `Authorization: Token <key>` (DRF's keyword) or `Authorization: Bearer <key>`.",
+        ))
     }
 }
 

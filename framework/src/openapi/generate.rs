@@ -201,6 +201,11 @@ fn operation(
         op = op.request_body(Some(request_body(view, doc, components)));
     }
 
+    let policy = super::security::describe(view, method, components);
+    for requirement in policy.security {
+        op = op.security(requirement);
+    }
+
     let mut responses = ResponsesBuilder::new();
     let mut has_success = false;
     for (status, r) in &doc.responses {
@@ -249,6 +254,7 @@ fn operation(
         errors.extend([413, 415]);
     }
     errors.extend(doc.errors.iter().copied());
+    errors.extend(policy.errors.iter().copied());
     for status in errors {
         if doc.responses.contains_key(&status) {
             continue;
@@ -265,7 +271,16 @@ fn operation(
         };
         // An error is rendered by the negotiated renderer when it renders data, else by the
         // first that does: so in every data format.
-        let b = ResponseBuilder::new().description(reason(status));
+        let mut b = ResponseBuilder::new().description(reason(status));
+        if status == 429 && policy.throttled {
+            b = b.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                    .description(Some("Seconds until a request may succeed."))
+                    .build(),
+            );
+        }
         responses = responses.response(
             status.to_string(),
             data_contents(b, renderers.iter(), &schema),

@@ -27,7 +27,28 @@
 mod doc;
 mod generate;
 mod routes;
+#[cfg(feature = "auth")]
+mod security;
 mod ui;
+
+/// Without feature `auth` there is no request policy to describe.
+#[cfg(not(feature = "auth"))]
+mod security {
+    #[derive(Default)]
+    pub(super) struct PolicyDoc {
+        pub(super) security: Vec<utoipa::openapi::security::SecurityRequirement>,
+        pub(super) errors: Vec<u16>,
+        pub(super) throttled: bool,
+    }
+
+    pub(super) fn describe(
+        _view: &crate::view::ApiView,
+        _method: &http::Method,
+        _components: &mut utoipa::openapi::schema::Components,
+    ) -> PolicyDoc {
+        PolicyDoc::default()
+    }
+}
 
 pub use doc::Doc;
 pub(crate) use doc::register as register_schema;

@@ -58,4 +58,8 @@ impl Permission for IsAuthenticatedOrReadOnly {
     fn has_permission(&self, req: &Request) -> bool {
         is_safe(req.method()) || req.current_user().is_authenticated()
     }
+
+    fn requires_authentication(&self, method: &Method) -> bool {
+        !is_safe(method)
+    }
 }

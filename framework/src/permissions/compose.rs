@@ -2,6 +2,8 @@
 
 use std::any::Any;
 
+use http::Method;
+
 use super::Permission;
 use crate::request::Request;
 
@@ -59,6 +61,10 @@ impl<A: Permission, B: Permission> Permission for And<A, B> {
     fn checks_objects(&self) -> bool {
         self.0.checks_objects() || self.1.checks_objects()
     }
+
+    fn requires_authentication(&self, method: &Method) -> bool {
+        self.0.requires_authentication(method) || self.1.requires_authentication(method)
+    }
 }
 
 impl<A: Permission, B: Permission> Permission for Or<A, B> {
@@ -82,6 +88,11 @@ impl<A: Permission, B: Permission> Permission for Or<A, B> {
     fn checks_objects(&self) -> bool {
         self.0.checks_objects() || self.1.checks_objects()
     }
+
+    /// Only when both sides do: one that lets anonymous requests through is enough.
+    fn requires_authentication(&self, method: &Method) -> bool {
+        self.0.requires_authentication(method) && self.1.requires_authentication(method)
+    }
 }
 
 impl<A: Permission> Permission for Not<A> {
@@ -101,5 +112,11 @@ impl<A: Permission> Permission for Not<A> {
     fn checks_objects(&self) -> bool {
         // The negation of a rule that allows every object refuses every object.
         true
+    }
+
+    /// Never: the opposite of a rule about users lets anonymous requests through
+    /// (`Not(IsAuthenticated)`) or nobody.
+    fn requires_authentication(&self, _method: &Method) -> bool {
+        false
     }
 }

@@ -21,6 +21,8 @@ use std::sync::Arc;
 pub use classes::{AllowAny, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly};
 pub use compose::{And, Not, Or, PermissionExt};
 
+use http::Method;
+
 use crate::error::ApiError;
 use crate::request::Request;
 
@@ -84,6 +86,14 @@ pub trait Permission: Send + Sync + 'static {
     fn checks_objects(&self) -> bool {
         true
     }
+
+    /// Whether a request with `method` must be authenticated to pass: what the OpenAPI
+    /// document says of the operation (its `security`). Default: [`Permission::needs_user`];
+    /// [`IsAuthenticatedOrReadOnly`] says so for unsafe methods only.
+    fn requires_authentication(&self, method: &Method) -> bool {
+        let _ = method;
+        self.needs_user()
+    }
 }
 
 /// A view's permissions, handed to its handler in the request extensions so that object
@@ -138,6 +148,31 @@ pub(crate) async fn check_permissions(req: &Request) -> Result<(), ApiError> {
         Some(p) => refuse(req, p.message()).await,
         None => Ok(()),
     }
+}
+
+/// The methods among `methods` that the view's permissions refuse to the request's user, each
+/// checked as if the request were of that method (DRF's `show_form_for_method`, on a cloned
+/// request). The user must be resolved first.
+pub(crate) fn denied_methods<'m>(
+    req: &mut Request,
+    methods: impl IntoIterator<Item = &'m str>,
+) -> Vec<String> {
+    let Some(perms) = req.extensions().get::<ViewPermissions>().cloned() else {
+        return Vec::new();
+    };
+    let original = req.method().clone();
+    let mut denied = Vec::new();
+    for name in methods {
+        let Ok(method) = Method::from_bytes(name.as_bytes()) else {
+            continue;
+        };
+        *req.method_mut() = method;
+        if !perms.0.iter().all(|p| p.has_permission(req)) {
+            denied.push(name.to_owned());
+        }
+    }
+    *req.method_mut() = original;
+    denied
 }
 
 /// Checks the view's object permissions on `obj` (DRF's `check_object_permissions`): the

@@ -474,3 +474,56 @@ fn is_utf8_html_of_format_api_that_renders_data_and_wants_a_page() {
     assert!(r.renders_data());
     assert!(r.wants_page());
 }
+
+#[test]
+fn denied_methods_get_no_form_and_the_user_is_shown() {
+    let api = Arc::new(BrowsableApiRenderer::new());
+    let renderers = renderers(&api);
+    let route = RouteInfo {
+        allow: vec!["GET".into(), "PUT".into(), "PATCH".into(), "DELETE".into()],
+        forms: vec![
+            MethodForm::new("PUT", ["application/json"]),
+            MethodForm::new("PATCH", ["application/json"]),
+            MethodForm::new("DELETE", Vec::<String>::new()),
+        ],
+    };
+    let denied = vec!["PUT".to_owned(), "delete".to_owned()];
+    let page = PageInfo {
+        renderers: &renderers,
+        route: Some(&route),
+        user: Some(PageUser::User("<alice>")),
+        denied_methods: &denied,
+        ..PageInfo::new("GET", "/tracks/1/")
+    };
+    let ctx = RenderContext::default().with_page(&page);
+    let html = render(&api, &json!({"id": 1}), &ctx);
+    assert!(!html.contains(r#"id="raw-form-PUT""#), "{html}");
+    assert!(html.contains(r#"id="raw-form-PATCH""#), "{html}");
+    assert!(!html.contains(r#"id="delete-button""#), "{html}");
+    assert!(html.contains("logged in as <b>&lt;alice&gt;</b>"), "{html}");
+
+    let anonymous = PageInfo {
+        user: Some(PageUser::Anonymous),
+        ..page
+    };
+    let html = render(
+        &api,
+        &json!({"id": 1}),
+        &RenderContext::default().with_page(&anonymous),
+    );
+    assert!(html.contains("not logged in (anonymous)"), "{html}");
+
+    // A view without authenticators says nothing of users, and shows every form.
+    let open = PageInfo {
+        user: None,
+        denied_methods: &[],
+        ..page
+    };
+    let html = render(
+        &api,
+        &json!({"id": 1}),
+        &RenderContext::default().with_page(&open),
+    );
+    assert!(!html.contains(r#"id="current-user""#), "{html}");
+    assert!(html.contains(r#"id="raw-form-PUT""#) && html.contains(r#"id="delete-button""#));
+}

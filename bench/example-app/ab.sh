@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A/B of two example-app release binaries on loopback: the same 1,000 tracks on SQLite, the
+# detail route and a 100-row page, wrk -t1 -c32, 2 interleaved rounds of 10 s (after 2 s of
+# warm-up). Not part of CI. Build the two binaries first, e.g. for a revision REV:
+#   git worktree add --detach /tmp/base REV && (cd /tmp/base && cargo build --release -p example-app)
+#   cargo build --release -p example-app
+#   bench/example-app/ab.sh /tmp/base/target/release/example-app target/release/example-app
+set -u
+[[ $# -eq 2 ]] || { echo "usage: $0 BEFORE_BINARY AFTER_BINARY" >&2; exit 2; }
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+declare -A BIN=([before]=$1 [after]=$2)
+work=$(mktemp -d)
+start() { # name port
+  "${BIN[$1]}" --bind 127.0.0.1:$2 --database-url "sqlite://$work/$1.db" --media-root "$work/media-$1" --log warn >"$work/$1.out" 2>&1 &
+  echo $!
+}
+seed() { # port
+  for i in $(seq 1 1000); do
+    printf '{"title":"Track %04d","artist_name":"Artist %d","release_date":"19%02d-01-01"}\n' $i $((i % 10)) $((i % 100))
+  done | while read -r body; do curl -s -o /dev/null -H 'Content-Type: application/json' -d "$body" http://127.0.0.1:$1/api/tracks/; done
+}
+pb=$(start before 18901); pa=$(start after 18902); sleep 2
+seed 18901; seed 18902
+for round in 1 2; do
+  for side in before after; do
+    port=$([ $side = before ] && echo 18901 || echo 18902)
+    for route in "/api/tracks/500/" "/api/tracks/?page_size=100"; do
+      wrk -t1 -c32 -d2s "http://127.0.0.1:$port$route" >/dev/null
+      r=$(wrk -t1 -c32 -d10s --latency "http://127.0.0.1:$port$route")
+      echo "round $round $side $route: $(echo "$r" | awk '/Requests\/sec/ {print $2" req/s"} / 99%/ {print "p99 "$2}' | tr '\n' ' ')"
+    done
+  done
+done
+kill $pb $pa; rm -rf "$work"

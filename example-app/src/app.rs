@@ -5,9 +5,6 @@ use std::time::Duration;
 
 use http::Method;
 use restframe::openapi::{ApiInfo, Doc};
-use restframe::parsers::{
-    CsvParser, FormParser, JsonParser, MsgPackParser, Parser, XmlParser, YamlParser,
-};
 use restframe::renderers::{
     BrowsableApiRenderer, CsvRenderer, JsonRenderer, JsonpRenderer, MsgPackRenderer, Renderer,
     XmlRenderer, YamlRenderer,
@@ -70,17 +67,6 @@ fn renderers() -> Vec<Arc<dyn Renderer>> {
     ]
 }
 
-fn parsers() -> Vec<Arc<dyn Parser>> {
-    vec![
-        Arc::new(JsonParser::new()),
-        Arc::new(FormParser::new()),
-        Arc::new(YamlParser::new()),
-        Arc::new(XmlParser::new()),
-        Arc::new(MsgPackParser::new()),
-        Arc::new(CsvParser::new()),
-    ]
-}
-
 #[derive(Serialize)]
 struct Hello {
     message: &'static str,
@@ -108,9 +94,8 @@ pub struct Options {
 /// The app's router: `/api/` (root), `/api/tracks/`, `/api/users/`, `/api/hello/`,
 /// `/api/echo/`.
 pub fn router(options: &Options) -> Result<Router, RouteError> {
-    let settings = ApiSettings::default()
-        .renderers(renderers())
-        .parsers(parsers());
+    // Every parser the enabled features offer (JSON first); the app's own renderer list.
+    let settings = ApiSettings::all_formats().renderers(renderers());
 
     let hello = api_view(|req: Request| async move {
         let n = req.negotiated();

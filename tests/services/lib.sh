@@ -47,6 +47,27 @@ start_failed() {
 	exit "$status"
 }
 
+# stop_pid_server DIR PIDFILE: stop the server whose pid DIR/PIDFILE holds, if it runs and the
+# calling script's is_our_server PID DIR says it is ours (SIGTERM, SIGKILL after 5 s), then
+# delete DIR. Fails only if the server cannot be stopped (and then leaves DIR in place).
+stop_pid_server() {
+	local dir=$1 pid=
+	[[ -d $dir ]] || return 0
+	pid=$(cat "$dir/$2" 2>/dev/null || true)
+	if is_our_server "$pid" "$dir"; then
+		kill -TERM "$pid" 2>/dev/null || true
+		if ! wait_gone "$pid" 50; then
+			log "server (pid $pid) still running 5s after SIGTERM: killing it"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+		if ! wait_gone "$pid" 50; then
+			log "error: could not stop the server (pid $pid) of $dir"
+			return 1
+		fi
+	fi
+	rm -rf "$dir"
+}
+
 # stop_dir DIR VARIABLE MARKER STOP: the server scripts' `stop`. DIR (default: the value of the
 # environment variable VARIABLE) is stopped with STOP and removed, if it exists and carries
 # MARKER (so only a directory such a script made is ever deleted). Nothing to stop is not an error.

@@ -75,25 +75,8 @@ answers_ping() {
 	[[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == PONG ]]
 }
 
-# stop_server DIR: stop the server of DIR if one runs, then delete DIR. Fails only if the server
-# cannot be stopped (and then leaves DIR in place).
-stop_server() {
-	local dir=$1 pid=
-	[[ -d $dir ]] || return 0
-	pid=$(cat "$dir/redis-server.pid" 2>/dev/null || true)
-	if is_our_server "$pid" "$dir"; then
-		kill -TERM "$pid" 2>/dev/null || true
-		if ! wait_gone "$pid" 50; then
-			log "server (pid $pid) still running 5s after SIGTERM: killing it"
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-		if ! wait_gone "$pid" 50; then
-			log "error: could not stop the server (pid $pid) of $dir"
-			return 1
-		fi
-	fi
-	rm -rf "$dir"
-}
+# stop_server DIR: stop the server of DIR if one runs, then delete DIR (lib.sh's stop_pid_server).
+stop_server() { stop_pid_server "$1" redis-server.pid; }
 
 cmd_start() {
 	local dir port pid attempts=0 ready deadline status

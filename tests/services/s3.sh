@@ -118,25 +118,8 @@ random_string() {
 	echo "${s:0:$1}"
 }
 
-# stop_server DIR: stop the server of DIR if one runs, then delete DIR. Fails only if the server
-# cannot be stopped (and then leaves DIR in place).
-stop_server() {
-	local dir=$1 pid=
-	[[ -d $dir ]] || return 0
-	pid=$(cat "$dir/s3s-fs.pid" 2>/dev/null || true)
-	if is_our_server "$pid" "$dir"; then
-		kill -TERM "$pid" 2>/dev/null || true
-		if ! wait_gone "$pid" 50; then
-			log "server (pid $pid) still running 5s after SIGTERM: killing it"
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-		if ! wait_gone "$pid" 50; then
-			log "error: could not stop the server (pid $pid) of $dir"
-			return 1
-		fi
-	fi
-	rm -rf "$dir"
-}
+# stop_server DIR: stop the server of DIR if one runs, then delete DIR (lib.sh's stop_pid_server).
+stop_server() { stop_pid_server "$1" s3s-fs.pid; }
 
 cmd_start() {
 	local bin dir port pid access_key secret_key attempts=0 ready deadline status

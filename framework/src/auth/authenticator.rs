@@ -234,5 +234,16 @@ mod tests {
             e.map(|e| e.detail().to_owned()).as_deref(),
             Some("Invalid token header. Token string should not contain spaces.")
         );
+        // Bytes a header may carry but UTF-8 may not.
+        let mut h = head("Token x");
+        h.headers.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_bytes(b"Token \xff\xfe").unwrap_or_else(|e| panic!("{e}")),
+        );
+        let e = authorization(&h, &["token"], "token", "Token").err();
+        assert_eq!(
+            e.map(|e| e.detail().to_owned()).as_deref(),
+            Some("Invalid token header. Token string should not contain invalid characters.")
+        );
     }
 }

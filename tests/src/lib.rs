@@ -7,13 +7,29 @@
 //! Each app gets a database of its own: a fresh SQLite file in a temporary directory, or a
 //! fresh database in the PostgreSQL cluster named by [`POSTGRES_URL_VAR`].
 //!
+//! Every app has a superuser, [`ADMIN_USERNAME`], made with the real `createsuperuser` command
+//! before the server starts, and its throttles are off unless a test turns one on. Requests
+//! made with [`App::send`] and friends carry the superuser's token (`Authorization: Token …`)
+//! unless they name their own `authorization` header; [`App::anonymous`] and
+//! [`App::as_token`] give a [`Caller`] that sends no credentials or another user's, and
+//! [`App::create_user`] makes such a user:
+//!
+//! ```no_run
+//! # async fn demo(app: &restframe_tests::App) {
+//! let (_id, token) = app.create_user("ada", "correct horse battery").await;
+//! assert_eq!(app.anonymous().delete("/api/tracks/1/").await.status, 401);
+//! assert_eq!(app.as_token(&token).get("/api/tracks/", &[]).await.status, 200);
+//! # }
+//! ```
+//!
 //! [`module_graph`] checks that no import cycle joins the top-level modules of the framework or
 //! the example app.
 
 pub mod module_graph;
 pub mod restframe_names;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -30,6 +46,20 @@ use hyper_util::rt::TokioExecutor;
 /// sets it.
 pub const POSTGRES_URL_VAR: &str = "RESTFRAME_TEST_POSTGRES_URL";
 
+/// The username of the superuser every [`App`] has (`is_staff`), made by `createsuperuser`.
+pub const ADMIN_USERNAME: &str = "admin";
+
+/// The password of [`ADMIN_USERNAME`].
+pub const ADMIN_PASSWORD: &str = "admin-e2e-password";
+
+/// The throttle rates the harness turns `off` for the child (each also a `--throttle-*`
+/// flag) unless the test sets the variable itself; a flag beats the variable anyway.
+const THROTTLE_VARS: [&str; 3] = [
+    "EXAMPLE_APP_THROTTLE_ANON",
+    "EXAMPLE_APP_THROTTLE_USER",
+    "EXAMPLE_APP_THROTTLE_UPLOADS",
+];
+
 /// Which database an app under test uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -43,8 +73,21 @@ pub enum Backend {
 pub struct App {
     child: Child,
     base: String,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: HttpClient,
     dir: PathBuf,
+    bin: String,
+    database_url: String,
+    token: String,
+}
+
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+/// An HTTP/1 client whose connections leave from `local` (any loopback address works on
+/// Linux: `127.0.0.0/8` is all loopback), or from the system's choice.
+fn http_client(local: Option<IpAddr>) -> HttpClient {
+    let mut connector = HttpConnector::new();
+    connector.set_local_address(local);
+    Client::builder(TokioExecutor::new()).build(connector)
 }
 
 /// A fresh, empty directory under the system's temporary directory.
@@ -113,6 +156,81 @@ impl Reply {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
+
+    /// Every `Set-Cookie` header, as text.
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    }
+
+    /// The whole `Set-Cookie` header that sets cookie `name` (attributes included), if any.
+    pub fn set_cookie(&self, name: &str) -> Option<&str> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.split_once('=').is_some_and(|(n, _)| n.trim() == name))
+    }
+
+    /// The value `Set-Cookie` gives cookie `name` (without its attributes), if any.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let header = self.set_cookie(name)?;
+        let (_, rest) = header.split_once('=')?;
+        Some(rest.split(';').next().unwrap_or("").trim().to_owned())
+    }
+}
+
+/// Runs `bin createsuperuser` against `database_url` with `password` on stdin, to its end.
+pub fn run_createsuperuser(
+    bin: &str,
+    database_url: &str,
+    username: &str,
+    password: &str,
+) -> std::process::Output {
+    let mut child = Command::new(bin)
+        .args(["createsuperuser", "--database-url", database_url])
+        .args(["--username", username, "--email"])
+        .arg(format!("{username}@example.org"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run example-app createsuperuser");
+    if let Some(mut stdin) = child.stdin.take() {
+        // The command may exit before it reads (the user exists): ignore a broken pipe.
+        let _ = writeln!(stdin, "{password}");
+    }
+    child
+        .wait_with_output()
+        .expect("wait for example-app createsuperuser")
+}
+
+/// `POST /api/auth/token/` with the credentials, over a plain blocking connection (the app
+/// is started from synchronous code); the token, or a panic with the reply.
+fn obtain_token_blocking(base: &str, username: &str, password: &str) -> String {
+    let addr = base.trim_start_matches("http://");
+    let body = serde_json::json!({"username": username, "password": password}).to_string();
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to the app");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("set a read timeout");
+    write!(
+        stream,
+        "POST /api/auth/token/ HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Accept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send the token request");
+    let mut reply = String::new();
+    stream
+        .read_to_string(&mut reply)
+        .expect("read the token reply");
+    let token = reply
+        .split_once("\r\n\r\n")
+        .and_then(|(_, body)| serde_json::from_str::<serde_json::Value>(body).ok())
+        .and_then(|v| v["token"].as_str().map(str::to_owned));
+    token.unwrap_or_else(|| panic!("no token for {username} from POST /api/auth/token/:\n{reply}"))
 }
 
 impl App {
@@ -140,7 +258,21 @@ impl App {
             Backend::Sqlite => format!("sqlite://{}", dir.join("db.sqlite3").display()),
             Backend::Postgres => fresh_postgres_database(&dir),
         };
-        let mut child = Command::new(bin)
+        let created = run_createsuperuser(bin, &database_url, ADMIN_USERNAME, ADMIN_PASSWORD);
+        assert!(
+            created.status.success(),
+            "createsuperuser failed ({}): {}{}",
+            created.status,
+            String::from_utf8_lossy(&created.stdout),
+            String::from_utf8_lossy(&created.stderr)
+        );
+        let mut command = Command::new(bin);
+        for var in THROTTLE_VARS {
+            if !env.iter().any(|(k, _)| *k == var) {
+                command.env(var, "off");
+            }
+        }
+        let mut child = command
             .args(["--bind", "127.0.0.1:0", "--log", "warn"])
             .arg("--database-url")
             .arg(&database_url)
@@ -163,13 +295,90 @@ impl App {
             .unwrap_or_else(|| panic!("no URL in the app's first line: {line:?}"))
             .trim_end_matches('/')
             .to_owned();
-        let client = Client::builder(TokioExecutor::new()).build_http();
+        let token = obtain_token_blocking(&base, ADMIN_USERNAME, ADMIN_PASSWORD);
         Self {
             child,
             base,
-            client,
+            client: http_client(None),
             dir,
+            bin: bin.to_owned(),
+            database_url,
+            token,
         }
+    }
+
+    /// The binary this app runs (for running its other commands).
+    pub fn bin(&self) -> &str {
+        &self.bin
+    }
+
+    /// The app's `--database-url`.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
+    /// The token of [`ADMIN_USERNAME`] that [`App::send`] and friends send by default.
+    pub fn admin_token(&self) -> &str {
+        &self.token
+    }
+
+    /// A caller that sends no credentials.
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller {
+            app: self,
+            authorization: None,
+            client: self.client.clone(),
+        }
+    }
+
+    /// A caller that sends `Authorization: Token <key>`.
+    pub fn as_token(&self, key: &str) -> Caller<'_> {
+        Caller {
+            app: self,
+            authorization: Some(format!("Token {key}")),
+            client: self.client.clone(),
+        }
+    }
+
+    /// The superuser's caller: what [`App::send`] and friends use.
+    pub fn admin(&self) -> Caller<'_> {
+        self.as_token(&self.token)
+    }
+
+    /// Obtains a new token for `username` with `POST /api/auth/token/`; panics unless 200.
+    pub async fn obtain_token(&self, username: &str, password: &str) -> String {
+        let r = self
+            .anonymous()
+            .post(
+                "/api/auth/token/",
+                "application/json",
+                serde_json::json!({"username": username, "password": password}).to_string(),
+            )
+            .await;
+        assert_eq!(r.status, 200, "token for {username}: {}", r.text());
+        r.json()["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token for {username}: {}", r.text()))
+            .to_owned()
+    }
+
+    /// Registers a user anonymously with `POST /api/users/` (email `NAME@example.org`), then
+    /// obtains a token for them: their id and token. Panics unless both succeed.
+    pub async fn create_user(&self, username: &str, password: &str) -> (i64, String) {
+        let body = serde_json::json!({
+            "username": username,
+            "email": format!("{username}@example.org"),
+            "password": password,
+        });
+        let r = self
+            .anonymous()
+            .post("/api/users/", "application/json", body.to_string())
+            .await;
+        assert_eq!(r.status, 201, "create user {username}: {}", r.text());
+        let id = r.json()["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no id for {username}: {}", r.text()));
+        (id, self.obtain_token(username, password).await)
     }
 
     /// The app's temporary directory (its SQLite file and media root live here).
@@ -182,6 +391,115 @@ impl App {
         &self.base
     }
 
+    /// Sends a request as the superuser (see [`App::admin`]) and reads the whole response.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Reply {
+        self.admin().send(method, path, headers, body).await
+    }
+
+    /// Sends a request to an absolute URL (a presigned one, say) with no headers of ours,
+    /// credentials included.
+    pub async fn send_to_url(&self, method: &str, url: &str, body: impl Into<Bytes>) -> Reply {
+        exchange(&self.client, method, url, &[], body.into()).await
+    }
+
+    /// `GET path` with headers, as the superuser.
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        self.admin().get(path, headers).await
+    }
+
+    /// `POST path` with a `Content-Type` and a body, as the superuser.
+    pub async fn post(&self, path: &str, content_type: &str, body: impl Into<Bytes>) -> Reply {
+        self.admin().post(path, content_type, body).await
+    }
+
+    /// A request with a body of `content_type`, as the superuser.
+    pub async fn send_body(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Bytes>,
+    ) -> Reply {
+        self.admin()
+            .send_body(method, path, content_type, body)
+            .await
+    }
+
+    /// `DELETE path`, as the superuser.
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.admin().delete(path).await
+    }
+
+    /// Sends SIGTERM and waits (up to `timeout`) for the process to exit.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+/// Sends one request and reads the whole response (30 s at most).
+async fn exchange(
+    client: &HttpClient,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Bytes,
+) -> Reply {
+    let mut req = http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req.body(Full::new(body)).expect("valid request");
+    let res = tokio::time::timeout(Duration::from_secs(30), client.request(req))
+        .await
+        .expect("response within 30 s")
+        .expect("HTTP exchange");
+    let (parts, body) = res.into_parts();
+    let body = body.collect().await.expect("read body").to_bytes();
+    Reply {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    }
+}
+
+/// One identity talking to an [`App`]: anonymous ([`App::anonymous`]) or a token's user
+/// ([`App::as_token`], [`App::admin`]). Cheap to make; its requests carry
+/// `Authorization: Token <key>` when it has a token, unless the request names its own
+/// `authorization` header.
+#[derive(Clone)]
+pub struct Caller<'a> {
+    app: &'a App,
+    authorization: Option<String>,
+    client: HttpClient,
+}
+
+impl Caller<'_> {
+    /// The same caller, its connections leaving from `ip` (a loopback address such as
+    /// `127.0.0.7`): a client address of its own, so a budget of the anonymous throttle
+    /// (keyed by address) of its own.
+    pub fn from_ip(mut self, ip: IpAddr) -> Self {
+        self.client = http_client(Some(ip));
+        self
+    }
+
     /// Sends a request and reads the whole response.
     pub async fn send(
         &self,
@@ -190,43 +508,16 @@ impl App {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> Reply {
-        self.exchange(
-            method,
-            &format!("{}{path}", self.base),
-            headers,
-            body.into(),
-        )
-        .await
-    }
-
-    /// Sends a request to an absolute URL (a presigned one, say) with no headers of ours.
-    pub async fn send_to_url(&self, method: &str, url: &str, body: impl Into<Bytes>) -> Reply {
-        self.exchange(method, url, &[], body.into()).await
-    }
-
-    async fn exchange(
-        &self,
-        method: &str,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: Bytes,
-    ) -> Reply {
-        let mut req = http::Request::builder().method(method).uri(url);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if let Some(auth) = &self.authorization
+            && !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        {
+            all.push(("authorization", auth));
         }
-        let req = req.body(Full::new(body)).expect("valid request");
-        let res = tokio::time::timeout(Duration::from_secs(30), self.client.request(req))
-            .await
-            .expect("response within 30 s")
-            .expect("HTTP exchange");
-        let (parts, body) = res.into_parts();
-        let body = body.collect().await.expect("read body").to_bytes();
-        Reply {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        }
+        let url = format!("{}{path}", self.app.base);
+        exchange(&self.client, method, &url, &all, body.into()).await
     }
 
     /// `GET path` with headers.
@@ -255,23 +546,6 @@ impl App {
     /// `DELETE path`.
     pub async fn delete(&self, path: &str) -> Reply {
         self.send("DELETE", path, &[], Bytes::new()).await
-    }
-
-    /// Sends SIGTERM and waits (up to `timeout`) for the process to exit.
-    pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM failed");
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
     }
 }
 

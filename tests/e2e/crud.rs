@@ -153,10 +153,13 @@ async fn read_back_in_every_response_format(app: &App) {
         csv.text()
     );
     assert!(!csv.text().contains("count"), "{}", csv.text());
-    // JSONP only when asked by name.
+    // JSONP only when asked by name, and only anonymously (an authenticated JSONP read would
+    // hand the caller's data to any page that includes it).
     let jsonp = app
+        .anonymous()
         .get(&format!("/api/tracks/{id}/?format=jsonp&callback=cb"), &[])
         .await;
+    assert_eq!(jsonp.status, 200, "{}", jsonp.text());
     assert_eq!(
         jsonp.header("content-type"),
         "application/javascript; charset=utf-8"
@@ -260,13 +263,14 @@ async fn users_have_unique_usernames(app: &App) {
         .post(
             "/api/users/",
             "application/x-www-form-urlencoded",
-            "username=ada&email=ada%40example.com",
+            "username=ada&email=ada%40example.com&password=ada-password",
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
     let ada = r.json();
     assert_eq!(ada["username"], "ada");
     assert_eq!(ada["email"], "ada@example.com");
+    assert!(ada.get("password").is_none(), "{ada}");
 
     let again = app
         .send(
@@ -276,7 +280,7 @@ async fn users_have_unique_usernames(app: &App) {
                 ("content-type", "application/json"),
                 ("accept", "application/yaml"),
             ],
-            r#"{"username":"ada"}"#,
+            r#"{"username":"ada","password":"another-password"}"#,
         )
         .await;
     assert_eq!(again.status, 400);
@@ -286,7 +290,7 @@ async fn users_have_unique_usernames(app: &App) {
         .post(
             "/api/users/",
             "application/json",
-            r#"{"username":"a b","email":"nope"}"#,
+            r#"{"username":"a b","email":"nope","password":"a-b-password"}"#,
         )
         .await;
     assert_eq!(bad.status, 400);
@@ -311,6 +315,6 @@ async fn users_have_unique_usernames(app: &App) {
     assert_eq!(cleared.status, 200, "{}", cleared.text());
     assert_eq!(
         cleared.json(),
-        json!({"id": id, "username": "ada", "email": null})
+        json!({"id": id, "username": "ada", "email": null, "is_staff": false, "is_active": true})
     );
 }

@@ -221,7 +221,11 @@ async fn filters_are_exact_and_typed(app: &App) {
     assert_eq!(injection.json()["count"], 0);
     // Users filter on username (a unique column).
     let r = app
-        .post("/api/users/", "application/json", r#"{"username":"grace"}"#)
+        .post(
+            "/api/users/",
+            "application/json",
+            r#"{"username":"grace","password":"grace-password"}"#,
+        )
         .await;
     assert_eq!(r.status, 201);
     let users = app.get("/api/users/?username=grace", &[]).await.json();

@@ -21,14 +21,26 @@ async fn each_format_by_accept_has_its_content_type() {
         ("application/msgpack", "application/msgpack"),
         ("application/x-msgpack", "application/msgpack"),
         ("text/csv", "text/csv; charset=utf-8"),
-        (
-            "application/javascript",
-            "application/javascript; charset=utf-8",
-        ),
     ] {
         let r = app.get("/api/hello/", &[("accept", accept)]).await;
         assert_eq!(r.status, 200, "{accept}");
         assert_eq!(r.header("content-type"), content_type, "{accept}");
+    }
+    // JSONP is offered on the tracks list and detail only, and only to anonymous callers.
+    let r = app
+        .anonymous()
+        .get("/api/tracks/", &[("accept", "application/javascript")])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("content-type"),
+        "application/javascript; charset=utf-8"
+    );
+    for caller in [app.anonymous(), app.admin()] {
+        let r = caller
+            .get("/api/hello/", &[("accept", "application/javascript")])
+            .await;
+        assert_eq!(r.status, 406, "{}", r.text());
     }
 }
 
@@ -52,12 +64,23 @@ async fn bodies_decode_in_their_format() {
         "message,format,accepted\r\nHello from restframe,csv,text/csv\r\n"
     );
     let jsonp = app
-        .get("/api/hello/?format=jsonp&callback=app.cb", &[])
+        .anonymous()
+        .get("/api/tracks/?format=jsonp&callback=app.cb", &[])
         .await
         .text();
     assert!(
         jsonp.starts_with("app.cb({") && jsonp.ends_with("});"),
         "{jsonp}"
+    );
+    // Not offered on other routes.
+    let r = app
+        .anonymous()
+        .get("/api/hello/?format=jsonp&callback=app.cb", &[])
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(
+        r.json()["detail"],
+        "Format \"jsonp\" is not available here."
     );
 }
 
@@ -139,7 +162,16 @@ async fn nothing_acceptable_is_406_listing_the_media_types() {
     assert_eq!(r.header("content-type"), "application/json");
     let body = r.json();
     assert_eq!(body["available"][0], "application/json");
-    assert_eq!(body["available"].as_array().unwrap().len(), 7);
+    // Every renderer but JSONP, which only the tracks routes offer.
+    assert_eq!(body["available"].as_array().unwrap().len(), 6, "{body}");
+    assert!(
+        !body["available"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "application/javascript"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -155,7 +187,8 @@ async fn errors_are_rendered_in_the_negotiated_format() {
 async fn a_malformed_jsonp_callback_is_refused_with_400() {
     let app = start();
     let r = app
-        .get("/api/hello/?format=jsonp&callback=alert(1)//", &[])
+        .anonymous()
+        .get("/api/tracks/?format=jsonp&callback=alert(1)//", &[])
         .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.header("content-type"), "application/json");
@@ -209,7 +242,11 @@ async fn the_router_serves_without_trailing_slash_and_answers_405_options_and_he
     assert_eq!(r.status, 200);
     let meta = r.json();
     assert_eq!(meta["name"], "Echo");
-    assert_eq!(meta["renders"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        meta["renders"].as_array().unwrap().len(),
+        6,
+        "no JSONP: {meta}"
+    );
     assert_eq!(meta["parses"][0], "application/json");
 
     let r = app.send("HEAD", "/api/hello/", &[], "").await;

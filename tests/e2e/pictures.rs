@@ -24,7 +24,12 @@ pub(crate) async fn user(app: &App, name: &str) -> i64 {
         .post(
             "/api/users/",
             "application/json",
-            json!({"username": name}).to_string(),
+            json!({
+                "username": name,
+                "email": format!("{name}@example.org"),
+                "password": format!("{name}-password"),
+            })
+            .to_string(),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text());

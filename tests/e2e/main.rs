@@ -2,6 +2,7 @@
 //! dropshot's integration tests; registered in example-app/Cargo.toml so cargo builds the app.
 #![allow(missing_docs, clippy::unwrap_used)] // test helpers panic on purpose
 
+mod auth;
 mod browser;
 mod crud;
 mod errors;

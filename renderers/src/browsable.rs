@@ -45,7 +45,13 @@ const TEMPLATES: &[(&str, &str)] = &[
 ///   refuse it to this user) gets no form;
 /// - who is logged in (`<span id="current-user">`: the username, or "not logged in
 ///   (anonymous)"), when [`PageInfo::user`](crate::PageInfo::user) says (the view has
-///   authenticators).
+///   authenticators), and with it, when configured, a `Log in` link
+///   ([`BrowsableApiRenderer::login_url`]) or a `Log out` button
+///   ([`BrowsableApiRenderer::logout_url`]).
+///
+/// The page's script sends the `csrftoken` cookie's value as the `X-CSRFToken` header with every
+/// request of an unsafe method (`POST`, `PUT`, `PATCH`, `DELETE`), as session authentication
+/// asks.
 ///
 /// Error responses get the same page with the error as content. Without a
 /// [`PageInfo`](crate::PageInfo) (no framework), the page has the content only.
@@ -67,6 +73,8 @@ const TEMPLATES: &[(&str, &str)] = &[
 pub struct BrowsableApiRenderer {
     media_type: Mime,
     content_renderer: Option<Arc<dyn Renderer>>,
+    login_url: Option<String>,
+    logout_url: Option<String>,
     env: Arc<Environment<'static>>,
 }
 
@@ -89,6 +97,8 @@ impl BrowsableApiRenderer {
         Self {
             media_type: mime::TEXT_HTML,
             content_renderer: None,
+            login_url: None,
+            logout_url: None,
             env: Arc::new(env),
         }
     }
@@ -104,6 +114,64 @@ impl BrowsableApiRenderer {
     /// ```
     pub fn content_renderer(mut self, renderer: Arc<dyn Renderer>) -> Self {
         self.content_renderer = Some(renderer);
+        self
+    }
+
+    /// Links the page of an anonymous user to the login page at `path` (DRF's
+    /// `rest_framework:login`): `<a id="login-link" href="{path}?next={page}">Log in</a>`, the
+    /// page's path and query percent-encoded as `next`, so that logging in comes back here.
+    ///
+    /// Shown only when the view has authenticators ([`PageInfo::user`] is set) and nobody is
+    /// logged in.
+    ///
+    /// ```
+    /// use restframe_renderers::{BrowsableApiRenderer, PageInfo, PageUser, RenderContext, Renderer};
+    ///
+    /// let api = BrowsableApiRenderer::new().login_url("/api/auth/login/");
+    /// let page = PageInfo {
+    ///     user: Some(PageUser::Anonymous),
+    ///     ..PageInfo::new("GET", "/api/tracks/?page=2")
+    /// };
+    /// let mut out = Vec::new();
+    /// api.render(&serde_json::json!([]), &RenderContext::default().with_page(&page), &mut out)
+    ///     .unwrap();
+    /// let html = String::from_utf8(out).unwrap();
+    /// assert!(html.contains(
+    ///     r#"<a id="login-link" href="/api/auth/login/?next=/api/tracks/%3Fpage%3D2">Log in</a>"#
+    /// ));
+    /// ```
+    pub fn login_url(mut self, path: impl Into<String>) -> Self {
+        self.login_url = Some(path.into());
+        self
+    }
+
+    /// Gives the page of a logged-in user a `Log out` button that `POST`s to `path` (DRF's
+    /// `rest_framework:logout`), with the CSRF token, then goes back to the page:
+    /// `<form id="logout-form" class="logout-form" data-method="POST" data-url="{path}"
+    /// data-next="{page}">`, `page` being the page's path and query.
+    ///
+    /// Shown only when the view has authenticators ([`PageInfo::user`] is set) and someone is
+    /// logged in.
+    ///
+    /// ```
+    /// use restframe_renderers::{BrowsableApiRenderer, PageInfo, PageUser, RenderContext, Renderer};
+    ///
+    /// let api = BrowsableApiRenderer::new().logout_url("/api/auth/logout/");
+    /// let page = PageInfo {
+    ///     user: Some(PageUser::User("alice")),
+    ///     ..PageInfo::new("GET", "/api/tracks/")
+    /// };
+    /// let mut out = Vec::new();
+    /// api.render(&serde_json::json!([]), &RenderContext::default().with_page(&page), &mut out)
+    ///     .unwrap();
+    /// let html = String::from_utf8(out).unwrap();
+    /// assert!(html.contains(
+    ///     r#"<form id="logout-form" class="logout-form" data-method="POST" data-url="/api/auth/logout/" data-next="/api/tracks/">"#
+    /// ));
+    /// assert!(html.contains("X-CSRFToken"));
+    /// ```
+    pub fn logout_url(mut self, path: impl Into<String>) -> Self {
+        self.logout_url = Some(path.into());
         self
     }
 
@@ -164,6 +232,8 @@ impl fmt::Debug for BrowsableApiRenderer {
                     .as_ref()
                     .map(|r| r.format().to_owned()),
             )
+            .field("login_url", &self.login_url)
+            .field("logout_url", &self.logout_url)
             .finish_non_exhaustive()
     }
 }
@@ -228,6 +298,18 @@ struct Model<'a> {
     user: Option<&'a str>,
     /// Nobody is (the view has authenticators, and none found a user).
     anonymous: bool,
+    /// The `Log in` link's `href`, for an anonymous user.
+    login: Option<String>,
+    /// The `Log out` button, for a logged-in user.
+    logout: Option<Logout<'a>>,
+}
+
+#[derive(Serialize)]
+struct Logout<'a> {
+    /// Where the form posts.
+    url: &'a str,
+    /// Where the browser goes once logged out.
+    next: &'a str,
 }
 
 #[derive(Serialize)]
@@ -257,7 +339,7 @@ struct Delete {
 
 impl<'a> Model<'a> {
     fn new(
-        renderer: &BrowsableApiRenderer,
+        renderer: &'a BrowsableApiRenderer,
         ctx: &RenderContext<'a>,
         json: Option<&'a serde_json::Value>,
         content_type: String,
@@ -281,11 +363,28 @@ impl<'a> Model<'a> {
             delete: None,
             user: page.and_then(|p| p.user).map(|u| u.name()),
             anonymous: page.and_then(|p| p.user) == Some(PageUser::Anonymous),
+            login: None,
+            logout: None,
         };
         let Some(page) = page else {
             model.headers.push(("Content-Type".into(), content_type));
             return Ok(model);
         };
+        match page.user {
+            Some(PageUser::Anonymous) => {
+                model.login = renderer
+                    .login_url
+                    .as_deref()
+                    .map(|login| login_href(login, page.path));
+            }
+            Some(PageUser::User(_)) => {
+                model.logout = renderer.logout_url.as_deref().map(|url| Logout {
+                    url,
+                    next: page.path,
+                });
+            }
+            None => {}
+        }
         let route = page.route;
         model.allow = route.map_or_else(Vec::new, |r| r.allow.iter().map(String::as_str).collect());
         model.headers = page.headers.to_vec();
@@ -417,6 +516,27 @@ fn format_url(path: &str, own: &str, format: &str) -> String {
     url.push_str("format=");
     url.extend(form_urlencoded::byte_serialize(format.as_bytes()));
     url
+}
+
+/// The login link of the page at `path`: `login?next=path`, `path` percent-encoded.
+fn login_href(login: &str, path: &str) -> String {
+    let mut href = login.to_owned();
+    href.push(if login.contains('?') { '&' } else { '?' });
+    href.push_str("next=");
+    for &b in path.as_bytes() {
+        // RFC 3986's unreserved characters, and `/` (allowed in a query, and kept so that the
+        // link reads as a path); everything else, `?`, `&`, `=`, `+`, `%` and `#` included, is
+        // encoded.
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            href.push(char::from(b));
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            href.push('%');
+            href.push(char::from(HEX[usize::from(b >> 4)]));
+            href.push(char::from(HEX[usize::from(b & 0xF)]));
+        }
+    }
+    href
 }
 
 /// The list a detail URL belongs to: `/tracks/4/?x=1` → `/tracks/`.

@@ -116,6 +116,8 @@ pub struct ModelViewSet<R: Repository> {
     pub(super) action_settings: Vec<(String, ApiSettings)>,
     /// DRF's `get_queryset(request)`: the narrowing of every list and detail lookup.
     pub(super) queryset: Option<QuerysetHook>,
+    /// DRF's `to_representation(instance)`, per request.
+    pub(super) represent: Option<RepresentHook<R::Model>>,
     pub(super) filter_fields: Vec<String>,
     pub(super) ordering_fields: Vec<String>,
     pub(super) pagination: Arc<dyn Pagination>,
@@ -153,6 +155,7 @@ impl<R: Repository> ModelViewSet<R> {
             own: ApiSettings::default(),
             action_settings: Vec::new(),
             queryset: None,
+            represent: None,
             filter_fields: Vec::new(),
             ordering_fields: Vec::new(),
             pagination: Arc::new(PageNumberPagination::default()),
@@ -275,6 +278,32 @@ impl<R: Repository> ModelViewSet<R> {
         self
     }
 
+    /// Changes each row before it is rendered, per request (DRF's `to_representation`): on
+    /// list, retrieve, create, update and partial_update. Hide what this request may not
+    /// see, say. With feature `auth` the request's user is resolved first, so
+    /// `req.current_user()` is the user.
+    ///
+    /// ```
+    /// # use restframe::{ModelViewSet, Repository};
+    /// # #[derive(serde::Serialize)] struct Account { id: i64, email: Option<String> }
+    /// # fn f<R: Repository<Model = Account>>(repo: R) -> ModelViewSet<R> {
+    /// // Email addresses only for the back office (with feature `auth`, say
+    /// // `req.current_user().is_staff()`).
+    /// ModelViewSet::new("Account", "account", repo).to_representation(|req, account| {
+    ///     if !req.headers().contains_key("x-back-office") {
+    ///         account.email = None;
+    ///     }
+    /// })
+    /// # }
+    /// ```
+    pub fn to_representation(
+        mut self,
+        hook: impl Fn(&Request, &mut R::Model) + Send + Sync + 'static,
+    ) -> Self {
+        self.represent = Some(Arc::new(hook));
+        self
+    }
+
     /// Fields a client may filter on with `?field=value` (exact match).
     pub fn filter_fields<'a>(mut self, fields: impl IntoIterator<Item = &'a str>) -> Self {
         self.filter_fields = fields.into_iter().map(str::to_owned).collect();
@@ -349,7 +378,7 @@ impl<R: Repository> ModelViewSet<R> {
     }
 
     /// DRF's `perform_update` for PUT: runs on the validated input before the repository
-    /// writes it.
+    /// writes it. The row as it is now is in the request's extensions, as `Arc<Model>`.
     pub fn perform_update(
         mut self,
         hook: impl Fn(&Request, &mut R::Input) -> Result<(), ApiError> + Send + Sync + 'static,
@@ -391,6 +420,9 @@ pub(super) type InputHook<T> = Arc<dyn Fn(&Request, &mut T) -> Result<(), ApiErr
 /// DRF's `get_queryset(request)`: the `field = value` conditions narrowing a request's rows.
 pub(super) type QuerysetHook =
     Arc<dyn Fn(&Request) -> Result<Vec<(String, String)>, ApiError> + Send + Sync>;
+
+/// DRF's `to_representation` per request: changes a row before it is rendered.
+pub(super) type RepresentHook<M> = Arc<dyn Fn(&Request, &mut M) + Send + Sync>;
 
 /// A `perform_destroy` hook on the id of a row about to be deleted.
 pub(super) type IdHook = Arc<dyn Fn(&Request, &str) -> Result<(), ApiError> + Send + Sync>;

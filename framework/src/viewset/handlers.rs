@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use http::{Method, StatusCode};
 
-use super::builder::{Hooks, InputHook, QuerysetHook};
+use super::builder::{Hooks, InputHook, QuerysetHook, RepresentHook};
 use super::pagination::{Fetched, Pagination};
 use super::query::list_query;
 use super::repository::{Page, Repository};
@@ -20,6 +20,14 @@ pub(super) struct Config<R: Repository> {
     pub(super) pagination: Arc<dyn Pagination>,
     pub(super) hooks: Hooks<R>,
     pub(super) queryset: Option<QuerysetHook>,
+    pub(super) represent: Option<RepresentHook<R::Model>>,
+}
+
+/// DRF's `to_representation(instance)` per request: the row as this request may see it.
+fn represent<R: Repository>(config: &Config<R>, req: &Request, row: &mut R::Model) {
+    if let Some(hook) = &config.represent {
+        hook(req, row);
+    }
 }
 
 fn id(req: &Request) -> Result<String, ApiError> {
@@ -89,7 +97,14 @@ pub(super) async fn list<R: Repository>(
         window,
     );
     query.filters.extend(scope(&config, &req).await?);
-    let Page { items, count } = config.repo.list(&query).await?;
+    let Page { mut items, count } = config.repo.list(&query).await?;
+    if config.represent.is_some() {
+        #[cfg(feature = "auth")]
+        req.user().await?;
+        items
+            .iter_mut()
+            .for_each(|row| represent(&config, &req, row));
+    }
     let envelope = config
         .pagination
         .envelope(&req, &Fetched::new(window, count, items.len()))?;
@@ -106,7 +121,8 @@ pub(super) async fn create<R: Repository>(
     if let Some(hook) = &config.hooks.create {
         hook(&req, &mut input)?;
     }
-    let row = config.repo.create(input).await?;
+    let mut row = config.repo.create(input).await?;
+    represent(&config, &req, &mut row);
     Ok(Response::new(row).with_status(StatusCode::CREATED))
 }
 
@@ -115,7 +131,8 @@ pub(super) async fn retrieve<R: Repository>(
     config: Arc<Config<R>>,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let row = get_object(&config, &req).await?;
+    let mut row = get_object(&config, &req).await?;
+    represent(&config, &req, &mut row);
     Ok(Response::new(row))
 }
 
@@ -158,15 +175,19 @@ where
     Fut: Future<Output = Result<Option<R::Model>, ApiError>>,
 {
     let id = id(&req)?;
-    get_object(&config, &req).await?;
+    let current = get_object(&config, &req).await?;
+    // The hook sees the row as it is (`req.extensions().get::<Arc<Model>>()`), as detail
+    // actions do: to keep a column the input must not change, say.
+    req.extensions_mut().insert(Arc::new(current));
     let mut input: T = req.data().await?;
     input.validate()?;
     if let Some(hook) = hook {
         hook(&req, &mut input)?;
     }
-    let row = apply(Arc::clone(&config.repo), id, input)
+    let mut row = apply(Arc::clone(&config.repo), id, input)
         .await?
         .ok_or_else(not_found)?;
+    represent(&config, &req, &mut row);
     Ok(Response::new(row))
 }
 

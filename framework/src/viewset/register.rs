@@ -81,6 +81,7 @@ impl<R: Repository> ModelViewSet<R> {
             pagination: Arc::clone(&self.pagination),
             hooks: self.hooks.clone(),
             queryset: self.queryset.clone(),
+            represent: self.represent.clone(),
         })
     }
 

@@ -608,6 +608,56 @@ async fn perform_hooks_change_input_and_refuse() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND, "404 before the hook");
 }
 
+#[tokio::test]
+async fn to_representation_shapes_every_row_and_update_hooks_see_the_current_row() {
+    let r = ModelViewSet::new("Track", "track", Memory::default())
+        .to_representation(|req, track: &mut Track| {
+            if !req.headers().contains_key("x-full") {
+                track.artist_name = String::new();
+            }
+        })
+        .perform_update(|req, input: &mut NewTrack| {
+            // A column the client may not change: kept from the row as it is.
+            let current = req
+                .extensions()
+                .get::<std::sync::Arc<Track>>()
+                .ok_or_else(|| ApiError::internal("no current row"))?;
+            input.artist_name = current.artist_name.clone();
+            Ok(())
+        })
+        .register(Router::new(), "/t/")
+        .unwrap();
+    let body = json!({"title": "a", "artist_name": "Bill"});
+    let created = send(&r, Method::POST, "/t/", Some(body)).await;
+    assert_eq!(created.json()["artist_name"], "", "hidden on create");
+    let page = send(&r, Method::GET, "/t/", None).await.json();
+    assert_eq!(page["results"][0]["artist_name"], "", "hidden on list");
+    assert_eq!(
+        send(&r, Method::GET, "/t/1/", None).await.json()["artist_name"],
+        ""
+    );
+    let put = json!({"title": "b", "artist_name": "Miles"});
+    let updated = send(&r, Method::PUT, "/t/1/", Some(put)).await.json();
+    assert_eq!(
+        (updated["title"].as_str(), updated["artist_name"].as_str()),
+        (Some("b"), Some(""))
+    );
+    let req = http::Request::get("/t/1/")
+        .header("host", "h")
+        .header("x-full", "1");
+    let full = r
+        .clone()
+        .oneshot(req.body(Full::new(Bytes::new())).unwrap())
+        .await
+        .unwrap();
+    let body = full.into_body().collect().await.unwrap().to_bytes();
+    let full: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        full["artist_name"], "Bill",
+        "the PUT kept the stored artist"
+    );
+}
+
 /// A style of its own: `?skip=`, no count, a `next` link while rows remain.
 struct Skip;
 

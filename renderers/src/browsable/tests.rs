@@ -527,3 +527,157 @@ fn denied_methods_get_no_form_and_the_user_is_shown() {
     assert!(!html.contains(r#"id="current-user""#), "{html}");
     assert!(html.contains(r#"id="raw-form-PUT""#) && html.contains(r#"id="delete-button""#));
 }
+
+/// A page of `GET path` for `user`, by a renderer with login and logout URLs.
+fn auth_page(api: &BrowsableApiRenderer, path: &str, user: Option<PageUser<'_>>) -> String {
+    let page = PageInfo {
+        user,
+        ..PageInfo::new("GET", path)
+    };
+    render(
+        api,
+        &json!({"id": 1}),
+        &RenderContext::default().with_page(&page),
+    )
+}
+
+fn auth_api() -> BrowsableApiRenderer {
+    BrowsableApiRenderer::new()
+        .login_url("/api/auth/login/")
+        .logout_url("/api/auth/logout/")
+}
+
+#[test]
+fn an_anonymous_user_gets_a_login_link_back_to_the_page() {
+    let html = auth_page(
+        &auth_api(),
+        "/api/tracks/?page=2&q=a b+c",
+        Some(PageUser::Anonymous),
+    );
+    assert!(
+        html.contains(
+            r#"<a id="login-link" href="/api/auth/login/?next=/api/tracks/%3Fpage%3D2%26q%3Da%20b%2Bc">Log in</a>"#
+        ),
+        "{html}"
+    );
+    assert!(html.contains("not logged in (anonymous)"), "{html}");
+    assert!(!html.contains(r#"id="logout-form""#), "{html}");
+    // A link needs no script.
+    assert!(!html.contains("<script"), "{html}");
+
+    // A login URL with a query of its own gets `&next=`; non-ASCII is encoded as UTF-8.
+    let api = BrowsableApiRenderer::new().login_url("/login/?x=1");
+    let html = auth_page(&api, "/café/", Some(PageUser::Anonymous));
+    assert!(
+        html.contains(r#"href="/login/?x=1&amp;next=/caf%C3%A9/">Log in</a>"#),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_logged_in_user_gets_a_logout_form_and_the_script() {
+    let html = auth_page(&auth_api(), "/api/tracks/1/", Some(PageUser::User("alice")));
+    assert!(html.contains("logged in as <b>alice</b>"), "{html}");
+    assert!(
+        html.contains(
+            r#"<form id="logout-form" class="logout-form" data-method="POST" data-url="/api/auth/logout/" data-next="/api/tracks/1/"><button id="logout-button" type="submit">Log out</button></form>"#
+        ),
+        "{html}"
+    );
+    assert!(!html.contains(r#"id="login-link""#), "{html}");
+    // The logout form is sent by the script, even with no data form on the page.
+    assert!(html.contains("<script"), "{html}");
+    assert!(
+        html.contains(r#"form.classList.contains("logout-form")"#)
+            && html.contains(r#"window.location.assign(form.getAttribute("data-next") || "/")"#),
+        "{html}"
+    );
+}
+
+#[test]
+fn without_user_info_or_urls_there_is_neither_login_nor_logout() {
+    // The view has no authenticators: nobody to log in or out.
+    let html = auth_page(&auth_api(), "/api/tracks/", None);
+    assert!(!html.contains(r#"id="login-link""#), "{html}");
+    assert!(!html.contains(r#"id="logout-form""#), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+
+    // No URLs configured: the user is shown, without links.
+    let api = BrowsableApiRenderer::new();
+    let html = auth_page(&api, "/api/tracks/", Some(PageUser::Anonymous));
+    assert!(html.contains("not logged in (anonymous)"), "{html}");
+    assert!(!html.contains(r#"id="login-link""#), "{html}");
+    let html = auth_page(&api, "/api/tracks/", Some(PageUser::User("bob")));
+    assert!(html.contains("logged in as <b>bob</b>"), "{html}");
+    assert!(!html.contains(r#"id="logout-form""#), "{html}");
+}
+
+#[test]
+fn the_script_sends_the_csrf_cookie_as_x_csrftoken_on_unsafe_methods() {
+    let html = auth_page(&auth_api(), "/api/tracks/", Some(PageUser::User("a")));
+    for needle in [
+        r#"var SAFE_METHODS = ["GET", "HEAD", "OPTIONS", "TRACE"];"#,
+        r#"var csrftoken = cookie("csrftoken");"#,
+        r#"init.headers["X-CSRFToken"] = csrftoken;"#,
+        "document.cookie.split(\";\")",
+        "decodeURIComponent(value)",
+        r#"credentials: "same-origin""#,
+    ] {
+        assert!(html.contains(needle), "{needle} in {html}");
+    }
+    // Data forms use the same script, with or without a user.
+    let route = RouteInfo {
+        allow: vec!["GET".into(), "POST".into()],
+        forms: vec![MethodForm::new("POST", ["application/json"])],
+    };
+    let page = PageInfo {
+        route: Some(&route),
+        ..PageInfo::new("GET", "/api/echo/")
+    };
+    let html = render(
+        &BrowsableApiRenderer::new(),
+        &json!({}),
+        &RenderContext::default().with_page(&page),
+    );
+    assert!(html.contains(r#"id="raw-form-POST""#), "{html}");
+    assert!(
+        html.contains(r#"init.headers["X-CSRFToken"] = csrftoken;"#),
+        "{html}"
+    );
+}
+
+#[test]
+fn hostile_paths_and_urls_are_encoded_and_escaped() {
+    let path = r#"/x/"><script>alert(1)</script>?a='1'&b=<i>"#;
+    let api = BrowsableApiRenderer::new()
+        .login_url(r#"/login/"><b>"#)
+        .logout_url(r#"/logout/"><b>"#);
+
+    let html = auth_page(&api, path, Some(PageUser::Anonymous));
+    assert!(
+        html.contains(
+            r#"<a id="login-link" href="/login/&quot;&gt;&lt;b&gt;?next=/x/%22%3E%3Cscript%3Ealert%281%29%3C/script%3E%3Fa%3D%271%27%26b%3D%3Ci%3E">Log in</a>"#
+        ),
+        "{html}"
+    );
+
+    let html = auth_page(&api, path, Some(PageUser::User("<mallory>")));
+    assert!(
+        html.contains(
+            r#"data-url="/logout/&quot;&gt;&lt;b&gt;" data-next="/x/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;?a=&#x27;1&#x27;&amp;b=&lt;i&gt;">"#
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("logged in as <b>&lt;mallory&gt;</b>"),
+        "{html}"
+    );
+    for html in [
+        auth_page(&api, path, Some(PageUser::Anonymous)),
+        auth_page(&api, path, Some(PageUser::User("u"))),
+    ] {
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(!html.contains("<b>\""), "{html}");
+        assert!(!html.contains("<i>"), "{html}");
+    }
+}

@@ -59,10 +59,11 @@ impl User {
     }
 
     /// The user as `req`'s user may see them: never the password hash, and the email only
-    /// for the user themself and staff.
+    /// for the user themself and staff (and for whoever just registered them: the 201 of a
+    /// POST shows what was sent).
     pub fn shown_to(&mut self, req: &Request) {
         self.password = None;
-        if !self_or_staff(req, self) {
+        if !self_or_staff(req, self) && req.method() != http::Method::POST {
             self.email = None;
         }
     }

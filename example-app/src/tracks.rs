@@ -7,7 +7,7 @@ use restframe::renderers::Renderer;
 use restframe::sql::{Column, ColumnType::*, SqlRepository, Table};
 use restframe::{ApiSettings, Date, ModelViewSet, Validate, ValidationErrors};
 
-use crate::policy::IsSelfOrStaff;
+use crate::ownership::IsSelfOrStaff;
 use serde::{Deserialize, Serialize};
 
 /// A track as the API shows it.

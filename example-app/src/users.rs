@@ -8,8 +8,8 @@ use restframe::sql::{Column, ColumnType::*, Partial, SqlRepository, Table};
 use restframe::{ApiError, ApiSettings, ModelViewSet, Request, Validate, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
-use crate::credentials::Passwords;
-use crate::policy::IsSelfOrStaff;
+use crate::ownership::IsSelfOrStaff;
+use crate::passwords::Passwords;
 
 /// A user as the API shows it.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]

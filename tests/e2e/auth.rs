@@ -83,8 +83,10 @@ enum Route {
 fn expected(route: Route, who: Who) -> u16 {
     use Route::*;
     let ok = match route {
-        TrackList | TrackRetrieve | TrackFile | UserList | UserCreate | UserRetrieve
-        | PictureGet => return 200,
+        TrackList | TrackRetrieve | TrackFile | UserList | UserRetrieve | PictureGet => {
+            return 200;
+        }
+        UserCreate => return 201,
         TrackCreate => return if who == Who::Anonymous { 401 } else { 201 },
         Echo => return if who == Who::Anonymous { 401 } else { 200 },
         TrackDelete | UserDelete | PictureDelete => 204,
@@ -359,7 +361,16 @@ impl Table {
                 UserPut => r.json()["username"] == format!("renamed{n}").as_str(),
                 UserPatch => r.json()["email"] == format!("patched{n}@example.org").as_str(),
                 PicturePut => r.json()["mime_type"] == "image/png",
-                PictureGet => r.body.as_ref() == PNG,
+                PictureGet => {
+                    // Asked for JSON: the description, with the bytes in base64.
+                    use base64::Engine;
+                    let v = r.json();
+                    v["mime_type"] == "image/png"
+                        && v["data"]
+                            == base64::engine::general_purpose::STANDARD
+                                .encode(PNG)
+                                .as_str()
+                }
                 Echo => r.json() == json!({"echo": "me"}),
                 TrackDelete | UserDelete | PictureDelete => false,
             },
@@ -650,7 +661,7 @@ async fn session_login_csrf_and_logout() {
     assert!(!csrf.is_empty());
     let cookie = format!("csrftoken={csrf}");
 
-    // Without the CSRF field: 403; with bad credentials: 400 and the form again.
+    // Without the CSRF field: 403, and no session.
     let r = anon
         .send(
             "POST",
@@ -663,26 +674,6 @@ async fn session_login_csrf_and_logout() {
         )
         .await;
     assert_eq!(r.status, 403, "no csrfmiddlewaretoken: {}", r.text());
-    assert!(r.cookie("sessionid").is_none(), "{:?}", r.set_cookies());
-    let r = anon
-        .send(
-            "POST",
-            "/api/auth/login/",
-            &[
-                ("content-type", "application/x-www-form-urlencoded"),
-                ("cookie", &cookie),
-            ],
-            format!("username=ada&password=wrong-password&csrfmiddlewaretoken={csrf}"),
-        )
-        .await;
-    assert_eq!(r.status, 400, "{}", r.text());
-    assert!(
-        r.text()
-            .contains("Unable to log in with provided credentials."),
-        "{}",
-        r.text()
-    );
-    assert!(r.text().contains("name=\"password\""), "{}", r.text());
     assert!(r.cookie("sessionid").is_none(), "{:?}", r.set_cookies());
 
     // Logged in: 302 to next, a session cookie (HttpOnly, SameSite=Lax) and a new CSRF token.
@@ -825,6 +816,38 @@ async fn session_login_csrf_and_logout() {
     );
 }
 
+#[tokio::test]
+async fn a_login_with_bad_credentials_shows_the_form_and_the_error() {
+    let app = crate::start();
+    app.create_user("ada", "ada-password").await;
+    let anon = app.anonymous();
+    let page = anon
+        .get("/api/auth/login/", &[("accept", crate::CHROME_PAGE)])
+        .await;
+    let csrf = page.cookie("csrftoken").expect("a csrftoken cookie");
+    let r = anon
+        .send(
+            "POST",
+            "/api/auth/login/",
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("accept", crate::CHROME_PAGE),
+                ("cookie", &format!("csrftoken={csrf}")),
+            ],
+            format!("username=ada&password=wrong-password&csrfmiddlewaretoken={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.cookie("sessionid").is_none(), "{:?}", r.set_cookies());
+    let html = r.text();
+    assert!(
+        html.contains("Unable to log in with provided credentials."),
+        "{html}"
+    );
+    assert!(html.contains("name=\"password\""), "the form again: {html}");
+    assert!(html.contains("name=\"csrfmiddlewaretoken\""), "{html}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // What the database keeps.
 
@@ -938,17 +961,28 @@ async fn two_instances_share_one_budget_on_redis() {
         "RESTFRAME_TEST_REDIS_URL",
         "run ./tests/run-all, which starts Redis",
     );
+    // A key prefix of this run's own: the Redis server is shared, and not ours to flush.
+    let prefix = format!(
+        "restframe-e2e-{}-{}:",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    );
     let args = [
         "--throttle-store",
         "redis",
         "--redis-url",
         url.as_str(),
+        "--redis-prefix",
+        prefix.as_str(),
         "--throttle-anon",
         "4/min",
     ];
     let (a, b) = (App::start(BIN, &args), App::start(BIN, &args));
-    // The anonymous key is the client address, so a fresh one keeps earlier runs' (and other
-    // tests') counts on the shared server out of this budget.
+    // The anonymous key is the client address: a fresh one keeps the harness's own token
+    // requests (from 127.0.0.1, one per instance) out of this budget.
     let ip = fresh_loopback();
     let (anon_a, anon_b) = (a.anonymous().from_ip(ip), b.anonymous().from_ip(ip));
     for (i, caller) in [&anon_a, &anon_a, &anon_b, &anon_b].into_iter().enumerate() {

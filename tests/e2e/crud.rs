@@ -87,6 +87,7 @@ async fn create_in_every_request_format(app: &App) {
 async fn read_back_in_every_response_format(app: &App) {
     let track = create_track(app, "Blue in Green", "Miles Davis", Some("1959-08-17")).await;
     let id = track["id"].as_i64().unwrap();
+    assert!(track["owner"].is_i64(), "{track}");
     let formats = [
         ("application/json", "json", "application/json"),
         (
@@ -133,10 +134,17 @@ async fn read_back_in_every_response_format(app: &App) {
             _ => {
                 let text = by_accept.text();
                 let mut lines = text.lines();
-                assert_eq!(lines.next(), Some("id,title,artist_name,release_date,file"));
+                assert_eq!(
+                    lines.next(),
+                    Some("id,title,artist_name,release_date,file,owner")
+                );
+                // The owner: the harness's superuser, who created it.
                 assert_eq!(
                     lines.next().map(str::to_owned),
-                    Some(format!("{id},Blue in Green,Miles Davis,1959-08-17,"))
+                    Some(format!(
+                        "{id},Blue in Green,Miles Davis,1959-08-17,,{}",
+                        track["owner"]
+                    ))
                 );
                 continue;
             }
@@ -148,7 +156,7 @@ async fn read_back_in_every_response_format(app: &App) {
     assert_eq!(csv.status, 200);
     assert!(
         csv.text()
-            .starts_with("id,title,artist_name,release_date,file\r\n"),
+            .starts_with("id,title,artist_name,release_date,file,owner\r\n"),
         "{}",
         csv.text()
     );

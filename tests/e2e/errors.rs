@@ -198,7 +198,11 @@ async fn methods_options_head_and_trailing_slash(app: &App) {
     assert_eq!(r.status, 200);
     let meta = r.json();
     assert_eq!(meta["name"], "Track List");
-    assert_eq!(meta["description"], "Tracks of the music catalogue.");
+    assert_eq!(
+        meta["description"],
+        "Tracks of the music catalogue. Anyone may read; a logged-in user creates; the owner \
+         (or staff) changes, deletes and uploads."
+    );
     assert_eq!(
         meta["renders"],
         json!([

@@ -10,10 +10,19 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use restframe_tests::{ADMIN_USERNAME, App, Caller, Reply, run_createsuperuser};
 use serde_json::{Value, json};
 
+use crate::on_every_backend;
 use crate::pictures::PNG;
 use crate::uploads::mp3;
 
 const BIN: &str = env!("CARGO_BIN_EXE_example-app");
+
+on_every_backend!(
+    permission_table,
+    tokens_are_obtained_by_json_and_form_and_revoked,
+    session_login_csrf_and_logout,
+    a_deactivated_user_is_hidden_except_from_staff,
+    createsuperuser_refuses_an_existing_name_and_an_empty_password,
+);
 const NOT_AUTHENTICATED: &str = "Authentication credentials were not provided.";
 const FORBIDDEN: &str = "You do not have permission to perform this action.";
 
@@ -385,10 +394,8 @@ impl Table {
     }
 }
 
-#[tokio::test]
-async fn permission_table() {
+async fn permission_table(app: &App) {
     use Route::*;
-    let app = crate::start();
     let (owner_id, owner_token) = app.create_user("owner", "owner-password").await;
     let (other_id, other_token) = app.create_user("other", "other-password").await;
     let mut table = Table {
@@ -425,7 +432,7 @@ async fn permission_table() {
     for route in routes {
         for who in EVERYONE {
             rows += 1;
-            if let Err(e) = table.run(&app, route, who).await {
+            if let Err(e) = table.run(app, route, who).await {
                 eprintln!("FAILED ROW {e}");
                 failures.push(e);
             }
@@ -527,9 +534,7 @@ fn is_token(v: &Value) -> bool {
         .is_some_and(|t| t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-#[tokio::test]
-async fn tokens_are_obtained_by_json_and_form_and_revoked() {
-    let app = crate::start();
+async fn tokens_are_obtained_by_json_and_form_and_revoked(app: &App) {
     app.create_user("ada", "ada-password").await;
     let anon = app.anonymous();
     let by_json = anon
@@ -621,9 +626,7 @@ fn input_value(html: &str, name: &str) -> Option<String> {
     Some(v.split('"').next()?.to_owned())
 }
 
-#[tokio::test]
-async fn session_login_csrf_and_logout() {
-    let app = crate::start();
+async fn session_login_csrf_and_logout(app: &App) {
     let (ada_id, _) = app.create_user("ada", "ada-password").await;
     let anon = app.anonymous();
 
@@ -1007,9 +1010,7 @@ async fn two_instances_share_one_budget_on_redis() {
 // ---------------------------------------------------------------------------------------------
 // Rows a caller may not see.
 
-#[tokio::test]
-async fn a_deactivated_user_is_hidden_except_from_staff() {
-    let app = crate::start();
+async fn a_deactivated_user_is_hidden_except_from_staff(app: &App) {
     let (id, token) = app.create_user("ada", "ada-password").await;
     let (_, grace) = app.create_user("grace", "grace-password").await;
     let path = format!("/api/users/{id}/");
@@ -1088,9 +1089,7 @@ async fn is_staff_is_read_only() {
 // ---------------------------------------------------------------------------------------------
 // createsuperuser.
 
-#[tokio::test]
-async fn createsuperuser_refuses_an_existing_name_and_an_empty_password() {
-    let app = crate::start();
+async fn createsuperuser_refuses_an_existing_name_and_an_empty_password(app: &App) {
     // The harness made `admin`; again, while the server runs: exit 1 with the reason.
     let out = run_createsuperuser(
         app.bin(),

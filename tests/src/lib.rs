@@ -402,8 +402,8 @@ impl App {
         self.admin().send(method, path, headers, body).await
     }
 
-    /// Sends a request to an absolute URL (a presigned one, say) with no headers of ours,
-    /// credentials included.
+    /// Sends a request to an absolute URL (a presigned one, say) with no headers of ours, so
+    /// no credentials either.
     pub async fn send_to_url(&self, method: &str, url: &str, body: impl Into<Bytes>) -> Reply {
         exchange(&self.client, method, url, &[], body.into()).await
     }

@@ -12,7 +12,8 @@
 //! made with [`App::send`] and friends carry the superuser's token (`Authorization: Token …`)
 //! unless they name their own `authorization` header; [`App::anonymous`] and
 //! [`App::as_token`] give a [`Caller`] that sends no credentials or another user's, and
-//! [`App::create_user`] makes such a user:
+//! [`App::create_user`] makes such a user. An app without those (the quickstart) starts with
+//! [`App::start_without_auth`]:
 //!
 //! ```no_run
 //! # async fn demo(app: &restframe_tests::App) {
@@ -77,7 +78,7 @@ pub struct App {
     dir: PathBuf,
     bin: String,
     database_url: String,
-    token: String,
+    token: Option<String>,
 }
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
@@ -201,6 +202,19 @@ pub fn run_createsuperuser(
         // The command may exit before it reads (the user exists): ignore a broken pipe.
         let _ = writeln!(stdin, "{password}");
     }
+    // A binary without the command may take it for the server and never exit.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().ok().flatten().is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "`{bin} createsuperuser` did not exit within 60 s (a binary without the command: \
+                 start it with App::start_without_auth)"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child
         .wait_with_output()
         .expect("wait for example-app createsuperuser")
@@ -244,32 +258,47 @@ impl App {
     /// Starts the binary on a fresh SQLite database with extra flags and environment
     /// variables for the child process only.
     pub fn start_with_env(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
-        Self::launch(bin, Backend::Sqlite, args, env)
+        Self::launch(bin, Backend::Sqlite, args, env, true)
     }
 
     /// Starts the binary with a fresh database of `backend`.
     pub fn start_on(bin: &str, backend: Backend, args: &[&str]) -> Self {
-        Self::launch(bin, backend, args, &[])
+        Self::launch(bin, backend, args, &[], true)
     }
 
-    fn launch(bin: &str, backend: Backend, args: &[&str], env: &[(&str, &str)]) -> Self {
+    /// Starts a binary that has no `createsuperuser` and no `/api/auth/token/` (the
+    /// quickstart) on a fresh SQLite database: no superuser, no throttle variables, and every
+    /// request anonymous.
+    pub fn start_without_auth(bin: &str, args: &[&str]) -> Self {
+        Self::launch(bin, Backend::Sqlite, args, &[], false)
+    }
+
+    fn launch(
+        bin: &str,
+        backend: Backend,
+        args: &[&str],
+        env: &[(&str, &str)],
+        auth: bool,
+    ) -> Self {
         let dir = fresh_dir();
         let database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.join("db.sqlite3").display()),
             Backend::Postgres => fresh_postgres_database(&dir),
         };
-        let created = run_createsuperuser(bin, &database_url, ADMIN_USERNAME, ADMIN_PASSWORD);
-        assert!(
-            created.status.success(),
-            "createsuperuser failed ({}): {}{}",
-            created.status,
-            String::from_utf8_lossy(&created.stdout),
-            String::from_utf8_lossy(&created.stderr)
-        );
         let mut command = Command::new(bin);
-        for var in THROTTLE_VARS {
-            if !env.iter().any(|(k, _)| *k == var) {
-                command.env(var, "off");
+        if auth {
+            let created = run_createsuperuser(bin, &database_url, ADMIN_USERNAME, ADMIN_PASSWORD);
+            assert!(
+                created.status.success(),
+                "createsuperuser failed ({}): {}{}",
+                created.status,
+                String::from_utf8_lossy(&created.stdout),
+                String::from_utf8_lossy(&created.stderr)
+            );
+            for var in THROTTLE_VARS {
+                if !env.iter().any(|(k, _)| *k == var) {
+                    command.env(var, "off");
+                }
             }
         }
         let mut child = command
@@ -295,7 +324,7 @@ impl App {
             .unwrap_or_else(|| panic!("no URL in the app's first line: {line:?}"))
             .trim_end_matches('/')
             .to_owned();
-        let token = obtain_token_blocking(&base, ADMIN_USERNAME, ADMIN_PASSWORD);
+        let token = auth.then(|| obtain_token_blocking(&base, ADMIN_USERNAME, ADMIN_PASSWORD));
         Self {
             child,
             base,
@@ -317,9 +346,12 @@ impl App {
         &self.database_url
     }
 
-    /// The token of [`ADMIN_USERNAME`] that [`App::send`] and friends send by default.
+    /// The token of [`ADMIN_USERNAME`] that [`App::send`] and friends send by default;
+    /// panics for an app started with [`App::start_without_auth`].
     pub fn admin_token(&self) -> &str {
-        &self.token
+        self.token
+            .as_deref()
+            .expect("an app started without auth has no superuser token")
     }
 
     /// A caller that sends no credentials.
@@ -340,9 +372,13 @@ impl App {
         }
     }
 
-    /// The superuser's caller: what [`App::send`] and friends use.
+    /// The superuser's caller: what [`App::send`] and friends use (anonymous for an app
+    /// started with [`App::start_without_auth`]).
     pub fn admin(&self) -> Caller<'_> {
-        self.as_token(&self.token)
+        match &self.token {
+            Some(token) => self.as_token(token),
+            None => self.anonymous(),
+        }
     }
 
     /// Obtains a new token for `username` with `POST /api/auth/token/`; panics unless 200.

@@ -4,7 +4,7 @@
 use restframe_tests::App;
 
 fn start() -> App {
-    App::start(env!("CARGO_BIN_EXE_quickstart"), &[])
+    App::start_without_auth(env!("CARGO_BIN_EXE_quickstart"), &[])
 }
 
 /// Creates the first book, Dune, as JSON.

@@ -67,7 +67,8 @@ async function execute(page, op, method, path) {
   const request = await sent.catch(() => fail(`pressing Execute sent no ${method} ${path}`));
   const live = op.locator('.responses-wrapper .live-responses-table');
   await live.waitFor();
-  const status = (await live.locator('.response .response-col_status').first().innerText()).trim();
+  // The status cell reads "401" or, for a code the schema does not document, "401\nUndocumented".
+  const status = (await live.locator('.response .response-col_status').first().innerText()).trim().split(/\s+/)[0];
   const shown = await live.locator('.response .response-col_description').first().innerText();
   return { request, status, shown };
 }

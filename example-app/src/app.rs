@@ -41,6 +41,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_user_picture.sql"),
         postgres: include_str!("../migrations/postgres/0004_user_picture.sql"),
     },
+    Migration {
+        version: 5,
+        name: "auth: passwords, staff, track owners, tokens and sessions",
+        sqlite: include_str!("../migrations/sqlite/0005_auth.sql"),
+        postgres: include_str!("../migrations/postgres/0005_auth.sql"),
+    },
 ];
 
 /// Opens the database at `url` and brings its schema up to date.
@@ -51,20 +57,31 @@ pub async fn database(url: &str) -> Result<Database, DbError> {
 }
 
 /// Every data renderer, in the order the example app offers them: JSON first (the default),
-/// the browsable API second (a browser's `Accept` picks it), JSONP last so only an explicit ask
-/// picks it.
+/// the browsable API second (a browser's `Accept` picks it). JSONP is not among them: only the
+/// tracks list and detail offer it ([`with_jsonp`]).
 fn renderers() -> Vec<Arc<dyn Renderer>> {
     vec![
         Arc::new(JsonRenderer::new()),
-        // Browsers ask for text/html first: they get the browsable API.
-        Arc::new(BrowsableApiRenderer::new()),
+        // Browsers ask for text/html first: they get the browsable API, with its login link.
+        Arc::new(
+            BrowsableApiRenderer::new()
+                .login_url(crate::auth_views::LOGIN_URL)
+                .logout_url(crate::auth_views::LOGOUT_URL),
+        ),
         Arc::new(YamlRenderer::new()),
         Arc::new(XmlRenderer::new()),
         Arc::new(MsgPackRenderer::new()),
         // A list's CSV is its rows, without the pagination envelope.
         Arc::new(CsvRenderer::new().results_field("results")),
-        Arc::new(JsonpRenderer::new()),
     ]
+}
+
+/// The app's renderers and JSONP, last so only an explicit ask picks it: public data for
+/// anonymous callers (restframe refuses it to an authenticated request).
+fn with_jsonp() -> Vec<Arc<dyn Renderer>> {
+    let mut all = renderers();
+    all.push(Arc::new(JsonpRenderer::new()));
+    all
 }
 
 #[derive(Serialize)]
@@ -82,6 +99,10 @@ pub struct Options {
     pub media: crate::media::Media,
     /// The presigned upload flow.
     pub presign: crate::presign::Presign,
+    /// Users' passwords, tokens and sessions.
+    pub credentials: crate::credentials::Credentials,
+    /// The default request policy (authentication, permissions, throttles), every view's.
+    pub policy: ApiSettings,
     /// The HTML pages' templates.
     pub templates: std::path::PathBuf,
     /// Debug mode (template reload, error detail in HTML pages).
@@ -94,8 +115,12 @@ pub struct Options {
 /// The app's router: `/api/` (root), `/api/tracks/`, `/api/users/`, `/api/hello/`,
 /// `/api/echo/`.
 pub fn router(options: &Options) -> Result<Router, RouteError> {
-    // Every parser the enabled features offer (JSON first); the app's own renderer list.
-    let settings = ApiSettings::all_formats().renderers(renderers());
+    // Every parser the enabled features offer (JSON first); the app's own renderer list; the
+    // request policy. Every view inherits these.
+    let settings = options
+        .policy
+        .clone()
+        .inherit(&ApiSettings::all_formats().renderers(renderers()));
 
     let hello = api_view(|req: Request| async move {
         let n = req.negotiated();
@@ -106,8 +131,7 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
         }))
     })
     .name("Hello")
-    .description("Says hello in the negotiated format.")
-    .settings(&settings);
+    .description("Says hello in the negotiated format.");
 
     let echo = api_view(|mut req: Request| async move {
         if req.method() == Method::GET {
@@ -118,20 +142,19 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
         Ok(Response::new(req.value().await?))
     })
     .name("Echo")
-    .description("Answers a body in any format with the same data in the negotiated one.")
-    .settings(&settings);
+    .description("Answers a body in any format with the same data in the negotiated one.");
 
-    let mut router = Router::with_settings(settings.clone());
+    let mut router = Router::with_settings(settings);
     let tracks = SqlRepository::new(&options.db);
-    let viewset = tracks::viewset(tracks.clone(), &settings);
-    let viewset = crate::uploads::actions(viewset, &tracks, &options.media, &settings);
+    let viewset = tracks::viewset(tracks.clone(), with_jsonp());
+    let viewset = crate::uploads::actions(viewset, &tracks, &options.media);
     router = options
         .presign
-        .actions(viewset, &settings)
+        .actions(viewset)
         .register(router, "/api/tracks/")?;
     let users = SqlRepository::new(&options.db);
-    let picture = crate::pictures::views(&users, &options.db, &settings);
-    router = users::viewset(users, &settings)
+    let picture = crate::pictures::views(&users, &options.db);
+    router = users::viewset(users, options.credentials.passwords.clone())
         .action(picture.into_iter().fold(
             restframe::Action::detail("picture", "picture"),
             |action, (method, view)| action.method(method, view),
@@ -141,8 +164,14 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
     router = crate::media::routes(router, &options.media)?;
     router = crate::presign::upload_route(router, &options.media)?;
     router = crate::pages::routes(router, &options.db, &options.templates, options.debug)?;
+    router = crate::auth_views::routes(
+        router,
+        &options.credentials,
+        &options.templates,
+        options.debug,
+    )?;
     if options.test_routes {
-        router = test_routes(router, &settings)?;
+        router = test_routes(router)?;
     }
     router = root_redirect(router)?;
     router
@@ -195,7 +224,7 @@ fn root_redirect(router: Router) -> Result<Router, RouteError> {
 
 /// Routes for the end-to-end tests only: a view that panics (the server must answer 500 and
 /// keep serving) and one that sleeps `?ms=` milliseconds (graceful shutdown must let it finish).
-fn test_routes(router: Router, settings: &ApiSettings) -> Result<Router, RouteError> {
+fn test_routes(router: Router) -> Result<Router, RouteError> {
     let panic = api_view(|_req: Request| async move {
         if std::hint::black_box(true) {
             panic!("{INTENTIONAL_PANIC}");
@@ -203,8 +232,7 @@ fn test_routes(router: Router, settings: &ApiSettings) -> Result<Router, RouteEr
         Ok(Response::empty(http::StatusCode::NO_CONTENT))
     })
     .name("Panic")
-    .doc(Doc::new().exclude())
-    .settings(settings);
+    .doc(Doc::new().exclude());
     let slow = api_view(|req: Request| async move {
         let ms = req
             .query()
@@ -216,8 +244,7 @@ fn test_routes(router: Router, settings: &ApiSettings) -> Result<Router, RouteEr
         Ok(Response::new(serde_json::json!({ "slept_ms": ms })))
     })
     .name("Slow")
-    .doc(Doc::new().exclude())
-    .settings(settings);
+    .doc(Doc::new().exclude());
     router
         .route("/api/test/panic/", "test-panic", [(Method::GET, panic)])?
         .route("/api/test/slow/", "test-slow", [(Method::GET, slow)])

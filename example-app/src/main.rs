@@ -6,11 +6,17 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod auth_views;
+mod credentials;
 mod media;
+mod ownership;
 mod pages;
+mod passwords;
 mod pictures;
+mod policy;
 mod presign;
 mod random;
+mod superuser;
 mod tracks;
 mod uploads;
 mod users;
@@ -25,7 +31,10 @@ use clap::Parser;
 /// `AWS_SECRET_ACCESS_KEY`).
 #[derive(Debug, clap::Parser)]
 #[command(version, about = "The restframe example app")]
+#[command(args_conflicts_with_subcommands = true)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address and port to listen on.
     #[arg(long, env = "EXAMPLE_APP_BIND", default_value = "127.0.0.1:8000")]
     bind: SocketAddr,
@@ -93,9 +102,47 @@ struct Args {
     /// Log filter, in tracing-subscriber's EnvFilter syntax (e.g. `info,restframe=debug`).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
     log: String,
+    /// Anonymous requests allowed per client address: DRF's `N/s|min|hour|day`, or `off`.
+    #[arg(long, env = "EXAMPLE_APP_THROTTLE_ANON", default_value = "100/min", value_parser = policy::parse_rate)]
+    throttle_anon: policy::RateFlag,
+    /// Authenticated requests allowed per user (`N/period` or `off`).
+    #[arg(long, env = "EXAMPLE_APP_THROTTLE_USER", default_value = "1000/min", value_parser = policy::parse_rate)]
+    throttle_user: policy::RateFlag,
+    /// Uploads allowed per user (per address when anonymous): track files, presigned URLs and
+    /// their confirmation, pictures (`N/period` or `off`).
+    #[arg(long, env = "EXAMPLE_APP_THROTTLE_UPLOADS", default_value = "60/min", value_parser = policy::parse_rate)]
+    throttle_uploads: policy::RateFlag,
+    /// Where throttles count: `memory` (this process) or `redis` (one budget shared by every
+    /// instance on the same Redis; see --redis-url).
+    #[arg(long, env = "EXAMPLE_APP_THROTTLE_STORE", default_value = "memory", value_parser = ["memory", "redis"])]
+    throttle_store: String,
+    /// The Redis server of `--throttle-store redis`.
+    #[arg(
+        long,
+        env = "EXAMPLE_APP_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379/",
+        hide_env_values = true
+    )]
+    redis_url: String,
+    /// What the app's Redis keys start with (several apps on one Redis use different ones).
+    #[arg(
+        long,
+        env = "EXAMPLE_APP_REDIS_PREFIX",
+        default_value = "example-app:throttle:"
+    )]
+    redis_prefix: String,
     /// Adds the routes the end-to-end tests use (`/api/test/panic/`, `/api/test/slow/`).
     #[arg(long, hide = true)]
     test_routes: bool,
+}
+
+/// What the app can do besides serving.
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Creates a staff user (Django's `createsuperuser`). The password is the first line of
+    /// stdin when stdin is not a terminal, and is asked for otherwise. Works while the server
+    /// runs on the same database; creates the tables when they are missing.
+    Createsuperuser(superuser::Args),
 }
 
 /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
@@ -103,7 +150,19 @@ const GRACE: Duration = Duration::from_secs(30);
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if let Some(Command::Createsuperuser(command)) = args.command.take() {
+        return match superuser::run(command).await {
+            Ok(message) => {
+                println!("{message}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("example-app: error: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     if args.test_routes {
         quiet_intentional_panics();
     }
@@ -172,7 +231,19 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         presign.clone(),
         Duration::from_secs(args.upload_cleanup_interval.max(1)),
     );
+    let credentials = credentials::Credentials::new(&db)?;
+    let throttling = policy::Throttling {
+        anon: args.throttle_anon,
+        user: args.throttle_user,
+        uploads: args.throttle_uploads,
+        store: args.throttle_store.clone(),
+        redis_url: args.redis_url.clone(),
+        redis_prefix: args.redis_prefix.clone(),
+    };
+    let store = policy::throttle_store(&throttling).await?;
     let options = app::Options {
+        policy: policy::settings(&credentials, &throttling, &store),
+        credentials,
         db: db.clone(),
         media,
         presign,

@@ -92,9 +92,19 @@ pub fn routes(
     let users_page = api_view(|req: Request| async move {
         let users = req.state::<SqlRepository<User>>()?;
         let pictures = req.state::<DatabaseStorage>()?;
-        let page = users.list(&first_rows("username")).await?;
+        // The rows `/api/users/` would show this user: active users only (all for staff),
+        // emails only their own (all for staff), never a password hash.
+        req.user().await?;
+        let mut query = first_rows("username");
+        if !req.current_user().is_staff() {
+            query
+                .filters
+                .push(("is_active".to_owned(), "true".to_owned()));
+        }
+        let page = users.list(&query).await?;
         let mut shown = Vec::with_capacity(page.items.len());
-        for user in page.items {
+        for mut user in page.items {
+            user.shown_to(&req);
             let id = user.id().to_string();
             let picture = match pictures.metadata(&id).await? {
                 None => None,

@@ -20,8 +20,7 @@ use restframe::storage::{DatabaseStorage, Storage};
 use restframe::upload::UploadedFileExt;
 use restframe::validation::{FileRules, IMAGE_HEAD_BYTES};
 use restframe::{
-    ApiError, ApiSettings, ApiView, Base64Image, Repository, Request, Response, RouteError, Router,
-    api_view,
+    ApiError, ApiView, Base64Image, Repository, Request, Response, RouteError, Router, api_view,
 };
 use serde::{Deserialize, Serialize};
 
@@ -90,11 +89,7 @@ async fn existing(users: &SqlRepository<User>, id: &str) -> Result<(), ApiError>
 }
 
 /// `GET` and `PUT` of `/api/users/{id}/picture/`.
-pub fn views(
-    users: &SqlRepository<User>,
-    db: &Database,
-    settings: &ApiSettings,
-) -> [(Method, ApiView); 2] {
+pub fn views(users: &SqlRepository<User>, db: &Database) -> [(Method, ApiView); 2] {
     let get = api_view(|req: Request| async move {
         let id = req.path::<i64>("id").map_err(|_| not_found())?.to_string();
         existing(&*req.state::<SqlRepository<User>>()?, &id).await?;
@@ -176,7 +171,7 @@ pub fn views(
             .file_field("file")
             .response::<PictureJson>(200, "The stored picture's description."),
     )
-    .settings(settings)
+    .throttle_scope(crate::policy::UPLOADS)
     .parsers([
         Arc::new(JsonParser::new()) as Arc<dyn Parser>,
         Arc::new(MultiPartParser::new()),

@@ -17,8 +17,8 @@ use restframe::sql::{Column, ColumnType, SqlRepository, Table};
 use restframe::storage::{PresignedUrl, Storage};
 use restframe::validation::FileRules;
 use restframe::{
-    Action, ApiError, ApiSettings, ApiView, ListQuery, ModelViewSet, Repository, Request, Response,
-    RouteError, Router, Validate, api_view,
+    Action, ApiError, ApiView, ListQuery, ModelViewSet, Repository, Request, Response, RouteError,
+    Router, Validate, api_view,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -93,12 +93,11 @@ impl Presign {
     pub fn actions(
         &self,
         viewset: ModelViewSet<SqlRepository<Track>>,
-        settings: &ApiSettings,
     ) -> ModelViewSet<SqlRepository<Track>> {
         viewset
             .action(
                 Action::detail("presigned-url", "presigned-url")
-                    .method(Method::POST, self.presigned_url(settings))
+                    .method(Method::POST, self.presigned_url())
                     .extend_schema(
                         Method::POST,
                         Doc::new()
@@ -111,7 +110,7 @@ impl Presign {
             )
             .action(
                 Action::detail("confirm-upload", "confirm-upload")
-                    .method(Method::POST, self.confirm_upload(settings))
+                    .method(Method::POST, self.confirm_upload())
                     .extend_schema(
                         Method::POST,
                         Doc::new()
@@ -123,7 +122,7 @@ impl Presign {
     }
 
     /// `POST /api/tracks/{id}/presigned-url/` → `{"url", "method": "PUT", "key", "expires_at"}`.
-    pub fn presigned_url(&self, settings: &ApiSettings) -> ApiView {
+    pub fn presigned_url(&self) -> ApiView {
         api_view(|req: Request| async move {
             let this = req.state::<Presign>()?;
             let track_id: i64 = req.path("id").map_err(|_| not_found())?;
@@ -147,14 +146,14 @@ impl Presign {
         })
         .name("Track Presigned Url")
         .description("A URL that takes one plain PUT of the track's MP3, until it expires.")
-        .settings(settings)
+        .throttle_scope(crate::policy::UPLOADS)
         // No body: nothing to parse.
         .parsers([])
         .with_state(self.clone())
     }
 
     /// `POST /api/tracks/{id}/confirm-upload/` with `{"key"}` → the track, its `file` bound.
-    pub fn confirm_upload(&self, settings: &ApiSettings) -> ApiView {
+    pub fn confirm_upload(&self) -> ApiView {
         api_view(|mut req: Request| async move {
             let this = req.state::<Presign>()?;
             let track_id: i64 = req.path("id").map_err(|_| not_found())?;
@@ -187,7 +186,7 @@ impl Presign {
         })
         .name("Track Confirm Upload")
         .description("Binds an object uploaded through a presigned URL to the track, once checked.")
-        .settings(settings)
+        .throttle_scope(crate::policy::UPLOADS)
         .with_state(self.clone())
     }
 }
@@ -253,6 +252,10 @@ pub fn upload_route(router: Router, media: &Media) -> Result<Router, RouteError>
     })
     .name("Presigned Upload")
     .description("Takes the body of a presigned PUT (the app's own signature, checked).")
+    // The signature is the credential (a capability URL): nobody logs in to use it.
+    .authenticators([])
+    .permissions([Arc::new(restframe::permissions::AllowAny) as _])
+    .throttle_scope(crate::policy::UPLOADS)
     // The body is the file, streamed to storage as is.
     .parsers([Arc::new(FileUploadParser::new()) as Arc<dyn Parser>])
     .doc(

@@ -1,7 +1,13 @@
 //! The music catalogue's tracks: model, inputs, table and viewset.
 
+use std::sync::Arc;
+
+use restframe::permissions::{IsAuthenticatedOrReadOnly, Permission};
+use restframe::renderers::Renderer;
 use restframe::sql::{Column, ColumnType::*, SqlRepository, Table};
 use restframe::{ApiSettings, Date, ModelViewSet, Validate, ValidationErrors};
+
+use crate::ownership::IsSelfOrStaff;
 use serde::{Deserialize, Serialize};
 
 /// A track as the API shows it.
@@ -14,6 +20,10 @@ pub struct Track {
     release_date: Option<Date>,
     #[schema(read_only)]
     file: Option<String>,
+    /// The id of the user who created the track: they (and staff) may change it.
+    #[schema(read_only)]
+    #[serde(default)]
+    owner: Option<i64>,
     /// Where the uploaded file is in storage; not shown.
     #[serde(default, skip_serializing)]
     #[schema(ignore)]
@@ -26,6 +36,10 @@ pub struct TrackInput {
     title: String,
     artist_name: String,
     release_date: Option<Date>,
+    /// Set by the app (the creator; kept on update), never by the client.
+    #[serde(default, skip_deserializing)]
+    #[schema(ignore)]
+    owner: Option<i64>,
 }
 
 /// What PATCH accepts; `"release_date": null` clears the date.
@@ -59,18 +73,47 @@ impl Table for Track {
         Column::new("release_date", Date),
         Column::new("file", Text).read_only(),
         Column::new("file_key", Text).read_only(),
+        Column::new("owner", Integer),
     ];
 }
 
-/// The `/api/tracks/` viewset (its file actions are added by `uploads::actions`).
+impl Track {
+    /// The id of the user who created the track.
+    pub fn owner(&self) -> Option<i64> {
+        self.owner
+    }
+}
+
+/// The `/api/tracks/` viewset (its file actions are added by `uploads::actions`): anyone
+/// reads; an authenticated user creates, and owns what they create; only the owner or staff
+/// change, delete or upload. The list and the detail also answer JSONP (`renderers`, the
+/// router's plus JSONP): public data for anonymous callers only.
 pub fn viewset(
     repo: SqlRepository<Track>,
-    settings: &ApiSettings,
+    renderers: Vec<Arc<dyn Renderer>>,
 ) -> ModelViewSet<SqlRepository<Track>> {
+    let jsonp = ApiSettings::default().renderers(renderers);
     ModelViewSet::new("Track", "track", repo)
-        .description("Tracks of the music catalogue.")
-        .settings(settings)
+        .description(
+            "Tracks of the music catalogue. Anyone may read; a logged-in user creates; the \
+             owner (or staff) changes, deletes and uploads.",
+        )
         .with_schemas()
+        .permissions([
+            Arc::new(IsAuthenticatedOrReadOnly) as Arc<dyn Permission>,
+            Arc::new(IsSelfOrStaff::<Track>::new(Track::owner)),
+        ])
+        .action_settings("list", jsonp.clone())
+        .action_settings("retrieve", jsonp)
+        .perform_create(|req, input: &mut TrackInput| {
+            input.owner = req.current_user().id();
+            Ok(())
+        })
+        .perform_update(|req, input: &mut TrackInput| {
+            // PUT replaces what the client may write; the owner stays.
+            input.owner = req.extensions().get::<Arc<Track>>().and_then(|t| t.owner);
+            Ok(())
+        })
         .filter_fields(["artist_name"])
         .ordering_fields(["title", "artist_name", "release_date", "id"])
         .page_size(20, 100)

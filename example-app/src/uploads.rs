@@ -8,9 +8,7 @@ use restframe::openapi::Doc;
 use restframe::parsers::{FileUploadParser, MultiPartParser, Parser, ParserLimits};
 use restframe::sql::{SqlRepository, SqlValue};
 use restframe::validation::FileRules;
-use restframe::{
-    Action, ApiError, ApiSettings, ApiView, ModelViewSet, Repository, Request, Response, api_view,
-};
+use restframe::{Action, ApiError, ApiView, ModelViewSet, Repository, Request, Response, api_view};
 
 use crate::media::{Media, file_doc, file_field, file_renderers};
 use crate::tracks::Track;
@@ -34,12 +32,11 @@ pub fn actions(
     viewset: ModelViewSet<SqlRepository<Track>>,
     repo: &SqlRepository<Track>,
     media: &Media,
-    settings: &ApiSettings,
 ) -> ModelViewSet<SqlRepository<Track>> {
     viewset
         .action(
             Action::detail("upload/{filename:[A-Za-z0-9_]+\\.mp3}", "upload")
-                .method(Method::POST, upload(repo, media, settings))
+                .method(Method::POST, upload(repo, media))
                 .extend_schema(
                     Method::POST,
                     Doc::new()
@@ -77,7 +74,7 @@ pub async fn bind_file(
 /// field `file`; checked (extension, size, MPEG content), stored under
 /// `tracks/{id}/{filename}`, and recorded on the track, whose `file` becomes the URL of
 /// `/api/tracks/{id}/file/`.
-pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings) -> ApiView {
+pub fn upload(repo: &SqlRepository<Track>, media: &Media) -> ApiView {
     let limits = ParserLimits::default()
         .max_file_bytes(media.max_upload_size)
         .max_parts(8);
@@ -115,7 +112,7 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media, settings: &ApiSettings
     })
     .name("Track Upload")
     .description("Uploads the track's MP3: the raw body, or the multipart field `file`.")
-    .settings(settings)
+    .throttle_scope(crate::policy::UPLOADS)
     .parsers(parsers)
     .limits(limits)
     .with_state(repo.clone())

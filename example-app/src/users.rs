@@ -1,8 +1,15 @@
-//! Users: a unique username and an optional email.
+//! Users: a unique username, an optional email, a write-only password (stored as an Argon2
+//! hash), and the staff and active flags.
 
-use restframe::sql::{Column, ColumnType::*, SqlRepository, Table};
-use restframe::{ApiSettings, ModelViewSet, Validate, ValidationErrors};
+use std::sync::Arc;
+
+use restframe::permissions::{AllowAny, IsAuthenticatedOrReadOnly, Permission};
+use restframe::sql::{Column, ColumnType::*, Partial, SqlRepository, Table};
+use restframe::{ApiError, ApiSettings, ModelViewSet, Request, Validate, ValidationErrors};
 use serde::{Deserialize, Serialize};
+
+use crate::ownership::IsSelfOrStaff;
+use crate::passwords::Passwords;
 
 /// A user as the API shows it.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
@@ -10,7 +17,24 @@ pub struct User {
     #[schema(read_only)]
     id: i64,
     username: String,
+    /// Shown only to the user themself and to staff (null for everyone else).
     email: Option<String>,
+    /// Staff may change or delete anyone's rows; set by `example-app createsuperuser` only.
+    #[schema(read_only)]
+    #[serde(default)]
+    is_staff: bool,
+    /// An inactive user cannot authenticate, and is hidden from everyone but staff.
+    #[serde(default = "yes")]
+    is_active: bool,
+    /// The Argon2 hash of the password, for the repository (a PATCH is checked as the whole
+    /// row it makes); never shown: [`User::shown_to`] takes it out of every answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(ignore)]
+    pub password: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl User {
@@ -18,13 +42,61 @@ impl User {
     pub fn id(&self) -> i64 {
         self.id
     }
+
+    /// The username.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// Whether the user is staff.
+    pub fn is_staff(&self) -> bool {
+        self.is_staff
+    }
+
+    /// Whether the user may log in.
+    pub fn is_active(&self) -> bool {
+        self.is_active
+    }
+
+    /// The user as `req`'s user may see them: never the password hash, and the email only
+    /// for the user themself and staff (and for whoever just registered them: the 201 of a
+    /// POST shows what was sent).
+    pub fn shown_to(&mut self, req: &Request) {
+        self.password = None;
+        if !self_or_staff(req, self) && req.method() != http::Method::POST {
+            self.email = None;
+        }
+    }
 }
 
-/// What create and update accept.
+/// What create (registration) and update accept.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserInput {
     username: String,
     email: Option<String>,
+    /// Write-only: 8 to 128 characters; stored as an Argon2 hash.
+    #[schema(write_only, min_length = 8, max_length = 128)]
+    password: String,
+    #[serde(default = "yes")]
+    is_active: bool,
+}
+
+impl UserInput {
+    /// Replaces the password with its Argon2 hash, before the input is stored.
+    pub async fn hash_password(&mut self, passwords: &Passwords) -> Result<(), ApiError> {
+        self.password = passwords.hash(&self.password).await?;
+        Ok(())
+    }
+
+    /// A new active user (for `createsuperuser`).
+    pub fn new(username: String, email: Option<String>, password: String) -> Self {
+        Self {
+            username,
+            email,
+            password,
+            is_active: true,
+        }
+    }
 }
 
 /// What PATCH accepts; `"email": null` clears the email.
@@ -35,30 +107,64 @@ pub struct UserPatch {
     username: Option<String>,
     #[serde(with = "::serde_with::rust::double_option")]
     email: Option<Option<String>>,
+    /// Write-only: 8 to 128 characters; stored as an Argon2 hash.
+    #[schema(write_only, min_length = 8, max_length = 128)]
+    password: Option<String>,
+    is_active: Option<bool>,
+}
+
+/// The password rule, shared by create, update and PATCH.
+fn check_password(errors: &mut ValidationErrors, password: &str) {
+    errors.length("password", password, 8, 128);
+}
+
+fn check_username(errors: &mut ValidationErrors, username: &str) {
+    errors.length("username", username, 1, 150);
+    let valid_name = |c: char| c.is_alphanumeric() || "@.+-_".contains(c);
+    if !username.chars().all(valid_name) {
+        errors.add(
+            "username",
+            "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
+        );
+    }
+}
+
+fn check_email(errors: &mut ValidationErrors, email: Option<&str>) {
+    if let Some(email) = email.filter(|e| !e.is_empty()) {
+        errors.length("email", email, 3, 254);
+        let shape = email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !email.contains(char::is_whitespace)
+        });
+        if !shape {
+            errors.add("email", "Enter a valid email address.");
+        }
+    }
 }
 
 impl Validate for UserInput {
     fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        errors.length("username", &self.username, 1, 150);
-        let valid_name = |c: char| c.is_alphanumeric() || "@.+-_".contains(c);
-        if !self.username.chars().all(valid_name) {
-            errors.add(
-                "username",
-                "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
-            );
+        check_username(&mut errors, &self.username);
+        check_email(&mut errors, self.email.as_deref());
+        check_password(&mut errors, &self.password);
+        errors.into_result()
+    }
+}
+
+impl Validate for UserPatch {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        if let Some(username) = &self.username {
+            check_username(&mut errors, username);
         }
-        if let Some(email) = self.email.as_deref().filter(|e| !e.is_empty()) {
-            errors.length("email", email, 3, 254);
-            let shape = email.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !email.contains(char::is_whitespace)
-            });
-            if !shape {
-                errors.add("email", "Enter a valid email address.");
-            }
+        if let Some(email) = &self.email {
+            check_email(&mut errors, email.as_deref());
+        }
+        if let Some(password) = &self.password {
+            check_password(&mut errors, password);
         }
         errors.into_result()
     }
@@ -72,19 +178,70 @@ impl Table for User {
         Column::new("id", Integer).read_only(),
         Column::new("username", Text),
         Column::new("email", Text),
+        Column::new("is_staff", Boolean).read_only(),
+        Column::new("is_active", Boolean),
+        Column::new("password", Text),
     ];
 }
 
-/// The `/api/users/` viewset.
+/// Replaces a password with its Argon2 hash (on a blocking thread, a bounded number at once).
+fn hash_in_place(passwords: &Passwords, password: &mut String) -> Result<(), ApiError> {
+    *password = passwords.hash_blocking(password)?;
+    Ok(())
+}
+
+/// Whether the request's user is `user` themself, or staff.
+fn self_or_staff(req: &Request, user: &User) -> bool {
+    let me = req.current_user();
+    me.is_staff() || me.id() == Some(user.id)
+}
+
+/// The `/api/users/` viewset: anyone may register and read; only the user themself or staff may
+/// change or delete a user (and their picture). Inactive users are hidden from all but staff,
+/// and an email address is shown only to its user and to staff.
 pub fn viewset(
     repo: SqlRepository<User>,
-    settings: &ApiSettings,
+    passwords: Passwords,
 ) -> ModelViewSet<SqlRepository<User>> {
+    let (on_update, on_patch) = (passwords.clone(), passwords.clone());
     ModelViewSet::new("User", "user", repo)
-        .description("Users of the music catalogue.")
-        .settings(settings)
+        .description(
+            "Users of the music catalogue. Anyone may register (POST) and read; a user (or \
+             staff) changes or deletes only themself.",
+        )
         .with_schemas()
-        .filter_fields(["username", "email"])
+        .permissions([
+            Arc::new(IsAuthenticatedOrReadOnly) as Arc<dyn Permission>,
+            Arc::new(IsSelfOrStaff::<User>::new(|user| Some(user.id))),
+        ])
+        .action_settings(
+            "create",
+            ApiSettings::default().permissions([Arc::new(AllowAny) as _]),
+        )
+        .queryset(|req| {
+            Ok(if req.current_user().is_staff() {
+                Vec::new()
+            } else {
+                vec![("is_active".to_owned(), "true".to_owned())]
+            })
+        })
+        .to_representation(|req, user: &mut User| user.shown_to(req))
+        .perform_create(move |_req, input: &mut UserInput| {
+            hash_in_place(&passwords, &mut input.password)
+        })
+        .perform_update(move |_req, input: &mut UserInput| {
+            hash_in_place(&on_update, &mut input.password)
+        })
+        .perform_partial_update(move |_req, patch: &mut Partial<UserPatch>| {
+            // A patch's fields are checked here: the viewset checks whole inputs only.
+            patch.0.validate()?;
+            match patch.0.password.as_mut() {
+                Some(password) => hash_in_place(&on_patch, password),
+                None => Ok(()),
+            }
+        })
+        // Not by email: that would tell anyone whose address it is.
+        .filter_fields(["username"])
         .ordering_fields(["username", "id"])
         .page_size(20, 100)
 }

@@ -16,6 +16,7 @@ mod missing;
 pub mod negotiation;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod pagination;
 #[cfg(feature = "auth")]
 pub mod permissions;
 #[cfg(feature = "auth")]
@@ -58,7 +59,7 @@ pub use validation::{DATE_FORMAT_MESSAGE, Date, DateError, Validate, ValidationE
 pub use view::{ApiView, api_view};
 pub use viewset::{
     Action, LimitOffsetPagination, ListQuery, ModelViewSet, OrderBy, Page, PageNumberPagination,
-    Pagination, Repository, pagination,
+    Pagination, Repository,
 };
 
 #[cfg(doctest)]

@@ -206,6 +206,19 @@ impl Request {
         &mut self.parts.method
     }
 
+    /// The request head: method, URI, headers and extensions (what the cookie helpers of
+    /// [`crate::auth`] take, say).
+    ///
+    /// ```
+    /// # async fn f(req: restframe::Request) {
+    /// let head: &http::request::Parts = req.head();
+    /// assert_eq!(head.method, *req.method());
+    /// # }
+    /// ```
+    pub fn head(&self) -> &http::request::Parts {
+        &self.parts
+    }
+
     /// The method.
     pub fn method(&self) -> &Method {
         &self.parts.method

@@ -40,6 +40,10 @@ pub struct ApiSettings {
     renderers: Part<Arc<[Arc<dyn Renderer>]>>,
     parsers: Part<Arc<[Arc<dyn Parser>]>>,
     limits: Part<ParserLimits>,
+    /// How viewsets cut lists into pages (DRF's `DEFAULT_PAGINATION_CLASS`): an
+    /// `Arc<dyn Pagination>`, held as `Any` so that this module does not depend on the
+    /// pagination module (which documents itself with `openapi`, which depends on settings).
+    pagination: Part<Option<AnyPart>>,
     #[cfg(feature = "auth")]
     authenticators: Part<Arc<[Arc<dyn Authenticator>]>>,
     #[cfg(feature = "auth")]
@@ -47,6 +51,9 @@ pub struct ApiSettings {
     #[cfg(feature = "auth")]
     throttles: Part<Arc<[Arc<dyn Throttle>]>>,
 }
+
+/// A settings part of a type this module does not name.
+pub(crate) type AnyPart = Arc<dyn std::any::Any + Send + Sync>;
 
 /// One part of the settings: its value, and whether it was set (else it is inherited).
 #[derive(Clone, Debug)]
@@ -118,6 +125,7 @@ impl Default for ApiSettings {
             renderers: Part::inherited(renderers.into()),
             parsers: Part::inherited(parsers.into()),
             limits: Part::inherited(ParserLimits::default()),
+            pagination: Part::inherited(None),
             #[cfg(feature = "auth")]
             authenticators: Part::inherited(Arc::from([])),
             #[cfg(feature = "auth")]
@@ -240,6 +248,17 @@ impl ApiSettings {
         self
     }
 
+    /// The paginator slot, set by [`ApiSettings::pagination`] (in `crate::pagination`).
+    pub(crate) fn set_paginator(mut self, paginator: AnyPart) -> Self {
+        self.pagination = Part::set(Some(paginator));
+        self
+    }
+
+    /// What the paginator slot holds, if anything was set anywhere up the chain.
+    pub(crate) fn paginator_slot(&self) -> Option<&AnyPart> {
+        self.pagination.value.as_ref()
+    }
+
     /// The authenticators, tried in order (DRF's `DEFAULT_AUTHENTICATION_CLASSES`); the first
     /// one's challenge decides between 401 and 403 (feature `auth`).
     #[cfg(feature = "auth")]
@@ -289,6 +308,7 @@ impl ApiSettings {
             renderers: self.renderers.or(&parent.renderers),
             parsers: self.parsers.or(&parent.parsers),
             limits: self.limits.or(&parent.limits),
+            pagination: self.pagination.or(&parent.pagination),
             #[cfg(feature = "auth")]
             authenticators: self.authenticators.or(&parent.authenticators),
             #[cfg(feature = "auth")]

@@ -27,7 +27,22 @@ pub trait Throttle: Send + Sync + 'static {
 fn client_ident(req: &Request) -> String {
     req.extensions()
         .get::<ClientAddr>()
-        .map_or_else(|| "unknown".to_owned(), |a| a.0.ip().to_string())
+        .map_or_else(|| "unknown".to_owned(), |a| address_ident(a.0.ip()))
+}
+
+/// An anonymous client's identity: its IPv4 address, or the /64 network of its IPv6 address
+/// (one host holds a whole /64 and could otherwise change address at every request).
+fn address_ident(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// A store error lets the request through, logged: a Redis outage must not take the API down.
@@ -185,5 +200,20 @@ pub(crate) async fn check_throttles(
     match longest {
         Some(wait) => Err(ApiError::throttled(Some(wait))),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_ident;
+
+    #[test]
+    fn anonymous_clients_are_counted_by_ipv4_address_or_ipv6_network() {
+        let ident = |s: &str| address_ident(s.parse().unwrap_or_else(|e| panic!("{s}: {e}")));
+        assert_eq!(ident("192.0.2.7"), "192.0.2.7");
+        assert_eq!(ident("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(ident("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(ident("2001:db8:1:2:ffff:1:2:3"), ident("2001:db8:1:2::9"));
+        assert_ne!(ident("2001:db8:1:3::1"), ident("2001:db8:1:2::1"));
     }
 }

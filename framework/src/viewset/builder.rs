@@ -5,8 +5,8 @@ use std::sync::Arc;
 use http::Method;
 
 use super::docs;
-use super::pagination::{LimitOffsetPagination, PageNumberPagination, Pagination};
 use super::repository::Repository;
+use crate::pagination::{LimitOffsetPagination, PageNumberPagination, Pagination};
 use crate::parsers::Parser;
 use crate::renderers::Renderer;
 use crate::{ApiError, ApiSettings, ApiView, Request};
@@ -120,7 +120,8 @@ pub struct ModelViewSet<R: Repository> {
     pub(super) represent: Option<RepresentHook<R::Model>>,
     pub(super) filter_fields: Vec<String>,
     pub(super) ordering_fields: Vec<String>,
-    pub(super) pagination: Arc<dyn Pagination>,
+    /// Its own pagination; `None`: its settings', else its router's ([`ApiSettings::pagination`]).
+    pub(super) pagination: Option<Arc<dyn Pagination>>,
     pub(super) hooks: Hooks<R>,
     pub(super) actions: Vec<Action>,
     /// The model's schemas for the OpenAPI document (nothing without feature `openapi`).
@@ -158,7 +159,7 @@ impl<R: Repository> ModelViewSet<R> {
             represent: None,
             filter_fields: Vec::new(),
             ordering_fields: Vec::new(),
-            pagination: Arc::new(PageNumberPagination::default()),
+            pagination: None,
             hooks: Hooks::default(),
             actions: Vec::new(),
             schemas: None,
@@ -327,7 +328,7 @@ impl<R: Repository> ModelViewSet<R> {
     /// # }
     /// ```
     pub fn pagination(mut self, pagination: impl Pagination) -> Self {
-        self.pagination = Arc::new(pagination);
+        self.pagination = Some(Arc::new(pagination));
         self
     }
 

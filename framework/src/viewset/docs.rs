@@ -9,10 +9,10 @@ use http::Method;
 
 use super::builder::{Action, ModelViewSet};
 use super::handlers::Standard;
-use super::pagination::Pagination;
 use super::repository::Repository;
 use crate::ApiView;
 use crate::openapi::Doc;
+use crate::pagination::Pagination;
 
 type SchemaFn = fn(&mut Components) -> RefOr<Schema>;
 
@@ -94,7 +94,11 @@ pub(super) struct ActionDocs<'a> {
 impl<'a> ActionDocs<'a> {
     /// The docs of `viewset`'s actions under `prefix`, tagged with the prefix's last segment
     /// (else the basename).
-    pub(super) fn new<R: Repository>(viewset: &'a ModelViewSet<R>, prefix: &str) -> Self {
+    pub(super) fn new<R: Repository>(
+        viewset: &'a ModelViewSet<R>,
+        prefix: &str,
+        pagination: &'a dyn Pagination,
+    ) -> Self {
         let tag = prefix
             .trim_end_matches('/')
             .rsplit('/')
@@ -106,7 +110,7 @@ impl<'a> ActionDocs<'a> {
             tag,
             basename: &viewset.basename,
             schemas: viewset.schemas,
-            pagination: &*viewset.pagination,
+            pagination,
             filter_fields: &viewset.filter_fields,
             ordering_fields: &viewset.ordering_fields,
         }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use http::{Method, StatusCode};
 
 use super::builder::{Hooks, InputHook, QuerysetHook, RepresentHook};
-use super::pagination::{Fetched, Pagination};
 use super::query::list_query;
 use super::repository::{Page, Repository};
+use crate::pagination::{Fetched, Pagination};
 use crate::validation::Validate;
 use crate::{ApiError, Request, Response};
 

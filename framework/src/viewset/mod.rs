@@ -6,7 +6,7 @@
 //! - `register.rs`: [`ModelViewSet::register`], the routes and their views;
 //! - `handlers.rs`: the six standard actions;
 //! - `query.rs`: a list's query string as a [`ListQuery`] (filters, ordering, window);
-//! - [`pagination`]: the [`Pagination`] trait and DRF's styles;
+//! - [`crate::pagination`]: the [`Pagination`] trait and DRF's styles;
 //! - `repository.rs`: the [`Repository`] trait and what it receives and returns;
 //! - `docs.rs`: what the actions say in the OpenAPI document (feature `openapi`; `no_docs.rs`
 //!   takes its place without it, with the same calls doing nothing).
@@ -18,13 +18,12 @@ mod docs;
 #[path = "no_docs.rs"]
 mod docs;
 mod handlers;
-pub mod pagination;
 mod query;
 mod register;
 mod repository;
 
+pub use crate::pagination::{LimitOffsetPagination, PageNumberPagination, Pagination};
 pub use builder::{Action, ModelViewSet};
-pub use pagination::{LimitOffsetPagination, PageNumberPagination, Pagination};
 pub use repository::{ListQuery, OrderBy, Page, Repository};
 
 #[cfg(test)]

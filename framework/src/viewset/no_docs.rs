@@ -17,7 +17,11 @@ pub(super) enum ModelSchemas {}
 pub(super) struct ActionDocs;
 
 impl ActionDocs {
-    pub(super) fn new<R: Repository>(viewset: &ModelViewSet<R>, _prefix: &str) -> Self {
+    pub(super) fn new<R: Repository>(
+        viewset: &ModelViewSet<R>,
+        _prefix: &str,
+        _pagination: &dyn crate::Pagination,
+    ) -> Self {
         // There are never schemas to describe.
         if let Some(schemas) = viewset.schemas {
             match schemas {}

@@ -1,9 +1,9 @@
 //! A list request's query string as a [`ListQuery`]: allow-listed exact-match filters,
 //! `?ordering=` over allow-listed fields, and the page window the pagination chose.
 
-use super::pagination::Window;
 use super::repository::{ListQuery, OrderBy};
 use crate::Query;
+use crate::pagination::Window;
 
 /// The [`ListQuery`] for `query` on a viewset filtering on `filter_fields` and ordering by
 /// `ordering_fields`, over `window`.

@@ -37,9 +37,13 @@ impl<R: Repository> ModelViewSet<R> {
             });
         }
         let layer = self.own.clone().inherit(&self.settings);
-        let config = self.config();
+        let pagination = match &self.pagination {
+            Some(own) => Arc::clone(own),
+            None => layer.clone().inherit(router.settings()).paginator(),
+        };
+        let config = self.config(Arc::clone(&pagination));
         let detail = format!("{prefix}{{id}}/");
-        let docs = ActionDocs::new(&self, &prefix);
+        let docs = ActionDocs::new(&self, &prefix, &*pagination);
         let routes = |name: &str, actions: &[Standard]| -> Vec<(Method, ApiView)> {
             actions
                 .iter()
@@ -73,12 +77,12 @@ impl<R: Repository> ModelViewSet<R> {
     }
 
     /// What every action of the viewset shares.
-    fn config(&self) -> Arc<Config<R>> {
+    fn config(&self, pagination: Arc<dyn crate::Pagination>) -> Arc<Config<R>> {
         Arc::new(Config {
             repo: Arc::clone(&self.repo),
             filter_fields: self.filter_fields.clone(),
             ordering_fields: self.ordering_fields.clone(),
-            pagination: Arc::clone(&self.pagination),
+            pagination,
             hooks: self.hooks.clone(),
             queryset: self.queryset.clone(),
             represent: self.represent.clone(),

@@ -662,21 +662,21 @@ async fn to_representation_shapes_every_row_and_update_hooks_see_the_current_row
 struct Skip;
 
 impl super::Pagination for Skip {
-    fn window(&self, req: &Request) -> Result<super::pagination::Window, ApiError> {
+    fn window(&self, req: &Request) -> Result<crate::pagination::Window, ApiError> {
         let skip = req
             .query()
             .get("skip")
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        Ok(super::pagination::Window::new(skip, 2))
+        Ok(crate::pagination::Window::new(skip, 2))
     }
 
     fn envelope(
         &self,
         req: &Request,
-        fetched: &super::pagination::Fetched,
-    ) -> Result<super::pagination::Envelope, ApiError> {
-        let envelope = super::pagination::Envelope::new(None);
+        fetched: &crate::pagination::Fetched,
+    ) -> Result<crate::pagination::Envelope, ApiError> {
+        let envelope = crate::pagination::Envelope::new(None);
         let next = fetched.window.offset + fetched.len as u64;
         Ok(if next < fetched.count {
             envelope.next(format!(
@@ -803,4 +803,41 @@ mod policy {
             .register(Router::new(), "/api/tracks/");
         assert!(matches!(outcome, Err(crate::RouteError::Pattern { .. })));
     }
+}
+
+#[tokio::test]
+async fn a_viewset_takes_its_routers_pagination_unless_it_has_its_own() {
+    let seeded = || {
+        let memory = Memory::default();
+        memory.0.lock().unwrap().extend((1..=7).map(|i| Track {
+            id: i,
+            title: format!("t{i}"),
+            artist_name: "a".into(),
+        }));
+        memory
+    };
+    let settings =
+        crate::ApiSettings::default().pagination(super::LimitOffsetPagination::new(3, 5));
+    let router = ModelViewSet::new("Track", "track", seeded())
+        .register(Router::with_settings(settings), "/inherited/")
+        .unwrap();
+    let router = ModelViewSet::new("Track", "own", seeded())
+        .page_size(2, 4)
+        .register(router, "/own/")
+        .unwrap();
+    let inherited = send(&router, Method::GET, "/inherited/", None).await.json();
+    assert_eq!(inherited["results"].as_array().map(Vec::len), Some(3));
+    assert!(
+        inherited["next"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("limit=3"),
+        "{inherited}"
+    );
+    let own = send(&router, Method::GET, "/own/", None).await.json();
+    assert_eq!(own["results"].as_array().map(Vec::len), Some(2));
+    assert!(
+        own["next"].as_str().unwrap_or_default().contains("page=2"),
+        "{own}"
+    );
 }

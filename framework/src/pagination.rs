@@ -29,12 +29,15 @@
 //! # }
 //! ```
 
+use std::sync::Arc;
+
 use http::HeaderValue;
 use http::header::LINK;
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 
 use crate::Query;
+use crate::settings::ApiSettings;
 use crate::{ApiError, Request, Response};
 
 /// A pagination style (DRF's `BasePagination`): which rows a list request asks for, and what
@@ -476,6 +479,35 @@ fn link_header(next: Option<&str>, previous: Option<&str>) -> Option<HeaderValue
         return None;
     }
     HeaderValue::from_str(&links.join(", ")).ok()
+}
+
+/// The paginator as a setting: the default of every viewset under these settings.
+impl ApiSettings {
+    /// How every viewset under these settings cuts its lists into pages, unless it says
+    /// otherwise (DRF's `DEFAULT_PAGINATION_CLASS` and `PAGE_SIZE`; the default is
+    /// [`PageNumberPagination`], 20 rows a page and at most 100).
+    ///
+    /// ```
+    /// use restframe::{ApiSettings, LimitOffsetPagination, Router};
+    /// let router = Router::with_settings(
+    ///     ApiSettings::default().pagination(LimitOffsetPagination::new(50, 500)),
+    /// );
+    /// # let _ = router;
+    /// ```
+    pub fn pagination(self, pagination: impl Pagination) -> Self {
+        let paginator: Arc<dyn Pagination> = Arc::new(pagination);
+        self.set_paginator(Arc::new(paginator))
+    }
+
+    /// The paginator viewsets use (see [`ApiSettings::pagination`]).
+    pub fn paginator(&self) -> Arc<dyn Pagination> {
+        self.paginator_slot()
+            .and_then(|slot| slot.downcast_ref::<Arc<dyn Pagination>>())
+            .map_or_else(
+                || Arc::new(PageNumberPagination::default()) as _,
+                Arc::clone,
+            )
+    }
 }
 
 #[cfg(test)]

@@ -154,12 +154,16 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
         .register(router, "/api/tracks/")?;
     let users = SqlRepository::new(&options.db);
     let picture = crate::pictures::views(&users, &options.db);
-    router = users::viewset(users, options.credentials.passwords.clone())
-        .action(picture.into_iter().fold(
-            restframe::Action::detail("picture", "picture"),
-            |action, (method, view)| action.method(method, view),
-        ))
-        .register(router, "/api/users/")?;
+    router = users::viewset(
+        users,
+        options.credentials.passwords.clone(),
+        options.credentials.token_cache.clone(),
+    )
+    .action(picture.into_iter().fold(
+        restframe::Action::detail("picture", "picture"),
+        |action, (method, view)| action.method(method, view),
+    ))
+    .register(router, "/api/users/")?;
     router = crate::pictures::static_routes(router)?;
     router = crate::media::routes(router, &options.media)?;
     router = crate::presign::upload_route(router, &options.media)?;

@@ -203,7 +203,9 @@ fn login(credentials: &Credentials, templates: &Path, debug: bool) -> ApiView {
                 username: form.username.unwrap_or_default(),
                 error: Some(BAD_CREDENTIALS),
             })
-            .with_status(StatusCode::BAD_REQUEST));
+            .with_status(StatusCode::BAD_REQUEST)
+            // The form again, with the error: a page, not the error view.
+            .with_template("login.html"));
         };
         let (key, csrf) = credentials.start_session(user.id()).await?;
         let location =

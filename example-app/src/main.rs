@@ -8,6 +8,7 @@
 mod app;
 mod auth_views;
 mod credentials;
+mod identity_cache;
 mod media;
 mod ownership;
 mod pages;

@@ -88,8 +88,8 @@ async fn existing(users: &SqlRepository<User>, id: &str) -> Result<(), ApiError>
     users.retrieve(id).await?.map(drop).ok_or_else(not_found)
 }
 
-/// `GET` and `PUT` of `/api/users/{id}/picture/`.
-pub fn views(users: &SqlRepository<User>, db: &Database) -> [(Method, ApiView); 2] {
+/// `GET`, `PUT` and `DELETE` of `/api/users/{id}/picture/`.
+pub fn views(users: &SqlRepository<User>, db: &Database) -> [(Method, ApiView); 3] {
     let get = api_view(|req: Request| async move {
         let id = req.path::<i64>("id").map_err(|_| not_found())?.to_string();
         existing(&*req.state::<SqlRepository<User>>()?, &id).await?;
@@ -184,7 +184,29 @@ pub fn views(users: &SqlRepository<User>, db: &Database) -> [(Method, ApiView); 
     )
     .with_state(users.clone())
     .with_state(storage(db));
-    [(Method::GET, get), (Method::PUT, put)]
+
+    let delete = api_view(|req: Request| async move {
+        let id = req.path::<i64>("id").map_err(|_| not_found())?.to_string();
+        let pictures = req.state::<DatabaseStorage>()?;
+        if pictures.metadata(&id).await?.is_none() {
+            return Err(ApiError::not_found("No picture."));
+        }
+        pictures.delete(&id).await?;
+        Ok(Response::empty(StatusCode::NO_CONTENT))
+    })
+    .name("User Picture")
+    .description("Removes the user's picture (the placeholder is shown again).")
+    .doc(
+        Doc::new()
+            .summary("Remove the user's picture")
+            .empty_response(204, "Removed."),
+    )
+    .with_state(storage(db));
+    [
+        (Method::GET, get),
+        (Method::PUT, put),
+        (Method::DELETE, delete),
+    ]
 }
 
 /// `/static/missing.png`, the picture of users who have none.

@@ -8,6 +8,7 @@ use restframe::sql::{Column, ColumnType::*, Partial, SqlRepository, Table};
 use restframe::{ApiError, ApiSettings, ModelViewSet, Request, Validate, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
+use crate::identity_cache::IdentityCache;
 use crate::ownership::IsSelfOrStaff;
 use crate::passwords::Passwords;
 
@@ -202,8 +203,16 @@ fn self_or_staff(req: &Request, user: &User) -> bool {
 pub fn viewset(
     repo: SqlRepository<User>,
     passwords: Passwords,
+    tokens: IdentityCache,
 ) -> ModelViewSet<SqlRepository<User>> {
     let (on_update, on_patch) = (passwords.clone(), passwords.clone());
+    // A changed user (deactivated, say) or a deleted one is not served from the token cache.
+    let (updated, patched, deleted) = (tokens.clone(), tokens.clone(), tokens);
+    let forget = |req: &Request, cache: &IdentityCache| {
+        if let Some(user) = req.extensions().get::<Arc<User>>() {
+            cache.forget_user(user.id);
+        }
+    };
     ModelViewSet::new("User", "user", repo)
         .description(
             "Users of the music catalogue. Anyone may register (POST) and read; a user (or \
@@ -229,16 +238,24 @@ pub fn viewset(
         .perform_create(move |_req, input: &mut UserInput| {
             hash_in_place(&passwords, &mut input.password)
         })
-        .perform_update(move |_req, input: &mut UserInput| {
+        .perform_update(move |req, input: &mut UserInput| {
+            forget(req, &updated);
             hash_in_place(&on_update, &mut input.password)
         })
-        .perform_partial_update(move |_req, patch: &mut Partial<UserPatch>| {
+        .perform_partial_update(move |req, patch: &mut Partial<UserPatch>| {
             // A patch's fields are checked here: the viewset checks whole inputs only.
             patch.0.validate()?;
+            forget(req, &patched);
             match patch.0.password.as_mut() {
                 Some(password) => hash_in_place(&on_patch, password),
                 None => Ok(()),
             }
+        })
+        .perform_destroy(move |_req, id| {
+            if let Ok(id) = id.parse() {
+                deleted.forget_user(id);
+            }
+            Ok(())
         })
         // Not by email: that would tell anyone whose address it is.
         .filter_fields(["username"])

@@ -27,7 +27,9 @@ use crate::{
 /// (`name`, `description`). These four win over data keys of the same name (still reachable as
 /// `data.view`). Auto-escaping is on for `.html`, `.htm` and `.xml` templates.
 ///
-/// **Error views**: for a status of 400 or more, the template is `{status}.html`, else
+/// **Error views**: for a status of 400 or more (unless the response names its own template
+/// with `Response::with_template`: a form shown again with its errors), the template is
+/// `{status}.html`, else
 /// `api_exception.html`, else the plain text `404 Not Found`. Their context is `status_code`,
 /// `detail` (the error body's `detail` string, else the reason phrase), `request` and `view`;
 /// in debug also `data` (the error body) and `debug_detail` (it as indented JSON text).
@@ -236,7 +238,9 @@ impl Renderer for TemplateHtmlRenderer {
         out: &mut Vec<u8>,
     ) -> Result<(), RenderError> {
         let data = to_value(data)?;
-        if ctx.status() >= 400 {
+        // DRF renders the exception template for errors only: a response of 400 or more that
+        // names its own template (a form shown again with its errors) is a page.
+        if ctx.status() >= 400 && ctx.template_name().is_none() {
             self.render_error(data, ctx, out)
         } else {
             self.render_page(data, ctx, out)
@@ -497,9 +501,9 @@ mod tests {
 
     #[test]
     fn error_views_try_the_status_template_then_api_exception_then_plain_text() {
-        let ctx = RenderContext::default()
-            .with_status(404)
-            .with_template_name(Some("t.html"));
+        // An error names no template of its own (a response that does is a page: see
+        // `a_4xx_response_naming_its_template_is_a_page_not_an_error_view`).
+        let ctx = RenderContext::default().with_status(404);
         let data = json!({"detail": "No track <4>."});
 
         let dir = Dir::new(&[
@@ -531,6 +535,27 @@ mod tests {
         assert_eq!(
             render(&dir.renderer(), &data, &ctx.with_status(503)).unwrap(),
             "503 Service Unavailable"
+        );
+    }
+
+    #[test]
+    fn a_4xx_response_naming_its_template_is_a_page_not_an_error_view() {
+        let dir = Dir::new(&[
+            ("login.html", "form again: {{ error }}"),
+            ("400.html", "error view"),
+        ]);
+        let data = json!({"error": "Unable to log in."});
+        let named = RenderContext::default()
+            .with_status(400)
+            .with_template_name(Some("login.html"));
+        assert_eq!(
+            render(&dir.renderer(), &data, &named).unwrap(),
+            "form again: Unable to log in."
+        );
+        let error = RenderContext::default().with_status(400);
+        assert_eq!(
+            render(&dir.renderer(), &data, &error).unwrap(),
+            "error view"
         );
     }
 

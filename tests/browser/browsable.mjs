@@ -1,8 +1,14 @@
 // The example app's browsable API (DRF's BrowsableAPIRenderer) in a real browser:
-//   - /api/tracks/ as HTML (the browser's own Accept header), then its YAML format link;
-//   - a track created through the raw-content form, whose title is an XSS attempt shown as text;
+//   - /api/tracks/ as HTML (the browser's own Accept header), anonymous: "not logged in", a
+//     login link and no POST form; then its YAML format link;
+//   - the login link: a wrong password gets the form again with the error, the right one lands
+//     back on /api/tracks/ "logged in as" the user (registered through the API beforehand);
+//   - a track created through the raw-content form, whose title is an XSS attempt shown as text,
+//     owned by that user;
 //   - an MP3 uploaded through the upload action's file form (reached by the 405 page of a GET);
 //   - the track deleted with the DELETE button, landing back on the list;
+//   - the logout button: the page says "not logged in" again, and the old session cookie no
+//     longer authenticates;
 //   - /tracks/ (the templated HTML page), when the app has it, shows the same title as text;
 //   - no page requests anything outside loopback, breaks its Content Security Policy, or opens
 //     a dialog.
@@ -15,7 +21,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { check, fail, guardedPage, log, mp3, open, run, screenshot, STEP_TIMEOUT_MS } from './lib.mjs';
+import {
+  apiClient,
+  check,
+  createTrack,
+  createUser,
+  fail,
+  guardedPage,
+  log,
+  mp3,
+  open,
+  run,
+  screenshot,
+  STEP_TIMEOUT_MS,
+} from './lib.mjs';
 
 const XSS_TITLE = '<script>alert(1)</script>';
 const ARTIST = 'Miles Davis';
@@ -130,7 +149,33 @@ async function list(page, base, outDir) {
   log(`  Accept sent: ${accept}; Content-Type answered: ${type}`);
   check(type.startsWith('text/html'), `${url} answered Content-Type "${type}" to the browser's Accept "${accept}", not text/html; body:\n${await pageText(page)}`);
   await expectBrowsable(page, url);
+  await expectUser(page, null, url);
+  const login = page.locator('#login-link');
+  check((await login.count()) === 1, `no #login-link on the anonymous ${url}:\n${await pageHtml(page)}`);
+  const href = new URL(await login.getAttribute('href'), url);
+  check(
+    href.pathname === '/api/auth/login/' && href.searchParams.get('next') === '/api/tracks/',
+    `#login-link goes to ${href.pathname}${href.search}, not /api/auth/login/?next=/api/tracks/`,
+  );
+  check(
+    (await page.locator('#raw-form-POST, #file-form-POST').count()) === 0,
+    `the anonymous ${url} offers a POST form, which it would refuse (401):\n${await pageHtml(page)}`,
+  );
   await screenshot(page, outDir, 'list');
+}
+
+/** Fails unless #current-user says `username` is logged in, or (null) nobody is. */
+async function expectUser(page, username, what) {
+  const who = page.locator('#current-user');
+  check((await who.count()) === 1, `${what}: no #current-user on the page:\n${await pageHtml(page)}`);
+  const text = (await who.innerText()).replace(/\s+/g, ' ').trim();
+  if (username === null) {
+    check(/not logged in/i.test(text), `${what}: #current-user says "${text}", not "not logged in"`);
+    check((await page.locator('#logout-form').count()) === 0, `${what}: anonymous, yet the page has #logout-form`);
+  } else {
+    check(text.includes(`logged in as ${username}`) && !/not logged in/i.test(text), `${what}: #current-user says "${text}", not "logged in as ${username}"`);
+    check((await page.locator('#login-link').count()) === 0, `${what}: logged in, yet the page has #login-link`);
+  }
 }
 
 // 2. The YAML format link. Chromium saves application/yaml as a download rather than showing it;
@@ -185,8 +230,64 @@ async function yaml(page, base, outDir) {
   await expectBrowsable(page, `${listUrl} (back from the YAML)`);
 }
 
-// 3. Create a track through the raw-content form of POST.
-async function create(page, dialogs, outDir) {
+// 3. Log in through the login link: a wrong password first (400, the form again with the
+//    error), then the right one, landing back on the list.
+async function login(page, base, outDir, user) {
+  const listUrl = `${base}/api/tracks/`;
+  log('following #login-link');
+  await page.locator('#login-link').click();
+  await page.waitForURL((u) => u.pathname === '/api/auth/login/', { waitUntil: 'load' });
+  const form = page.locator('form:has(input[name="password"])');
+  check((await form.count()) === 1, `the login page has no form with a password field:\n${await pageHtml(page)}`);
+  check(
+    (await form.locator('input[name="password"]').getAttribute('type')) === 'password',
+    'the password field of the login form is not type=password',
+  );
+  const next = form.locator('input[name="next"]');
+  check((await next.count()) === 1 && (await next.inputValue()) === '/api/tracks/', `the login form does not carry next=/api/tracks/:\n${await pageHtml(page)}`);
+  await screenshot(page, outDir, 'login');
+
+  await form.locator('input[name="username"]').fill(user.username);
+  await form.locator('input[name="password"]').fill(`${user.password}-wrong`);
+  const bad = page.waitForResponse((r) => r.request().isNavigationRequest() && r.request().method() === 'POST');
+  await form.locator('[type="submit"]').first().click();
+  const badResponse = await bad;
+  await page.waitForLoadState('load');
+  check(badResponse.status() === 400, `a wrong password answered ${badResponse.status()}, not 400:\n${await pageText(page)}`);
+  check(
+    (await pageText(page)).includes('Unable to log in with provided credentials.'),
+    `the page after a wrong password does not say "Unable to log in with provided credentials.":\n${await pageText(page)}`,
+  );
+  await screenshot(page, outDir, 'login-refused');
+  log('  a wrong password: 400, the error shown');
+
+  const again = page.locator('form:has(input[name="password"])');
+  check((await again.count()) === 1, `the 400 page has no login form:\n${await pageHtml(page)}`);
+  await again.locator('input[name="username"]').fill(user.username);
+  await again.locator('input[name="password"]').fill(user.password);
+  await again.locator('[type="submit"]').first().click();
+  try {
+    await page.waitForURL(listUrl, { waitUntil: 'load' });
+  } catch {
+    fail(`after logging in the browser is at ${page.url()}, not ${listUrl}; the page shows:\n${await pageText(page)}`);
+  }
+  await expectBrowsable(page, `${listUrl} after logging in`);
+  await expectUser(page, user.username, `${listUrl} after logging in`);
+  const cookies = await page.context().cookies(base);
+  const session = cookies.find((c) => c.name === 'sessionid');
+  check(session, `no sessionid cookie after logging in; cookies: ${cookies.map((c) => c.name).join(', ')}`);
+  check(session.httpOnly, 'the sessionid cookie is not HttpOnly');
+  check(session.sameSite === 'Lax', `the sessionid cookie is SameSite=${session.sameSite}, not Lax`);
+  check(
+    (await page.locator('#raw-form-POST').count()) === 1,
+    `logged in, ${listUrl} has no #raw-form-POST:\n${await pageHtml(page)}`,
+  );
+  log(`  logged in as ${user.username}; back on ${listUrl}`);
+  await screenshot(page, outDir, 'logged-in');
+}
+
+// 4. Create a track through the raw-content form of POST.
+async function create(page, dialogs, outDir, api, user) {
   const form = '#raw-form-POST';
   check((await page.locator(form).count()) === 1, `no ${form} on the list page:\n${await pageHtml(page)}`);
   const select = page.locator(`${form} select[name="_content_type"]`);
@@ -205,12 +306,16 @@ async function create(page, dialogs, outDir) {
   const created = await shownJson(page, 'the created track');
   check(Number.isInteger(created.id), `no integer id in the created track: ${JSON.stringify(created)}`);
   check(created.artist_name === ARTIST, `the created track's artist is ${JSON.stringify(created.artist_name)}`);
-  log(`created track ${created.id}`);
+  check(created.owner === user.id, `the created track's owner is ${JSON.stringify(created.owner)}, not ${user.id}`);
+  const row = await api.get(`/api/tracks/${created.id}/`);
+  check(row.status() === 200, `GET /api/tracks/${created.id}/ after the 201 answered ${row.status()}: ${await row.text()}`);
+  check((await row.json()).title === XSS_TITLE, `track ${created.id} as read back: ${await row.text()}`);
+  log(`created track ${created.id}, owned by ${user.username}`);
   await screenshot(page, outDir, 'created');
   return created.id;
 }
 
-// 4. Upload an MP3 through the upload action's file form, reached by a GET (405).
+// 5. Upload an MP3 through the upload action's file form, reached by a GET (405).
 async function upload(page, base, outDir, id, fixture) {
   const url = `${base}/api/tracks/${id}/upload/${UPLOAD_NAME}/`;
   log(`opening ${url}`);
@@ -237,7 +342,7 @@ async function upload(page, base, outDir, id, fixture) {
   await screenshot(page, outDir, 'uploaded');
 }
 
-// 5. The track's page shows the title as text; DELETE goes back to the list; the track is gone.
+// 6. The track's page shows the title as text; DELETE goes back to the list; the track is gone.
 async function remove(page, base, dialogs, outDir, id) {
   const url = `${base}/api/tracks/${id}/`;
   log(`opening ${url}`);
@@ -268,12 +373,63 @@ async function remove(page, base, dialogs, outDir, id) {
   await screenshot(page, outDir, 'deleted');
 }
 
-// 6. /tracks/, the templated page, when the app has it.
-async function templated(page, base, dialogs, outDir) {
-  const res = await page.context().request.post(`${base}/api/tracks/`, {
-    data: { title: XSS_TITLE, artist_name: ARTIST },
+/**
+ * What the session cookie `sessionid` gets from the API: `GET /api/users/{id}/` shows the
+ * user's email only to that user (or staff).
+ */
+async function sessionSees(api, user, sessionid) {
+  const res = await api.get(`/api/users/${user.id}/`, { headers: { cookie: `sessionid=${sessionid}` } });
+  return { status: res.status(), body: await res.text() };
+}
+
+// 7. Log out with the button: "not logged in" again, and the old session cookie is dead.
+async function logout(page, base, outDir, api, user) {
+  const url = `${base}/api/tracks/`;
+  await open(page, url);
+  await expectUser(page, user.username, url);
+  const session = (await page.context().cookies(base)).find((c) => c.name === 'sessionid');
+  check(session, 'no sessionid cookie before logging out');
+  const before = await sessionSees(api, user, session.value);
+  check(
+    before.status === 200 && JSON.parse(before.body).email === `${user.username}@example.com`,
+    `before logging out, the session cookie does not authenticate (GET /api/users/${user.id}/ shows no email): ${before.status} ${before.body}`,
+  );
+  const button = page.locator('#logout-button');
+  check((await button.count()) === 1, `no #logout-button on ${url}:\n${await pageHtml(page)}`);
+  log('pressing #logout-button');
+  const navigated = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
+  await button.click();
+  try {
+    await navigated;
+    await page.waitForLoadState('load');
+  } catch {
+    fail(`pressing #logout-button led nowhere; the page shows:\n${await pageText(page)}`);
+  }
+  log(`  after logging out the browser is at ${page.url()}`);
+  await expectUser(page, null, `${page.url()} after logging out`);
+  const left = (await page.context().cookies(base)).find((c) => c.name === 'sessionid');
+  check(!left || left.value !== session.value, 'the browser still holds the same sessionid cookie after logging out');
+  const after = await sessionSees(api, user, session.value);
+  check(
+    after.status === 401 || after.status === 403 || (after.status === 200 && JSON.parse(after.body).email === null),
+    `after logging out the old session cookie still authenticates (GET /api/users/${user.id}/): ${after.status} ${after.body}`,
+  );
+  const csrf = 'x'.repeat(32);
+  const post = await api.post('/api/tracks/', {
+    data: { title: 'After logout', artist_name: ARTIST },
+    headers: { cookie: `sessionid=${session.value}; csrftoken=${csrf}`, 'x-csrftoken': csrf },
   });
-  check(res.status() === 201, `POST /api/tracks/ answered ${res.status()}: ${await res.text()}`);
+  check(
+    post.status() === 401 || post.status() === 403,
+    `after logging out a POST with the old session cookie answered ${post.status()}, not 401/403: ${await post.text()}`,
+  );
+  log(`  the old session cookie: GET ${after.status} without the email, POST ${post.status()}`);
+  await screenshot(page, outDir, 'logged-out');
+}
+
+// 8. /tracks/, the templated page, when the app has it.
+async function templated(page, base, dialogs, outDir, api, user) {
+  await createTrack(api, user, { title: XSS_TITLE, artist_name: ARTIST });
   const url = `${base}/tracks/`;
   log(`opening ${url}`);
   const response = await page.goto(url, { waitUntil: 'load' });
@@ -300,12 +456,18 @@ await run('browsable.mjs', async ({ browser, base, outDir, track }) => {
       dialog.dismiss().catch(() => {});
     });
 
+    const api = await apiClient(base);
+    const user = await createUser(api, 'browsable');
+
     await list(page, base, outDir);
     await yaml(page, base, outDir);
-    const id = await create(page, dialogs, outDir);
+    await login(page, base, outDir, user);
+    const id = await create(page, dialogs, outDir, api, user);
     await upload(page, base, outDir, id, fixture);
     await remove(page, base, dialogs, outDir, id);
-    await templated(page, base, dialogs, outDir);
+    await logout(page, base, outDir, api, user);
+    await templated(page, base, dialogs, outDir, api, user);
+    await api.dispose();
 
     check(dialogs.length === 0, `a dialog opened: ${dialogs.join('; ')}`);
     guard.assertClean();

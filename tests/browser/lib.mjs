@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { chromium } from 'playwright-core';
+import { chromium, request as apiRequest } from 'playwright-core';
 
 /** Hosts a page may talk to: everything else is aborted and reported. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -210,4 +210,52 @@ export function mp3(len) {
   body.set(head);
   for (let i = 0; i < body.length - head.length; i++) body[head.length + i] = i % 251;
   return body;
+}
+
+/**
+ * A client for set-up and checks from the test's side (not a page): no cookies of any page,
+ * `Accept: application/json`. Only ever used with the app's loopback base URL.
+ */
+export async function apiClient(base) {
+  return apiRequest.newContext({ baseURL: base, extraHTTPHeaders: { accept: 'application/json' } });
+}
+
+let usersMade = 0;
+
+/**
+ * Registers a user through the API as anyone may (`POST /api/users/`), then gets a token for it
+ * (`POST /api/auth/token/`). Returns `{ id, username, password, token }`.
+ */
+export async function createUser(api, prefix = 'browser') {
+  usersMade += 1;
+  const username = `${prefix}${usersMade}`;
+  const password = `pass-${prefix}-${usersMade}-long-enough`;
+  const res = await api.post('/api/users/', {
+    data: { username, email: `${username}@example.com`, password },
+  });
+  check(res.status() === 201, `POST /api/users/ (${username}) answered ${res.status()}, not 201: ${await res.text()}`);
+  const user = await res.json();
+  check(Number.isInteger(user.id), `no integer id in the created user: ${JSON.stringify(user)}`);
+  check(!('password' in user), `the created user shows its password: ${JSON.stringify(user)}`);
+  const tok = await api.post('/api/auth/token/', { data: { username, password } });
+  check(tok.status() === 200, `POST /api/auth/token/ (${username}) answered ${tok.status()}, not 200: ${await tok.text()}`);
+  const { token } = await tok.json();
+  check(/^[0-9a-f]{40}$/.test(token || ''), `POST /api/auth/token/ gave no 40-hex token: ${JSON.stringify(token)}`);
+  log(`user ${username} (id ${user.id}) registered, token obtained`);
+  return { id: user.id, username, password, token };
+}
+
+/** `Authorization: Token <key>` of `user`, as request headers. */
+export function tokenHeaders(user) {
+  return { authorization: `Token ${user.token}` };
+}
+
+/** Creates a track as `user` (by token) and returns it (its JSON). */
+export async function createTrack(api, user, data) {
+  const res = await api.post('/api/tracks/', { data, headers: tokenHeaders(user) });
+  check(res.status() === 201, `POST /api/tracks/ as ${user.username} answered ${res.status()}, not 201: ${await res.text()}`);
+  const track = await res.json();
+  check(Number.isInteger(track.id), `no id in the created track: ${JSON.stringify(track)}`);
+  check(track.owner === user.id, `the created track's owner is ${JSON.stringify(track.owner)}, not ${user.id}`);
+  return track;
 }

@@ -1,6 +1,8 @@
-//! The API docs in a real browser (issue 5): headless Chromium, driven by playwright-core
-//! scripts in tests/browser/, tries out the track upload in Swagger UI and reads ReDoc, with
-//! every request kept on loopback. Screenshots go to `target/browser-screenshots/<test>/`.
+//! The API docs and the browsable API in a real browser (issues 5 and 12): headless Chromium,
+//! driven by playwright-core scripts in tests/browser/, tries out track creation and upload in
+//! Swagger UI (with and without Authorize), reads ReDoc, and logs in and out of the browsable
+//! API, with every request kept on loopback. Each script registers its own user through the
+//! API (`POST /api/users/`, `POST /api/auth/token/`). Screenshots go to `target/browser-screenshots/<test>/`.
 
 use std::process::Command;
 use std::time::Duration;
@@ -40,6 +42,8 @@ fn run_browser_script(app: &App, script: &str, test: &str) {
     eprintln!("{}", run.stderr.trim_end());
 }
 
+/// Swagger UI: `tracks_create` answers 401 before Authorize and 201 after it (the `tokenAuth`
+/// scheme with a user's token); then the upload to that track; ReDoc lists the operations.
 #[tokio::test]
 #[ignore = "needs Chromium and playwright-core: ./tests/run-all installs them (or set RESTFRAME_TEST_CHROMIUM, run npm ci in tests/browser, and pass --include-ignored)"]
 async fn swagger_ui_uploads_and_redoc_lists() {
@@ -56,9 +60,11 @@ async fn chromium_launches_and_loads_a_page() {
     run_browser_script(&app, "smoke.mjs", "chromium_launches_and_loads_a_page");
 }
 
-/// The browsable API (DRF's BrowsableAPIRenderer) as a person uses it: the track list as HTML
-/// and its YAML link, a track created through the raw-content form (its `<script>` title shown
-/// as text), an MP3 uploaded through the upload action's file form, and the track deleted.
+/// The browsable API (DRF's BrowsableAPIRenderer) as a person uses it: the track list as HTML,
+/// anonymous (no POST form), and its YAML link; logging in through the login link; a track
+/// created through the raw-content form (its `<script>` title shown as text), an MP3 uploaded
+/// through the upload action's file form, and the track deleted; logging out, after which the
+/// old session cookie no longer authenticates.
 #[tokio::test]
 #[ignore = "needs Chromium and playwright-core: ./tests/run-all installs them (or set RESTFRAME_TEST_CHROMIUM, run npm ci in tests/browser, and pass --include-ignored)"]
 async fn browsable_api_in_a_browser() {

@@ -331,7 +331,21 @@ impl Table {
             403 => r.json() == json!({"detail": FORBIDDEN}),
             204 => r.body.is_empty(),
             _ => match route {
-                TrackList | UserList => r.json()["results"].is_array(),
+                TrackList => r.json()["results"].is_array(),
+                UserList => {
+                    // Emails: staff see all; a user their own; anonymous none.
+                    let own = match who {
+                        Who::Owner => Some(self.owner_id),
+                        Who::Other => Some(self.other_id),
+                        _ => None,
+                    };
+                    r.json()["results"].as_array().is_some_and(|rows| {
+                        rows.iter().all(|u| {
+                            let mine = own.is_some_and(|id| u["id"] == id);
+                            u["email"].is_string() == (who == Who::Staff || mine)
+                        })
+                    })
+                }
                 TrackCreate => {
                     // Its owner is its creator.
                     let v = r.json();
@@ -1121,4 +1135,101 @@ async fn createsuperuser_refuses_an_existing_name_and_an_empty_password(app: &Ap
     assert_eq!(users["count"], 1, "{users}");
     assert_eq!(users["results"][0]["is_staff"], true, "{users}");
     assert_eq!(users["results"][0]["email"], "root@example.org", "{users}");
+}
+
+#[tokio::test]
+async fn the_uploads_scope_has_a_budget_of_its_own() {
+    let app = App::start(BIN, &["--throttle-uploads", "1/min"]);
+    let track = crate::crud::create_track(&app, "So What", "Miles Davis", None).await;
+    let presign = format!("/api/tracks/{}/presigned-url/", track["id"]);
+    let r = app.post(&presign, "application/json", "").await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = app.post(&presign, "application/json", "").await;
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert!(r.header("retry-after").parse::<u64>().is_ok_and(|s| s > 0));
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Request was throttled. Expected available in "),
+        "{}",
+        r.text()
+    );
+    // Other routes are not in that scope.
+    let r = app.get(&format!("/api/tracks/{}/", track["id"]), &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+#[tokio::test]
+async fn passwords_are_8_to_128_characters_and_never_shown() {
+    let app = crate::start();
+    for (password, ok) in [
+        ("1234567", false),
+        ("12345678", true),
+        (&"x".repeat(128) as &str, true),
+        (&"x".repeat(129), false),
+    ] {
+        let name = format!("u{}", password.len());
+        let r = app
+            .anonymous()
+            .post(
+                "/api/users/",
+                "application/json",
+                json!({"username": name, "password": password}).to_string(),
+            )
+            .await;
+        if ok {
+            assert_eq!(r.status, 201, "{}: {}", password.len(), r.text());
+            assert!(r.json().get("password").is_none(), "{}", r.text());
+        } else {
+            assert_eq!(r.status, 400, "{}: {}", password.len(), r.text());
+            let errors = r.json();
+            assert!(errors["password"][0].is_string(), "{errors}");
+            assert_eq!(errors.as_object().map(|o| o.len()), Some(1), "{errors}");
+        }
+    }
+    let r = app
+        .anonymous()
+        .post(
+            "/api/users/",
+            "application/json",
+            r#"{"username":"nopass"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.json(), json!({"password": ["This field is required."]}));
+}
+
+#[tokio::test]
+async fn login_never_redirects_off_site() {
+    let app = crate::start();
+    app.create_user("ada", "ada-password").await;
+    let anon = app.anonymous();
+    for next in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+    ] {
+        let page = anon.get("/api/auth/login/", &[]).await;
+        let csrf = page.cookie("csrftoken").expect("a csrftoken cookie");
+        let body = format!(
+            "username=ada&password=ada-password&csrfmiddlewaretoken={csrf}&next={}",
+            next.replace('/', "%2F")
+                .replace(':', "%3A")
+                .replace('\\', "%5C")
+        );
+        let r = anon
+            .send(
+                "POST",
+                "/api/auth/login/",
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("cookie", &format!("csrftoken={csrf}")),
+                ],
+                body,
+            )
+            .await;
+        assert_eq!(r.status, 302, "{next}: {}", r.text());
+        assert_eq!(r.header("location"), "/api/", "{next}");
+    }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -264,9 +265,10 @@ pub struct RedisThrottleStore {
 struct KeyState {
     lease: Option<Lease>,
     refusal: Option<Refusal>,
-    /// A reservation in flight: other requests for the key wait for it instead of calling
-    /// Redis too.
-    inflight: Option<Arc<Notify>>,
+    /// A reservation is in flight: other requests for the key wait for it on `notify`
+    /// instead of calling Redis too.
+    inflight: bool,
+    notify: Arc<Notify>,
     /// Slots to ask for next.
     want: u32,
     touched: Instant,
@@ -295,7 +297,8 @@ impl KeyState {
         Self {
             lease: None,
             refusal: None,
-            inflight: None,
+            inflight: false,
+            notify: Arc::new(Notify::new()),
             want: 1,
             touched: now,
         }
@@ -303,16 +306,28 @@ impl KeyState {
 
     /// Whether the state still means something at `now` (else it may be dropped).
     fn live(&self, now: Instant) -> bool {
-        self.inflight.is_some()
+        self.inflight
             || self.lease.as_ref().is_some_and(|l| now < l.until)
             || self.refusal.as_ref().is_some_and(|r| now < r.until)
     }
 }
 
+/// One reservation to ask Redis for.
+struct Ask<'a> {
+    /// Slots wanted.
+    want: u32,
+    /// How long they are served from memory.
+    lease: Duration,
+    /// `instance:counter`.
+    member: &'a str,
+    /// The previous lease, whose unused slots go back.
+    back: Option<&'a Lease>,
+}
+
 /// What a request does after looking at its key's local state.
 enum Step {
     Done(Option<Duration>),
-    Wait(OwnedNotified),
+    Wait(Pin<Box<OwnedNotified>>),
     Reserve {
         notify: Arc<Notify>,
         want: u32,
@@ -326,23 +341,30 @@ struct InflightGuard<'a> {
     store: &'a RedisThrottleStore,
     key: &'a str,
     notify: Arc<Notify>,
+    /// How many waiters to wake: as many as the lease has slots left, plus one to reserve
+    /// again if they run out (the rest are woken in turn by later reservations). `None`:
+    /// all of them (a refusal, which they read from the key's state).
+    wake: Option<u32>,
 }
+
+/// Waiters woken at most at once after a grant; the last of them wakes the next ones.
+const MAX_WAKE: u32 = 1024;
 
 impl Drop for InflightGuard<'_> {
     fn drop(&mut self) {
         {
             let mut leases = self.store.lock();
-            if let Some(state) = leases.get_mut(self.key) {
-                if state
-                    .inflight
-                    .as_ref()
-                    .is_some_and(|n| Arc::ptr_eq(n, &self.notify))
-                {
-                    state.inflight = None;
-                }
+            if let Some(state) = leases.get_mut(self.key)
+                && Arc::ptr_eq(&state.notify, &self.notify)
+            {
+                state.inflight = false;
             }
         }
-        self.notify.notify_waiters();
+        match self.wake {
+            // Each woken waiter that finds no slot reserves again, and wakes the next ones.
+            Some(n) => (0..n.clamp(1, MAX_WAKE)).for_each(|_| self.notify.notify_one()),
+            None => self.notify.notify_waiters(),
+        }
     }
 }
 
@@ -476,12 +498,15 @@ impl RedisThrottleStore {
         &self,
         key: &str,
         rate: Rate,
-        want: u32,
-        lease: Duration,
-        member: &str,
-        back: Option<&Lease>,
+        ask: Ask<'_>,
         deadline: tokio::time::Instant,
     ) -> Result<(u32, Duration), ThrottleStoreError> {
+        let Ask {
+            want,
+            lease,
+            member,
+            back,
+        } = ask;
         self.calls.fetch_add(1, Ordering::Relaxed);
         let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         let (back_member, kept_member) = match back {
@@ -530,34 +555,60 @@ impl RedisThrottleStore {
             // Exact: one call per request, each its own reservation of one slot.
             let member = self.next_member();
             let (granted, wait) = self
-                .reserve(key, rate, 1, Duration::ZERO, &member, None, deadline)
+                .reserve(
+                    key,
+                    rate,
+                    Ask {
+                        want: 1,
+                        lease: Duration::ZERO,
+                        member: &member,
+                        back: None,
+                    },
+                    deadline,
+                )
                 .await?;
             return Ok((granted == 0).then_some(wait));
         }
+        let mut woken = false;
         loop {
-            match self.step(key, rate, batch) {
+            match self.step(key, rate, batch, woken) {
                 Step::Done(decision) => return Ok(decision),
                 Step::Wait(notified) => {
                     tokio::time::timeout_at(deadline, notified)
                         .await
                         .map_err(|_| self.timed_out())?;
+                    woken = true;
                 }
                 Step::Reserve { notify, want, back } => {
-                    let guard = InflightGuard {
+                    // Until the reservation is through (a failure, or this request dropped):
+                    // wake one waiter, to try again.
+                    let mut guard = InflightGuard {
                         store: self,
                         key,
                         notify,
+                        wake: Some(1),
                     };
                     let member = self.next_member();
                     let sent = Instant::now();
                     let result = self
-                        .reserve(key, rate, want, lease, &member, back.as_ref(), deadline)
+                        .reserve(
+                            key,
+                            rate,
+                            Ask {
+                                want,
+                                lease,
+                                member: &member,
+                                back: back.as_ref(),
+                            },
+                            deadline,
+                        )
                         .await;
                     let decision = result.map(|(granted, wait)| {
                         let now = Instant::now();
                         let mut leases = self.lock();
                         let state = state_mut(&mut leases, key, now);
                         if granted > 0 {
+                            guard.wake = Some(granted);
                             state.want = want;
                             state.lease = Some(Lease {
                                 rate,
@@ -569,6 +620,7 @@ impl RedisThrottleStore {
                             });
                             None
                         } else {
+                            guard.wake = None;
                             state.refusal = Some(Refusal {
                                 rate,
                                 until: (now + wait).min(sent + lease),
@@ -586,24 +638,35 @@ impl RedisThrottleStore {
 
     /// Under the lock, without waiting: serve from the lease, refuse from a recent refusal,
     /// wait for a reservation in flight, or make one.
-    fn step(&self, key: &str, rate: Rate, batch: u32) -> Step {
+    ///
+    /// A request `woken` from waiting that takes a slot wakes the next waiter while slots are
+    /// left, so a lease larger than the waiters woken at once still serves them all.
+    fn step(&self, key: &str, rate: Rate, batch: u32, woken: bool) -> Step {
         let now = Instant::now();
         let mut leases = self.lock();
         let state = state_mut(&mut leases, key, now);
-        if let Some(lease) = state.lease.as_mut() {
-            if lease.rate == rate && now < lease.until && lease.used < lease.granted {
-                lease.used += 1;
-                return Step::Done(None);
+        if let Some(lease) = state.lease.as_mut()
+            && lease.rate == rate
+            && now < lease.until
+            && lease.used < lease.granted
+        {
+            lease.used += 1;
+            if woken && lease.used < lease.granted {
+                state.notify.notify_one();
             }
+            return Step::Done(None);
         }
-        if let Some(refusal) = &state.refusal {
-            if refusal.rate == rate && now < refusal.until {
-                return Step::Done(Some(refusal.retry_at.saturating_duration_since(now)));
-            }
+        if let Some(refusal) = &state.refusal
+            && refusal.rate == rate
+            && now < refusal.until
+        {
+            return Step::Done(Some(refusal.retry_at.saturating_duration_since(now)));
         }
-        if let Some(notify) = &state.inflight {
-            // Created under the lock, so the reservation's wake-up cannot be missed.
-            return Step::Wait(Arc::clone(notify).notified_owned());
+        if state.inflight {
+            // Queued under the lock, so the reservation's wake-up cannot be missed.
+            let mut notified = Box::pin(Arc::clone(&state.notify).notified_owned());
+            notified.as_mut().enable();
+            return Step::Wait(notified);
         }
         let back = state.lease.take();
         state.refusal = None;
@@ -615,9 +678,12 @@ impl RedisThrottleStore {
             None => state.want,
         }
         .clamp(1, batch);
-        let notify = Arc::new(Notify::new());
-        state.inflight = Some(Arc::clone(&notify));
-        Step::Reserve { notify, want, back }
+        state.inflight = true;
+        Step::Reserve {
+            notify: Arc::clone(&state.notify),
+            want,
+            back,
+        }
     }
 }
 

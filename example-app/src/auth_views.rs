@@ -137,13 +137,15 @@ struct LoginForm {
 }
 
 /// `next` when it is a path on this site; `/api/` otherwise (no open redirect).
+///
+/// Only visible ASCII is kept: browsers drop tabs and newlines from a `Location` and read a
+/// backslash as a slash, so `/\t/evil.example` or `/\\evil.example` would leave the site.
 fn local_path(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
                 && !n.starts_with("//")
-                && !n.contains(['\\', '\r', '\n'])
-                && HeaderValue::from_str(n).is_ok() =>
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
         {
             n.to_owned()
         }
@@ -169,8 +171,12 @@ fn login(credentials: &Credentials, templates: &Path, debug: bool) -> ApiView {
     let view = api_view(|mut req: Request| async move {
         let credentials = req.state::<Credentials>()?;
         let age = SESSION_AGE.as_secs();
-        if req.method() == Method::GET {
-            let token = generate_key();
+        if matches!(*req.method(), Method::GET | Method::HEAD) {
+            // The browser's CSRF token, if it has a sane one (a logged-in session's, say, which
+            // must keep working); a new one otherwise.
+            let token = cookie(req.head(), CSRF_COOKIE)
+                .filter(|t| t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+                .map_or_else(generate_key, str::to_owned);
             let mut res = Response::new(LoginPage {
                 next: local_path(req.query().get("next").as_deref()),
                 csrf_token: token.clone(),
@@ -299,4 +305,29 @@ pub fn routes(
             [(Method::GET, login.clone()), (Method::POST, login)],
         )?
         .route(LOGOUT_URL, "logout", [(Method::POST, logout(credentials))])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn next_is_a_path_on_this_site_or_the_api_root() {
+        for ok in ["/api/tracks/", "/api/tracks/?page=2&x=%2F"] {
+            assert_eq!(local_path(Some(ok)), ok);
+        }
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "api/",
+            "",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/api/", "{bad:?}");
+        }
+        assert_eq!(local_path(None), "/api/");
+    }
 }

@@ -1,12 +1,10 @@
 //! Where the app keeps credentials, in its database: password hashes on `app_user`, tokens in
 //! `auth_token` and sessions in `auth_session`, both by the SHA-256 of their key only. The
-//! stores restframe's authenticators ask (token, session, password) are implemented here.
+//! stores restframe's authenticators ask (token, session) are implemented here.
 
 use std::time::{Duration, SystemTime};
 
-use restframe::auth::{
-    Identity, Session, SessionStore, TokenStore, UserStore, generate_key, hash_key,
-};
+use restframe::auth::{Identity, Session, SessionStore, TokenStore, generate_key, hash_key};
 use restframe::sql::{Column, ColumnType, Database, SqlRepository, Table};
 use restframe::{ApiError, BoxFuture, ListQuery, Repository, Validate};
 use serde::{Deserialize, Serialize};
@@ -193,8 +191,10 @@ impl Credentials {
 
     /// Deletes the token whose key hashes to `key_hash`.
     pub async fn revoke_token(&self, key_hash: &str) -> Result<bool, ApiError> {
+        let deleted = self.tokens.destroy(key_hash).await?;
+        // After the delete: a lookup racing with it cannot put the token back.
         self.token_cache.forget(key_hash);
-        self.tokens.destroy(key_hash).await
+        Ok(deleted)
     }
 
     /// A new session for `user_id`: its key (for the cookie; only its hash is stored) and its
@@ -253,18 +253,5 @@ impl SessionStore for Credentials {
         key_hash: &'a str,
     ) -> BoxFuture<'a, Result<Option<Session>, ApiError>> {
         Box::pin(self.session(key_hash))
-    }
-}
-
-impl UserStore for Credentials {
-    fn verify_password<'a>(
-        &'a self,
-        username: &'a str,
-        password: &'a str,
-    ) -> BoxFuture<'a, Result<Option<Identity>, ApiError>> {
-        Box::pin(async move {
-            let user = self.check_password(username, password).await?;
-            Ok(user.map(|u| Identity::new(u.id(), u.username()).staff(u.is_staff())))
-        })
     }
 }

@@ -1,10 +1,11 @@
 //! A short-lived, bounded, in-process cache of token (by key hash) → user, so that a client
 //! sending its token on every request does not cost a database read on every request.
 //!
-//! A revoked token, a deactivated or a deleted user is dropped at once from the cache of the
-//! instance that made the change; other instances (several behind a load balancer) notice
-//! within [`TOKEN_CACHE_TTL`], when their entry expires. That lag is the price of the read
-//! saved per request.
+//! A revoked token is dropped from the cache of the instance that revoked it once the row is
+//! deleted; a deactivated or deleted user's tokens are dropped by that instance as the change
+//! is made (a lookup racing with the write may keep the old user up to [`TOKEN_CACHE_TTL`]).
+//! Other instances (several behind a load balancer) notice within [`TOKEN_CACHE_TTL`], when
+//! their entry expires. That lag is the price of the read saved per request.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

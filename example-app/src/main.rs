@@ -241,7 +241,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         redis_url: args.redis_url.clone(),
         redis_prefix: args.redis_prefix.clone(),
     };
-    let store = policy::throttle_store(&throttling).await?;
+    let store = policy::throttle_store(&throttling)
+        .await
+        .map_err(|e| format!("redis at {}: {e}", redact(&args.redis_url)))?;
     let options = app::Options {
         policy: policy::settings(&credentials, &throttling, &store),
         credentials,

@@ -1,14 +1,12 @@
-//! The app's request policy, DRF's `DEFAULT_*` settings: who is asking (token, session or
-//! basic authentication), what they may do (read for all, write when authenticated, change
+//! The app's request policy, DRF's `DEFAULT_*` settings: who is asking (token or session
+//! authentication), what they may do (read for all, write when authenticated, change
 //! only one's own rows) and how often (anonymous, user and upload rates, counted in memory or
 //! in Redis).
 
 use std::sync::Arc;
 
 use restframe::ApiSettings;
-use restframe::auth::{
-    Authenticator, BasicAuthentication, SessionAuthentication, TokenAuthentication,
-};
+use restframe::auth::{Authenticator, SessionAuthentication, TokenAuthentication};
 use restframe::permissions::{IsAuthenticatedOrReadOnly, Permission};
 use restframe::throttling::{
     AnonRateThrottle, MemoryThrottleStore, Rate, RedisThrottleStore, RedisThrottleStoreConfig,
@@ -57,12 +55,8 @@ pub async fn throttle_store(t: &Throttling) -> Result<Arc<dyn ThrottleStore>, St
         let config = RedisThrottleStoreConfig::default().prefix(t.redis_prefix.clone());
         let store = RedisThrottleStore::connect_with(&t.redis_url, config)
             .await
-            .map_err(|e| {
-                format!(
-                    "redis at {}: {e}; start it or pass --redis-url",
-                    t.redis_url
-                )
-            })?;
+            // The URL may hold a password: the caller names it, redacted.
+            .map_err(|e| format!("{e}; start it or pass --redis-url"))?;
         Ok(Arc::new(store))
     } else {
         Ok(Arc::new(MemoryThrottleStore::new()))
@@ -78,11 +72,14 @@ pub fn settings(
     store: &Arc<dyn ThrottleStore>,
 ) -> ApiSettings {
     let shared = Arc::new(credentials.clone());
-    let authenticators: [Arc<dyn Authenticator>; 3] = [
+    // No BasicAuthentication: it would check a password (Argon2, tens of milliseconds) on
+    // every request, and a failed authentication is answered before the throttles count it, so
+    // Basic would be an unthrottled password-guessing oracle. Passwords are checked only by the
+    // token and login views, which the anonymous rate limits.
+    let authenticators: [Arc<dyn Authenticator>; 2] = [
         // First: a 401 says `WWW-Authenticate: Token`.
         Arc::new(TokenAuthentication::shared(shared.clone())),
-        Arc::new(SessionAuthentication::shared(shared.clone())),
-        Arc::new(BasicAuthentication::shared(shared)),
+        Arc::new(SessionAuthentication::shared(shared)),
     ];
     let mut throttles: Vec<Arc<dyn Throttle>> = Vec::new();
     if let Some(rate) = throttling.anon.0 {

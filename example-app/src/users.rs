@@ -44,16 +44,6 @@ impl User {
         self.id
     }
 
-    /// The username.
-    pub fn username(&self) -> &str {
-        &self.username
-    }
-
-    /// Whether the user is staff.
-    pub fn is_staff(&self) -> bool {
-        self.is_staff
-    }
-
     /// Whether the user may log in.
     pub fn is_active(&self) -> bool {
         self.is_active
@@ -76,16 +66,28 @@ pub struct UserInput {
     username: String,
     email: Option<String>,
     /// Write-only: 8 to 128 characters; stored as an Argon2 hash.
-    #[schema(write_only, min_length = 8, max_length = 128)]
-    password: String,
-    #[serde(default = "yes")]
-    is_active: bool,
+    // Required (by the create and update hooks): an `Option` only so that a PATCH of a user
+    // made before passwords existed still validates as a whole row.
+    #[serde(default)]
+    #[schema(
+        write_only,
+        required = true,
+        nullable = false,
+        min_length = 8,
+        max_length = 128
+    )]
+    password: Option<String>,
+    /// Absent: `true` on create, unchanged on update.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    is_active: Option<bool>,
 }
 
 impl UserInput {
     /// Replaces the password with its Argon2 hash, before the input is stored.
     pub async fn hash_password(&mut self, passwords: &Passwords) -> Result<(), ApiError> {
-        self.password = passwords.hash(&self.password).await?;
+        let password = self.password.as_deref().ok_or_else(password_required)?;
+        self.password = Some(passwords.hash(password).await?);
         Ok(())
     }
 
@@ -94,8 +96,8 @@ impl UserInput {
         Self {
             username,
             email,
-            password,
-            is_active: true,
+            password: Some(password),
+            is_active: Some(true),
         }
     }
 }
@@ -150,7 +152,9 @@ impl Validate for UserInput {
         let mut errors = ValidationErrors::new();
         check_username(&mut errors, &self.username);
         check_email(&mut errors, self.email.as_deref());
-        check_password(&mut errors, &self.password);
+        if let Some(password) = &self.password {
+            check_password(&mut errors, password);
+        }
         errors.into_result()
     }
 }
@@ -189,6 +193,17 @@ impl Table for User {
 fn hash_in_place(passwords: &Passwords, password: &mut String) -> Result<(), ApiError> {
     *password = passwords.hash_blocking(password)?;
     Ok(())
+}
+
+/// DRF's error for a missing required field.
+fn password_required() -> ApiError {
+    ApiError::validation([("password", "This field is required.")])
+}
+
+/// Create and PUT: a password is required (and hashed).
+fn hash_required(passwords: &Passwords, password: &mut Option<String>) -> Result<(), ApiError> {
+    let password = password.as_mut().ok_or_else(password_required)?;
+    hash_in_place(passwords, password)
 }
 
 /// Whether the request's user is `user` themself, or staff.
@@ -236,11 +251,17 @@ pub fn viewset(
         })
         .to_representation(|req, user: &mut User| user.shown_to(req))
         .perform_create(move |_req, input: &mut UserInput| {
-            hash_in_place(&passwords, &mut input.password)
+            input.is_active.get_or_insert(true);
+            hash_required(&passwords, &mut input.password)
         })
         .perform_update(move |req, input: &mut UserInput| {
             forget(req, &updated);
-            hash_in_place(&on_update, &mut input.password)
+            // PUT without `is_active` leaves it as it is (DRF: a field with a model default is
+            // not required, and an absent one is not written).
+            if input.is_active.is_none() {
+                input.is_active = req.extensions().get::<Arc<User>>().map(|u| u.is_active);
+            }
+            hash_required(&on_update, &mut input.password)
         })
         .perform_partial_update(move |req, patch: &mut Partial<UserPatch>| {
             // A patch's fields are checked here: the viewset checks whole inputs only.

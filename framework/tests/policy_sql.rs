@@ -125,6 +125,7 @@ async fn router() -> Router {
     let tokens = Tokens(HashMap::from([
         (hash_key("alice"), Identity::new(1, "alice")),
         (hash_key("bob"), Identity::new(2, "bob")),
+        (hash_key("sam"), Identity::new(3, "sam").staff(true)),
     ]));
     let settings = ApiSettings::default()
         .authenticators([Arc::new(TokenAuthentication::new(tokens)) as _])
@@ -150,6 +151,17 @@ async fn router() -> Router {
         .permissions([Arc::new(IsAuthenticated.and(IsOwner)) as _])
         .action(echo.clone())
         .register(router, "/shared/")
+        .unwrap();
+    // Open to all, but only staff see a note's body: the hook sees the user even though no
+    // permission asked for it.
+    let router = ModelViewSet::new("Note", "open", repo.clone())
+        .permissions([Arc::new(restframe::permissions::AllowAny) as _])
+        .to_representation(|req, note: &mut Note| {
+            if !req.current_user().is_staff() {
+                note.body = "(hidden)".into();
+            }
+        })
+        .register(router, "/open/")
         .unwrap();
     ModelViewSet::new("Note", "locked", repo)
         .permissions([Arc::new(NotLocked) as _])
@@ -260,4 +272,20 @@ async fn an_object_rule_that_ignores_the_user_still_guards_destroy_and_detail_ac
     assert_eq!((status, body), (StatusCode::OK, json!({"note": "alice's"})));
     let (status, _) = send(&router, Method::GET, "/locked/2/", Some("alice")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn to_representation_sees_the_user_on_every_action_even_under_allow_any() {
+    let router = router().await;
+    for uri in ["/open/1/", "/open/"] {
+        let (status, staff) = send(&router, Method::GET, uri, Some("sam")).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, anonymous) = send(&router, Method::GET, uri, None).await;
+        let body = |v: &Value| {
+            v.get("results")
+                .map_or(v["body"].clone(), |r| r[0]["body"].clone())
+        };
+        assert_eq!(body(&staff), "alice's", "{uri}: {staff}");
+        assert_eq!(body(&anonymous), "(hidden)", "{uri}: {anonymous}");
+    }
 }

@@ -243,7 +243,7 @@ async fn a_large_rate_is_leased_never_over_and_at_most_a_lease_short_per_instanc
 fn prefix_key(debug: &str, key: &str) -> String {
     let start = debug.find("prefix: \"").unwrap() + "prefix: \"".len();
     let end = start + debug[start..].find('"').unwrap();
-    format!("{}{key}", &debug[start..end])
+    format!("{}{{{key}}}", &debug[start..end])
 }
 
 #[tokio::test]

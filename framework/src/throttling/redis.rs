@@ -523,8 +523,9 @@ impl RedisThrottleStore {
         let mut conn = self.conn.clone();
         let mut invocation = self.script.prepare_invoke();
         invocation
-            .key(format!("{}{key}", self.prefix))
-            .key(format!("{}{key}#total", self.prefix))
+            // `{key}` is a Redis Cluster hash tag: both keys of the script in one slot.
+            .key(format!("{}{{{key}}}", self.prefix))
+            .key(format!("{}{{{key}}}#total", self.prefix))
             .arg(rate.requests)
             .arg(micros(rate.per))
             .arg(want)

@@ -23,11 +23,20 @@ pub(super) struct Config<R: Repository> {
     pub(super) represent: Option<RepresentHook<R::Model>>,
 }
 
-/// DRF's `to_representation(instance)` per request: the row as this request may see it.
-fn represent<R: Repository>(config: &Config<R>, req: &Request, row: &mut R::Model) {
+/// DRF's `to_representation(instance)` per request: the row as this request may see it, the
+/// request's user resolved first (so the hook's `req.current_user()` is the user whatever
+/// the view's permissions).
+async fn represent<R: Repository>(
+    config: &Config<R>,
+    req: &Request,
+    row: &mut R::Model,
+) -> Result<(), ApiError> {
     if let Some(hook) = &config.represent {
+        #[cfg(feature = "auth")]
+        req.user().await?;
         hook(req, row);
     }
+    Ok(())
 }
 
 fn id(req: &Request) -> Result<String, ApiError> {
@@ -98,12 +107,10 @@ pub(super) async fn list<R: Repository>(
     );
     query.filters.extend(scope(&config, &req).await?);
     let Page { mut items, count } = config.repo.list(&query).await?;
-    if config.represent.is_some() {
+    if let Some(hook) = &config.represent {
         #[cfg(feature = "auth")]
         req.user().await?;
-        items
-            .iter_mut()
-            .for_each(|row| represent(&config, &req, row));
+        items.iter_mut().for_each(|row| hook(&req, row));
     }
     let envelope = config
         .pagination
@@ -122,7 +129,7 @@ pub(super) async fn create<R: Repository>(
         hook(&req, &mut input)?;
     }
     let mut row = config.repo.create(input).await?;
-    represent(&config, &req, &mut row);
+    represent(&config, &req, &mut row).await?;
     Ok(Response::new(row).with_status(StatusCode::CREATED))
 }
 
@@ -132,7 +139,7 @@ pub(super) async fn retrieve<R: Repository>(
     req: Request,
 ) -> Result<Response, ApiError> {
     let mut row = get_object(&config, &req).await?;
-    represent(&config, &req, &mut row);
+    represent(&config, &req, &mut row).await?;
     Ok(Response::new(row))
 }
 
@@ -187,7 +194,7 @@ where
     let mut row = apply(Arc::clone(&config.repo), id, input)
         .await?
         .ok_or_else(not_found)?;
-    represent(&config, &req, &mut row);
+    represent(&config, &req, &mut row).await?;
     Ok(Response::new(row))
 }
 

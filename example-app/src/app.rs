@@ -158,6 +158,13 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
         users,
         options.credentials.passwords.clone(),
         options.credentials.token_cache.clone(),
+        {
+            let credentials = options.credentials.clone();
+            Arc::new(move |id| {
+                let credentials = credentials.clone();
+                Box::pin(async move { credentials.revoke_all(id).await })
+            })
+        },
     )
     .action(picture.into_iter().fold(
         restframe::Action::detail("picture", "picture"),

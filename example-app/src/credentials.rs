@@ -6,15 +6,41 @@ use std::time::{Duration, SystemTime};
 
 use restframe::auth::{Identity, Session, SessionStore, TokenStore, generate_key, hash_key};
 use restframe::sql::{Column, ColumnType, Database, SqlRepository, Table};
-use restframe::{ApiError, BoxFuture, ListQuery, Repository, Validate};
+use restframe::{ApiError, BoxFuture, ListQuery, OrderBy, Repository, Validate};
 use serde::{Deserialize, Serialize};
 
 use crate::identity_cache::IdentityCache;
 use crate::passwords::Passwords;
 use crate::users::User;
 
+/// The most tokens, and the most sessions, a user keeps: logging in again past that drops the
+/// oldest (DRF keeps one token per user; the key of a stored hash cannot be handed out twice,
+/// so each login makes a new one).
+const KEEP_PER_USER: u64 = 10;
+
+/// The rows of a user's credentials table, newest first (by `field`), from `offset` on.
+fn rows_of(user_id: i64, field: &str, offset: u64) -> ListQuery {
+    ListQuery {
+        filters: vec![("user_id".to_owned(), user_id.to_string())],
+        ordering: vec![OrderBy {
+            field: field.to_owned(),
+            descending: true,
+        }],
+        offset,
+        limit: 100,
+    }
+}
+
 /// How long a browser session lasts.
 pub const SESSION_AGE: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// Microseconds since the epoch: when a token was made (orders a user's tokens, so the oldest
+/// go first; logins are an Argon2 check apart, far more than a microsecond).
+fn now_micros() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
 
 fn now() -> i64 {
     SystemTime::now()
@@ -183,10 +209,41 @@ impl Credentials {
             .create(AuthToken {
                 key_hash: hash_key(&key),
                 user_id,
-                created: now(),
+                created: now_micros(),
             })
             .await?;
+        let old = self
+            .tokens
+            .list(&rows_of(user_id, "created", KEEP_PER_USER))
+            .await?;
+        for token in old.items {
+            self.revoke_token(&token.key_hash).await?;
+        }
         Ok(key)
+    }
+
+    /// Deletes every token and session of `user_id` (its password changed): whoever held one
+    /// must log in again.
+    pub async fn revoke_all(&self, user_id: i64) -> Result<(), ApiError> {
+        // Bounded: a user keeps at most `KEEP_PER_USER` of each, 100 are read at a time.
+        for _ in 0..100 {
+            let tokens = self.tokens.list(&rows_of(user_id, "created", 0)).await?;
+            let sessions = self
+                .sessions
+                .list(&rows_of(user_id, "expires_at", 0))
+                .await?;
+            if tokens.items.is_empty() && sessions.items.is_empty() {
+                break;
+            }
+            for token in tokens.items {
+                self.tokens.destroy(&token.key_hash).await?;
+            }
+            for session in sessions.items {
+                self.sessions.destroy(&session.key_hash).await?;
+            }
+        }
+        self.token_cache.forget_user(user_id);
+        Ok(())
     }
 
     /// Deletes the token whose key hashes to `key_hash`.
@@ -210,6 +267,17 @@ impl Credentials {
                 expires_at: now().saturating_add(age),
             })
             .await?;
+        // Expired sessions of this user, and those past the newest few, go.
+        let sessions = self
+            .sessions
+            .list(&rows_of(user_id, "expires_at", 0))
+            .await?;
+        let now = now();
+        for (i, session) in sessions.items.into_iter().enumerate() {
+            if session.expires_at <= now || i as u64 >= KEEP_PER_USER {
+                self.sessions.destroy(&session.key_hash).await?;
+            }
+        }
         Ok((key, csrf_token))
     }
 

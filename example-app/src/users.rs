@@ -195,6 +195,20 @@ fn hash_in_place(passwords: &Passwords, password: &mut String) -> Result<(), Api
     Ok(())
 }
 
+/// What revokes a user's tokens and sessions (its password changed).
+pub type PasswordChanged =
+    Arc<dyn Fn(i64) -> restframe::BoxFuture<'static, Result<(), ApiError>> + Send + Sync>;
+
+/// A new password (PUT, or a PATCH of `password`) ends every token and session of the user:
+/// whoever held one logs in again. From the synchronous hook, on the runtime.
+fn revoke_credentials(req: &Request, password_changed: &PasswordChanged) -> Result<(), ApiError> {
+    let Some(user) = req.extensions().get::<Arc<User>>() else {
+        return Ok(());
+    };
+    let revoke = password_changed(user.id);
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(revoke))
+}
+
 /// DRF's error for a missing required field.
 fn password_required() -> ApiError {
     ApiError::validation([("password", "This field is required.")])
@@ -219,7 +233,9 @@ pub fn viewset(
     repo: SqlRepository<User>,
     passwords: Passwords,
     tokens: IdentityCache,
+    password_changed: PasswordChanged,
 ) -> ModelViewSet<SqlRepository<User>> {
+    let (on_put, on_patch_password) = (password_changed.clone(), password_changed);
     let (on_update, on_patch) = (passwords.clone(), passwords.clone());
     // A changed user (deactivated, say) or a deleted one is not served from the token cache.
     let (updated, patched, deleted) = (tokens.clone(), tokens.clone(), tokens);
@@ -261,14 +277,18 @@ pub fn viewset(
             if input.is_active.is_none() {
                 input.is_active = req.extensions().get::<Arc<User>>().map(|u| u.is_active);
             }
-            hash_required(&on_update, &mut input.password)
+            hash_required(&on_update, &mut input.password)?;
+            revoke_credentials(req, &on_put)
         })
         .perform_partial_update(move |req, patch: &mut Partial<UserPatch>| {
             // A patch's fields are checked here: the viewset checks whole inputs only.
             patch.0.validate()?;
             forget(req, &patched);
             match patch.0.password.as_mut() {
-                Some(password) => hash_in_place(&on_patch, password),
+                Some(password) => {
+                    hash_in_place(&on_patch, password)?;
+                    revoke_credentials(req, &on_patch_password)
+                }
                 None => Ok(()),
             }
         })

@@ -21,6 +21,7 @@ on_every_backend!(
     tokens_are_obtained_by_json_and_form_and_revoked,
     session_login_csrf_and_logout,
     a_deactivated_user_is_hidden_except_from_staff,
+    a_new_password_ends_every_token_and_the_oldest_tokens_go,
     createsuperuser_refuses_an_existing_name_and_an_empty_password,
 );
 const NOT_AUTHENTICATED: &str = "Authentication credentials were not provided.";
@@ -1209,6 +1210,8 @@ async fn login_never_redirects_off_site() {
         "https://evil.example/",
         "//evil.example/",
         "/\\evil.example/",
+        // Browsers drop a tab from a Location: `/\t/evil` would be `//evil`.
+        "/\t/evil.example/",
     ] {
         let page = anon.get("/api/auth/login/", &[]).await;
         let csrf = page.cookie("csrftoken").expect("a csrftoken cookie");
@@ -1217,6 +1220,7 @@ async fn login_never_redirects_off_site() {
             next.replace('/', "%2F")
                 .replace(':', "%3A")
                 .replace('\\', "%5C")
+                .replace('\t', "%09")
         );
         let r = anon
             .send(
@@ -1231,5 +1235,54 @@ async fn login_never_redirects_off_site() {
             .await;
         assert_eq!(r.status, 302, "{next}: {}", r.text());
         assert_eq!(r.header("location"), "/api/", "{next}");
+    }
+}
+
+/// A new password ends every token of the user (whoever held one logs in again), and a user
+/// keeps at most ten tokens: the eleventh login drops the oldest.
+async fn a_new_password_ends_every_token_and_the_oldest_tokens_go(app: &App) {
+    let (id, first) = app.create_user("ada", "ada-password").await;
+    let second = app.obtain_token("ada", "ada-password").await;
+    let detail = format!("/api/users/{id}/");
+    let r = app
+        .as_token(&first)
+        .send_body(
+            "PATCH",
+            &detail,
+            "application/json",
+            r#"{"password":"new-password"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    for token in [&first, &second] {
+        let r = app.as_token(token).get(&detail, &[]).await;
+        assert_eq!(r.status, 401, "{}", r.text());
+        assert_eq!(r.json(), json!({"detail": "Invalid token."}));
+    }
+    let refused = app
+        .anonymous()
+        .post(
+            "/api/auth/token/",
+            "application/json",
+            r#"{"username":"ada","password":"ada-password"}"#,
+        )
+        .await;
+    assert_eq!(refused.status, 400, "the old password: {}", refused.text());
+
+    let oldest = app.obtain_token("ada", "new-password").await;
+    let mut newest = Vec::new();
+    for _ in 0..10 {
+        newest.push(app.obtain_token("ada", "new-password").await);
+    }
+    let r = app.as_token(&oldest).get(&detail, &[]).await;
+    assert_eq!(
+        r.status,
+        401,
+        "the 11th login drops the oldest: {}",
+        r.text()
+    );
+    for token in &newest {
+        let r = app.as_token(token).get(&detail, &[]).await;
+        assert_eq!(r.status, 200, "{}", r.text());
     }
 }

@@ -7,6 +7,7 @@ ALTER TABLE app_user ADD COLUMN is_active BOOLEAN NOT NULL DEFAULT true;
 ALTER TABLE track ADD COLUMN owner BIGINT REFERENCES app_user (id) ON DELETE SET NULL;
 CREATE INDEX track_owner ON track (owner);
 
+-- created: when the token was made, in microseconds since the Unix epoch.
 CREATE TABLE auth_token (
     key_hash TEXT PRIMARY KEY,
     user_id BIGINT NOT NULL REFERENCES app_user (id) ON DELETE CASCADE,

@@ -139,6 +139,24 @@ pub(crate) async fn page_access(req: &mut Request, route: Option<&RouteInfo>) ->
     PageAccess { user, denied }
 }
 
+/// The page's access with the forms the handler's object refused (see
+/// [`crate::permissions::PageObjectForms`]) also denied.
+#[cfg(feature = "auth")]
+pub(crate) fn with_object_denied(
+    access: Option<&PageAccess>,
+    object_forms: Option<&crate::permissions::PageObjectForms>,
+) -> Option<PageAccess> {
+    let mut access = access?.clone();
+    if let Some(denied) = object_forms.and_then(|f| f.denied.lock().ok()) {
+        for method in denied.iter() {
+            if !access.denied.contains(method) {
+                access.denied.push(method.clone());
+            }
+        }
+    }
+    Some(access)
+}
+
 /// The page description for `renderer`, when it wants one: the headers so far as text.
 fn page_headers(
     renderer: &dyn Renderer,

@@ -462,6 +462,16 @@ impl ViewInner {
             .then(|| Arc::new(std::sync::OnceLock::new()));
         #[cfg(feature = "auth")]
         let page = access.clone().map(|a| (a, route.clone()));
+        // ... and, on a detail route, only those its object permissions allow on the row.
+        #[cfg(feature = "auth")]
+        let object_forms = access.as_ref().and(route.as_ref()).map(|route| {
+            Arc::new(crate::permissions::PageObjectForms {
+                methods: route.forms.iter().map(|f| f.method.clone()).collect(),
+                ..Default::default()
+            })
+        });
+        #[cfg(feature = "auth")]
+        let handler_object_forms = object_forms.clone();
         // Authentication, permissions and throttles come before the handler reads the body.
         let outcome = AssertUnwindSafe(async move {
             #[cfg(feature = "auth")]
@@ -471,6 +481,9 @@ impl ViewInner {
                 let initial = policy.initial(&request).await;
                 if let Some((access, route)) = page {
                     let _ = access.set(render::page_access(&mut request, route.as_deref()).await);
+                }
+                if let Some(forms) = handler_object_forms {
+                    request.extensions_mut().insert(forms);
                 }
                 initial?;
                 // JSONP and the like: never for a user the view's authenticators find.
@@ -486,9 +499,14 @@ impl ViewInner {
         .catch_unwind()
         .await;
         #[cfg(feature = "auth")]
+        let access = render::with_object_denied(
+            access.as_deref().and_then(std::sync::OnceLock::get),
+            object_forms.as_deref(),
+        );
+        #[cfg(feature = "auth")]
         let info = RequestInfo {
             page: PageRequest {
-                access: access.as_deref().and_then(std::sync::OnceLock::get),
+                access: access.as_ref(),
                 ..info.page
             },
             ..info

@@ -89,6 +89,22 @@ impl Permission for IsOwner {
     }
 }
 
+/// Reading is for anyone; writing a note is for its owner.
+struct OwnerWrites;
+
+impl Permission for OwnerWrites {
+    fn has_permission(&self, _req: &Request) -> bool {
+        true
+    }
+
+    fn has_object_permission(&self, req: &Request, obj: &dyn Any) -> bool {
+        req.method() == Method::GET
+            || obj
+                .downcast_ref::<Note>()
+                .is_some_and(|n| req.current_user().id() == Some(n.owner_id))
+    }
+}
+
 /// Bob's notes are locked, whoever asks: a rule on the row alone, that never looks at the
 /// user.
 struct NotLocked;
@@ -162,6 +178,16 @@ async fn router() -> Router {
             }
         })
         .register(router, "/open/")
+        .unwrap();
+    // Anyone reads; only the owner writes: a page shows the write forms to the owner only.
+    #[cfg(feature = "browsable")]
+    let router = ModelViewSet::new("Note", "mine", repo.clone())
+        .renderers([
+            Arc::new(restframe::renderers::BrowsableApiRenderer::new()) as _,
+            Arc::new(restframe::renderers::JsonRenderer::new()) as _,
+        ])
+        .permissions([Arc::new(OwnerWrites) as _])
+        .register(router, "/mine/")
         .unwrap();
     ModelViewSet::new("Note", "locked", repo)
         .permissions([Arc::new(NotLocked) as _])
@@ -288,4 +314,38 @@ async fn to_representation_sees_the_user_on_every_action_even_under_allow_any() 
         assert_eq!(body(&staff), "alice's", "{uri}: {staff}");
         assert_eq!(body(&anonymous), "(hidden)", "{uri}: {anonymous}");
     }
+}
+
+/// DRF's `show_form_for_method` with `check_object_permissions`: a page of a row shows the
+/// write forms only to a user the object permissions let write it.
+#[cfg(feature = "browsable")]
+#[tokio::test]
+async fn a_rows_page_shows_write_forms_only_to_who_may_write_the_row() {
+    let router = router().await;
+    let page = |uri: &'static str| {
+        let router = router.clone();
+        async move {
+            let req = http::Request::get(uri)
+                .header("accept", "text/html")
+                .header("authorization", "Token alice")
+                .body(Full::new(Bytes::new()))
+                .unwrap();
+            let res = router.oneshot(req).await.unwrap();
+            let status = res.status();
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let forms = |html: &str| {
+        (
+            html.contains(r#"id="raw-form-PUT""#),
+            html.contains(r#"id="delete-button""#),
+        )
+    };
+    let (status, own) = page("/mine/1/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(forms(&own), (true, true), "alice's own note");
+    let (status, bobs) = page("/mine/2/").await;
+    assert_eq!(status, StatusCode::OK, "anyone reads");
+    assert_eq!(forms(&bobs), (false, false), "bob's note: {bobs}");
 }

@@ -175,6 +175,44 @@ pub(crate) fn denied_methods<'m>(
     denied
 }
 
+/// A page's forms, checked against the object its handler loaded (DRF's
+/// `show_form_for_method` with `check_object_permissions`): the view puts one in the request
+/// extensions when the response is a page with forms; the viewset's detail actions fill it.
+#[derive(Default)]
+pub(crate) struct PageObjectForms {
+    /// The methods of the route's forms.
+    pub(crate) methods: Vec<String>,
+    /// Those the view's object permissions refuse on the loaded object.
+    pub(crate) denied: std::sync::Mutex<Vec<String>>,
+}
+
+/// Records in the request's [`PageObjectForms`], if any, the form methods whose object
+/// permissions refuse `obj` to the request's user, each checked as if the request were of
+/// that method. The user must be resolved first.
+pub(crate) fn note_object_forms(req: &mut Request, obj: &(dyn Any + Send + Sync)) {
+    let Some(page) = req.extensions().get::<Arc<PageObjectForms>>().cloned() else {
+        return;
+    };
+    let Some(perms) = req.extensions().get::<ViewPermissions>().cloned() else {
+        return;
+    };
+    let original = req.method().clone();
+    let mut denied = Vec::new();
+    for name in &page.methods {
+        let Ok(method) = Method::from_bytes(name.as_bytes()) else {
+            continue;
+        };
+        *req.method_mut() = method;
+        if !perms.0.iter().all(|p| p.has_object_permission(req, obj)) {
+            denied.push(name.clone());
+        }
+    }
+    *req.method_mut() = original;
+    if let Ok(mut slot) = page.denied.lock() {
+        *slot = denied;
+    }
+}
+
 /// Checks the view's object permissions on `obj` (DRF's `check_object_permissions`): the
 /// viewsets call it on the row of every detail action; a handler that loads an object itself
 /// calls it too. The user is resolved first when a permission looks at it.

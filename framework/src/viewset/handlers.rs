@@ -136,9 +136,12 @@ pub(super) async fn create<R: Repository>(
 /// GET on a row.
 pub(super) async fn retrieve<R: Repository>(
     config: Arc<Config<R>>,
-    req: Request,
+    #[cfg_attr(not(feature = "auth"), allow(unused_mut))] mut req: Request,
 ) -> Result<Response, ApiError> {
     let mut row = get_object(&config, &req).await?;
+    // A page shows only the forms the user may use on this row.
+    #[cfg(feature = "auth")]
+    crate::permissions::note_object_forms(&mut req, &row);
     represent(&config, &req, &mut row).await?;
     Ok(Response::new(row))
 }
@@ -194,6 +197,8 @@ where
     let mut row = apply(Arc::clone(&config.repo), id, input)
         .await?
         .ok_or_else(not_found)?;
+    #[cfg(feature = "auth")]
+    crate::permissions::note_object_forms(&mut req, &row);
     represent(&config, &req, &mut row).await?;
     Ok(Response::new(row))
 }

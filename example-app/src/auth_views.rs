@@ -13,7 +13,6 @@ use restframe::auth::{
 };
 use restframe::openapi::Doc;
 use restframe::permissions::{AllowAny, IsAuthenticated, Permission};
-use restframe::renderers::{JsonRenderer, Renderer, TemplateHtmlRenderer};
 use restframe::{ApiError, ApiView, Request, Response, RouteError, Router, api_view};
 use serde::{Deserialize, Serialize};
 
@@ -153,13 +152,6 @@ fn local_path(next: Option<&str>) -> String {
     }
 }
 
-fn html_renderers(templates: &Path, debug: bool) -> Vec<Arc<dyn Renderer>> {
-    vec![
-        Arc::new(TemplateHtmlRenderer::new(templates).debug(debug)),
-        Arc::new(JsonRenderer::new()),
-    ]
-}
-
 fn append_cookie(res: &mut Response, value: HeaderValue) {
     res.headers_mut().append(SET_COOKIE, value);
 }
@@ -224,7 +216,7 @@ fn login(credentials: &Credentials, templates: &Path, debug: bool) -> ApiView {
     .name("Log in")
     .description("Logs in to the browsable API (a session cookie).")
     .template_name("login.html")
-    .renderers(html_renderers(templates, debug))
+    .renderers(crate::pages::renderers(templates, debug))
     .doc(Doc::new().exclude())
     .with_state(credentials.clone());
     open_to_all(view)

@@ -22,7 +22,7 @@ const ROWS: u64 = 100;
 
 /// `[TemplateHtmlRenderer, JsonRenderer]`: a browser gets the page, `Accept: application/json`
 /// or `.json` the data.
-fn renderers(templates: &Path, debug: bool) -> Vec<Arc<dyn Renderer>> {
+pub fn renderers(templates: &Path, debug: bool) -> Vec<Arc<dyn Renderer>> {
     vec![
         Arc::new(TemplateHtmlRenderer::new(templates).debug(debug)),
         Arc::new(JsonRenderer::new()),

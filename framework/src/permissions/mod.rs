@@ -157,6 +157,16 @@ pub(crate) fn denied_methods<'m>(
     req: &mut Request,
     methods: impl IntoIterator<Item = &'m str>,
 ) -> Vec<String> {
+    refused_as(req, methods, |p, req| p.has_permission(req))
+}
+
+/// The methods among `methods` that some permission refuses by `allows`, each asked as if the
+/// request were of that method; the request's own method is put back.
+fn refused_as<'m>(
+    req: &mut Request,
+    methods: impl IntoIterator<Item = &'m str>,
+    allows: impl Fn(&dyn Permission, &Request) -> bool,
+) -> Vec<String> {
     let Some(perms) = req.extensions().get::<ViewPermissions>().cloned() else {
         return Vec::new();
     };
@@ -167,7 +177,7 @@ pub(crate) fn denied_methods<'m>(
             continue;
         };
         *req.method_mut() = method;
-        if !perms.0.iter().all(|p| p.has_permission(req)) {
+        if !perms.0.iter().all(|p| allows(&**p, req)) {
             denied.push(name.to_owned());
         }
     }
@@ -193,21 +203,9 @@ pub(crate) fn note_object_forms(req: &mut Request, obj: &(dyn Any + Send + Sync)
     let Some(page) = req.extensions().get::<Arc<PageObjectForms>>().cloned() else {
         return;
     };
-    let Some(perms) = req.extensions().get::<ViewPermissions>().cloned() else {
-        return;
-    };
-    let original = req.method().clone();
-    let mut denied = Vec::new();
-    for name in &page.methods {
-        let Ok(method) = Method::from_bytes(name.as_bytes()) else {
-            continue;
-        };
-        *req.method_mut() = method;
-        if !perms.0.iter().all(|p| p.has_object_permission(req, obj)) {
-            denied.push(name.clone());
-        }
-    }
-    *req.method_mut() = original;
+    let denied = refused_as(req, page.methods.iter().map(String::as_str), |p, req| {
+        p.has_object_permission(req, obj)
+    });
     if let Ok(mut slot) = page.denied.lock() {
         *slot = denied;
     }

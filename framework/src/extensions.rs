@@ -85,12 +85,49 @@ impl PathParams {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FormatSuffix(pub Option<String>);
 
-/// The address of the client at the other end of the connection (axum's `ConnectInfo`), as
-/// `restframe::serve` records it on every request; throttles count anonymous clients by its
-/// IP. A proxy in front makes it the proxy's address: `X-Forwarded-For` is not read, since any
-/// client can write it.
+/// The address of the client (axum's `ConnectInfo`), as `restframe::serve` records it on every
+/// request; throttles count anonymous clients by its IP. It is the connection's peer, unless
+/// that peer is a trusted proxy ([`crate::TrustedProxies`]): then it is the nearest
+/// `X-Forwarded-For` hop that is not itself a trusted proxy (with port 0). From anyone else,
+/// `X-Forwarded-For` is not read, since any client can write it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientAddr(pub std::net::SocketAddr);
+
+/// What a trusted proxy said about the original request: its `X-Forwarded-Proto` and
+/// `X-Forwarded-Host`. Recorded by [`crate::TrustedProxies::apply`] only for requests whose peer
+/// is a trusted proxy; `Request::base_url`, the router's allowed-hosts check and the session
+/// cookie's `Secure` read it, never the headers themselves.
+///
+/// ```
+/// let forwarded = restframe::extensions::Forwarded::new(Some("https"), Some("api.example.com"));
+/// assert_eq!(forwarded.proto(), Some("https"));
+/// assert_eq!(forwarded.host(), Some("api.example.com"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Forwarded {
+    pub(crate) proto: Option<String>,
+    pub(crate) host: Option<String>,
+}
+
+impl Forwarded {
+    /// What a trusted proxy reported: the scheme (lowercased) and the host.
+    pub fn new(proto: Option<&str>, host: Option<&str>) -> Self {
+        Self {
+            proto: proto.map(str::to_ascii_lowercase),
+            host: host.map(str::to_owned),
+        }
+    }
+
+    /// The original scheme (`https`), from `X-Forwarded-Proto`.
+    pub fn proto(&self) -> Option<&str> {
+        self.proto.as_deref()
+    }
+
+    /// The original host (`api.example.com`), from `X-Forwarded-Host`.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+}
 
 /// Where a view's uploads spill to disk (see `ApiView::upload_dir`).
 #[derive(Clone, Debug)]

@@ -50,6 +50,7 @@ guide!(content_negotiation, "content-negotiation.md", []);
 guide!(renderers, "renderers.md", []);
 guide!(parsers, "parsers.md", []);
 guide!(routers, "routers.md", []);
+guide!(server, "server.md", []);
 guide!(viewsets, "viewsets.md", ["sqlite"]);
 guide!(
     uploads,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use http::{HeaderMap, Uri, header};
 
 use crate::error::ApiError;
+use crate::extensions::Forwarded;
 
 /// The hosts a router answers for (Django's `ALLOWED_HOSTS`), handed to views in the request
 /// extensions so `Request::base_url` applies the same policy.
@@ -44,12 +45,31 @@ impl AllowedHosts {
     }
 }
 
-/// The `Host` of a request (or the URI's authority, as HTTP/2 sends it).
-pub(crate) fn request_host<'a>(headers: &'a HeaderMap, uri: &'a Uri) -> Option<&'a str> {
+/// The `Host` of a request (or the URI's authority, as HTTP/2 sends it); a trusted proxy's
+/// `X-Forwarded-Host` ([`Forwarded`]) when there is one.
+pub(crate) fn request_host<'a>(
+    headers: &'a HeaderMap,
+    uri: &'a Uri,
+    extensions: &'a http::Extensions,
+) -> Option<&'a str> {
+    if let Some(host) = extensions.get::<Forwarded>().and_then(Forwarded::host) {
+        return Some(host);
+    }
     headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| uri.authority().map(|a| a.as_str()))
+}
+
+/// The request's scheme: `https` when the URI says so or a trusted proxy's
+/// `X-Forwarded-Proto` ([`Forwarded`]) does; else `http`.
+pub(crate) fn request_scheme(uri: &Uri, extensions: &http::Extensions) -> &'static str {
+    let forwarded = extensions.get::<Forwarded>().and_then(Forwarded::proto);
+    if uri.scheme() == Some(&http::uri::Scheme::HTTPS) || forwarded == Some("https") {
+        "https"
+    } else {
+        "http"
+    }
 }
 
 /// The error a disallowed or malformed host gets: a 400 (Django's `DisallowedHost`).
@@ -62,9 +82,10 @@ pub(crate) fn invalid_host() -> ApiError {
 pub(crate) fn checked_host<'a>(
     headers: &'a HeaderMap,
     uri: &'a Uri,
-    allowed: Option<&AllowedHosts>,
+    extensions: &'a http::Extensions,
 ) -> Result<&'a str, ApiError> {
-    let host = request_host(headers, uri).unwrap_or("localhost");
+    let allowed = extensions.get::<AllowedHosts>();
+    let host = request_host(headers, uri, extensions).unwrap_or("localhost");
     if !valid_host(host) || allowed.is_some_and(|a| !a.allows(host)) {
         return Err(invalid_host());
     }

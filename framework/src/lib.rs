@@ -22,6 +22,7 @@ pub mod permissions;
 #[cfg(feature = "auth")]
 mod policy;
 pub mod prelude;
+mod proxy;
 mod render;
 mod request;
 mod response;
@@ -47,10 +48,14 @@ pub use restframe_renderers as renderers;
 pub use body::Body;
 pub use error::ApiError;
 pub use negotiation::Negotiated;
+pub use proxy::{ProxyParseError, TrustedProxies};
 pub use request::{Query, Request};
 pub use response::Response;
 pub use router::{RouteError, Router};
-pub use serve::{serve, shutdown_signal};
+pub use serve::{
+    BodyReadTimeout, MIN_BODY_PROGRESS, REQUEST_ID_HEADER, RequestBody, ServeOptions, serve,
+    serve_with, shutdown_signal,
+};
 pub use settings::ApiSettings;
 pub use util::{BoxError, BoxFuture};
 #[cfg(feature = "validators")]

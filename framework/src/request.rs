@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::auth::{Authenticator, Credentials, User};
 use crate::error::ApiError;
 use crate::extensions::{MountPrefix, PathParams, SharedState, UploadDir};
-use crate::host::{AllowedHosts, checked_host};
+use crate::host::{checked_host, request_scheme};
 use crate::negotiation::{Negotiated, select_parser};
 use crate::parsers::{BodyStream, ParseContext, Parsed, Parser, ParserLimits, stream_error};
 
@@ -245,27 +245,22 @@ impl Request {
     }
 
     /// `scheme://host` of this request, for absolute URLs: the `Host` header (or the URI's
-    /// authority, as HTTP/2 sends it), `https` when `X-Forwarded-Proto` says so. A host that is
-    /// not a `name[:port]` or `[v6]:port` is a 400 (Django's `DisallowedHost`), so a client
-    /// cannot inject text into links and `Link` headers.
+    /// authority, as HTTP/2 sends it). From a trusted proxy ([`crate::TrustedProxies`]), its
+    /// `X-Forwarded-Host` and `X-Forwarded-Proto` count instead; from anyone else they are
+    /// ignored. A host that is not a `name[:port]` or `[v6]:port`, or that the router's
+    /// allowed hosts refuse, is a 400 (Django's `DisallowedHost`), so a client cannot inject
+    /// text into links and `Link` headers.
     ///
     /// When the router is mounted under a prefix (`Router::mount_prefix`), the prefix is
     /// part of the base, so `base_url() + uri().path()` is the request's own URL.
     pub fn base_url(&self) -> Result<String, ApiError> {
-        let host = checked_host(
-            &self.parts.headers,
-            &self.parts.uri,
-            self.parts.extensions.get::<AllowedHosts>(),
-        )?;
+        let host = checked_host(&self.parts.headers, &self.parts.uri, &self.parts.extensions)?;
         let prefix = self
             .parts
             .extensions
             .get::<MountPrefix>()
             .map_or("", MountPrefix::as_str);
-        let scheme = match self.parts.headers.get("x-forwarded-proto") {
-            Some(p) if p == "https" => "https",
-            _ => "http",
-        };
+        let scheme = request_scheme(&self.parts.uri, &self.parts.extensions);
         Ok(format!("{scheme}://{host}{prefix}"))
     }
 
@@ -421,12 +416,37 @@ impl Request {
             .get_mut()
             .take()
             .ok_or_else(|| ApiError::internal("the request body was taken before parsing"))?;
+        // A declared length past what the parser would read is refused before any byte of the
+        // body is (the client may not even have sent it).
+        if let Some(declared) = declared_length(&self.parts.headers)
+            && declared > 0
+        {
+            let content_type = self
+                .parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .map_or("", |v| v.to_str().unwrap_or("(not ASCII)"));
+            if content_type.is_empty() {
+                return Err(ApiError::unsupported_media_type("", &self.parsers));
+            }
+            let (parser, mime) = select_parser(content_type, &self.parsers)?;
+            let limit = declared_limit(parser.as_ref(), &mime, &self.limits);
+            if declared > limit {
+                return Err(crate::parsers::ParseError::too_large(
+                    usize::try_from(limit).unwrap_or(usize::MAX),
+                )
+                .into());
+            }
+        }
         // An empty body is empty data whatever its type (as DRF): peek for a non-empty chunk.
         let first = loop {
             match body.next().await {
                 None => return Ok(Parsed::empty()),
                 Some(Ok(chunk)) if chunk.is_empty() => continue,
                 Some(Ok(chunk)) => break chunk,
+                Some(Err(e)) if e.is::<crate::serve::BodyReadTimeout>() => {
+                    return Err(body_timed_out(&e));
+                }
                 Some(Err(e)) => return Err(stream_error(e).into()),
             }
         };
@@ -438,8 +458,20 @@ impl Request {
             return Err(ApiError::unsupported_media_type("", &self.parsers));
         }
         let (parser, mime) = select_parser(content_type, &self.parsers)?;
-        let body: BodyStream<'_> =
-            Box::pin(futures_util::stream::once(async { Ok(first) }).chain(body));
+        // A body that stalls past the body-read timeout is a 408 whichever parser noticed.
+        let stalled: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+        let seen = stalled.clone();
+        let body: BodyStream<'_> = Box::pin(
+            futures_util::stream::once(async { Ok(first) })
+                .chain(body)
+                .inspect(move |item| {
+                    if let Err(e) = item
+                        && e.is::<crate::serve::BodyReadTimeout>()
+                    {
+                        *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                    }
+                }),
+        );
         let disposition = self
             .parts
             .headers
@@ -456,6 +488,49 @@ impl Request {
         if let Some(dir) = self.parts.extensions.get::<UploadDir>() {
             ctx = ctx.with_temp_dir(&dir.0);
         }
-        Ok(parser.parse_stream(body, ctx).await?)
+        let parsed = parser.parse_stream(body, ctx).await;
+        let stalled = stalled.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match (parsed, stalled) {
+            (Err(_), Some(message)) => Err(body_timed_out(&message)),
+            (parsed, _) => Ok(parsed?),
+        }
     }
+}
+
+/// The answer to a request whose body stalled past the body-read timeout: 408.
+fn body_timed_out(message: &dyn std::fmt::Display) -> ApiError {
+    ApiError::new(
+        http::StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!("Request body timed out ({message})."),
+    )
+}
+
+/// The request's `Content-Length`, when it declares one that is a number.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// The longest body `parser` could accept under `limits`: a buffering parser's
+/// `max_body_bytes`, a raw upload's `max_file_bytes`, and for `multipart/form-data` every part
+/// at its largest (files, text fields and a generous 16 KiB of part headers each).
+fn declared_limit(
+    parser: &dyn crate::parsers::Parser,
+    mime: &mime::Mime,
+    limits: &crate::parsers::ParserLimits,
+) -> u64 {
+    let body = u64::try_from(limits.max_body_bytes).unwrap_or(u64::MAX);
+    if !parser.carries_files() {
+        return body;
+    }
+    if mime.type_() == mime::MULTIPART {
+        let parts = u64::try_from(limits.max_parts).unwrap_or(u64::MAX);
+        return parts
+            .saturating_mul(limits.max_file_bytes.saturating_add(16 * 1024))
+            .saturating_add(body);
+    }
+    limits.max_file_bytes
 }

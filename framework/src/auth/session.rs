@@ -101,13 +101,10 @@ fn is_safe(method: &Method) -> bool {
 }
 
 /// Whether the request came over https (the URI's scheme, or `X-Forwarded-Proto: https` from
-/// the proxy in front): session cookies are then `Secure`.
+/// a trusted proxy, as [`crate::TrustedProxies`] records it in [`crate::extensions::Forwarded`];
+/// the header from anyone else does not count): session cookies are then `Secure`.
 pub fn is_https(head: &Parts) -> bool {
-    head.uri.scheme() == Some(&http::uri::Scheme::HTTPS)
-        || head
-            .headers
-            .get("x-forwarded-proto")
-            .is_some_and(|p| p == "https")
+    crate::host::request_scheme(&head.uri, &head.extensions) == "https"
 }
 
 fn csrf_failed(reason: &str) -> ApiError {
@@ -342,7 +339,14 @@ mod tests {
             c.as_ref().and_then(|c| c.to_str().ok()),
             Some("sessionid=k; Path=/; SameSite=Lax; Max-Age=60; HttpOnly")
         );
-        let proxied = head(Method::POST, &[("x-forwarded-proto", "https")]);
+        // The header alone (from any client) does not count; a trusted proxy's does.
+        let spoofed = head(Method::POST, &[("x-forwarded-proto", "https")]);
+        let c = session_cookie("k", &spoofed, 60).ok();
+        assert!(c.is_some_and(|c| c.to_str().is_ok_and(|c| c.ends_with("; HttpOnly"))));
+        let mut proxied = head(Method::POST, &[]);
+        proxied
+            .extensions
+            .insert(crate::extensions::Forwarded::new(Some("https"), None));
         let c = session_cookie("k", &proxied, 60).ok();
         assert!(c.is_some_and(|c| c.to_str().is_ok_and(|c| c.ends_with("; HttpOnly; Secure"))));
         let c = expired_session_cookie(&plain).ok();

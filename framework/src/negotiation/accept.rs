@@ -61,10 +61,10 @@ impl<'a> MediaRange<'a> {
                 break;
             }
         }
+        // Empty parameters at either end (`a/b; ; x=1; ;`) are no parameters: they must not
+        // make the range more specific.
         let params = rest[..params_end.min(rest.len())]
-            .trim()
-            .trim_end_matches(';')
-            .trim_end();
+            .trim_matches(|c: char| c == ';' || c.is_whitespace());
         Some(Self {
             type_,
             subtype,
@@ -242,6 +242,22 @@ mod tests {
         assert_eq!(r.q, 900);
         let r = one("text/html;level=1").unwrap();
         assert_eq!((r.params, r.q), ("level=1", 1000));
+    }
+
+    #[test]
+    fn empty_params_at_either_end_are_dropped() {
+        // Found by the `accept` fuzz target: `; ;` left a `;` that counted as a parameter.
+        for s in [
+            "text/html; ;",
+            "text/html;;",
+            "text/html ; ; ; q=0.5",
+            "text/html;",
+        ] {
+            let r = one(s).unwrap();
+            assert_eq!((r.params, r.specificity()), ("", 2), "{s}");
+        }
+        assert_eq!(one("a/b;;x=1; ;").unwrap().params, "x=1");
+        assert_eq!(one("a/b; x=1; ; y=2 ;").unwrap().params, "x=1; ; y=2");
     }
 
     #[test]

@@ -38,6 +38,7 @@ use crate::extensions::{
 use crate::host::{AllowedHosts, invalid_host, request_host};
 use crate::request::Request;
 use crate::response::Response;
+use crate::serve::RequestTimeout;
 use crate::settings::ApiSettings;
 use crate::util::{BoxError, BoxFuture};
 use crate::view::{ApiView, api_view};
@@ -116,6 +117,7 @@ struct Inner {
     routes: Vec<Route>,
     not_found: ApiView,
     bad_host: ApiView,
+    timed_out: ApiView,
     settings: ApiSettings,
     mount_prefix: Option<MountPrefix>,
     allowed_hosts: Option<AllowedHosts>,
@@ -211,11 +213,22 @@ impl Router {
             .name("Bad request")
             .settings(&settings);
         let bad_host = without_policy(bad_host);
+        let timed_out = api_view(|_req: Request| async move {
+            Err(ApiError::new(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                "request_timeout",
+                "Request timed out.",
+            ))
+        })
+        .name("Service unavailable")
+        .settings(&settings);
+        let timed_out = without_policy(timed_out);
         Self {
             inner: Arc::new(Inner {
                 routes: Vec::new(),
                 not_found,
                 bad_host,
+                timed_out,
                 settings,
                 mount_prefix: None,
                 allowed_hosts: None,
@@ -439,7 +452,7 @@ impl Router {
             req.extensions_mut().insert(prefix.clone());
         }
         if let Some(allowed) = &self.inner.allowed_hosts {
-            let host = request_host(req.headers(), req.uri()).unwrap_or("");
+            let host = request_host(req.headers(), req.uri(), req.extensions()).unwrap_or("");
             if !allowed.allows(host) {
                 return call(&self.inner.bad_host, req).await;
             }
@@ -464,17 +477,57 @@ impl Router {
         extensions.insert(FormatSuffix(found.format));
         let method = req.method().clone();
         if let Some(view) = route.view(&method) {
-            return call(view, req).await;
+            return self.call_timed(view, req).await;
         }
         match method {
             Method::HEAD => match route.view(&Method::GET) {
-                Some(view) => without_body(call(view, req).await),
+                Some(view) => without_body(self.call_timed(view, req).await),
                 None => call(&route.not_allowed, req).await,
             },
             Method::OPTIONS => call(&route.options, req).await,
             _ => call(&route.not_allowed, req).await,
         }
     }
+}
+
+impl Router {
+    /// Calls a route's view within the request timeout `restframe::serve` set
+    /// ([`crate::ServeOptions::request_timeout`]), unless the view takes uploads (a parser that
+    /// carries files): an upload may take long on a slow link, and its body has the body-read
+    /// timeout. Past it: a 503 "Request timed out." in the negotiated format.
+    async fn call_timed<B>(&self, view: &ApiView, req: http::Request<B>) -> http::Response<Body>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let timeout = req
+            .extensions()
+            .get::<RequestTimeout>()
+            .map(|t| t.0)
+            .filter(|_| !view.parser_list().iter().any(|p| p.carries_files()));
+        let Some(timeout) = timeout else {
+            return call(view, req).await;
+        };
+        let head = request_head(&req);
+        match tokio::time::timeout(timeout, call(view, req)).await {
+            Ok(res) => res,
+            Err(_) => {
+                tracing::warn!(path = head.uri().path(), ?timeout, "request timed out");
+                call(&self.inner.timed_out, head).await
+            }
+        }
+    }
+}
+
+/// A copy of a request without its body, for answering it after its view was given up.
+fn request_head<B>(req: &http::Request<B>) -> http::Request<http_body_util::Empty<Bytes>> {
+    let mut head = http::Request::new(http_body_util::Empty::new());
+    *head.method_mut() = req.method().clone();
+    *head.uri_mut() = req.uri().clone();
+    *head.version_mut() = req.version();
+    *head.headers_mut() = req.headers().clone();
+    *head.extensions_mut() = req.extensions().clone();
+    head
 }
 
 /// A view of the router's own that no policy applies to (an unknown path is a 404 for all,

@@ -1,12 +1,21 @@
 //! Serving stored files with real HTTP caching: `ETag`, `Last-Modified`, `304 Not Modified`
 //! without reading the body, single `Range` requests (`206`, `416`), `HEAD`, and no sniffing.
+//!
+//! A stored file is content someone uploaded, served from the app's own origin, so every
+//! answer is made inert: `Content-Security-Policy: default-src 'none'; sandbox` (no script,
+//! no style, no frame, no form, an opaque origin even when opened directly) and
+//! `X-Content-Type-Options: nosniff`; and only a media type on the route's allow-list
+//! ([`INLINE_TYPES`] unless given, see [`serve_file_inline`]) is served as itself. Anything
+//! else — `text/html`, SVG, an unknown type — goes out as `application/octet-stream` with
+//! `Content-Disposition: attachment`, so a browser saves it instead of rendering it.
 
 use std::ops::Range;
 use std::time::{Duration, SystemTime};
 
 use http::header::{
-    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_MODIFIED_SINCE,
-    IF_NONE_MATCH, IF_RANGE, LAST_MODIFIED, RANGE,
+    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE,
+    CONTENT_SECURITY_POLICY, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, LAST_MODIFIED,
+    RANGE, X_CONTENT_TYPE_OPTIONS,
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
@@ -15,10 +24,45 @@ use std::sync::Arc;
 use crate::storage::{ObjectMeta, Storage, StorageError};
 use crate::{ApiError, ApiView, Request, Response, RouteError, Router, api_view};
 
+/// The media types a stored file is served as by default, when it was stored as one of them:
+/// images a browser displays without running anything (PNG, JPEG, GIF, WebP, AVIF) and audio
+/// and video it plays. Never HTML, XML, SVG, PDF, JavaScript or CSS: those are documents that
+/// can carry scripts.
+///
+/// ```
+/// assert!(restframe::files::INLINE_TYPES.contains(&"audio/mpeg"));
+/// assert!(!restframe::files::INLINE_TYPES.contains(&"text/html"));
+/// assert!(!restframe::files::INLINE_TYPES.contains(&"image/svg+xml"));
+/// ```
+pub const INLINE_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/avif",
+    "audio/mpeg",
+    "audio/mp4",
+    "audio/aac",
+    "audio/ogg",
+    "audio/opus",
+    "audio/flac",
+    "audio/wav",
+    "audio/x-wav",
+    "audio/webm",
+    "video/mp4",
+    "video/webm",
+    "video/ogg",
+];
+
+/// The `Content-Security-Policy` of every stored-file answer: nothing may load, and the
+/// document is sandboxed (no script, an opaque origin) even when opened directly.
+pub const FILE_CSP: &str = "default-src 'none'; sandbox";
+
 impl Router {
     /// Serves the files of `storage` under `prefix`: `GET {prefix}{key}` answers the object
     /// stored under `key` with [`serve_file`] (caching, ranges, `HEAD`), rendered as its stored
-    /// media type, and errors in the router's first renderer. The route is named `name`; keys
+    /// media type when it is one of [`INLINE_TYPES`] (else as an `application/octet-stream`
+    /// attachment), and errors in the router's first renderer. The route is named `name`; keys
     /// are paths of safe segments (see [`crate::storage::check_key`]).
     ///
     /// ```no_run
@@ -48,20 +92,43 @@ impl Router {
 }
 
 /// A view that serves the object named by the route's `{key}` capture from `storage`, with
-/// [`serve_file`].
+/// [`serve_file`] (so inline only as one of [`INLINE_TYPES`]).
 pub fn storage_view(storage: Arc<dyn Storage>, cache_control: &'static str) -> ApiView {
+    storage_view_inline(storage, cache_control, INLINE_TYPES)
+}
+
+/// [`storage_view`] with its own allow-list: objects stored as one of `inline` are served as
+/// that type, any other as an `application/octet-stream` attachment (see
+/// [`serve_file_inline`]).
+///
+/// ```
+/// use std::sync::Arc;
+/// use restframe::files::storage_view_inline;
+/// use restframe::storage::FileSystemStorage;
+/// let pictures = Arc::new(FileSystemStorage::new("./pictures", "/pictures/"));
+/// let view = storage_view_inline(pictures, "public, max-age=60", &["image/png", "image/jpeg"]);
+/// # let _ = view;
+/// ```
+pub fn storage_view_inline(
+    storage: Arc<dyn Storage>,
+    cache_control: &'static str,
+    inline: &'static [&'static str],
+) -> ApiView {
     api_view(move |req: Request| {
         let storage = Arc::clone(&storage);
         async move {
             let key: String = req.path("key")?;
-            serve_file(&req, &*storage, &key, cache_control).await
+            serve_file_inline(&req, &*storage, &key, cache_control, inline).await
         }
     })
 }
 
-/// Serves the object under `key` from `storage` as its stored media type (no charset), with
-/// `ETag` (strong), `Last-Modified`, `Cache-Control: {cache_control}`, `Accept-Ranges: bytes`
-/// and `X-Content-Type-Options: nosniff`:
+/// Serves the object under `key` from `storage` as its stored media type (no parameters) when
+/// that is one of [`INLINE_TYPES`] — else as `application/octet-stream` with
+/// `Content-Disposition: attachment` — with `ETag` (strong), `Last-Modified`,
+/// `Cache-Control: {cache_control}`, `Accept-Ranges: bytes`, `X-Content-Type-Options: nosniff`
+/// and `Content-Security-Policy: default-src 'none'; sandbox` ([`FILE_CSP`]);
+/// [`serve_file_inline`] takes another allow-list.
 ///
 /// - `If-None-Match` (else `If-Modified-Since`) that matches → **304**, the body never opened;
 /// - `Range: bytes=a-b` (one range; `a-`, `-n` too) → **206** with `Content-Range`, unless an
@@ -91,9 +158,53 @@ pub fn serve_file<'a>(
     key: &'a str,
     cache_control: &'a str,
 ) -> impl Future<Output = Result<Response, ApiError>> + Send + 'a {
+    serve_file_inline(req, storage, key, cache_control, INLINE_TYPES)
+}
+
+/// [`serve_file`] with the route's own allow-list: an object stored as one of the media types
+/// in `inline` (compared without parameters, case-insensitively) is served as that type; any
+/// other as `application/octet-stream` with `Content-Disposition: attachment`, whatever it was
+/// stored as. Every answer carries [`FILE_CSP`] and `X-Content-Type-Options: nosniff`.
+///
+/// ```no_run
+/// use restframe::{api_view, files::serve_file_inline, storage::FileSystemStorage, Request};
+/// let media = std::sync::Arc::new(FileSystemStorage::new("./media", "/media/"));
+/// let view = api_view(move |req: Request| {
+///     let media = media.clone();
+///     async move {
+///         let key = req.path_param("key").unwrap_or_default().to_owned();
+///         // Only MP3s play in the browser; anything else is downloaded.
+///         serve_file_inline(&req, &*media, &key, "public, max-age=3600", &["audio/mpeg"]).await
+///     }
+/// });
+/// # let _ = view;
+/// ```
+pub fn serve_file_inline<'a>(
+    req: &Request,
+    storage: &'a dyn Storage,
+    key: &'a str,
+    cache_control: &'a str,
+    inline: &'a [&'a str],
+) -> impl Future<Output = Result<Response, ApiError>> + Send + 'a {
     let request_headers = req.headers().clone();
     let head = req.method() == Method::HEAD;
-    serve(request_headers, head, storage, key, cache_control)
+    serve(request_headers, head, storage, key, cache_control, inline)
+}
+
+/// The type to send a file stored as `stored` as, and whether as an attachment: the stored
+/// type without its parameters when `inline` allows it, else `application/octet-stream`.
+fn served_type(stored: &str, inline: &[&str]) -> (mime::Mime, bool) {
+    let essence = stored
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let allowed = inline.iter().any(|t| t.eq_ignore_ascii_case(&essence));
+    match essence.parse::<mime::Mime>() {
+        Ok(m) if allowed => (m, false),
+        _ => (mime::APPLICATION_OCTET_STREAM, true),
+    }
 }
 
 async fn serve(
@@ -102,21 +213,22 @@ async fn serve(
     storage: &dyn Storage,
     key: &str,
     cache_control: &str,
+    inline: &[&str],
 ) -> Result<Response, ApiError> {
     let meta = storage
         .metadata(key)
         .await?
         .ok_or_else(|| ApiError::not_found("No such file."))?;
-    let headers = validators(&meta, cache_control)?;
+    let mut headers = validators(&meta, cache_control)?;
+    let (content_type, attachment) = served_type(&meta.content_type, inline);
+    if attachment {
+        headers.insert(CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    }
     if not_modified(&request_headers, &meta) {
         let mut res = Response::empty(StatusCode::NOT_MODIFIED);
         *res.headers_mut() = headers;
         return Ok(res);
     }
-    let content_type: mime::Mime = meta
-        .content_type
-        .parse()
-        .unwrap_or(mime::APPLICATION_OCTET_STREAM);
     let range = match requested_range(&request_headers, &meta) {
         Ok(r) => r,
         Err(()) => return Err(StorageError::RangeNotSatisfiable { size: meta.size }.into()),
@@ -161,10 +273,8 @@ fn validators(meta: &ObjectMeta, cache_control: &str) -> Result<HeaderMap, ApiEr
         HeaderValue::from_str(cache_control).map_err(bad)?,
     );
     h.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(FILE_CSP));
     Ok(h)
 }
 
@@ -253,8 +363,38 @@ mod tests {
 
     use http::HeaderMap;
 
-    use super::{not_modified, requested_range};
+    use super::{INLINE_TYPES, not_modified, requested_range, served_type};
     use crate::storage::ObjectMeta;
+
+    #[test]
+    fn only_allowed_types_are_served_as_themselves() {
+        let t = |stored: &str| {
+            let (m, attachment) = served_type(stored, INLINE_TYPES);
+            (m.to_string(), attachment)
+        };
+        assert_eq!(t("audio/mpeg"), ("audio/mpeg".into(), false));
+        assert_eq!(t("Image/PNG; x=1"), ("image/png".into(), false));
+        for hostile in [
+            "text/html",
+            "text/html; charset=utf-8",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/javascript",
+            "application/pdf",
+            "",
+            "not a type",
+        ] {
+            assert_eq!(
+                t(hostile),
+                ("application/octet-stream".into(), true),
+                "{hostile}"
+            );
+        }
+        assert_eq!(
+            served_type("text/plain", &["text/plain"]).0,
+            mime::TEXT_PLAIN
+        );
+    }
 
     fn meta() -> ObjectMeta {
         ObjectMeta {

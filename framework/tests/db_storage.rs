@@ -90,6 +90,25 @@ async fn scenario(db: &Database) {
         Err(StorageError::InvalidKey(_))
     ));
     assert_eq!(pictures.metadata("8").await.unwrap(), None);
+    // Listed in key order, in pages; keys have no folders.
+    raw(db, "INSERT INTO dbs_owner (id) VALUES (3)").await;
+    pictures
+        .save("3", "image/png", stream(b"\x89PNG three"))
+        .await
+        .unwrap();
+    let all = pictures.list("", None, 10).await.unwrap();
+    let keys: Vec<&str> = all.iter().map(|m| m.key.as_str()).collect();
+    assert_eq!(keys, ["3", "7"]);
+    assert_eq!(
+        (all[1].size, all[1].content_type.as_str()),
+        (13, "image/gif")
+    );
+    let next = pictures.list("", Some("3"), 1).await.unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].key, "7");
+    assert!(pictures.list("", Some("7"), 10).await.unwrap().is_empty());
+    assert!(pictures.list("tracks/", None, 10).await.unwrap().is_empty());
+    assert!(pictures.delete("3").await.unwrap());
     // Gone with its owner.
     raw(db, "DELETE FROM dbs_owner WHERE id = 7").await;
     assert_eq!(pictures.metadata("7").await.unwrap(), None);

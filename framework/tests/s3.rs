@@ -98,3 +98,40 @@ async fn s3_storage_round_trip_and_presigned_urls() {
     assert_eq!(s3.metadata(&key).await.unwrap(), None);
     assert!(s3.delete(&small).await.unwrap());
 }
+
+#[tokio::test]
+#[ignore = "needs an S3 server: ./tests/run-all starts one (or set RESTFRAME_TEST_S3_* and pass --include-ignored)"]
+async fn s3_storage_lists_a_folder_in_pages() {
+    let s3 = S3Storage::new(config()).unwrap();
+    let folder = format!("list-test/{}/", std::process::id());
+    let keys: Vec<String> = (0..5).map(|n| format!("{folder}k{n}.txt")).collect();
+    for key in &keys {
+        let data = futures_util::stream::iter([Ok(Bytes::from_static(b"x"))]);
+        s3.save(key, "text/plain", Box::pin(data)).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = s3.list(&folder, after.as_deref(), 2).await.unwrap();
+        assert!(page.len() <= 2);
+        seen.extend(page.iter().map(|m| m.key.clone()));
+        if page.len() < 2 {
+            break;
+        }
+        after = page.last().map(|m| m.key.clone());
+    }
+    assert_eq!(seen, keys);
+    let first = &s3.list(&folder, None, 1).await.unwrap()[0];
+    assert_eq!((first.size, first.key.as_str()), (1, keys[0].as_str()));
+    assert!(first.last_modified > std::time::SystemTime::UNIX_EPOCH);
+    // Another folder's objects are not listed.
+    assert!(
+        s3.list("list-test/none/", None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for key in &keys {
+        assert!(s3.delete(key).await.unwrap());
+    }
+}

@@ -53,6 +53,7 @@ pub struct DatabaseStorage {
 }
 
 struct Sql {
+    list: Arc<str>,
     upsert: Arc<str>,
     metadata: Arc<str>,
     data: Arc<str>,
@@ -90,6 +91,13 @@ impl DatabaseStorage {
         let (t, k) = (q(table), q(key_column));
         let p = |n, ty| db.placeholder(n, ty);
         let sql = Sql {
+            list: format!(
+                "SELECT {k}, content_type, size, sha256, last_updated FROM {t} WHERE {k} > {} \
+                 ORDER BY {k} LIMIT {}",
+                p(1, ColumnType::Integer),
+                p(2, ColumnType::Integer),
+            )
+            .into(),
             upsert: format!(
                 "INSERT INTO {t} ({k}, content_type, size, sha256, last_updated, data) \
                  VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT ({k}) DO UPDATE SET \
@@ -278,6 +286,60 @@ impl Storage for DatabaseStorage {
                 .await
                 .map_err(Self::db_error)?;
             Ok(n > 0)
+        })
+    }
+
+    /// Keys here are integers, with no folders: `prefix` `""` lists every blob, in numeric
+    /// order (`after` a number too); any other prefix lists none.
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        after: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<ObjectMeta>, StorageError>> {
+        Box::pin(async move {
+            if !prefix.is_empty() || limit == 0 {
+                return Ok(Vec::new());
+            }
+            let after = match after {
+                Some(after) => Self::key(after)?,
+                None => SqlValue::Integer(i64::MIN),
+            };
+            let limit = SqlValue::Integer(i64::try_from(limit).unwrap_or(i64::MAX));
+            let rows = self
+                .db
+                .fetch(
+                    Arc::clone(&self.sql.list),
+                    vec![after, limit],
+                    Arc::new([
+                        ColumnType::Integer,
+                        ColumnType::Text,
+                        ColumnType::Integer,
+                        ColumnType::Text,
+                        ColumnType::Integer,
+                    ]),
+                )
+                .await
+                .map_err(Self::db_error)?;
+            rows.into_iter()
+                .map(|row| match row.as_slice() {
+                    [
+                        SqlValue::Integer(key),
+                        SqlValue::Text(content_type),
+                        SqlValue::Integer(size),
+                        SqlValue::Text(sha256),
+                        SqlValue::Integer(updated),
+                    ] => Ok(ObjectMeta {
+                        key: key.to_string(),
+                        size: u64::try_from(*size).unwrap_or(0),
+                        content_type: content_type.clone(),
+                        etag: sha256.clone(),
+                        last_modified: SystemTime::UNIX_EPOCH
+                            + Duration::from_millis(u64::try_from(*updated).unwrap_or(0)),
+                    }),
+                    _ => Err(StorageError::Backend("unexpected blob listing row".into())),
+                })
+                .collect()
         })
     }
 

@@ -305,6 +305,99 @@ impl FileSystemStorage {
         )))
     }
 
+    /// [`Storage::rename`] by renaming the file: its new sidecar (the same hash, the new type)
+    /// first, then the file over the target, so a reader sees the old object or the new one.
+    /// A file without a sidecar (put there by other means) is copied through `save`, which
+    /// hashes it.
+    async fn rename_inner(
+        &self,
+        from: &str,
+        to: &str,
+        content_type: &str,
+    ) -> Result<ObjectMeta, StorageError> {
+        let source = self.path(from)?;
+        let target = self.path(to)?;
+        let stat = match tokio::fs::metadata(&source).await {
+            Ok(s) if s.is_file() => s,
+            Ok(_) => return Err(StorageError::NotFound(from.to_owned())),
+            Err(e) => return Err(e.into()),
+        };
+        let old: Option<Sidecar> = match tokio::fs::read(self.sidecar(from)).await {
+            Ok(bytes) => serde_json::from_slice(&bytes).ok(),
+            Err(_) => None,
+        };
+        let Some(old) = old.filter(|s| s.size == stat.len()) else {
+            let data = self.open_inner(from, None).await?;
+            let meta = self.save_inner(to, content_type, data).await?;
+            self.delete_inner(from).await?;
+            return Ok(meta);
+        };
+        let dir = target
+            .parent()
+            .ok_or_else(|| StorageError::InvalidKey(to.to_owned()))?
+            .to_owned();
+        tokio::fs::create_dir_all(&dir).await?;
+        let sidecar = Sidecar {
+            content_type: content_type.to_owned(),
+            sha256: old.sha256,
+            size: old.size,
+        };
+        write_atomically(
+            &self.sidecar(to),
+            &serde_json::to_vec(&sidecar).map_err(io::Error::other)?,
+        )
+        .await?;
+        if let Err(e) = tokio::fs::rename(&source, &target).await {
+            let _ = tokio::fs::remove_file(self.sidecar(to)).await;
+            return Err(e.into());
+        }
+        let _ = tokio::fs::remove_file(self.sidecar(from)).await;
+        let last_modified = tokio::fs::metadata(&target).await?.modified()?;
+        Ok(ObjectMeta {
+            key: to.to_owned(),
+            size: sidecar.size,
+            content_type: sidecar.content_type,
+            etag: sidecar.sha256,
+            last_modified,
+        })
+    }
+
+    /// [`Storage::list`]: the files under `root/prefix`, hidden ones (temporary files,
+    /// `.meta/`) left out, sorted by key.
+    async fn list_inner(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ObjectMeta>, StorageError> {
+        let folder = prefix.trim_end_matches('/');
+        let start = if folder.is_empty() {
+            self.root.clone()
+        } else {
+            self.path(folder)?
+        };
+        let root = self.root.clone();
+        let mut found = tokio::task::spawn_blocking(move || walk(&root, &start))
+            .await
+            .map_err(|e| StorageError::Backend(e.to_string()))??;
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut page = Vec::new();
+        for (key, changed) in found {
+            if page.len() >= limit {
+                break;
+            }
+            if after.is_some_and(|after| key.as_str() <= after) || check_key(&key).is_err() {
+                continue;
+            }
+            // Gone since the walk: not listed.
+            if let Some(mut meta) = self.metadata_inner(&key).await? {
+                meta.last_modified = meta.last_modified.max(changed);
+                page.push(meta);
+            }
+        }
+        Ok(page)
+    }
+
     async fn delete_inner(&self, key: &str) -> Result<bool, StorageError> {
         let path = self.path(key)?;
         let _ = tokio::fs::remove_file(self.sidecar(key)).await;
@@ -373,6 +466,15 @@ impl Storage for FileSystemStorage {
         Box::pin(self.delete_inner(key))
     }
 
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        after: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<ObjectMeta>, StorageError>> {
+        Box::pin(self.list_inner(prefix, after, limit))
+    }
+
     fn url(&self, key: &str) -> String {
         format!("{}{key}", self.base_url)
     }
@@ -392,6 +494,69 @@ impl Storage for FileSystemStorage {
     ) -> BoxFuture<'a, Result<PresignedUrl, StorageError>> {
         Box::pin(async move { self.presign("GET", key, expires_in) })
     }
+
+    /// Renames the file into place (atomic, on the same file system), with its sidecar
+    /// rewritten for the new media type; no byte is copied.
+    fn rename<'a>(
+        &'a self,
+        from: &'a str,
+        to: &'a str,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StorageError>> {
+        Box::pin(self.rename_inner(from, to, content_type))
+    }
+}
+
+/// The files under `start` (a missing folder has none), as keys relative to `root` with the
+/// later of their modification and status-change times; hidden names (a leading dot) and
+/// symbolic links are skipped.
+fn walk(root: &Path, start: &Path) -> io::Result<Vec<(String, SystemTime)>> {
+    let mut found = Vec::new();
+    let mut folders = vec![start.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let kind = entry.file_type()?;
+            let path = entry.path();
+            if kind.is_dir() {
+                folders.push(path);
+            } else if kind.is_file() {
+                let Ok(relative) = path.strip_prefix(root) else {
+                    continue;
+                };
+                let Some(key) = relative.to_str() else {
+                    continue;
+                };
+                let stat = entry.metadata()?;
+                found.push((key.replace(std::path::MAIN_SEPARATOR, "/"), changed(&stat)));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// When a file last changed: its modification time, or its status-change time when later (a
+/// rename into place, on Unix).
+fn changed(stat: &std::fs::Metadata) -> SystemTime {
+    let modified = stat.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ctime = u64::try_from(stat.ctime()).map_or(SystemTime::UNIX_EPOCH, |secs| {
+            SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+        });
+        modified.max(ctime)
+    }
+    #[cfg(not(unix))]
+    modified
 }
 
 /// `.{name}.{pid}-{n}.tmp` in the target's directory: same file system, so the rename is
@@ -526,6 +691,48 @@ mod tests {
             names.iter().all(|n| n == "a.bin" || n == ".meta"),
             "{names:?}"
         );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[tokio::test]
+    async fn rename_moves_the_file_and_sets_its_type() {
+        let root = dir("rename");
+        let s = FileSystemStorage::new(&root, "/media/");
+        let body = || {
+            Box::pin(futures_util::stream::iter([Ok(Bytes::from_static(
+                b"ID3 x",
+            ))]))
+        };
+        let saved = s.save("up/a.mp3", "text/html", body()).await.unwrap();
+        s.save(
+            "tracks/1/b.mp3",
+            "audio/mpeg",
+            Box::pin(futures_util::stream::iter([Ok(Bytes::from_static(b"old"))])),
+        )
+        .await
+        .unwrap();
+        let moved = s
+            .rename("up/a.mp3", "tracks/1/b.mp3", "audio/mpeg")
+            .await
+            .unwrap();
+        assert_eq!(moved.content_type, "audio/mpeg");
+        assert_eq!(moved.etag, saved.etag);
+        assert!(s.metadata("up/a.mp3").await.unwrap().is_none());
+        let meta = s.metadata("tracks/1/b.mp3").await.unwrap().unwrap();
+        assert_eq!((meta.size, meta.content_type.as_str()), (5, "audio/mpeg"));
+        assert_eq!(read(&s, "tracks/1/b.mp3", None).await, b"ID3 x");
+        assert!(matches!(
+            s.rename("up/a.mp3", "tracks/1/c.mp3", "audio/mpeg").await,
+            Err(StorageError::NotFound(_))
+        ));
+        // A file put there by other means (no sidecar) is copied and hashed.
+        std::fs::write(root.join("up/raw.mp3"), b"raw bytes").unwrap();
+        let meta = s
+            .rename("up/raw.mp3", "tracks/1/raw.mp3", "audio/mpeg")
+            .await
+            .unwrap();
+        assert_eq!((meta.size, meta.content_type.as_str()), (9, "audio/mpeg"));
+        assert!(!root.join("up/raw.mp3").exists());
         std::fs::remove_dir_all(&root).unwrap();
     }
 

@@ -240,11 +240,92 @@ pub trait Storage: Send + Sync + 'static {
             "this storage's presigned URLs are checked by its own server",
         ))
     }
+
+    /// Moves the object at `from` to `to`, stored there as `content_type` (whatever `from` was
+    /// stored as), replacing any object at `to`; `from` is gone afterwards. Readers of `to` see
+    /// the old object or the whole new one, never a part; a failure leaves `from` in place.
+    /// [`StorageError::NotFound`] when there is nothing at `from`.
+    ///
+    /// The default streams `from` into [`save`](Self::save) (one read of one version of the
+    /// object, so what lands at `to` is exactly what was read) and then deletes `from`: that is
+    /// what an object store does (S3's server-side copy would keep the type the uploader
+    /// declared). The file system renames the file instead, atomically.
+    ///
+    /// ```
+    /// use restframe::storage::Storage;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let dir = std::env::temp_dir().join(format!("rf-doc-rename-{}", std::process::id()));
+    /// let media = restframe::storage::file_system(&dir, "/media/", None);
+    /// let data = futures_util::stream::iter([Ok(bytes::Bytes::from_static(b"ID3 fake mp3"))]);
+    /// media.save("uploads/x/a.mp3", "text/html", Box::pin(data)).await.unwrap();
+    /// let meta = media.rename("uploads/x/a.mp3", "tracks/1/a.mp3", "audio/mpeg").await.unwrap();
+    /// assert_eq!((meta.size, meta.content_type.as_str()), (12, "audio/mpeg"));
+    /// assert!(!media.exists("uploads/x/a.mp3").await.unwrap());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # });
+    /// ```
+    fn rename<'a>(
+        &'a self,
+        from: &'a str,
+        to: &'a str,
+        content_type: &'a str,
+    ) -> BoxFuture<'a, Result<ObjectMeta, StorageError>> {
+        Box::pin(async move {
+            let data = self.open(from, None).await?;
+            let meta = self.save(to, content_type, data).await?;
+            self.delete(from).await?;
+            Ok(meta)
+        })
+    }
+
+    /// One page of the objects under the folder `prefix` (`"tracks/"`, or `""` for all), in
+    /// key order: at most `limit` of them, those after the key `after` (exclusive) when
+    /// given. Ask again with the last key of a page for the next one; a short page (fewer
+    /// than `limit`) is the last. For a sweep of what the database no longer references, say.
+    ///
+    /// A listing may not carry every field: S3's has no media type (`content_type` is
+    /// empty). On the file system, `last_modified` is the later of the file's modification
+    /// and status-change times, so a file renamed into place counts as new. Its temporary
+    /// and hidden files are not listed. The default answers
+    /// [`StorageError::Unsupported`].
+    ///
+    /// ```
+    /// use restframe::storage::Storage;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let dir = std::env::temp_dir().join(format!("rf-doc-list-{}", std::process::id()));
+    /// let media = restframe::storage::file_system(&dir, "/media/", None);
+    /// for key in ["tracks/1/a.mp3", "tracks/2/b.mp3", "other/c.txt"] {
+    ///     let data = futures_util::stream::iter([Ok(bytes::Bytes::from_static(b"x"))]);
+    ///     media.save(key, "text/plain", Box::pin(data)).await.unwrap();
+    /// }
+    /// let first = media.list("tracks/", None, 1).await.unwrap();
+    /// assert_eq!(first[0].key, "tracks/1/a.mp3");
+    /// let next = media.list("tracks/", Some(&first[0].key), 1).await.unwrap();
+    /// assert_eq!(next[0].key, "tracks/2/b.mp3");
+    /// assert!(media.list("tracks/", Some("tracks/2/b.mp3"), 1).await.unwrap().is_empty());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # });
+    /// ```
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        after: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<ObjectMeta>, StorageError>> {
+        let _ = (prefix, after, limit);
+        Box::pin(async { Err(StorageError::Unsupported("listing")) })
+    }
 }
+
+/// The longest segment (file or folder name) of a storage key, in bytes: 200, which leaves
+/// room within the file system's usual 255-byte limit for the names of side and temporary
+/// files.
+pub const MAX_SEGMENT: usize = 200;
 
 /// Checks a storage key: 1–1024 bytes of `/`-separated segments, each of ASCII letters, digits,
 /// `.`, `_` and `-`, not starting with a dot (so no `..`, no hidden files), no empty segment
-/// (so no absolute path and no `//`).
+/// (so no absolute path and no `//`), and at most [`MAX_SEGMENT`] bytes (so every backend,
+/// the file system's 255-byte names included, can store it with its side files).
 ///
 /// ```
 /// use restframe::storage::check_key;
@@ -258,6 +339,7 @@ pub fn check_key(key: &str) -> Result<(), StorageError> {
         && key.len() <= 1024
         && key.split('/').all(|seg| {
             !seg.is_empty()
+                && seg.len() <= MAX_SEGMENT
                 && !seg.starts_with('.')
                 && seg
                     .bytes()

@@ -255,6 +255,48 @@ impl Storage for S3Storage {
         })
     }
 
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        after: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<ObjectMeta>, StorageError>> {
+        Box::pin(async move {
+            let folder = prefix.trim_end_matches('/');
+            let prefix = if folder.is_empty() {
+                None
+            } else {
+                Some(Self::path(folder)?)
+            };
+            // S3 lists in key order, a thousand at a time; `after` is its `start-after`.
+            let listing = match after {
+                Some(after) => {
+                    let offset = Path::parse(after)
+                        .map_err(|_| StorageError::InvalidKey(after.to_owned()))?;
+                    self.store.list_with_offset(prefix.as_ref(), &offset)
+                }
+                None => self.store.list(prefix.as_ref()),
+            };
+            listing
+                .take(limit)
+                .map(|item| {
+                    let item = item.map_err(backend)?;
+                    Ok(ObjectMeta {
+                        key: item.location.to_string(),
+                        size: item.size,
+                        content_type: String::new(),
+                        etag: item.e_tag.unwrap_or_default().trim_matches('"').to_owned(),
+                        last_modified: SystemTime::UNIX_EPOCH
+                            + Duration::from_secs(
+                                u64::try_from(item.last_modified.timestamp()).unwrap_or(0),
+                            ),
+                    })
+                })
+                .try_collect()
+                .await
+        })
+    }
+
     fn url(&self, key: &str) -> String {
         format!("{}{key}", self.base_url)
     }

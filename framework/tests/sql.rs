@@ -284,6 +284,90 @@ async fn core_scenario(db: &Database) {
     clear(&tracks).await;
     listing(&tracks).await;
     unique_violations(&users).await;
+    clear(&tracks).await;
+    swaps_and_takes(&tracks).await;
+}
+
+/// `set_if` is a compare-and-swap (one winner among racers reading the same value), `take`
+/// hands back the deleted row, `destroy_with` replaces the plain DELETE.
+async fn swaps_and_takes(tracks: &SqlRepository<Track>) {
+    use restframe::sql::SqlValue;
+    let a = tracks
+        .create(track("Swap", "Miles Davis", None))
+        .await
+        .unwrap();
+    let id = a.id.to_string();
+    let text = |s: &str| SqlValue::Text(s.to_owned());
+    // NULL matches NULL.
+    let set = tracks
+        .set_if(&id, ("file", SqlValue::Null), &[("file", text("a"))])
+        .await
+        .unwrap();
+    assert_eq!(set.unwrap().file.as_deref(), Some("a"));
+    // A stale guard changes nothing.
+    assert!(
+        tracks
+            .set_if(&id, ("file", SqlValue::Null), &[("file", text("x"))])
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Racers that all read "a": exactly one swaps it out.
+    let racers = (0..10).map(|n| {
+        let tracks = tracks.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            tracks
+                .set_if(
+                    &id,
+                    ("file", text("a")),
+                    &[("file", text(&format!("b{n}")))],
+                )
+                .await
+                .unwrap()
+                .is_some()
+        })
+    });
+    let mut winners = 0;
+    for racer in racers {
+        winners += usize::from(racer.await.unwrap());
+    }
+    assert_eq!(winners, 1);
+    // No such row, or an id that is no key: None.
+    for missing in ["999999", "nope"] {
+        assert!(
+            tracks
+                .set_if(missing, ("file", SqlValue::Null), &[("file", text("x"))])
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    // `take` returns the row as it was, once.
+    let taken = tracks.take(&id).await.unwrap().unwrap();
+    assert!(taken.file.unwrap().starts_with('b'));
+    assert!(tracks.take(&id).await.unwrap().is_none());
+    assert!(tracks.retrieve(&id).await.unwrap().is_none());
+    // `destroy_with`: the hook does the deleting, and sees the row's last values.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    let hooked = tracks.clone().destroy_with(move |rows, id| {
+        let log = std::sync::Arc::clone(&log);
+        Box::pin(async move {
+            let Some(row) = rows.take(&id).await? else {
+                return Ok(false);
+            };
+            log.lock().unwrap().push(row.title);
+            Ok(true)
+        })
+    });
+    let b = hooked
+        .create(track("Hooked", "Miles Davis", None))
+        .await
+        .unwrap();
+    assert!(hooked.destroy(&b.id.to_string()).await.unwrap());
+    assert!(!hooked.destroy(&b.id.to_string()).await.unwrap());
+    assert_eq!(*seen.lock().unwrap(), vec!["Hooked".to_owned()]);
 }
 
 async fn crud(tracks: &SqlRepository<Track>) {

@@ -55,9 +55,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::validation::Validate;
-pub use repository::{Partial, SqlRepository};
+pub use repository::{DestroyHook, Partial, SqlRepository};
 use statement::Dialect;
-pub use value::{ColumnType, SqlValue};
+pub use value::{ColumnType, NULL_CHARACTERS_MESSAGE, SqlValue};
 
 /// A model stored in one SQL table: its input types, table name and columns. The model and
 /// its inputs are plain serde types whose field names are the column names.
@@ -180,6 +180,10 @@ pub enum DbError {
     Url(String),
     /// Anything else, with the driver's message.
     Other(String),
+    /// A text parameter held a NUL character, which PostgreSQL cannot store: refused before
+    /// it reaches either backend, so both answer alike (a 400, [`NULL_CHARACTERS_MESSAGE`]).
+    /// The repository names the field first; this catches any other statement.
+    NulCharacter,
 }
 
 impl fmt::Display for DbError {
@@ -188,6 +192,7 @@ impl fmt::Display for DbError {
             DbError::Unique(c) if c.is_empty() => f.write_str("unique constraint failed"),
             DbError::Unique(c) => write!(f, "unique constraint failed on {}", c.join(", ")),
             DbError::Url(m) | DbError::Other(m) => f.write_str(m),
+            DbError::NulCharacter => f.write_str(NULL_CHARACTERS_MESSAGE),
         }
     }
 }
@@ -213,6 +218,7 @@ impl From<DbError> for crate::ApiError {
                     crate::ApiError::validation([("", message.as_str())])
                 }
             },
+            DbError::NulCharacter => crate::ApiError::validation([("", NULL_CHARACTERS_MESSAGE)]),
             other => crate::ApiError::internal(format!("database: {other}")),
         }
     }
@@ -328,6 +334,7 @@ impl Database {
     ) -> Result<Vec<Vec<SqlValue>>, DbError> {
         // SQLite values carry their own type; PostgreSQL's are decoded by `types`.
         let _ = &types;
+        refuse_nul(&params)?;
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => pool.fetch(sql, params).await,
@@ -342,6 +349,7 @@ impl Database {
         sql: Arc<str>,
         params: Vec<SqlValue>,
     ) -> Result<u64, DbError> {
+        refuse_nul(&params)?;
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => pool.execute(sql, params).await,
@@ -356,11 +364,56 @@ impl Database {
         &self,
         statements: Vec<Read>,
     ) -> Result<Vec<Vec<Vec<SqlValue>>>, DbError> {
+        for (_, params, _) in &statements {
+            refuse_nul(params)?;
+        }
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => pool.fetch_consistent(statements).await,
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => postgres::fetch_consistent(pool, statements).await,
         }
+    }
+
+    /// Runs one statement of your own — in this database's dialect
+    /// ([`backend_name`](Self::backend_name) says which; placeholders `?1` on SQLite, `$1` on
+    /// PostgreSQL, cast there as `$1::bigint` and so on) — with `params`, and returns the rows
+    /// it gives, each decoded by `types` (one per column). For what a [`SqlRepository`] cannot
+    /// say: a batch `DELETE … RETURNING`, row claims with `FOR UPDATE SKIP LOCKED`. Pass only
+    /// values as parameters, never as SQL text.
+    ///
+    /// ```
+    /// use restframe::sql::{ColumnType, Database, SqlValue};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = Database::connect("sqlite::memory:").await?;
+    /// db.query("CREATE TABLE job (id INTEGER PRIMARY KEY, due INTEGER)", vec![], &[]).await?;
+    /// db.query("INSERT INTO job (due) VALUES (1), (5), (9)", vec![], &[]).await?;
+    /// let done = db
+    ///     .query(
+    ///         "DELETE FROM job WHERE due < ?1 RETURNING id",
+    ///         vec![SqlValue::Integer(6)],
+    ///         &[ColumnType::Integer],
+    ///     )
+    ///     .await?;
+    /// assert_eq!(done.len(), 2);
+    /// # Ok::<(), restframe::sql::DbError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn query(
+        &self,
+        sql: &str,
+        params: Vec<SqlValue>,
+        types: &[ColumnType],
+    ) -> Result<Vec<Vec<SqlValue>>, DbError> {
+        self.fetch(sql.into(), params, types.into()).await
+    }
+}
+
+/// [`DbError::NulCharacter`] when a text parameter holds a NUL character: no backend gets it.
+fn refuse_nul(params: &[SqlValue]) -> Result<(), DbError> {
+    if params.iter().any(SqlValue::has_nul) {
+        Err(DbError::NulCharacter)
+    } else {
+        Ok(())
     }
 }

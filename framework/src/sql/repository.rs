@@ -24,6 +24,7 @@ pub struct SqlRepository<M> {
     db: Database,
     prepared: Arc<Prepared>,
     model: PhantomData<fn() -> M>,
+    destroy_hook: Option<DestroyHook<M>>,
 }
 
 impl<M> Clone for SqlRepository<M> {
@@ -32,9 +33,18 @@ impl<M> Clone for SqlRepository<M> {
             db: self.db.clone(),
             prepared: Arc::clone(&self.prepared),
             model: PhantomData,
+            destroy_hook: self.destroy_hook.clone(),
         }
     }
 }
+
+/// How a [`SqlRepository`] deletes a row instead of its plain `DELETE`
+/// ([`SqlRepository::destroy_with`]).
+pub type DestroyHook<M> = Arc<
+    dyn Fn(SqlRepository<M>, String) -> crate::BoxFuture<'static, Result<bool, ApiError>>
+        + Send
+        + Sync,
+>;
 
 struct Prepared {
     statements: Statements,
@@ -78,6 +88,7 @@ impl<M: Table> SqlRepository<M> {
             db: db.clone(),
             prepared: Arc::new(prepared),
             model: PhantomData,
+            destroy_hook: None,
         }
     }
 
@@ -105,6 +116,12 @@ impl<M: Table> SqlRepository<M> {
             let col = M::COLUMNS.iter().find(|c| c.name == *name).ok_or_else(|| {
                 ApiError::internal(format!("{name} is not a column of {}", M::NAME))
             })?;
+            if value.has_nul() {
+                return Err(ApiError::validation([(
+                    col.name,
+                    super::NULL_CHARACTERS_MESSAGE,
+                )]));
+            }
             columns.push(col);
             params.push(value.clone());
         }
@@ -372,6 +389,11 @@ impl<M: Table> Repository for SqlRepository<M> {
     }
 
     async fn destroy(&self, id: &str) -> Result<bool, ApiError> {
+        if let Some(hook) = &self.destroy_hook {
+            let mut plain = self.clone();
+            plain.destroy_hook = None;
+            return hook(plain, id.to_owned()).await;
+        }
         let Some(key) = self.key(id) else {
             return Ok(false);
         };
@@ -405,5 +427,99 @@ impl<P: utoipa::ToSchema> utoipa::ToSchema for Partial<P> {
         )>,
     ) {
         P::schemas(schemas);
+    }
+}
+
+/// Writes that hand back what they replaced, for the rows whose files (or other resources
+/// outside the database) must follow them.
+impl<M: Table> SqlRepository<M> {
+    /// Sets columns of one row (as [`set`](Self::set)) only while the column `guard.0` still
+    /// holds `guard.1` — a compare-and-swap in one `UPDATE … WHERE … RETURNING`, NULL matching
+    /// NULL. `None` when there is no such row or the value has changed since it was read:
+    /// read the row again and retry. The caller that swapped a value out is the only one that
+    /// did, so it alone cleans up after the old value (an upload deleting the file it
+    /// replaced, say).
+    ///
+    /// ```
+    /// # use restframe::sql::{SqlRepository, SqlValue, Table};
+    /// # async fn f<M: Table>(repo: SqlRepository<M>) -> Result<(), restframe::ApiError> {
+    /// let old = SqlValue::Text("tracks/4/a.mp3".into());
+    /// let new = SqlValue::Text("tracks/4/b.mp3".into());
+    /// match repo.set_if("4", ("file_key", old), &[("file_key", new)]).await? {
+    ///     Some(_row) => { /* a.mp3 is ours to delete */ }
+    ///     None => { /* someone else changed it first: read again */ }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_if(
+        &self,
+        id: &str,
+        guard: (&str, SqlValue),
+        values: &[(&str, SqlValue)],
+    ) -> Result<Option<M>, ApiError> {
+        let Some(key) = self.key(id) else {
+            return Ok(None);
+        };
+        column_type::<M>(guard.0)?;
+        let mut columns = Vec::with_capacity(values.len());
+        let mut params = Vec::with_capacity(values.len() + 2);
+        for (name, value) in values {
+            let col = M::COLUMNS.iter().find(|c| c.name == *name).ok_or_else(|| {
+                ApiError::internal(format!("{name} is not a column of {}", M::NAME))
+            })?;
+            columns.push(col);
+            params.push(value.clone());
+        }
+        params.push(key);
+        params.push(guard.1);
+        let sql: Arc<str> = self
+            .prepared
+            .statements
+            .update_columns_if(M::PRIMARY_KEY, &columns, guard.0)
+            .into();
+        self.write_row(&sql, params).await
+    }
+
+    /// Deletes one row and returns it as it was, in one `DELETE … RETURNING` (so what it
+    /// held — a file's key, say — is read atomically with its removal); `None` when there was
+    /// no such row. Never runs the [`destroy_with`](Self::destroy_with) hook.
+    pub async fn take(&self, id: &str) -> Result<Option<M>, ApiError> {
+        let Some(key) = self.key(id) else {
+            return Ok(None);
+        };
+        let sql: Arc<str> = self
+            .prepared
+            .statements
+            .delete_returning(M::PRIMARY_KEY)
+            .into();
+        self.write_row(&sql, vec![key]).await
+    }
+
+    /// Replaces how [`Repository::destroy`] (a viewset's DELETE) deletes a row: `hook` gets
+    /// a plain clone of this repository (without the hook) and the id, and answers whether a
+    /// row was deleted — to remove what lives outside the database along with it, say with
+    /// [`take`](Self::take) and then the row's files.
+    ///
+    /// ```
+    /// # use restframe::sql::{SqlRepository, Table};
+    /// # fn f<M: Table>(repo: SqlRepository<M>) -> SqlRepository<M> {
+    /// repo.destroy_with(|rows, id| {
+    ///     Box::pin(async move {
+    ///         let Some(_row) = rows.take(&id).await? else { return Ok(false) };
+    ///         // … delete the row's files here …
+    ///         Ok(true)
+    ///     })
+    /// })
+    /// # }
+    /// ```
+    pub fn destroy_with(
+        mut self,
+        hook: impl Fn(SqlRepository<M>, String) -> crate::BoxFuture<'static, Result<bool, ApiError>>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.destroy_hook = Some(Arc::new(hook));
+        self
     }
 }

@@ -130,6 +130,40 @@ impl Statements {
         )
     }
 
+    /// `update_columns`, only while `guard` still holds the value of the last placeholder
+    /// (null-safe: NULL matches NULL): a compare-and-swap.
+    pub(crate) fn update_columns_if(
+        &self,
+        primary_key: &str,
+        columns: &[&Column],
+        guard: &str,
+    ) -> String {
+        let update = self.update_columns(primary_key, columns);
+        let (head, returning) = update
+            .split_once(" RETURNING ")
+            .unwrap_or((update.as_str(), ""));
+        let same = match self.dialect {
+            Dialect::Sqlite => "IS",
+            Dialect::Postgres => "IS NOT DISTINCT FROM",
+        };
+        format!(
+            "{head} AND {} {same} {} RETURNING {returning}",
+            quote(guard),
+            self.placeholder(columns.len() + 2, self.column_type(guard))
+        )
+    }
+
+    /// Deletes one row by primary key and returns it as it was.
+    pub(crate) fn delete_returning(&self, primary_key: &str) -> String {
+        format!(
+            "DELETE FROM {} WHERE {} = {} RETURNING {}",
+            self.table,
+            quote(primary_key),
+            self.placeholder(1, self.column_type(primary_key)),
+            self.select_list
+        )
+    }
+
     /// The `n`th (1-based) placeholder for a value of type `ty`.
     pub(crate) fn placeholder(&self, n: usize, ty: ColumnType) -> String {
         match self.dialect {

@@ -4,6 +4,20 @@ use serde_json::Value;
 
 use crate::validation::{DATE_FORMAT_MESSAGE, Date};
 
+/// DRF's message for text holding a NUL character (U+0000), which PostgreSQL's `text` cannot
+/// store: every backend refuses it alike, as a 400 naming the field (`{"title": ["Null
+/// characters are not allowed."]}`), in a body field or a `?field=` filter.
+pub const NULL_CHARACTERS_MESSAGE: &str = "Null characters are not allowed.";
+
+/// `Err` with [`NULL_CHARACTERS_MESSAGE`] when `s` holds a NUL character.
+fn no_nul(s: &str) -> Result<(), &'static str> {
+    if s.contains('\0') {
+        Err(NULL_CHARACTERS_MESSAGE)
+    } else {
+        Ok(())
+    }
+}
+
 /// The SQL type of a [`Column`](super::Column): how its values are bound, decoded, filtered
 /// and (in PostgreSQL) cast.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,7 +123,8 @@ impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
 impl SqlValue {
     /// The value of a serialized input field for a column of type `ty`; `Err` names what the
     /// column expects. Deserialization into the input type has already checked the shape, so
-    /// an error here means the input type and the column disagree.
+    /// an error here means the input type and the column disagree, or text holds a NUL
+    /// character ([`NULL_CHARACTERS_MESSAGE`]).
     pub(crate) fn from_json(value: &Value, ty: ColumnType) -> Result<Self, &'static str> {
         Ok(match (value, ty) {
             (Value::Null, _) => SqlValue::Null,
@@ -120,7 +135,10 @@ impl SqlValue {
                 SqlValue::Real(n.as_f64().ok_or("A valid number is required.")?)
             }
             (Value::Bool(b), ColumnType::Boolean) => SqlValue::Boolean(*b),
-            (Value::String(s), ColumnType::Text) => SqlValue::Text(s.clone()),
+            (Value::String(s), ColumnType::Text) => {
+                no_nul(s)?;
+                SqlValue::Text(s.clone())
+            }
             (Value::String(s), ColumnType::Date) => SqlValue::Text(
                 s.parse::<Date>()
                     .map_err(|_| DATE_FORMAT_MESSAGE)?
@@ -130,7 +148,14 @@ impl SqlValue {
         })
     }
 
-    /// A `?field=value` filter's value for a column of type `ty`, with DRF's messages.
+    /// Whether this is text holding a NUL character, which no backend stores alike
+    /// (PostgreSQL refuses it, SQLite would keep it): such a value is never bound.
+    pub(crate) fn has_nul(&self) -> bool {
+        matches!(self, SqlValue::Text(s) if s.contains('\0'))
+    }
+
+    /// A `?field=value` filter's value for a column of type `ty`, with DRF's messages (text
+    /// holding a NUL character is [`NULL_CHARACTERS_MESSAGE`]).
     pub(crate) fn from_query(value: &str, ty: ColumnType) -> Result<Self, &'static str> {
         Ok(match ty {
             ColumnType::Integer => {
@@ -144,7 +169,10 @@ impl SqlValue {
                     .filter(|f| f.is_finite())
                     .ok_or(expected(ty))?,
             ),
-            ColumnType::Text => SqlValue::Text(value.to_owned()),
+            ColumnType::Text => {
+                no_nul(value)?;
+                SqlValue::Text(value.to_owned())
+            }
             ColumnType::Boolean => match value.trim().to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" | "on" => SqlValue::Boolean(true),
                 "false" | "0" | "no" | "off" => SqlValue::Boolean(false),
@@ -191,6 +219,21 @@ mod tests {
             SqlValue::from_query("No", ColumnType::Boolean),
             Ok(SqlValue::Boolean(false))
         );
+    }
+
+    #[test]
+    fn nul_characters_are_refused_in_text() {
+        let message = super::NULL_CHARACTERS_MESSAGE;
+        assert_eq!(message, "Null characters are not allowed.");
+        assert_eq!(SqlValue::from_query("a\0b", ColumnType::Text), Err(message));
+        assert_eq!(
+            SqlValue::from_json(&json!("a\u{0}b"), ColumnType::Text),
+            Err(message)
+        );
+        assert!(SqlValue::from_query("a\0", ColumnType::Date).is_err());
+        assert!(SqlValue::Text("\0".into()).has_nul());
+        assert!(!SqlValue::Text("a".into()).has_nul());
+        assert!(!SqlValue::Blob(vec![0]).has_nul());
     }
 
     #[test]

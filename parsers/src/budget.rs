@@ -25,10 +25,12 @@ pub(crate) struct Budget {
 impl Budget {
     /// The budget for a body of `body_len` bytes: `128 × body_len + 1 MiB`.
     pub(crate) fn for_body(body_len: usize) -> Self {
-        Self {
-            limit: body_len.saturating_mul(FACTOR).saturating_add(ALLOWANCE),
-            used: 0,
-        }
+        Self::with_limit(body_len.saturating_mul(FACTOR).saturating_add(ALLOWANCE))
+    }
+
+    /// A budget of `limit` bytes.
+    pub(crate) fn with_limit(limit: usize) -> Self {
+        Self { limit, used: 0 }
     }
 
     /// Spends `bytes`; past the limit, a [`crate::ParseErrorKind::TooLarge`] error for

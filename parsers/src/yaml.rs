@@ -16,10 +16,21 @@ use crate::{Document, Mime, ParseContext, ParseError, Parsed, Parser, Position, 
 ///
 /// The body is read once into a YAML value, checked for depth and size as it is built, and
 /// typed deserialization then reads from that value. Anchors and aliases are resolved, and merge
-/// keys (`<<: *defaults`) applied, but aliases may not blow the document up: a value whose
-/// memory (each node, plus its text) would pass 128 times the body's size plus 1 MiB (an "alias
-/// bomb") is refused as [`ParseErrorKind::TooLarge`](crate::ParseErrorKind::TooLarge). A body
-/// with more than one document (`---` between them) is malformed; an empty body is null.
+/// keys (`<<: *defaults`) applied, but neither aliases nor a dense body may blow memory up.
+/// Parsing a body of `n` bytes may take at most **64 × `n` + 4 MiB** of memory (about 164 MiB
+/// for the default 2.5 MiB `max_body_bytes`), counted as it is allocated, not in bytes of text:
+///
+/// - serde_yaml's loader holds every event of the document before the first node is built;
+///   they are charged up front (144 bytes per byte that may make an event: `,[]{}-:?*` and line
+///   breaks), so a body whose events alone would pass the budget is refused before it is loaded;
+/// - each node is charged as built: its slot in its list or mapping with the slack of the
+///   buffer's doubling, each mapping entry's hash and index, and each string's heap block as
+///   the allocator rounds it (at least 32 bytes).
+///
+/// A body past the budget (an "alias bomb", or a million one-character items) is refused as
+/// [`ParseErrorKind::TooLarge`](crate::ParseErrorKind::TooLarge); an ordinary document takes
+/// 20–50 times its text, so every ordinary body up to the size limit fits. A body with more
+/// than one document (`---` between them) is malformed; an empty body is null.
 ///
 /// ```
 /// use restframe_parsers::{ParseContext, Parser, YamlParser};
@@ -48,8 +59,50 @@ pub struct YamlParser {
 
 const FORMAT: &str = "YAML";
 
-/// The memory of one node, charged to the budget besides its text.
-const NODE_BYTES: usize = std::mem::size_of::<Value>();
+/// How many bytes of memory parsing may take per byte of body (see [`YamlParser`]).
+const MEMORY_FACTOR: usize = 64;
+
+/// Bytes of memory parsing may take whatever the body's size, so that small documents may
+/// reuse a block a few times.
+const MEMORY_ALLOWANCE: usize = 4 << 20;
+
+/// The memory of one event in serde_yaml's loader, which holds every event of the document
+/// (an event and its position: about 96 bytes, in a `Vec` that doubles as it grows).
+const EVENT_BYTES: usize = 144;
+
+/// The bytes that may start or end a YAML event (a flow collection's brackets and commas, a
+/// block entry's `-`, a key's `:` or `?`, an alias's `*`, a line break): their count bounds
+/// the events the loader holds, closely for the dense documents that make the most events.
+const EVENT_BYTES_SET: &[u8] = b",[]{}-:?*\n";
+
+/// The budget for a body: [`MEMORY_FACTOR`] bytes per byte of body plus
+/// [`MEMORY_ALLOWANCE`].
+fn memory_limit(body_len: usize) -> usize {
+    body_len
+        .saturating_mul(MEMORY_FACTOR)
+        .saturating_add(MEMORY_ALLOWANCE)
+}
+
+/// The bytes one value takes in its slot (an item of a list, a key or value of a mapping).
+const VALUE_BYTES: usize = std::mem::size_of::<Value>();
+
+/// The bytes of one mapping entry beyond its key and value: the hash each entry keeps, and its
+/// slot in the mapping's hash index (an index plus a control byte, at a load of 7/8 or less).
+const ENTRY_BYTES: usize = 2 * std::mem::size_of::<usize>() + 3;
+
+/// What the allocator takes for a heap block of `len` bytes: glibc's malloc rounds a request
+/// plus its 8-byte header up to 16 bytes, and gives at least 32.
+fn heap_bytes(len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        len.saturating_add(8)
+            .saturating_add(15)
+            .saturating_div(16)
+            .saturating_mul(16)
+            .max(32)
+    }
+}
 
 impl Default for YamlParser {
     fn default() -> Self {
@@ -85,8 +138,18 @@ impl Parser for YamlParser {
 
     fn parse_bytes(&self, body: Bytes, ctx: &ParseContext<'_>) -> Result<Parsed, ParseError> {
         let text = crate::utf8_text(FORMAT, &body)?;
+        let mut memory = Budget::with_limit(memory_limit(body.len()));
+        // serde_yaml loads every event before the first node is built: its memory is charged
+        // up front, from a count of the bytes that make events, so a body the loader would
+        // blow up is refused before it is loaded.
+        let events = text
+            .bytes()
+            .filter(|b| EVENT_BYTES_SET.contains(b))
+            .count()
+            .saturating_add(8);
+        memory.charge(events.saturating_mul(EVENT_BYTES), FORMAT)?;
         let allowance = Allowance {
-            memory: Cell::new(Budget::for_body(body.len())),
+            memory: Cell::new(memory),
             max_depth: ctx.limits.max_depth,
             refused: Cell::new(None),
         };
@@ -156,12 +219,26 @@ struct Allowance {
 }
 
 impl Allowance {
-    /// Charges one node, with `extra` bytes on the heap besides its value.
-    fn spend<E: de::Error>(&self, extra: usize) -> Result<(), E> {
+    /// Charges `bytes` of memory about to be (or just) allocated.
+    fn spend<E: de::Error>(&self, bytes: usize) -> Result<(), E> {
         let mut memory = self.memory.get();
-        let charged = memory.charge(NODE_BYTES.saturating_add(extra), FORMAT);
+        let charged = memory.charge(bytes, FORMAT);
         self.memory.set(memory);
         charged.map_err(|error| self.refuse(Refusal::TooBig(error)))
+    }
+
+    /// Charges the growth of a container's buffer from `charged` to `capacity` slots of
+    /// `slot` bytes each (a `Vec` doubles: the slack is real memory too), and returns the
+    /// capacity now paid for.
+    fn grow<E: de::Error>(&self, charged: usize, capacity: usize, slot: usize) -> Result<usize, E> {
+        if capacity > charged {
+            let mut bytes = (capacity - charged).saturating_mul(slot);
+            if charged == 0 {
+                bytes = heap_bytes(bytes);
+            }
+            self.spend(bytes)?;
+        }
+        Ok(capacity.max(charged))
     }
 
     fn refuse<E: de::Error>(&self, refusal: Refusal) -> E {
@@ -210,37 +287,32 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
     }
 
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
-        self.allowance.spend(0)?;
         Ok(Value::Bool(b))
     }
 
     fn visit_i64<E: de::Error>(self, i: i64) -> Result<Value, E> {
-        self.allowance.spend(0)?;
         Ok(Value::Number(i.into()))
     }
 
     fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
-        self.allowance.spend(0)?;
         Ok(Value::Number(u.into()))
     }
 
     fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
-        self.allowance.spend(0)?;
         Ok(Value::Number(f.into()))
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
-        self.allowance.spend(s.len())?;
+        self.allowance.spend(heap_bytes(s.len()))?;
         Ok(Value::String(s.to_owned()))
     }
 
     fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
-        self.allowance.spend(s.len())?;
+        self.allowance.spend(heap_bytes(s.capacity()))?;
         Ok(Value::String(s))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        self.allowance.spend(0)?;
         Ok(Value::Null)
     }
 
@@ -254,23 +326,40 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let child = self.nested()?;
-        self.allowance.spend(0)?;
         let mut items = Vec::new();
+        let mut paid = 0;
         while let Some(item) = seq.next_element_seed(child)? {
+            if items.len() == items.capacity() {
+                // Charged before the buffer grows (its old copy lives until the new is full).
+                let grown = items.capacity().saturating_mul(2).max(4);
+                paid = self.allowance.grow(paid, grown, VALUE_BYTES)?;
+            }
             items.push(item);
+            paid = self.allowance.grow(paid, items.capacity(), VALUE_BYTES)?;
         }
         Ok(Value::Sequence(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let child = self.nested()?;
-        self.allowance.spend(0)?;
         let mut mapping = Mapping::new();
+        let mut paid = 0;
         while let Some(key) = map.next_key_seed(child)? {
             let value = map.next_value_seed(child)?;
+            if mapping.len() == mapping.capacity() {
+                let grown = mapping.capacity().saturating_mul(2).max(4);
+                paid = self
+                    .allowance
+                    .grow(paid, grown, 2 * VALUE_BYTES + ENTRY_BYTES)?;
+            }
             match mapping.entry(key) {
                 serde_yaml::mapping::Entry::Vacant(entry) => {
                     entry.insert(value);
+                    paid = self.allowance.grow(
+                        paid,
+                        mapping.capacity(),
+                        2 * VALUE_BYTES + ENTRY_BYTES,
+                    )?;
                 }
                 serde_yaml::mapping::Entry::Occupied(entry) => {
                     return Err(de::Error::custom(format_args!(
@@ -290,8 +379,9 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
             return Err(de::Error::custom("empty YAML tag is not allowed"));
         }
         // The tag and its node move into a boxed `TaggedValue`.
-        self.allowance
-            .spend(std::mem::size_of::<TaggedValue>().saturating_add(tag.len()))?;
+        self.allowance.spend(
+            heap_bytes(std::mem::size_of::<TaggedValue>()).saturating_add(heap_bytes(tag.len())),
+        )?;
         let value = contents.newtype_variant_seed(self)?;
         Ok(Value::Tagged(Box::new(TaggedValue {
             tag: Tag::new(tag),
@@ -456,7 +546,8 @@ mod tests {
             .parse_bytes(Bytes::from_static(b"a: [[1]]"), &ctx)
             .unwrap_err();
         assert_eq!(err.kind(), ParseErrorKind::TooDeep);
-        let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        // Deep, but not so long that serde_yaml's events alone pass the memory budget.
+        let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(parse(&deep).unwrap_err().kind(), ParseErrorKind::TooDeep);
         // A limit above serde_yaml's own (128 levels) still answers "too deep", not a crash.
         let ctx = ParseContext::new(&ct).with_limits(ParserLimits::default().max_depth(1_000));
@@ -508,7 +599,8 @@ mod tests {
         let body = format!("{comment}a: &a [{items}]\nb: [{refs}]\n");
         let err = parse(&body).unwrap_err();
         assert_eq!(err.kind(), ParseErrorKind::TooLarge);
-        let limit = 128 * body.len() + 1_048_576;
+        let limit = 64 * body.len() + 4 * 1_048_576;
+        assert_eq!(memory_limit(body.len()), limit);
         assert_eq!(
             err.message(),
             format!("YAML document expands past {limit} bytes in memory")
@@ -516,6 +608,80 @@ mod tests {
         // A few references are fine, comment or not.
         let body = format!("{comment}a: &a [{items}]\nb: [*a, *a, *a]\n");
         assert!(parse(&body).is_ok());
+    }
+
+    #[test]
+    fn allocations_are_counted_as_the_allocator_makes_them() {
+        assert_eq!(heap_bytes(0), 0);
+        assert_eq!(heap_bytes(1), 32);
+        assert_eq!(heap_bytes(24), 32);
+        assert_eq!(heap_bytes(25), 48);
+        assert_eq!(heap_bytes(100), 112);
+        assert_eq!(heap_bytes(usize::MAX), usize::MAX / 16 * 16);
+    }
+
+    #[test]
+    fn dense_bodies_are_refused_before_serde_yaml_loads_them() {
+        // 1.3 million one-character items: serde_yaml's events alone would take about 180 MB.
+        let body = format!("[{}1]", "1,".repeat(1_310_000));
+        let started = Instant::now();
+        let err = parse(&body).unwrap_err();
+        assert_eq!(err.kind(), ParseErrorKind::TooLarge);
+        assert_eq!(
+            err.message(),
+            format!(
+                "YAML document expands past {} bytes in memory",
+                memory_limit(body.len())
+            )
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_long_string_copied_by_aliases_is_charged_each_copy() {
+        // 1 MB of text, copied by 200 aliases: 200 MB of strings from a 1 MB body.
+        let body = format!(
+            "a: &a {}\nb: [{}]\n",
+            "x".repeat(1 << 20),
+            vec!["*a"; 200].join(",")
+        );
+        let err = parse(&body).unwrap_err();
+        assert_eq!(err.kind(), ParseErrorKind::TooLarge);
+        // 60 copies fit in 64 bytes per byte of body.
+        let body = format!(
+            "a: &a {}\nb: [{}]\n",
+            "x".repeat(1 << 20),
+            vec!["*a"; 60].join(",")
+        );
+        assert!(parse(&body).is_ok());
+    }
+
+    #[test]
+    fn ordinary_documents_at_the_size_limit_fit_the_memory_budget() {
+        // Flow style and block style.
+        let rows_of: [fn(usize) -> String; 2] = [
+            |i| {
+                format!("- {{id: {i}, title: So What, explicit: false, tags: [jazz, modal, 1959]}}")
+            },
+            |i| {
+                format!(
+                    "- id: {i}\n  title: So What\n  artist:\n    name: Miles Davis\n  tags:\n    - jazz\n    - modal"
+                )
+            },
+        ];
+        for row in rows_of {
+            let mut body = String::new();
+            let mut rows = 0;
+            while body.len() < 2_500_000 {
+                writeln!(body, "{}", row(rows)).unwrap();
+                rows += 1;
+            }
+            let parsed = parse(&body).unwrap();
+            assert_eq!(
+                parsed.to_value().unwrap().as_array().map(Vec::len),
+                Some(rows)
+            );
+        }
     }
 
     #[test]

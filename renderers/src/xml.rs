@@ -14,18 +14,20 @@ use crate::{Data, Mime, RenderContext, RenderError, Renderer, as_serialize, stat
 /// - booleans are `true`/`false`, numbers their JSON text, strings escaped (`&lt;`, `&amp;`,
 ///   `&gt;`, `&quot;`, `&apos;`, and `&#13;` so a carriage return survives parsing).
 ///
-/// The data goes through [`serde_json::Value`] first. Two things cannot be represented as XML and
-/// are refused with [`RenderErrorKind::Unrepresentable`](crate::RenderErrorKind::Unrepresentable),
-/// which the framework answers with a 406 rendered by another renderer (the data may well come
-/// from the client, so it is not a server error):
+/// - a character XML 1.0 cannot carry at all — a control character other than tab, newline
+///   and carriage return (U+0000–U+0008, U+000B, U+000C, U+000E–U+001F), or one of the
+///   non-characters U+FFFE and U+FFFF — is **replaced by U+FFFD** (`�`, the replacement
+///   character). XML 1.0 has no escape for them (`&#1;` is not well-formed either), so one
+///   stored control character must not make every page holding that row unrenderable: the page
+///   is served with the replacement in its place, and JSON still shows the exact value.
 ///
-/// - a key that is not an XML element name (empty, starting with a digit, `-` or `.`, or
-///   containing a space, `<`, `:`, …); the message names the key (cut short past 64 characters);
-/// - a character XML 1.0 cannot carry at all (control characters other than tab, newline and
-///   carriage return, and the non-characters U+FFFE and U+FFFF); the message names its code
-///   point.
-///
-/// Nothing is left in the output buffer when rendering is refused.
+/// The data goes through [`serde_json::Value`] first. A key that is not an XML element name
+/// (empty, starting with a digit, `-` or `.`, or containing a space, `<`, `:`, …) cannot be
+/// represented and is refused with
+/// [`RenderErrorKind::Unrepresentable`](crate::RenderErrorKind::Unrepresentable), which the
+/// framework answers with a 406 rendered by another renderer (the data may well come from the
+/// client, so it is not a server error); the message names the key (cut short past 64
+/// characters). Nothing is left in the output buffer when rendering is refused.
 ///
 /// ```
 /// use restframe_renderers::{RenderContext, Renderer, XmlRenderer};
@@ -108,7 +110,7 @@ fn content(out: &mut Vec<u8>, value: &Value) -> Result<(), RenderError> {
         Value::Null => {}
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
-        Value::String(s) => text(out, s)?,
+        Value::String(s) => text(out, s),
         Value::Array(items) => {
             for item in items {
                 element(out, "list-item", item)?;
@@ -130,16 +132,23 @@ fn content(out: &mut Vec<u8>, value: &Value) -> Result<(), RenderError> {
     Ok(())
 }
 
-/// Writes escaped character data, refusing characters XML 1.0 cannot represent.
-fn text(out: &mut Vec<u8>, s: &str) -> Result<(), RenderError> {
-    if let Some(c) = s.chars().find(|&c| !is_xml_char(c)) {
-        return Err(RenderError::unrepresentable(format!(
-            "the character U+{:04X} cannot be represented as XML: XML 1.0 has no way to carry it",
-            u32::from(c)
-        )));
+/// Writes escaped character data; each character XML 1.0 cannot carry becomes U+FFFD.
+fn text(out: &mut Vec<u8>, s: &str) {
+    if s.chars().all(is_xml_char) {
+        out.extend_from_slice(quick_xml::escape::escape(s).as_bytes());
+    } else {
+        let carried: String = s
+            .chars()
+            .map(|c| {
+                if is_xml_char(c) {
+                    c
+                } else {
+                    char::REPLACEMENT_CHARACTER
+                }
+            })
+            .collect();
+        out.extend_from_slice(quick_xml::escape::escape(&carried).as_bytes());
     }
-    out.extend_from_slice(quick_xml::escape::escape(s).as_bytes());
-    Ok(())
 }
 
 /// `key` quoted for an error message, cut short past 64 characters so a huge key does not make a
@@ -292,24 +301,37 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_xml_cannot_carry_are_unrepresentable() {
-        for (data, code) in [
-            (serde_json::json!({"a": "\u{1}"}), "U+0001"),
-            (serde_json::json!("a\u{1b}b"), "U+001B"),
-            (serde_json::json!(["\u{FFFE}"]), "U+FFFE"),
+    fn characters_xml_cannot_carry_are_replaced_not_refused() {
+        for (data, shown) in [
+            (
+                serde_json::json!({"a": "\u{1}"}),
+                "<root><a>\u{FFFD}</a></root>",
+            ),
+            (
+                serde_json::json!("a\u{1b}<b\u{0}"),
+                "<root>a\u{FFFD}&lt;b\u{FFFD}</root>",
+            ),
+            (
+                serde_json::json!(["\u{FFFE}\u{FFFF}\t\n"]),
+                "<root><list-item>\u{FFFD}\u{FFFD}\t\n</list-item></root>",
+            ),
         ] {
-            let mut out = b"kept".to_vec();
-            let err = XmlRenderer::new()
-                .render(&data, &RenderContext::default(), &mut out)
-                .unwrap_err();
-            assert_eq!(err.kind(), RenderErrorKind::Unrepresentable, "{data}");
-            assert!(err.message().contains(code), "{err}");
-            assert!(
-                err.message().contains("cannot be represented as XML"),
-                "{err}"
-            );
-            assert_eq!(out, b"kept", "nothing half-written for {data}");
+            assert_eq!(render(&data).unwrap(), format!("{DECL}{shown}"), "{data}");
         }
+        // What is written parses back as XML.
+        let xml = render(&serde_json::json!({"t": "x\u{1}\u{8}\u{b}\u{c}\u{1f}y"})).unwrap();
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("{e}: {xml}"),
+            }
+        }
+        assert!(
+            xml.contains("x\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}y"),
+            "{xml}"
+        );
     }
 
     #[test]

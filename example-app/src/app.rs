@@ -47,6 +47,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_auth.sql"),
         postgres: include_str!("../migrations/postgres/0005_auth.sql"),
     },
+    Migration {
+        version: 6,
+        name: "track.file: a relative path, made absolute per response",
+        sqlite: include_str!("../migrations/sqlite/0006_relative_file_urls.sql"),
+        postgres: include_str!("../migrations/postgres/0006_relative_file_urls.sql"),
+    },
 ];
 
 /// Opens the database at `url` and brings its schema up to date.
@@ -145,7 +151,7 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
     .description("Answers a body in any format with the same data in the negotiated one.");
 
     let mut router = Router::with_settings(settings);
-    let tracks = SqlRepository::new(&options.db);
+    let tracks = crate::uploads::repository(&options.db, &options.media);
     let viewset = tracks::viewset(tracks.clone(), with_jsonp());
     let viewset = crate::uploads::actions(viewset, &tracks, &options.media);
     router = options
@@ -173,7 +179,7 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
     .register(router, "/api/users/")?;
     router = crate::pictures::static_routes(router)?;
     router = crate::media::routes(router, &options.media)?;
-    router = crate::presign::upload_route(router, &options.media)?;
+    router = crate::presign::upload_route(router, &options.presign)?;
     router = crate::pages::routes(router, &options.db, &options.templates, options.debug)?;
     router = crate::auth_views::routes(
         router,

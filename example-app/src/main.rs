@@ -8,6 +8,7 @@
 mod app;
 mod auth_views;
 mod credentials;
+mod durations;
 mod identity_cache;
 mod media;
 mod ownership;
@@ -18,6 +19,7 @@ mod policy;
 mod presign;
 mod random;
 mod superuser;
+mod sweep;
 mod tracks;
 mod uploads;
 mod users;
@@ -70,16 +72,26 @@ struct Args {
     /// Largest upload, in bytes or with a KiB/MiB/GiB suffix.
     #[arg(long, env = "EXAMPLE_APP_MAX_UPLOAD_SIZE", default_value = "10MiB", value_parser = media::parse_size)]
     max_upload_size: u64,
-    /// Lifetime of presigned upload URLs, in seconds.
-    #[arg(long, env = "EXAMPLE_APP_PRESIGN_EXPIRY", default_value_t = 3600)]
-    presign_expiry: u64,
-    /// How often unconfirmed presigned uploads past their expiry are removed, in seconds.
+    /// Lifetime of presigned upload URLs (`3600`, `1h`, `30m`; a bare number is seconds).
+    #[arg(long, env = "EXAMPLE_APP_PRESIGN_EXPIRY", default_value = "1h", value_parser = durations::parse_duration)]
+    presign_expiry: Duration,
+    /// How often unconfirmed presigned uploads past their expiry are removed (`60`, `1m`).
     #[arg(
         long,
         env = "EXAMPLE_APP_UPLOAD_CLEANUP_INTERVAL",
-        default_value_t = 60
+        default_value = "1m",
+        value_parser = durations::parse_duration
     )]
-    upload_cleanup_interval: u64,
+    upload_cleanup_interval: Duration,
+    /// How often the storage sweep runs (it also runs at startup): it removes spill files of
+    /// interrupted uploads, temporary files and objects no track or pending upload references,
+    /// once older than --sweep-grace (`10m`, `1h`; a bare number is seconds).
+    #[arg(long, env = "EXAMPLE_APP_SWEEP_INTERVAL", default_value = "10m", value_parser = durations::parse_duration)]
+    sweep_interval: Duration,
+    /// How old a leftover must be before the sweep removes it: longer than any upload takes
+    /// (`1h`, `30m`).
+    #[arg(long, env = "EXAMPLE_APP_SWEEP_GRACE", default_value = "1h", value_parser = durations::parse_duration)]
+    sweep_grace: Duration,
     /// Secret that signs the app's own presigned URLs (shared by every instance); a random one
     /// per process when absent.
     #[arg(long, env = "EXAMPLE_APP_SECRET_KEY", hide_env_values = true)]
@@ -132,6 +144,36 @@ struct Args {
         default_value = "example-app:throttle:"
     )]
     redis_prefix: String,
+    /// The `Host` values answered (comma-separated): `api.example.com`, `.example.com` for a
+    /// domain and its subdomains, `*` for any. Any other host gets 400. Default: the --bind
+    /// address, `localhost`, `127.0.0.1` and `[::1]`, with any port.
+    #[arg(long, env = "EXAMPLE_APP_ALLOWED_HOSTS", value_delimiter = ',')]
+    allowed_hosts: Option<Vec<String>>,
+    /// The proxies whose X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For count
+    /// (comma-separated addresses or CIDR networks, e.g. `127.0.0.1,10.0.0.0/8`). Default:
+    /// none, so nobody's do.
+    #[arg(long, env = "EXAMPLE_APP_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: restframe::TrustedProxies,
+    /// How long a client may take to send a request's head (`30s`).
+    #[arg(long, env = "EXAMPLE_APP_HEADER_READ_TIMEOUT", default_value = "30s", value_parser = durations::parse_duration)]
+    header_read_timeout: Duration,
+    /// How long an idle keep-alive connection stays open (`75s`).
+    #[arg(long, env = "EXAMPLE_APP_KEEP_ALIVE_TIMEOUT", default_value = "75s", value_parser = durations::parse_duration)]
+    keep_alive_timeout: Duration,
+    /// How long a request body may go without 1 KiB of progress (stalled or trickled), and a
+    /// response without the client reading any of it, before the connection is cut (`30s`).
+    #[arg(long, env = "EXAMPLE_APP_BODY_READ_TIMEOUT", default_value = "30s", value_parser = durations::parse_duration)]
+    body_read_timeout: Duration,
+    /// The longest a request may take, uploads excepted (they have --body-read-timeout); `0`
+    /// for no limit.
+    #[arg(long, env = "EXAMPLE_APP_REQUEST_TIMEOUT", default_value = "60s", value_parser = durations::parse_duration)]
+    request_timeout: Duration,
+    /// The most connections served at once; past it, new ones wait to be accepted.
+    #[arg(long, env = "EXAMPLE_APP_MAX_CONNECTIONS", default_value = "4096", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Log lines as `text` or `json` (one object a line), on stderr.
+    #[arg(long, env = "EXAMPLE_APP_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     /// Adds the routes the end-to-end tests use (`/api/test/panic/`, `/api/test/slow/`).
     #[arg(long, hide = true)]
     test_routes: bool,
@@ -196,10 +238,13 @@ fn quiet_intentional_panics() {
 /// The server, from its flags to its end; an error names the problem and, where there is one,
 /// the fix.
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&args.log))
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match args.log_format.as_str() {
+        "json" => logs.json().init(),
+        _ => logs.init(),
+    }
 
     let db = app::database(&args.database_url)
         .await
@@ -220,17 +265,31 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     let secret = match &args.secret_key {
         Some(s) => s.as_bytes().to_vec(),
-        None => random::random_bytes(32)?,
+        None => {
+            if args.storage != "s3" {
+                tracing::warn!(
+                    "no --secret-key: presigned upload URLs are signed with a random key of this \
+                     process, so they work only on this instance and not after a restart; give \
+                     every instance the same --secret-key"
+                );
+            }
+            random::random_bytes(32)?
+        }
     };
     let media = media::Media::open(&choice, &secret, args.max_upload_size)?;
     let presign = presign::Presign::new(
         &restframe::sql::SqlRepository::new(&db),
         &media,
-        Duration::from_secs(args.presign_expiry),
+        args.presign_expiry,
     );
     let _cleanup = presign::cleanup(
         presign.clone(),
-        Duration::from_secs(args.upload_cleanup_interval.max(1)),
+        args.upload_cleanup_interval.max(Duration::from_millis(100)),
+    );
+    let _sweep = sweep::spawn(
+        sweep::Sweep::new(&db, &media, args.sweep_grace)
+            .pending_lifetime(args.presign_expiry + Duration::from_secs(60)),
+        args.sweep_interval.max(Duration::from_millis(100)),
     );
     let credentials = credentials::Credentials::new(&db)?;
     let throttling = policy::Throttling {
@@ -254,7 +313,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         templates: args.templates.clone(),
         debug: args.debug,
     };
-    let router = app::router(&options)?;
+    let hosts = allowed_hosts(&args);
+    let router = app::router(&options)?.allowed_hosts(hosts.iter().map(String::as_str));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| match e.kind() {
@@ -270,9 +330,46 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         "restframe example app listening on http://{}/",
         listener.local_addr()?
     );
-    let served = restframe::serve(listener, router, restframe::shutdown_signal(), GRACE).await;
+    let serve_options = restframe::ServeOptions::default()
+        .header_read_timeout(args.header_read_timeout)
+        .keep_alive_timeout(args.keep_alive_timeout)
+        .body_read_timeout(args.body_read_timeout)
+        .request_timeout((!args.request_timeout.is_zero()).then_some(args.request_timeout))
+        .max_connections(usize::try_from(args.max_connections).unwrap_or(usize::MAX))
+        .trusted_proxies(args.trusted_proxies.clone())
+        .grace(GRACE);
+    let served = restframe::serve_with(
+        listener,
+        router,
+        restframe::shutdown_signal(),
+        serve_options,
+    )
+    .await;
     db.close().await;
     Ok(served?)
+}
+
+/// The hosts answered: `--allowed-hosts`, else the bind address, `localhost`, `127.0.0.1` and
+/// `[::1]` (any port).
+fn allowed_hosts(args: &Args) -> Vec<String> {
+    if let Some(hosts) = &args.allowed_hosts {
+        return hosts
+            .iter()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .collect();
+    }
+    let bind = match args.bind.ip() {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+    };
+    let mut hosts = vec![bind];
+    for default in ["localhost", "127.0.0.1", "[::1]"] {
+        if !hosts.iter().any(|h| h == default) {
+            hosts.push(default.to_owned());
+        }
+    }
+    hosts
 }
 
 /// The database URL without its password, for messages.

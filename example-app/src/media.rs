@@ -32,8 +32,13 @@ pub struct Media {
     /// The largest upload, in bytes.
     pub max_upload_size: u64,
     /// Where uploads spill to disk: `.uploads` under the media root with file-system storage
-    /// (same file system, so storing is a rename), else the system's temporary directory.
+    /// (same file system, so storing is a rename), else `restframe-example-app-spill` in the
+    /// system's temporary directory (a folder of the app's own, which the sweep empties of
+    /// leftovers without touching other programs' files).
     pub upload_dir: Option<std::path::PathBuf>,
+    /// The media root with file-system storage (where the storage's temporary files are, for
+    /// the sweep); `None` with S3.
+    pub root: Option<std::path::PathBuf>,
 }
 
 impl Media {
@@ -43,7 +48,8 @@ impl Media {
         secret: &[u8],
         max_upload_size: u64,
     ) -> Result<Self, StorageError> {
-        let mut upload_dir = None;
+        let upload_dir;
+        let mut fs_root = None;
         let storage: Arc<dyn Storage> = match choice {
             StorageChoice::FileSystem { root } => {
                 std::fs::create_dir_all(root)?;
@@ -51,14 +57,21 @@ impl Media {
                 let spill = root.join(".uploads");
                 std::fs::create_dir_all(&spill)?;
                 upload_dir = Some(spill);
+                fs_root = Some(root.clone());
                 restframe::storage::file_system(root, "/media/", Some((secret, "/media-upload/")))
             }
-            StorageChoice::S3(config) => Arc::new(S3Storage::new(config.clone())?),
+            StorageChoice::S3(config) => {
+                let spill = std::env::temp_dir().join("restframe-example-app-spill");
+                std::fs::create_dir_all(&spill)?;
+                upload_dir = Some(spill);
+                Arc::new(S3Storage::new(config.clone())?)
+            }
         };
         Ok(Self {
             storage,
             max_upload_size,
             upload_dir,
+            root: fs_root,
         })
     }
 }

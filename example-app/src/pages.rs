@@ -1,6 +1,11 @@
 //! Two HTML pages outside `/api/`, each one view that serves a templated page to browsers and
 //! JSON to API clients (DRF's "HTML and API responses from the same endpoints"): `/tracks/` and
 //! `/users/`. Templates are in `example-app/templates/`.
+//!
+//! `/users/` is bounded: it is paginated like `/api/users/` (`?page=`, 20 users a page,
+//! `?page_size=` up to 100, DRF's envelope `{"count", "next", "previous", "results"}`), and
+//! embeds a picture only up to [`EMBEDDED_PICTURE_MAX`] bytes; a larger one is a link to
+//! `/api/users/{id}/picture/`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,10 +13,14 @@ use std::sync::Arc;
 use base64::Engine;
 use http::Method;
 use restframe::openapi::Doc;
+use restframe::pagination::{Fetched, Pagination};
 use restframe::renderers::{JsonRenderer, Renderer, TemplateHtmlRenderer};
 use restframe::sql::{Database, SqlRepository};
 use restframe::storage::{DatabaseStorage, Storage};
-use restframe::{ListQuery, OrderBy, Repository, Request, Response, RouteError, Router, api_view};
+use restframe::{
+    ListQuery, OrderBy, PageNumberPagination, Repository, Request, Response, RouteError, Router,
+    api_view,
+};
 use serde::Serialize;
 
 use crate::tracks::Track;
@@ -46,11 +55,28 @@ struct TrackPage {
     count: u64,
 }
 
-/// A picture, for a page: its type and its bytes in base64 (the template makes a `data:` URI).
+/// The largest picture `/users/` embeds (in base64); a larger one is linked instead, so a page
+/// of [`USERS_MAX_PAGE`] users holds at most about 8.5 MiB of pictures however large each is.
+pub const EMBEDDED_PICTURE_MAX: u64 = 64 << 10;
+
+/// Users a `/users/` page shows unless `?page_size=` asks for another size.
+const USERS_PAGE: u64 = 20;
+
+/// The most users one `/users/` page shows.
+const USERS_MAX_PAGE: u64 = 100;
+
+/// A picture, for a page: its type and size, its URL, and its bytes in base64 when it is at
+/// most [`EMBEDDED_PICTURE_MAX`] bytes (the template makes a `data:` URI of them, else links
+/// the URL).
 #[derive(Serialize)]
 struct Picture {
     mime_type: String,
-    data: String,
+    size: u64,
+    /// The picture's absolute URL (`/api/users/{id}/picture/`).
+    url: String,
+    /// Absent for a picture over [`EMBEDDED_PICTURE_MAX`] bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<String>,
 }
 
 /// A user as a page shows it: its fields, and its picture.
@@ -59,12 +85,6 @@ struct UserRow {
     #[serde(flatten)]
     user: User,
     picture: Option<Picture>,
-}
-
-#[derive(Serialize)]
-struct UserPage {
-    users: Vec<UserRow>,
-    count: u64,
 }
 
 /// Adds `/tracks/` and `/users/`.
@@ -95,13 +115,21 @@ pub fn routes(
         // The rows `/api/users/` would show this user: active users only (all for staff),
         // emails only their own (all for staff), never a password hash.
         req.user().await?;
+        // One page (`?page=`, `?page_size=` up to 100), as `/api/users/` pages.
+        let pagination = PageNumberPagination::new(USERS_PAGE, USERS_MAX_PAGE);
+        let window = pagination.window(&req)?;
         let mut query = first_rows("username");
+        query.offset = window.offset;
+        query.limit = window.limit;
         if !req.current_user().is_staff() {
             query
                 .filters
                 .push(("is_active".to_owned(), "true".to_owned()));
         }
         let page = users.list(&query).await?;
+        let envelope =
+            pagination.envelope(&req, &Fetched::new(window, page.count, page.items.len()))?;
+        let base = req.base_url()?;
         let mut shown = Vec::with_capacity(page.items.len());
         for mut user in page.items {
             user.shown_to(&req);
@@ -109,23 +137,31 @@ pub fn routes(
             let picture = match pictures.metadata(&id).await? {
                 None => None,
                 Some(meta) => {
-                    // A picture is at most `MAX_PICTURE` bytes.
-                    let bytes = crate::media::read(&*pictures, &id, None).await?;
+                    // Only a small picture is read and embedded; a larger one is linked.
+                    let data = if meta.size <= EMBEDDED_PICTURE_MAX {
+                        let bytes = crate::media::read(&*pictures, &id, None).await?;
+                        Some(base64::engine::general_purpose::STANDARD.encode(bytes))
+                    } else {
+                        None
+                    };
                     Some(Picture {
                         mime_type: meta.content_type,
-                        data: base64::engine::general_purpose::STANDARD.encode(bytes),
+                        size: meta.size,
+                        url: format!("{base}/api/users/{id}/picture/"),
+                        data,
                     })
                 }
             };
             shown.push(UserRow { user, picture });
         }
-        Ok(Response::new(UserPage {
-            users: shown,
-            count: page.count,
-        }))
+        Ok(envelope.into_response(shown))
     })
     .name("Users")
-    .description("The catalogue's users with their pictures, as a page.")
+    .description(
+        "The catalogue's users with their pictures, a page at a time: DRF's envelope \
+         (`count`, `next`, `previous`, `results`); pictures up to 64 KiB embedded in base64, \
+         larger ones linked.",
+    )
     .template_name("users.html")
     .renderers(renderers(templates, debug))
     .doc(Doc::new().exclude())

@@ -82,6 +82,16 @@ impl Track {
     pub fn owner(&self) -> Option<i64> {
         self.owner
     }
+
+    /// Makes `file` (stored as a path, `/api/tracks/ID/file/`) an absolute URL on `req`'s
+    /// checked host; left as the path when the request has no usable host.
+    pub fn absolute(&mut self, req: &restframe::Request) {
+        if let Some(file) = self.file.as_mut().filter(|f| f.starts_with('/'))
+            && let Ok(base) = req.base_url()
+        {
+            *file = format!("{base}{file}");
+        }
+    }
 }
 
 /// The `/api/tracks/` viewset (its file actions are added by `uploads::actions`): anyone
@@ -105,6 +115,8 @@ pub fn viewset(
         ])
         .action_settings("list", jsonp.clone())
         .action_settings("retrieve", jsonp)
+        // Stored relative; absolute on this request's own (checked) host.
+        .to_representation(|req, track: &mut Track| track.absolute(req))
         .perform_create(|req, input: &mut TrackInput| {
             input.owner = req.current_user().id();
             Ok(())

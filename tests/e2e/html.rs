@@ -198,9 +198,10 @@ async fn the_users_page_embeds_pictures_as_data_uris() {
     // The user without a picture gets the placeholder.
     assert!(html.contains("src=\"/static/missing.png\""), "{html}");
     let data = app.get("/users.json", &[]).await.json();
-    // By name: the harness's superuser is listed too.
+    // By name: the harness's superuser is listed too. A page is DRF's envelope.
+    assert_eq!(data["count"], 3, "{data}");
     let row = |name: &str| {
-        data["users"]
+        data["results"]
             .as_array()
             .unwrap()
             .iter()

@@ -5,6 +5,8 @@
 mod auth;
 mod browser;
 mod crud;
+mod data;
+mod edge;
 mod errors;
 mod html;
 mod lists;
@@ -14,6 +16,7 @@ mod parsing;
 mod pictures;
 mod presign;
 mod readme;
+mod scale;
 mod server;
 mod startup;
 mod uploads;

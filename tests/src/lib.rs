@@ -313,17 +313,8 @@ impl App {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start example-app");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the app's first line");
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in the app's first line: {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let (base, line) = listening_url(&mut child);
+        let base = base.unwrap_or_else(|| panic!("no URL in the app's first line: {line:?}"));
         let token = auth.then(|| obtain_token_blocking(&base, ADMIN_USERNAME, ADMIN_PASSWORD));
         Self {
             child,
@@ -743,4 +734,233 @@ pub fn run_tool(cmd: &mut Command, timeout: Duration) -> ToolRun {
         run.report()
     );
     run
+}
+
+impl App {
+    /// Sends a request to an absolute URL (a presigned one, say) with these headers only, no
+    /// credentials: a presigned `PUT` with the `Content-Type` an uploader chose, for example.
+    pub async fn send_to_url_with(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Reply {
+        exchange(&self.client, method, url, headers, body.into()).await
+    }
+}
+
+/// Crashes and restarts, for the tests of what a crash leaves behind.
+impl App {
+    /// Kills the process with SIGKILL (`kill -9`: no shutdown, no cleanup) and waits for it.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the binary again on the same database and media root (after [`App::kill9`]),
+    /// with extra flags and environment variables for it alone, and waits until it listens;
+    /// the base URL is the new one.
+    pub fn restart(&mut self, args: &[&str], env: &[(&str, &str)]) {
+        let mut command = Command::new(&self.bin);
+        if self.token.is_some() {
+            for var in THROTTLE_VARS {
+                command.env(var, "off");
+            }
+        }
+        let mut child = command
+            .args(["--bind", "127.0.0.1:0", "--log", "warn"])
+            .arg("--database-url")
+            .arg(&self.database_url)
+            .arg("--media-root")
+            .arg(self.dir.join("media"))
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("restart example-app");
+        let (base, line) = listening_url(&mut child);
+        self.base = base.unwrap_or_else(|| panic!("no URL in the app's first line: {line:?}"));
+        self.child = child;
+    }
+}
+
+impl App {
+    /// The process id of the running app.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The app's peak resident set size so far, in bytes (`VmHWM` in `/proc/PID/status`);
+    /// `None` where there is no such file (not Linux).
+    pub fn peak_rss(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kib: u64 = line
+            .trim_start_matches("VmHWM:")
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib * 1024)
+    }
+}
+
+/// How to start one instance of a multi-instance test with [`App::start_instance`]: unlike
+/// [`App::start_on`], the database is given (several instances share it), the address too (an
+/// instance restarted after `kill -9` keeps its port), and the app's log goes to a file.
+pub struct InstanceSpec<'a> {
+    /// The example-app binary.
+    pub bin: &'a str,
+    /// The shared `--database-url` (see [`fresh_postgres_url`]); its superuser must exist
+    /// already ([`run_createsuperuser`] once for all instances).
+    pub database_url: &'a str,
+    /// `--bind`: `127.0.0.1:0` for a free port, or the port of an instance being restarted.
+    pub bind: &'a str,
+    /// Extra flags (`--media-root` too; otherwise a directory of the instance's own).
+    pub args: &'a [&'a str],
+    /// Environment variables for the child only (the throttle variables default to `off`, as
+    /// for every [`App`]).
+    pub env: &'a [(&'a str, &'a str)],
+    /// The file the app's stderr (its log) is appended to.
+    pub log: &'a std::path::Path,
+    /// The superuser's token for [`App::send`] and friends; one is obtained when `None`.
+    pub token: Option<&'a str>,
+}
+
+/// A fresh, empty database in the cluster at [`POSTGRES_URL_VAR`], for several instances to
+/// share: its URL.
+pub fn fresh_postgres_url() -> String {
+    let dir = fresh_dir();
+    let url = fresh_postgres_database(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    url
+}
+
+impl App {
+    /// Starts one instance as `spec` says, waits until it prints its address, and returns it
+    /// (killed when dropped).
+    pub fn start_instance(spec: &InstanceSpec<'_>) -> Self {
+        let dir = fresh_dir();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(spec.log)
+            .unwrap_or_else(|e| panic!("open the log {}: {e}", spec.log.display()));
+        let mut command = Command::new(spec.bin);
+        for var in THROTTLE_VARS {
+            if !spec.env.iter().any(|(k, _)| *k == var) {
+                command.env(var, "off");
+            }
+        }
+        command
+            .args(["--bind", spec.bind, "--database-url", spec.database_url])
+            .args(spec.args);
+        if !spec.args.contains(&"--media-root") {
+            command.arg("--media-root").arg(dir.join("media"));
+        }
+        let mut child = command
+            .envs(spec.env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start example-app");
+        let (base, line) = listening_url(&mut child);
+        let Some(base) = base else {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log = std::fs::read_to_string(spec.log).unwrap_or_default();
+            panic!("no URL in the app's first line: {line:?}; its log:\n{log}");
+        };
+        let token = match spec.token {
+            Some(token) => token.to_owned(),
+            None => obtain_token_blocking(&base, ADMIN_USERNAME, ADMIN_PASSWORD),
+        };
+        Self {
+            child,
+            base,
+            client: http_client(None),
+            dir,
+            bin: spec.bin.to_owned(),
+            database_url: spec.database_url.to_owned(),
+            token: Some(token),
+        }
+    }
+
+    /// The address it listens on, e.g. `127.0.0.1:43121`.
+    pub fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+}
+
+/// An HTTP client for load: unlike [`App::send`], a failed exchange (refused, cut, no answer
+/// within 30 s) is an `Err` saying what happened, not a panic. Clones share connections.
+#[derive(Clone)]
+pub struct LoadClient {
+    client: HttpClient,
+}
+
+impl Default for LoadClient {
+    fn default() -> Self {
+        Self {
+            client: http_client(None),
+        }
+    }
+}
+
+impl LoadClient {
+    /// Sends one request to an absolute URL and reads the whole response.
+    pub async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Result<Reply, String> {
+        let mut req = http::Request::builder().method(method).uri(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .body(Full::new(body.into()))
+            .map_err(|e| format!("bad request: {e}"))?;
+        let exchange = async {
+            let res = self
+                .client
+                .request(req)
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            let (parts, body) = res.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| format!("reading the body: {e}"))?
+                .to_bytes();
+            Ok(Reply {
+                status: parts.status.as_u16(),
+                headers: parts.headers,
+                body,
+            })
+        };
+        tokio::time::timeout(Duration::from_secs(30), exchange)
+            .await
+            .map_err(|_| "no response within 30 s".to_owned())?
+    }
+}
+
+/// The base URL the app prints on its first line ("… listening on http://ADDR/"), without
+/// the trailing slash, and that line (for messages).
+fn listening_url(child: &mut Child) -> (Option<String>, String) {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the app's first line");
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .map(|w| w.trim_end_matches('/').to_owned());
+    (base, line)
 }

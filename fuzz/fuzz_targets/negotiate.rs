@@ -1,47 +1,8 @@
-//! Any Accept header, format and Content-Type: negotiation and parser choice never panic.
+//! The `negotiate` target: its body is `bodies/negotiate.rs`, which the stable regression test
+//! (`framework/tests/fuzz_corpus.rs`) replays on `fuzz/corpus/negotiate/`.
 #![no_main]
 
-use std::sync::Arc;
+#[path = "../bodies/negotiate.rs"]
+mod body;
 
-use libfuzzer_sys::fuzz_target;
-use restframe::parsers::{JsonParser, Parser, XmlParser, YamlParser};
-use restframe::renderers::{
-    BinaryRenderer, JsonRenderer, JsonpRenderer, Renderer, XmlRenderer, YamlRenderer,
-};
-use restframe::{
-    MediaRange, Renderers, negotiate, query_format, select_parser, split_format_suffix,
-};
-
-fuzz_target!(|input: &str| {
-    let mut parts = input.splitn(3, '\n');
-    let accept = parts.next().unwrap_or("");
-    let path = parts.next().unwrap_or("");
-    let query = parts.next();
-    let renderers = Renderers::new([
-        Arc::new(JsonRenderer::new()) as Arc<dyn Renderer>,
-        Arc::new(YamlRenderer::new()),
-        Arc::new(XmlRenderer::new()),
-        Arc::new(JsonpRenderer::new()),
-        Arc::new(BinaryRenderer::new(
-            "image/*".parse().expect("literal"),
-            "img",
-        )),
-    ]);
-    for range in MediaRange::parse_all(accept) {
-        assert!(range.q <= 1000);
-        let _ = range.specificity();
-    }
-    let (_, suffix) = split_format_suffix(path, &renderers);
-    let from_query = query_format(query);
-    let format = suffix.or(from_query.as_deref());
-    if let Ok(n) = negotiate(Some(accept), format, &renderers) {
-        assert!(n.index() < renderers.len());
-        let _ = (n.media_type(), n.params());
-    }
-    let parsers: Vec<Arc<dyn Parser>> = vec![
-        Arc::new(JsonParser::new()),
-        Arc::new(YamlParser::new()),
-        Arc::new(XmlParser::new()),
-    ];
-    let _ = select_parser(accept, &parsers);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));

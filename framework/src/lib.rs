@@ -51,7 +51,7 @@ pub use negotiation::Negotiated;
 pub use proxy::{ProxyParseError, TrustedProxies};
 pub use request::{Query, Request};
 pub use response::Response;
-pub use router::{RouteError, Router};
+pub use router::{ReverseError, RouteError, Router};
 pub use serve::{
     BodyReadTimeout, MIN_BODY_PROGRESS, REQUEST_ID_HEADER, RequestBody, ServeOptions, serve,
     serve_with, shutdown_signal,

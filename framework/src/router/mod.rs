@@ -13,8 +13,10 @@
 //! the pattern's own form.
 
 mod pattern;
+mod reverse;
 mod table;
 
+pub use reverse::ReverseError;
 pub use table::{RouteEntry, RouteTable};
 
 use std::any::Any;
@@ -296,6 +298,13 @@ impl Router {
                     .as_ref()
                     .map(|p| p.as_str().to_owned())
                     .unwrap_or_default(),
+                by_name: self
+                    .inner
+                    .routes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.name.clone(), i))
+                    .collect(),
                 entries: self
                     .inner
                     .routes
@@ -310,6 +319,7 @@ impl Router {
                             .map(|(n, re)| (n.to_owned(), re.to_owned()))
                             .collect(),
                         methods: r.methods.clone(),
+                        compiled: r.pattern.clone(),
                         api_root: r.api_root,
                     })
                     .collect(),

@@ -1,5 +1,6 @@
 //! Route patterns: `/api/tracks/{id}/upload/{filename:[A-Za-z0-9_]+\.mp3}/`, compiled once.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use regex::Regex;
 
 use super::RouteError;
@@ -20,6 +21,11 @@ pub(crate) struct PathPattern {
     regex: Regex,
     /// Each capture's name and its own regex, anchored, to check the decoded value against.
     captures: Vec<(String, Regex)>,
+    /// The text around the captures, one more piece than there are captures: the template is
+    /// `pieces[0] {c0} pieces[1] {c1} … pieces[n]`.
+    pieces: Vec<String>,
+    /// Whether the pattern ends in `/` (and its regex does not take the slash).
+    slash: bool,
 }
 
 /// What a matching path yields.
@@ -48,9 +54,11 @@ impl PathPattern {
         let mut captures: Vec<(String, Regex)> = Vec::new();
         let mut rest = body;
         let mut template = String::new();
+        let mut pieces: Vec<String> = Vec::new();
         while let Some(open) = rest.find('{') {
             regex.push_str(&regex::escape(&rest[..open]));
             template.push_str(&rest[..open]);
+            pieces.push(rest[..open].to_owned());
             let close = matching_brace(&rest[open..])
                 .ok_or_else(|| bad(format!("unclosed `{{` at `{}`", &rest[open..])))?;
             let capture = &rest[open + 1..open + close];
@@ -80,17 +88,24 @@ impl PathPattern {
         regex.push_str(&regex::escape(rest));
         // What is left of the source, its trailing slash included.
         template.push_str(&source[body.len() - rest.len()..]);
+        pieces.push(source[body.len() - rest.len()..].to_owned());
         if !formats.is_empty() {
             let alternatives: Vec<String> = formats.iter().map(|f| regex::escape(f)).collect();
             regex.push_str(&format!("(?:\\.(?P<{FORMAT}>{}))?", alternatives.join("|")));
         }
-        regex.push_str("/?$");
+        // A pattern ending in `/` owns its slash: the path's is taken off before matching (see
+        // `matches`), so a capture whose regex takes slashes (`{path:.+}/`) never swallows it.
+        // Any other pattern takes an optional slash after it, as it always has.
+        let slash = source.ends_with('/');
+        regex.push_str(if slash { "$" } else { "/?$" });
         let regex = Regex::new(&regex).map_err(|e| bad(e.to_string()))?;
         Ok(Self {
             source: source.to_owned(),
             template,
             regex,
             captures,
+            pieces,
+            slash,
         })
     }
 
@@ -114,7 +129,14 @@ impl PathPattern {
     /// segment, nor `%2E` put a dot into `[^/.]+`; a capture that is not UTF-8 once decoded
     /// matches nothing.
     pub(crate) fn matches(&self, path: &str) -> Option<PathMatch> {
-        let caps = self.regex.captures(path)?;
+        let caps = match path.strip_suffix('/').filter(|_| self.slash) {
+            // The pattern's own slash first; a capture may still end in one (`{dir:[a-z]+/}/`).
+            Some(bare) => self
+                .regex
+                .captures(bare)
+                .or_else(|| self.regex.captures(path))?,
+            None => self.regex.captures(path)?,
+        };
         let mut params = Vec::with_capacity(self.captures.len());
         for (name, own) in &self.captures {
             let raw = caps.name(name)?.as_str();
@@ -128,6 +150,87 @@ impl PathPattern {
         }
         let format = caps.name(FORMAT).map(|m| m.as_str().to_owned());
         Some(PathMatch { params, format })
+    }
+}
+
+/// What a path segment may hold as it is (RFC 3986's `pchar`, as Django's `reverse` keeps it):
+/// unreserved characters, sub-delimiters, `:` and `@`. Everything else is percent-encoded —
+/// `/`, `?`, `#`, `%`, spaces, controls and every non-ASCII byte among them.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
+/// Why values could not fill a pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FillError {
+    /// The pattern has this many captures, not as many as there are values.
+    Arity(usize),
+    /// The value for the capture at this index does not fit it, or would not come back from
+    /// the path as given.
+    NoMatch(usize),
+}
+
+impl PathPattern {
+    /// The path that matches this pattern with `values` as its captures, in order (Django's
+    /// `reverse`): each value percent-encoded as a path segment, the pattern's own form of the
+    /// trailing slash, no format suffix. The path must match the pattern again with exactly
+    /// these values, or it is an error (Django checks the same): a value its capture's regex
+    /// refuses, or one that only fits once decoded (a constrained capture takes no escapes).
+    pub(crate) fn fill(&self, values: &[&str]) -> Result<String, FillError> {
+        if values.len() != self.captures.len() {
+            return Err(FillError::Arity(self.captures.len()));
+        }
+        if let Some(i) = values
+            .iter()
+            .zip(&self.captures)
+            .position(|(v, (_, own))| !own.is_match(v))
+        {
+            return Err(FillError::NoMatch(i));
+        }
+        let mut path = String::with_capacity(
+            self.pieces.iter().map(String::len).sum::<usize>()
+                + values.iter().map(|v| v.len()).sum::<usize>(),
+        );
+        for (piece, value) in self.pieces.iter().zip(values) {
+            path.push_str(piece);
+            // A whole segment of dots would be a dot-segment, which clients resolve away.
+            match *value {
+                "." => path.push_str("%2E"),
+                ".." => path.push_str("%2E%2E"),
+                v => path.extend(utf8_percent_encode(v, SEGMENT)),
+            }
+        }
+        if let Some(last) = self.pieces.last() {
+            path.push_str(last);
+        }
+        let back = self.matches(&path).ok_or(FillError::NoMatch(0))?;
+        if back.format.is_some() {
+            return Err(FillError::NoMatch(values.len().saturating_sub(1)));
+        }
+        if let Some(i) = back
+            .params
+            .iter()
+            .zip(values)
+            .position(|((_, got), want)| got != want)
+        {
+            return Err(FillError::NoMatch(i));
+        }
+        Ok(path)
     }
 }
 
@@ -257,6 +360,97 @@ mod tests {
         // Matching is on the path as sent, so a constrained capture takes no escapes at all.
         assert_eq!(m(p, "/up/a%5Fb.mp3/"), None);
         assert_eq!(m(p, "/up/a%2F.mp3/"), None);
+    }
+
+    fn fill(pattern: &str, values: &[&str]) -> Result<String, FillError> {
+        PathPattern::compile(pattern, &["json", "yaml"])
+            .unwrap()
+            .fill(values)
+    }
+
+    #[test]
+    fn filling_encodes_segments_and_keeps_the_patterns_slash() {
+        assert_eq!(fill("/api/tracks/", &[]).as_deref(), Ok("/api/tracks/"));
+        assert_eq!(fill("/", &[]).as_deref(), Ok("/"));
+        assert_eq!(fill("/static/a.png", &[]).as_deref(), Ok("/static/a.png"));
+        assert_eq!(fill("/t/{id}/", &["42"]).as_deref(), Ok("/t/42/"));
+        assert_eq!(
+            fill("/a/{x}/b/{y:[0-9]{1,3}}", &["so what?", "7"]).as_deref(),
+            Ok("/a/so%20what%3F/b/7")
+        );
+        let cases = [
+            ("é#%", "%C3%A9%23%25"),
+            ("a/b", "a%2Fb"),
+            ("..", "%2E%2E"),
+            (".", "%2E"),
+            ("a..b", "a..b"),
+            ("k=v;w,x+y:z@h!$&'()*~", "k=v;w,x+y:z@h!$&'()*~"),
+            ("<>\"`{}|^\\ \t", "%3C%3E%22%60%7B%7D%7C%5E%5C%20%09"),
+            ("x.json", "x.json"),
+        ];
+        for (value, encoded) in cases {
+            let path = fill("/files/{path:.+}/", &[value]);
+            assert_eq!(path, Ok(format!("/files/{encoded}/")), "{value}");
+            let back = m("/files/{path:.+}/", &format!("/files/{encoded}/")).unwrap();
+            assert_eq!(back.params, params(&[("path", value)]), "{value}");
+        }
+    }
+
+    #[test]
+    fn a_capture_taking_slashes_leaves_the_trailing_one() {
+        for path in ["/files/a/b/", "/files/a/b"] {
+            assert_eq!(
+                m("/files/{path:.+}/", path).unwrap().params,
+                params(&[("path", "a/b")]),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            m("/files/{path:.+}/", "/files/a/b//").unwrap().params,
+            params(&[("path", "a/b/")])
+        );
+        // Without a slash of its own, a pattern takes an optional one after it, as always.
+        let key = "/media/{key:[a-z][a-z./]*}";
+        assert_eq!(
+            m(key, "/media/a/b.png").unwrap().params,
+            params(&[("key", "a/b.png")])
+        );
+        assert_eq!(
+            m(key, "/media/a/b.png/").unwrap().params,
+            params(&[("key", "a/b.png/")])
+        );
+        assert_eq!(
+            m("/{index:(index\\.html)?}", "/").unwrap().params,
+            params(&[("index", "")])
+        );
+        assert_eq!(
+            m("/d/{dir:[a-z]+/}/", "/d/x/").unwrap().params,
+            params(&[("dir", "x/")])
+        );
+    }
+
+    #[test]
+    fn filling_refuses_values_that_would_not_come_back() {
+        assert_eq!(fill("/t/{id}/", &[]), Err(FillError::Arity(1)));
+        assert_eq!(fill("/t/", &["1"]), Err(FillError::Arity(0)));
+        // The default capture takes no slash, no dot, nothing empty.
+        for bad in ["4/5", "4.json", "", "."] {
+            assert_eq!(
+                fill("/t/{id}/", &[bad]),
+                Err(FillError::NoMatch(0)),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            fill("/t/{id:[0-9]+}/{name}/", &["1", "a.b"]),
+            Err(FillError::NoMatch(1))
+        );
+        // It fits once decoded, but the path as sent would need an escape its regex refuses.
+        assert_eq!(
+            fill("/c/{code:[a-z ]+}/", &["a b"]),
+            Err(FillError::NoMatch(0))
+        );
+        assert_eq!(fill("/c/{code:[a-z ]+}/", &["ab"]).as_deref(), Ok("/c/ab/"));
     }
 
     #[test]

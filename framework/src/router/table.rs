@@ -1,8 +1,11 @@
 //! The route table as plain data (DRF's `Route`): what the router serves, for the views that
 //! describe it (the API root, the OpenAPI document) and for tests.
 
+use std::collections::HashMap;
+
 use http::Method;
 
+use super::pattern::PathPattern;
 use crate::view::ApiView;
 
 /// A snapshot of a router's routes, in registration order, with the router's mount prefix.
@@ -34,6 +37,8 @@ use crate::view::ApiView;
 pub struct RouteTable {
     pub(super) mount_prefix: String,
     pub(super) entries: Vec<RouteEntry>,
+    /// Each entry's index by name, for reversing.
+    pub(super) by_name: HashMap<String, usize>,
 }
 
 impl RouteTable {
@@ -46,6 +51,20 @@ impl RouteTable {
     pub fn mount_prefix(&self) -> &str {
         &self.mount_prefix
     }
+
+    /// The route named `name`, if any.
+    ///
+    /// ```
+    /// use restframe::{api_view, Request, Response, Router};
+    /// let ok = api_view(|_req: Request| async { Ok(Response::new("ok")) });
+    /// let router = Router::new().route("/tracks/{id}/", "track-detail", [(http::Method::GET, ok)])?;
+    /// assert_eq!(router.routes().get("track-detail").map(|r| r.template()), Some("/tracks/{id}/"));
+    /// assert!(router.routes().get("track-list").is_none());
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn get(&self, name: &str) -> Option<&RouteEntry> {
+        self.by_name.get(name).and_then(|&i| self.entries.get(i))
+    }
 }
 
 /// One route: its name, pattern and views by method.
@@ -56,6 +75,8 @@ pub struct RouteEntry {
     pub(super) template: String,
     pub(super) captures: Vec<(String, String)>,
     pub(super) methods: Vec<(Method, ApiView)>,
+    /// The compiled pattern, to reverse the route.
+    pub(super) compiled: PathPattern,
     /// Whether this is an API root ([`Router::api_root`](super::Router::api_root)), which
     /// roots do not list.
     pub(super) api_root: bool,

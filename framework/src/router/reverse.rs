@@ -1,0 +1,332 @@
+//! Route reversing (Django's `reverse`, DRF's `reverse(viewname, args, request=request)`): the
+//! URL of a named route with its captures filled in, from the router's [`RouteTable`].
+//!
+//! A viewset registers `{basename}-list`, `{basename}-detail` and `{basename}-{url_name}` for its
+//! extra actions, so `req.reverse("track-detail", &["4"])` is
+//! `http://host/api/tracks/4/` from any view of the router. The table reverses paths (with the
+//! mount prefix); the request makes them absolute (DRF's `request.build_absolute_uri`).
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::pattern::FillError;
+use super::table::{RouteEntry, RouteTable};
+use crate::error::ApiError;
+use crate::request::Request;
+
+/// Why a route could not be reversed (Django's `NoReverseMatch`). Each is a mistake in the code
+/// that reverses — a misspelt name, the wrong arguments — or a value the route cannot carry; as
+/// an [`ApiError`] it is a 500 whose message goes to the log.
+///
+/// ```
+/// use restframe::router::ReverseError;
+/// use restframe::{api_view, Request, Response, Router};
+///
+/// let ok = api_view(|_req: Request| async { Ok(Response::new("ok")) });
+/// let routes = Router::new().route("/tracks/{id}/", "track-detail", [(http::Method::GET, ok)])?.routes();
+/// assert_eq!(routes.reverse("track-detail", &["4"]).as_deref(), Ok("/tracks/4/"));
+/// assert!(matches!(routes.reverse("trak-detail", &["4"]), Err(ReverseError::UnknownName(_))));
+/// assert!(matches!(routes.reverse("track-detail", &[]), Err(ReverseError::WrongArguments { .. })));
+/// assert_eq!(
+///     routes.reverse("track-detail", &["4", "5"]).unwrap_err().to_string(),
+///     "reverse(`track-detail`): the route takes 1 argument (`id`), 2 given",
+/// );
+/// # Ok::<(), restframe::RouteError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReverseError {
+    /// No route has this name.
+    UnknownName(String),
+    /// Positional arguments: not as many as the route has captures.
+    WrongArguments {
+        /// The route's name.
+        name: String,
+        /// Its captures, in order.
+        expected: Vec<String>,
+        /// How many arguments were given.
+        given: usize,
+    },
+    /// Named arguments: a capture missing, or a name that is no capture (or is given twice).
+    WrongKeywords {
+        /// The route's name.
+        name: String,
+        /// Its captures, in order.
+        expected: Vec<String>,
+        /// The names given, in order.
+        given: Vec<String>,
+    },
+    /// The value does not fit its capture's regex, or would not come back from the URL as given
+    /// (a constrained capture takes no percent-escapes), so the URL would not reach the route.
+    NoMatch {
+        /// The route's name.
+        name: String,
+        /// The capture.
+        capture: String,
+        /// Its anchored regex.
+        regex: String,
+        /// The value given.
+        value: String,
+    },
+    /// The request did not come through a [`crate::Router`], so no route table is at hand.
+    NoRouteTable,
+}
+
+impl fmt::Display for ReverseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |names: &[String]| {
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Self::UnknownName(name) => write!(f, "reverse: no route is named `{name}`"),
+            Self::WrongArguments {
+                name,
+                expected,
+                given,
+            } => {
+                let n = expected.len();
+                write!(
+                    f,
+                    "reverse(`{name}`): the route takes {n} argument{}",
+                    if n == 1 { "" } else { "s" }
+                )?;
+                if n > 0 {
+                    write!(f, " ({})", list(expected))?;
+                }
+                write!(f, ", {given} given")
+            }
+            Self::WrongKeywords {
+                name,
+                expected,
+                given,
+            } => {
+                let takes = if expected.is_empty() {
+                    "no arguments".to_owned()
+                } else {
+                    format!("the arguments {}", list(expected))
+                };
+                let given = if given.is_empty() {
+                    "none".to_owned()
+                } else {
+                    list(given)
+                };
+                write!(
+                    f,
+                    "reverse(`{name}`): the route takes {takes}, given {given}"
+                )
+            }
+            Self::NoMatch {
+                name,
+                capture,
+                regex,
+                value,
+            } => write!(
+                f,
+                "reverse(`{name}`): {value:?} does not fit the capture `{capture}` ({regex})"
+            ),
+            Self::NoRouteTable => write!(
+                f,
+                "reverse: the request did not come through a Router, so no route table is at hand"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReverseError {}
+
+impl From<ReverseError> for ApiError {
+    /// A 500: the client reads "A server error occurred.", the log the reason.
+    fn from(e: ReverseError) -> Self {
+        ApiError::internal(e.to_string())
+    }
+}
+
+impl RouteTable {
+    /// The path of the route named `name` with `args` as its captures, in order (Django's
+    /// `reverse(viewname, args=…)`), under the mount prefix: `/api/tracks/4/`.
+    ///
+    /// Each argument is percent-encoded as a path segment (`/`, `?`, `#`, `%`, spaces and
+    /// non-ASCII characters escaped) and must fit its capture: the path matches the route again
+    /// with exactly these values, or it is [`ReverseError::NoMatch`]. The path has the pattern's
+    /// own trailing slash and never a format suffix.
+    ///
+    /// ```
+    /// use restframe::{api_view, Request, Response, Router};
+    /// let ok = api_view(|_req: Request| async { Ok(Response::new("ok")) });
+    /// let routes = Router::new()
+    ///     .mount_prefix("/api")
+    ///     .route("/tracks/", "track-list", [(http::Method::GET, ok.clone())])?
+    ///     .route("/files/{name}/", "file-detail", [(http::Method::GET, ok)])?
+    ///     .routes();
+    /// assert_eq!(routes.reverse("track-list", &[]).as_deref(), Ok("/api/tracks/"));
+    /// assert_eq!(routes.reverse("file-detail", &["so what?"]).as_deref(), Ok("/api/files/so%20what%3F/"));
+    /// // `{name}` takes one segment without dots, as the router matches it.
+    /// assert!(routes.reverse("file-detail", &["a/b"]).is_err());
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn reverse(&self, name: &str, args: &[&str]) -> Result<String, ReverseError> {
+        let path = self.entry(name)?.fill(args)?;
+        Ok(format!("{}{path}", self.mount_prefix))
+    }
+
+    /// [`RouteTable::reverse`] with the captures by name (Django's `reverse(viewname,
+    /// kwargs=…)`), in any order; each capture exactly once.
+    ///
+    /// ```
+    /// use restframe::{api_view, Request, Response, Router};
+    /// let ok = api_view(|_req: Request| async { Ok(Response::new("ok")) });
+    /// let routes = Router::new()
+    ///     .route("/albums/{album}/tracks/{id}/", "album-track", [(http::Method::GET, ok)])?
+    ///     .routes();
+    /// let path = routes.reverse_kwargs("album-track", &[("id", "4"), ("album", "kind-of-blue")]);
+    /// assert_eq!(path.as_deref(), Ok("/albums/kind-of-blue/tracks/4/"));
+    /// assert!(routes.reverse_kwargs("album-track", &[("id", "4")]).is_err());
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn reverse_kwargs(
+        &self,
+        name: &str,
+        kwargs: &[(&str, &str)],
+    ) -> Result<String, ReverseError> {
+        let path = self.entry(name)?.fill_kwargs(kwargs)?;
+        Ok(format!("{}{path}", self.mount_prefix))
+    }
+
+    fn entry(&self, name: &str) -> Result<&RouteEntry, ReverseError> {
+        self.get(name)
+            .ok_or_else(|| ReverseError::UnknownName(name.to_owned()))
+    }
+}
+
+impl RouteEntry {
+    fn capture_names(&self) -> Vec<String> {
+        self.captures.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// The route's path (without the mount prefix) with `args` as its captures.
+    fn fill(&self, args: &[&str]) -> Result<String, ReverseError> {
+        self.compiled.fill(args).map_err(|e| match e {
+            FillError::Arity(_) => ReverseError::WrongArguments {
+                name: self.name.clone(),
+                expected: self.capture_names(),
+                given: args.len(),
+            },
+            FillError::NoMatch(i) => {
+                let (capture, regex) = self.captures.get(i).cloned().unwrap_or_default();
+                ReverseError::NoMatch {
+                    name: self.name.clone(),
+                    capture,
+                    regex,
+                    value: args.get(i).map(|v| (*v).to_owned()).unwrap_or_default(),
+                }
+            }
+        })
+    }
+
+    /// The route's path with the captures by name.
+    fn fill_kwargs(&self, kwargs: &[(&str, &str)]) -> Result<String, ReverseError> {
+        let wrong = || ReverseError::WrongKeywords {
+            name: self.name.clone(),
+            expected: self.capture_names(),
+            given: kwargs.iter().map(|(k, _)| (*k).to_owned()).collect(),
+        };
+        if kwargs.len() != self.captures.len() {
+            return Err(wrong());
+        }
+        let args = self
+            .captures
+            .iter()
+            .map(|(capture, _)| {
+                let mut given = kwargs.iter().filter(|(k, _)| k == capture);
+                match (given.next(), given.next()) {
+                    (Some((_, v)), None) => Ok(*v),
+                    _ => Err(wrong()),
+                }
+            })
+            .collect::<Result<Vec<&str>, _>>()?;
+        self.fill(&args)
+    }
+}
+
+impl Request {
+    /// The absolute URL of the route named `name` with `args` as its captures, from this
+    /// request's scheme, host and mount prefix (DRF's `reverse(viewname, args, request=request)`):
+    /// `http://example.org/api/tracks/4/`. The route table is the router's that served the
+    /// request; see [`RouteTable::reverse`] for how arguments are encoded and checked. A mistake
+    /// ([`ReverseError`]) is a 500 whose reason goes to the log; a bad `Host` is the 400 of
+    /// [`Request::base_url`].
+    ///
+    /// A viewset names its routes `{basename}-list`, `{basename}-detail` and
+    /// `{basename}-{url_name}` for its extra actions. A request that came with a format suffix
+    /// (`/tracks/4.json`) reverses to the plain route.
+    ///
+    /// ```
+    /// use restframe::{api_view, Request, Response, Router};
+    /// use http::Method;
+    ///
+    /// let detail = api_view(|req: Request| async move {
+    ///     let id: u64 = req.path("id")?;
+    ///     Ok(Response::new(serde_json::json!({
+    ///         "id": id,
+    ///         "url": req.reverse("track-detail", &[&id.to_string()])?,
+    ///         "tracks": req.reverse_path("track-list", &[])?,
+    ///     })))
+    /// });
+    /// let list = api_view(|_req: Request| async { Ok(Response::new(Vec::<u64>::new())) });
+    /// let router = Router::new()
+    ///     .mount_prefix("/api")
+    ///     .route("/tracks/", "track-list", [(Method::GET, list)])?
+    ///     .route("/tracks/{id:[0-9]+}/", "track-detail", [(Method::GET, detail)])?;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use http_body_util::BodyExt;
+    /// use tower::ServiceExt;
+    /// let req = http::Request::get("/tracks/4.json").header("host", "example.org")
+    ///     .body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap();
+    /// let res = router.oneshot(req).await.unwrap();
+    /// let body = res.into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(
+    ///     &body[..],
+    ///     br#"{"id":4,"url":"http://example.org/api/tracks/4/","tracks":"/api/tracks/"}"#
+    /// );
+    /// # });
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn reverse(&self, name: &str, args: &[&str]) -> Result<String, ApiError> {
+        let path = route_table(self)?.entry(name)?.fill(args)?;
+        Ok(format!("{}{path}", self.base_url()?))
+    }
+
+    /// [`Request::reverse`] with the captures by name, in any order (DRF's
+    /// `reverse(viewname, kwargs=…, request=request)`); see [`RouteTable::reverse_kwargs`].
+    ///
+    /// ```
+    /// # use restframe::{ApiError, Request};
+    /// # fn f(req: &Request) -> Result<String, ApiError> {
+    /// req.reverse_kwargs("album-track", &[("album", "kind-of-blue"), ("id", "4")])
+    /// # }
+    /// ```
+    pub fn reverse_kwargs(&self, name: &str, kwargs: &[(&str, &str)]) -> Result<String, ApiError> {
+        let path = route_table(self)?.entry(name)?.fill_kwargs(kwargs)?;
+        Ok(format!("{}{path}", self.base_url()?))
+    }
+
+    /// [`Request::reverse`] without scheme and host: the path under the mount prefix
+    /// (`/api/tracks/4/`, Django's `reverse` without a request). See [`Request::reverse`] for an
+    /// example.
+    pub fn reverse_path(&self, name: &str, args: &[&str]) -> Result<String, ApiError> {
+        Ok(route_table(self)?.reverse(name, args)?)
+    }
+}
+
+/// The route table the router handed the request.
+fn route_table(req: &Request) -> Result<&RouteTable, ReverseError> {
+    req.extensions()
+        .get::<Arc<RouteTable>>()
+        .map(|t| &**t)
+        .ok_or(ReverseError::NoRouteTable)
+}

@@ -64,7 +64,7 @@ pub use validation::{DATE_FORMAT_MESSAGE, Date, DateError, Validate, ValidationE
 pub use view::{ApiView, api_view};
 pub use viewset::{
     Action, LimitOffsetPagination, ListQuery, ModelViewSet, OrderBy, Page, PageNumberPagination,
-    Pagination, Repository,
+    Pagination, Repository, StandardAction,
 };
 
 #[cfg(doctest)]

@@ -20,7 +20,7 @@ pub use crate::serve::{serve, shutdown_signal};
 pub use crate::settings::ApiSettings;
 pub use crate::validation::{Validate, ValidationErrors};
 pub use crate::view::{ApiView, api_view};
-pub use crate::viewset::{Action, ModelViewSet, Repository};
+pub use crate::viewset::{Action, ModelViewSet, Repository, StandardAction};
 
 // What an app with uploads, SQL tables and OpenAPI docs adds, each with its feature.
 #[cfg(feature = "files")]

@@ -6,6 +6,7 @@ use http::Method;
 
 use super::docs;
 use super::repository::Repository;
+use super::standard::{Offered, StandardAction};
 use crate::pagination::{LimitOffsetPagination, PageNumberPagination, Pagination};
 use crate::parsers::Parser;
 use crate::renderers::Renderer;
@@ -102,7 +103,15 @@ impl Action {
 /// | `{prefix}{id}/` | DELETE | destroy | 204, or 404 |
 ///
 /// Route names are `{basename}-list` and `{basename}-detail`, so the API root lists the viewset
-/// under `{basename}-list`.
+/// under `{basename}-list`, and `req.reverse("{basename}-detail", &[id])` is a row's URL
+/// ([`Request::reverse`]).
+///
+/// A viewset need not offer all six actions (DRF's `ReadOnlyModelViewSet`, or a
+/// `GenericViewSet` with the mixins of one's choice): [`ModelViewSet::read_only`],
+/// [`ModelViewSet::only`] and [`ModelViewSet::without`] choose among the
+/// [`StandardAction`]s. An action not offered is not registered: its method is a 405 with an
+/// `Allow` of the others, the OpenAPI document and the browsable API leave it out, and a route
+/// left with no action is not registered at all (its name does not reverse).
 pub struct ModelViewSet<R: Repository> {
     pub(super) repo: Arc<R>,
     pub(super) name: String,
@@ -124,6 +133,8 @@ pub struct ModelViewSet<R: Repository> {
     pub(super) pagination: Option<Arc<dyn Pagination>>,
     pub(super) hooks: Hooks<R>,
     pub(super) actions: Vec<Action>,
+    /// The standard actions it offers (all six unless told otherwise).
+    pub(super) offered: Offered,
     /// The model's schemas for the OpenAPI document (nothing without feature `openapi`).
     pub(super) schemas: Option<docs::ModelSchemas>,
 }
@@ -162,8 +173,77 @@ impl<R: Repository> ModelViewSet<R> {
             pagination: None,
             hooks: Hooks::default(),
             actions: Vec::new(),
+            offered: Offered::all(),
             schemas: None,
         }
+    }
+
+    /// A viewset of list and retrieve only (DRF's `ReadOnlyModelViewSet`): `GET` on the list
+    /// and on a row (with `HEAD` and `OPTIONS`); `POST`, `PUT`, `PATCH` and `DELETE` are 405
+    /// with `Allow: GET, HEAD, OPTIONS`. Short for `ModelViewSet::new(name, basename,
+    /// repo).only(StandardAction::READ_ONLY)`; extra actions may still write.
+    ///
+    /// ```
+    /// # use restframe::{ModelViewSet, Repository, Router, RouteError};
+    /// # fn f<R: Repository>(repo: R) -> Result<Router, RouteError> {
+    /// ModelViewSet::read_only("Genre", "genre", repo).register(Router::new(), "/api/genres/")
+    /// # }
+    /// ```
+    #[doc(alias = "ReadOnlyModelViewSet")]
+    pub fn read_only(name: &str, basename: &str, repo: R) -> Self {
+        Self::new(name, basename, repo).only(StandardAction::READ_ONLY)
+    }
+
+    /// Offers exactly these standard actions (DRF's `GenericViewSet` with the mixins of one's
+    /// choice), whatever was offered before; extra actions are not affected. The others are
+    /// not registered: see [`ModelViewSet`].
+    ///
+    /// ```
+    /// # use restframe::{ModelViewSet, Repository, Router, RouteError};
+    /// use restframe::StandardAction::{Create, List, Retrieve};
+    /// # fn f<R: Repository>(repo: R) -> Result<Router, RouteError> {
+    /// // Messages can be posted and read, never changed or deleted.
+    /// ModelViewSet::new("Message", "message", repo)
+    ///     .only([List, Create, Retrieve])
+    ///     .register(Router::new(), "/api/messages/")
+    /// # }
+    /// ```
+    #[doc(alias = "GenericViewSet")]
+    #[doc(alias = "mixins")]
+    pub fn only(mut self, actions: impl IntoIterator<Item = StandardAction>) -> Self {
+        self.offered = Offered::of(actions);
+        self
+    }
+
+    /// Stops offering these standard actions, keeping the others offered so far.
+    ///
+    /// ```
+    /// # use restframe::{ModelViewSet, Repository, Router, RouteError};
+    /// use restframe::StandardAction;
+    /// # fn f<R: Repository>(repo: R) -> Result<Router, RouteError> {
+    /// // Rows are never deleted over the API: DELETE is a 405.
+    /// ModelViewSet::new("Invoice", "invoice", repo)
+    ///     .without([StandardAction::Destroy])
+    ///     .register(Router::new(), "/api/invoices/")
+    /// # }
+    /// ```
+    pub fn without(mut self, actions: impl IntoIterator<Item = StandardAction>) -> Self {
+        self.offered = self.offered.without(actions);
+        self
+    }
+
+    /// Whether the viewset offers `action`.
+    ///
+    /// ```
+    /// # use restframe::{ModelViewSet, Repository, StandardAction};
+    /// # fn f<R: Repository>(repo: R) {
+    /// let genres = ModelViewSet::read_only("Genre", "genre", repo);
+    /// assert!(genres.offers(StandardAction::List));
+    /// assert!(!genres.offers(StandardAction::Create));
+    /// # }
+    /// ```
+    pub fn offers(&self, action: StandardAction) -> bool {
+        self.offered.contains(action)
     }
 
     /// The description shown by OPTIONS.
@@ -235,8 +315,9 @@ impl<R: Repository> ModelViewSet<R> {
     }
 
     /// Settings of one standard action — `list`, `create`, `retrieve`, `update`,
-    /// `partial_update` or `destroy` — over the viewset's (DRF's per-action
-    /// `get_permissions`). An unknown action name is an error when the viewset is registered.
+    /// `partial_update` or `destroy` ([`StandardAction::name`]) — over the viewset's (DRF's
+    /// per-action `get_permissions`). An unknown action name, or one the viewset does not offer
+    /// ([`ModelViewSet::only`]), is an error when the viewset is registered.
     ///
     /// ```
     /// # use std::sync::Arc;

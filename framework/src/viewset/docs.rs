@@ -8,8 +8,8 @@ use utoipa::openapi::{Ref, RefOr};
 use http::Method;
 
 use super::builder::{Action, ModelViewSet};
-use super::handlers::Standard;
 use super::repository::Repository;
+use super::standard::StandardAction;
 use crate::ApiView;
 use crate::openapi::Doc;
 use crate::pagination::Pagination;
@@ -118,14 +118,14 @@ impl<'a> ActionDocs<'a> {
 
     /// `view` of a standard action, with what the viewset infers of it under what the view
     /// itself says.
-    pub(super) fn describe(&self, action: Standard, view: ApiView) -> ApiView {
+    pub(super) fn describe(&self, action: StandardAction, view: ApiView) -> ApiView {
         let inferred = match action {
-            Standard::List => self.list(),
-            Standard::Create => self.create(),
-            Standard::Retrieve => self.retrieve(),
-            Standard::Update => self.update(),
-            Standard::PartialUpdate => self.partial_update(),
-            Standard::Destroy => self.destroy(),
+            StandardAction::List => self.list(),
+            StandardAction::Create => self.create(),
+            StandardAction::Retrieve => self.retrieve(),
+            StandardAction::Update => self.update(),
+            StandardAction::PartialUpdate => self.partial_update(),
+            StandardAction::Destroy => self.destroy(),
         };
         described(view, inferred)
     }

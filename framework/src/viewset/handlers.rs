@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use http::{Method, StatusCode};
+use http::StatusCode;
 
 use super::builder::{Hooks, InputHook, QuerysetHook, RepresentHook};
 use super::query::list_query;
@@ -219,61 +219,5 @@ pub(super) async fn destroy<R: Repository>(
         Ok(Response::empty(StatusCode::NO_CONTENT))
     } else {
         Err(not_found())
-    }
-}
-
-/// The six standard actions, for registration and the OpenAPI document.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Standard {
-    List,
-    Create,
-    Retrieve,
-    Update,
-    PartialUpdate,
-    Destroy,
-}
-
-impl Standard {
-    /// The actions of the list route, in registration order.
-    pub(super) const ON_LIST: [Self; 2] = [Self::List, Self::Create];
-    /// The actions of the detail route, in registration order.
-    pub(super) const ON_DETAIL: [Self; 4] = [
-        Self::Retrieve,
-        Self::Update,
-        Self::PartialUpdate,
-        Self::Destroy,
-    ];
-
-    /// Every standard action.
-    pub(super) const ALL: [Self; 6] = [
-        Self::List,
-        Self::Create,
-        Self::Retrieve,
-        Self::Update,
-        Self::PartialUpdate,
-        Self::Destroy,
-    ];
-
-    /// The action's name, as DRF's `self.action`.
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Self::List => "list",
-            Self::Create => "create",
-            Self::Retrieve => "retrieve",
-            Self::Update => "update",
-            Self::PartialUpdate => "partial_update",
-            Self::Destroy => "destroy",
-        }
-    }
-
-    /// The method that calls the action.
-    pub(super) fn method(self) -> Method {
-        match self {
-            Self::List | Self::Retrieve => Method::GET,
-            Self::Create => Method::POST,
-            Self::Update => Method::PUT,
-            Self::PartialUpdate => Method::PATCH,
-            Self::Destroy => Method::DELETE,
-        }
     }
 }

@@ -4,7 +4,8 @@
 //! One file per job:
 //! - `builder.rs`: [`ModelViewSet`] and [`Action`], and what their builder methods set;
 //! - `register.rs`: [`ModelViewSet::register`], the routes and their views;
-//! - `handlers.rs`: the six standard actions;
+//! - `standard.rs`: the six [`StandardAction`]s, and which of them a viewset offers;
+//! - `handlers.rs`: what the six standard actions do;
 //! - `query.rs`: a list's query string as a [`ListQuery`] (filters, ordering, window);
 //! - [`crate::pagination`]: the [`Pagination`] trait and DRF's styles;
 //! - `repository.rs`: the [`Repository`] trait and what it receives and returns;
@@ -21,10 +22,12 @@ mod handlers;
 mod query;
 mod register;
 mod repository;
+mod standard;
 
 pub use crate::pagination::{LimitOffsetPagination, PageNumberPagination, Pagination};
 pub use builder::{Action, ModelViewSet};
 pub use repository::{ListQuery, OrderBy, Page, Repository};
+pub use standard::StandardAction;
 
 #[cfg(test)]
 mod tests;

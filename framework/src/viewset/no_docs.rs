@@ -4,8 +4,8 @@
 use http::Method;
 
 use super::builder::{Action, ModelViewSet};
-use super::handlers::Standard;
 use super::repository::Repository;
+use super::standard::StandardAction;
 use crate::ApiView;
 
 /// No schemas without feature `openapi` (a type without values: `Option<ModelSchemas>` is
@@ -30,7 +30,7 @@ impl ActionDocs {
     }
 
     /// `view` as it is.
-    pub(super) fn describe(&self, _action: Standard, view: ApiView) -> ApiView {
+    pub(super) fn describe(&self, _action: StandardAction, view: ApiView) -> ApiView {
         view
     }
 

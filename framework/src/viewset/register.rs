@@ -9,31 +9,33 @@ use http::Method;
 use super::builder::ModelViewSet;
 use super::docs::ActionDocs;
 use super::handlers::{
-    Config, Standard, create, destroy, get_object, list, must_load, partial_update, retrieve,
-    update,
+    Config, create, destroy, get_object, list, must_load, partial_update, retrieve, update,
 };
 use super::repository::Repository;
+use super::standard::StandardAction;
 use crate::view::BeforeStep;
 use crate::{ApiError, ApiSettings, ApiView, Request, Response, RouteError, Router, api_view};
 
 impl<R: Repository> ModelViewSet<R> {
     /// Registers the viewset's routes under `prefix` (`/api/tracks/`): the list route
     /// `{basename}-list`, then the list actions, the detail route `{prefix}{id}/`
-    /// (`{basename}-detail`), then the detail actions.
+    /// (`{basename}-detail`), then the detail actions. Each standard route has the methods of
+    /// the actions the viewset offers, and is left out when it offers none of them.
     ///
     /// With feature `openapi`, every action is described for the document: tag and operation
     /// ids from the prefix's last segment (`tracks`: `tracks_list`, `tracks_create`, …,
     /// `tracks_{url_name}` for extra actions).
     pub fn register(self, router: Router, prefix: &str) -> Result<Router, RouteError> {
         let prefix = format!("{}/", prefix.trim_end_matches('/'));
-        if let Some((unknown, _)) = self
-            .action_settings
-            .iter()
-            .find(|(a, _)| !Standard::ALL.iter().any(|s| s.name() == a))
-        {
+        for (name, _) in &self.action_settings {
+            let why = match StandardAction::from_name(name) {
+                None => "which is no standard action",
+                Some(action) if !self.offers(action) => "which the viewset does not offer",
+                Some(_) => continue,
+            };
             return Err(RouteError::Pattern {
                 pattern: prefix,
-                why: format!("`action_settings` names `{unknown}`, which is no standard action"),
+                why: format!("`action_settings` names `{name}`, {why}"),
             });
         }
         let layer = self.own.clone().inherit(&self.settings);
@@ -44,26 +46,39 @@ impl<R: Repository> ModelViewSet<R> {
         let config = self.config(Arc::clone(&pagination));
         let detail = format!("{prefix}{{id}}/");
         let docs = ActionDocs::new(&self, &prefix, &*pagination);
-        let routes = |name: &str, actions: &[Standard]| -> Vec<(Method, ApiView)> {
+        // Only the offered actions: a method not offered is the router's 405, with an `Allow`
+        // of the others, and is in neither the OpenAPI document nor the browsable API's forms.
+        let routes = |name: &str, actions: &[StandardAction]| -> Vec<(Method, ApiView)> {
             actions
                 .iter()
+                .filter(|&&a| self.offers(a))
                 .map(|&a| {
                     let view = self.standard_view(&config, name, a).inherit(&layer);
                     (a.method(), docs.describe(a, view))
                 })
                 .collect()
         };
-        let list_routes = routes(&format!("{} List", self.name), &Standard::ON_LIST);
-        let detail_routes = routes(&format!("{} Instance", self.name), &Standard::ON_DETAIL);
+        let list_routes = routes(&format!("{} List", self.name), &StandardAction::ON_LIST);
+        let detail_routes = routes(
+            &format!("{} Instance", self.name),
+            &StandardAction::ON_DETAIL,
+        );
 
-        let mut router = router.route(&prefix, &format!("{}-list", self.basename), list_routes)?;
+        // A route left without actions is not registered (DRF's router skips a route whose
+        // method map is empty): its path is a 404 and its name does not reverse.
+        let mut router = router;
+        if !list_routes.is_empty() {
+            router = router.route(&prefix, &format!("{}-list", self.basename), list_routes)?;
+        }
         for action in self.actions.iter().filter(|a| !a.detail) {
             let path = format!("{prefix}{}/", action.url_path);
             let name = format!("{}-{}", self.basename, action.url_name);
             let views = inherited(docs.describe_action(action), &layer);
             router = router.route(&path, &name, views)?;
         }
-        router = router.route(&detail, &format!("{}-detail", self.basename), detail_routes)?;
+        if !detail_routes.is_empty() {
+            router = router.route(&detail, &format!("{}-detail", self.basename), detail_routes)?;
+        }
         for action in self.actions.iter().filter(|a| a.detail) {
             let path = format!("{detail}{}/", action.url_path);
             let name = format!("{}-{}", self.basename, action.url_name);
@@ -91,14 +106,19 @@ impl<R: Repository> ModelViewSet<R> {
 
     /// The view of one standard action, named `name` (`Track List`) for OPTIONS and pages,
     /// with the action's own settings (inheriting the viewset's is the caller's).
-    fn standard_view(&self, config: &Arc<Config<R>>, name: &str, action: Standard) -> ApiView {
+    fn standard_view(
+        &self,
+        config: &Arc<Config<R>>,
+        name: &str,
+        action: StandardAction,
+    ) -> ApiView {
         let view = match action {
-            Standard::List => self.view(config, name, list::<R>),
-            Standard::Create => self.view(config, name, create::<R>),
-            Standard::Retrieve => self.view(config, name, retrieve::<R>),
-            Standard::Update => self.view(config, name, update::<R>),
-            Standard::PartialUpdate => self.view(config, name, partial_update::<R>),
-            Standard::Destroy => self.view(config, name, destroy::<R>),
+            StandardAction::List => self.view(config, name, list::<R>),
+            StandardAction::Create => self.view(config, name, create::<R>),
+            StandardAction::Retrieve => self.view(config, name, retrieve::<R>),
+            StandardAction::Update => self.view(config, name, update::<R>),
+            StandardAction::PartialUpdate => self.view(config, name, partial_update::<R>),
+            StandardAction::Destroy => self.view(config, name, destroy::<R>),
         };
         self.action_settings
             .iter()

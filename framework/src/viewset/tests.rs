@@ -13,6 +13,7 @@ use super::{Action, ListQuery, ModelViewSet, Page, Repository};
 use crate::{ApiError, Request, Response, Router, Validate, ValidationErrors, api_view};
 
 #[derive(Clone, Serialize, Debug, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct Track {
     id: u64,
     title: String,
@@ -20,12 +21,14 @@ struct Track {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct NewTrack {
     title: String,
     artist_name: String,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct TrackPatch {
     title: Option<String>,
     artist_name: Option<String>,
@@ -841,3 +844,5 @@ async fn a_viewset_takes_its_routers_pagination_unless_it_has_its_own() {
         "{own}"
     );
 }
+
+mod offered;

@@ -601,8 +601,8 @@ impl Database {
     /// };
     /// assert_eq!(
     ///     message,
-    ///     "table tag does not match its model: column name is INTEGER (INTEGER affinity), but a \
-    ///      Text column needs TEXT affinity; column colour is missing"
+    ///     "table tag does not match its model: column name is INTEGER (INTEGER affinity), but \
+    ///      the model declares it Text, which needs TEXT affinity; column colour is missing"
     /// );
     /// # Ok::<(), restframe::sql::DbError>(())
     /// # }).unwrap();

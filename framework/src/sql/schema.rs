@@ -269,8 +269,8 @@ fn column_problem(
                     live.ty.clone()
                 };
                 return Some(format!(
-                    "column {name} is {declared_as} ({found} affinity), but a {:?} column \
-                     needs {} affinity",
+                    "column {name} is {declared_as} ({found} affinity), but the model declares \
+                     it {:?}, which needs {} affinity",
                     declared.ty,
                     fits.join(" or ")
                 ));
@@ -280,7 +280,7 @@ fn column_problem(
             let fits = postgres_fits(declared.ty);
             if !fits.contains(&live.ty.as_str()) {
                 return Some(format!(
-                    "column {name} is {}, but a {:?} column needs {}",
+                    "column {name} is {}, but the model declares it {:?}, which needs {}",
                     live.ty,
                     declared.ty,
                     fits.join(" or ")

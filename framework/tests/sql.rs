@@ -15,8 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use restframe::sql::{
-    Column, ColumnDefault, ColumnType, Database, DbError, Migration, Partial, SqlRepository,
-    Table,
+    Column, ColumnDefault, ColumnType, Database, DbError, Migration, Partial, SqlRepository, Table,
 };
 use restframe::{
     ApiError, DATE_FORMAT_MESSAGE, DATETIME_FORMAT_MESSAGE, Date, DateTime, Decimal, ListQuery,
@@ -294,7 +293,10 @@ async fn core_scenario(db: &Database) {
 /// A URL's id (and an integer filter) is a canonical integer: `+1`, `01`, ` 1` and `1 ` name
 /// no row, so one row has one URL.
 async fn canonical_ids(tracks: &SqlRepository<Track>) {
-    let t = tracks.create(track("Canon", "Pachelbel", None)).await.unwrap();
+    let t = tracks
+        .create(track("Canon", "Pachelbel", None))
+        .await
+        .unwrap();
     let id = t.id.to_string();
     assert_eq!(tracks.retrieve(&id).await.unwrap(), Some(t.clone()));
     for other in [
@@ -1106,18 +1108,31 @@ async fn typed_scenario(db: &Database) {
         .await
         .unwrap();
     let shown = serde_json::to_value(&a).unwrap();
-    assert_eq!(shown["reference"], json!("67e55044-10b1-426f-9247-bb680e5fe0c8"));
+    assert_eq!(
+        shown["reference"],
+        json!("67e55044-10b1-426f-9247-bb680e5fe0c8")
+    );
     assert_eq!(shown["amount"], json!("12.50"));
     assert_eq!(shown["fee"], json!(null));
     assert_eq!(shown["paid_at"], json!("2026-12-04T01:23:44.123456Z"));
-    assert_eq!(shown["meta"], json!({"b": [1, "x", 2.5], "a": {"n": null, "t": true}}));
+    assert_eq!(
+        shown["meta"],
+        json!({"b": [1, "x", 2.5], "a": {"n": null, "t": true}})
+    );
     assert_eq!(shown["extra"], json!(null));
     // Set by the repository, to the millisecond in SQLite.
     let slack = std::time::Duration::from_secs(5);
-    assert!(a.created_at >= before.checked_sub(slack).unwrap(), "{}", a.created_at);
+    assert!(
+        a.created_at >= before.checked_sub(slack).unwrap(),
+        "{}",
+        a.created_at
+    );
     assert!(a.created_at <= DateTime::now().checked_add(slack).unwrap());
     assert_eq!(a.updated_at, a.created_at);
-    assert_eq!(repo.retrieve(&a.id.to_string()).await.unwrap(), Some(a.clone()));
+    assert_eq!(
+        repo.retrieve(&a.id.to_string()).await.unwrap(),
+        Some(a.clone())
+    );
 
     let b = repo
         .create(payment(json!({
@@ -1152,14 +1167,30 @@ async fn typed_scenario(db: &Database) {
     // in any offset, a UUID in any form, JSON by value.
     let filtered = |field: &'static str, value: &'static str| {
         let repo = repo.clone();
-        async move { payments(&repo.list(&query(&[(field, value)], "", 0, 10)).await.unwrap()) }
+        async move {
+            payments(
+                &repo
+                    .list(&query(&[(field, value)], "", 0, 10))
+                    .await
+                    .unwrap(),
+            )
+        }
     };
     assert_eq!(filtered("amount", "12.5").await, vec![a.id]);
     assert_eq!(filtered("amount", "1.25e1").await, vec![a.id]);
     assert_eq!(filtered("fee", "0.1").await, vec![b.id]);
-    assert_eq!(filtered("paid_at", "2026-12-04T01:23:44.123456Z").await, vec![a.id]);
-    assert_eq!(filtered("paid_at", "2026-12-04T02:23:44.123456+01:00").await, vec![a.id]);
-    assert_eq!(filtered("paid_at", "2026-12-04T01:23:44Z").await, vec![b.id]);
+    assert_eq!(
+        filtered("paid_at", "2026-12-04T01:23:44.123456Z").await,
+        vec![a.id]
+    );
+    assert_eq!(
+        filtered("paid_at", "2026-12-04T02:23:44.123456+01:00").await,
+        vec![a.id]
+    );
+    assert_eq!(
+        filtered("paid_at", "2026-12-04T01:23:44Z").await,
+        vec![b.id]
+    );
     assert_eq!(
         filtered("reference", "{67E55044-10B1-426F-9247-BB680E5FE0C8}").await,
         vec![a.id]
@@ -1167,7 +1198,11 @@ async fn typed_scenario(db: &Database) {
     assert_eq!(filtered("meta", "[1,2]").await, vec![b.id]);
     assert_eq!(filtered("meta", r#""just text""#).await, vec![c.id]);
     assert_eq!(
-        filtered("meta", r#"{"b": [1, "x", 2.5], "a": {"n": null, "t": true}}"#).await,
+        filtered(
+            "meta",
+            r#"{"b": [1, "x", 2.5], "a": {"n": null, "t": true}}"#
+        )
+        .await,
         vec![a.id]
     );
     assert_eq!(filtered("extra", r#"{"k":"v"}"#).await, vec![b.id]);
@@ -1218,7 +1253,12 @@ async fn typed_scenario(db: &Database) {
     assert_eq!(b2.fee.map(|f| f.to_string()).as_deref(), Some("1.000"));
     assert_eq!(b2.extra, None);
     assert_eq!(b2.created_at, b.created_at);
-    assert!(b2.updated_at > b.updated_at, "{} {}", b2.updated_at, b.updated_at);
+    assert!(
+        b2.updated_at > b.updated_at,
+        "{} {}",
+        b2.updated_at,
+        b.updated_at
+    );
     assert_eq!(repo.retrieve(&id).await.unwrap(), Some(b2.clone()));
     // The merged row is validated: too many decimal places for `amount`.
     let err = repo
@@ -1326,7 +1366,8 @@ async fn schema_check_failures(db: &Database, mistyped: &str, expected: &str) {
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains("table sqltest_no_such_table does not exist"),
+        err.to_string()
+            .contains("table sqltest_no_such_table does not exist"),
         "{err}"
     );
 }
@@ -1359,7 +1400,12 @@ async fn sqlite_types_round_trip_in_a_declared_table() {
         .query(
             "SELECT amount, typeof(amount), paid_at, meta FROM sqltest_payment ORDER BY id",
             vec![],
-            &[ColumnType::Text, ColumnType::Text, ColumnType::Text, ColumnType::Text],
+            &[
+                ColumnType::Text,
+                ColumnType::Text,
+                ColumnType::Text,
+                ColumnType::Text,
+            ],
         )
         .await
         .unwrap();
@@ -1820,7 +1866,10 @@ async fn postgres_types_round_trip_and_checks() {
     let types: Vec<String> = types
         .into_iter()
         .map(|row| match row.as_slice() {
-            [restframe::sql::SqlValue::Text(c), restframe::sql::SqlValue::Text(t)] => {
+            [
+                restframe::sql::SqlValue::Text(c),
+                restframe::sql::SqlValue::Text(t),
+            ] => {
                 format!("{c} {t}")
             }
             other => panic!("{other:?}"),
@@ -1872,9 +1921,13 @@ async fn postgres_types_round_trip_and_checks() {
     db.query("DROP TABLE IF EXISTS sqltest_int4", vec![], &[])
         .await
         .unwrap();
-    db.query("CREATE TABLE sqltest_int4 (id SERIAL PRIMARY KEY)", vec![], &[])
-        .await
-        .unwrap();
+    db.query(
+        "CREATE TABLE sqltest_int4 (id SERIAL PRIMARY KEY)",
+        vec![],
+        &[],
+    )
+    .await
+    .unwrap();
     let err = db
         .check_columns("sqltest_int4", "id", &[Column::integer("id")])
         .await
@@ -1884,7 +1937,12 @@ async fn postgres_types_round_trip_and_checks() {
         "table sqltest_int4 does not match its model: column id is integer, but the model \
          declares it Integer, which needs bigint"
     );
-    for table in ["sqltest_mismatch", "sqltest_int4", "sqltest_payment", "sqltest_note"] {
+    for table in [
+        "sqltest_mismatch",
+        "sqltest_int4",
+        "sqltest_payment",
+        "sqltest_note",
+    ] {
         db.query(&format!("DROP TABLE {table}"), vec![], &[])
             .await
             .unwrap();

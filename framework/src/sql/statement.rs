@@ -25,6 +25,7 @@ pub enum Dialect {
 
 /// The collation SQLite compares and sorts a [`ColumnType::Decimal`] column's text with: as
 /// numbers, exactly (registered on every connection).
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 pub(crate) const DECIMAL_COLLATION: &str = "restframe_decimal";
 
 /// PostgreSQL's `TIMESTAMPTZ` as the text a [`crate::DateTime`] reads and SQLite stores.

@@ -140,7 +140,20 @@ impl From<Vec<u8>> for SqlValue {
     }
 }
 
-/// A datetime as its column's text: `2026-12-04T01:23:44.123456Z`.
+/// A datetime as its column's text: `2026-12-04T01:23:44.123456Z`; likewise a decimal with
+/// its scale, a UUID hyphenated, and a JSON value as itself.
+///
+/// ```
+/// use restframe::sql::SqlValue;
+/// use restframe::{DateTime, Decimal, Uuid};
+/// let at: DateTime = "2026-12-04T02:23:44+01:00".parse().unwrap();
+/// assert_eq!(SqlValue::from(at), SqlValue::Text("2026-12-04T01:23:44.000000Z".into()));
+/// let price: Decimal = "12.50".parse().unwrap();
+/// assert_eq!(SqlValue::from(price), SqlValue::Text("12.50".into()));
+/// assert_eq!(SqlValue::from(Uuid::nil()), SqlValue::Text(Uuid::nil().to_string()));
+/// assert_eq!(SqlValue::from(serde_json::json!([1])), SqlValue::Json(serde_json::json!([1])));
+/// assert_eq!(SqlValue::from(serde_json::Value::Null), SqlValue::Null);
+/// ```
 impl From<DateTime> for SqlValue {
     fn from(v: DateTime) -> Self {
         SqlValue::Text(v.to_string())
@@ -327,7 +340,12 @@ fn expected(ty: ColumnType) -> &'static str {
     }
 }
 
-/// DRF's `JSONField` message for text that is not JSON.
+/// DRF's `JSONField` message for text that is not JSON (a `?field=` filter on a
+/// [`ColumnType::Json`] column).
+///
+/// ```
+/// assert_eq!(restframe::sql::JSON_INVALID_MESSAGE, "Value must be valid JSON.");
+/// ```
 pub const JSON_INVALID_MESSAGE: &str = "Value must be valid JSON.";
 
 #[cfg(test)]

@@ -519,4 +519,26 @@ mod tests {
         assert!(max.checked_add(Duration::from_secs(1)).is_none());
         assert_eq!(max.date().to_string(), "9999-12-31");
     }
+
+    #[cfg(feature = "openapi")]
+    #[test]
+    fn describes_itself_in_openapi() {
+        use utoipa::PartialSchema;
+        #[derive(utoipa::ToSchema)]
+        #[allow(dead_code)]
+        struct Payment {
+            at: DateTime,
+            amount: crate::Decimal,
+            id: crate::Uuid,
+        }
+        let schema = serde_json::to_value(DateTime::schema()).unwrap();
+        assert_eq!(schema["type"], "string");
+        assert_eq!(schema["format"], "date-time");
+        let payment = serde_json::to_value(Payment::schema()).unwrap();
+        assert_eq!(payment["properties"]["id"]["format"], "uuid", "{payment}");
+        assert_eq!(
+            payment["properties"]["amount"]["type"], "string",
+            "{payment}"
+        );
+    }
 }

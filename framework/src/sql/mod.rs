@@ -744,7 +744,10 @@ impl Database {
     /// PostgreSQL, cast there as `$1::bigint` and so on) — with `params`, and returns the rows
     /// it gives, each decoded by `types` (one per column). For what a [`SqlRepository`] cannot
     /// say: a batch `DELETE … RETURNING`, row claims with `FOR UPDATE SKIP LOCKED`. Pass only
-    /// values as parameters, never as SQL text.
+    /// values as parameters, never as SQL text. A [`ColumnType::Json`] column comes back as
+    /// [`SqlValue::Json`]. PostgreSQL decodes each type strictly, so select as the repository
+    /// does: a date, decimal, UUID or JSON column as `col::text`, a datetime as
+    /// `to_char(col AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.
     ///
     /// ```
     /// use restframe::sql::{ColumnType, Database, SqlValue};

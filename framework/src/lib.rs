@@ -61,6 +61,10 @@ pub use util::{BoxError, BoxFuture};
 #[cfg(feature = "validators")]
 pub use validation::Base64Image;
 pub use validation::{DATE_FORMAT_MESSAGE, Date, DateError, Validate, ValidationErrors};
+pub use validation::{
+    DATETIME_FORMAT_MESSAGE, DECIMAL_INVALID_MESSAGE, DateTime, DateTimeError, Decimal,
+    UUID_INVALID_MESSAGE, Uuid, decimal_rules, parse_decimal, parse_uuid,
+};
 pub use view::{ApiView, api_view};
 pub use viewset::{
     Action, LimitOffsetPagination, ListQuery, ModelViewSet, OrderBy, Page, PageNumberPagination,

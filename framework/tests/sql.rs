@@ -1,7 +1,8 @@
 //! Integration tests of `restframe::sql::SqlRepository` through the `Repository` trait: CRUD,
-//! partial updates, typed filters, ordering, pagination, unique violations, migrations, WAL
-//! growth and concurrent writers, on SQLite (a file and `sqlite::memory:`) and, when
-//! `RESTFRAME_TEST_POSTGRES_URL` is set, on PostgreSQL.
+//! partial updates, typed filters, ordering, pagination, unique violations, canonical ids,
+//! migrations, WAL growth and concurrent writers; the decimal, datetime, UUID and JSON column
+//! types; tables created from their declaration and checked against it; on SQLite (a file and
+//! `sqlite::memory:`) and, when `RESTFRAME_TEST_POSTGRES_URL` is set, on PostgreSQL.
 //!
 //! Run with `cargo test -p restframe --features sqlite,postgres,full --test sql`.
 #![cfg(feature = "sqlite")]
@@ -14,11 +15,11 @@ use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use restframe::sql::{
-    Column, ColumnType, Database, DbError, Migration, Partial, SqlRepository, Table,
+    Column, ColumnDefault, ColumnType, Database, DbError, Migration, Partial, SqlRepository, Table,
 };
 use restframe::{
-    ApiError, DATE_FORMAT_MESSAGE, Date, ListQuery, OrderBy, Page, Repository, Validate,
-    ValidationErrors,
+    ApiError, DATE_FORMAT_MESSAGE, DATETIME_FORMAT_MESSAGE, Date, DateTime, Decimal, ListQuery,
+    OrderBy, Page, Repository, Uuid, Validate, ValidationErrors, decimal_rules,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -286,6 +287,70 @@ async fn core_scenario(db: &Database) {
     unique_violations(&users).await;
     clear(&tracks).await;
     swaps_and_takes(&tracks).await;
+    canonical_ids(&tracks).await;
+}
+
+/// A URL's id (and an integer filter) is a canonical integer: `+1`, `01`, ` 1` and `1 ` name
+/// no row, so one row has one URL.
+async fn canonical_ids(tracks: &SqlRepository<Track>) {
+    let t = tracks
+        .create(track("Canon", "Pachelbel", None))
+        .await
+        .unwrap();
+    let id = t.id.to_string();
+    assert_eq!(tracks.retrieve(&id).await.unwrap(), Some(t.clone()));
+    for other in [
+        format!("+{id}"),
+        format!("0{id}"),
+        format!(" {id}"),
+        format!("{id} "),
+        format!("{id}\n"),
+        format!("{id}.0"),
+    ] {
+        assert_eq!(tracks.retrieve(&other).await.unwrap(), None, "{other:?}");
+        assert!(
+            tracks
+                .retrieve_scoped(&other, &[("title".into(), "Canon".into())])
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            tracks
+                .update(&other, track("Changed", "x", None))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            tracks
+                .partial_update(&other, patch(json!({"title": "Changed"})))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(tracks.take(&other).await.unwrap().is_none());
+        assert!(!tracks.destroy(&other).await.unwrap(), "{other:?}");
+        let err = tracks
+            .list(&query(&[("id", other.as_str())], "", 0, 10))
+            .await
+            .unwrap_err();
+        assert_invalid(&err, &json!({"id": ["A valid integer is required."]}));
+    }
+    // Zero and negative ids are ids (of no row here), not errors.
+    for no_row in ["0", "-3"] {
+        assert_eq!(tracks.retrieve(no_row).await.unwrap(), None);
+    }
+    assert_eq!(
+        tracks
+            .list(&query(&[("id", id.as_str())], "", 0, 10))
+            .await
+            .unwrap()
+            .items,
+        vec![t.clone()]
+    );
+    assert_eq!(tracks.retrieve(&id).await.unwrap(), Some(t));
+    assert!(tracks.destroy(&id).await.unwrap());
 }
 
 /// `set_if` is a compare-and-swap (one winner among racers reading the same value), `take`
@@ -911,6 +976,538 @@ async fn concurrent_writers(first: &Database, second: &Database) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The decimal, datetime, UUID and JSON types, in a table created from its declaration.
+
+/// A payment: every new column type, nullable and not, with timestamps set by the repository.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Payment {
+    id: i64,
+    reference: Uuid,
+    amount: Decimal,
+    fee: Option<Decimal>,
+    paid_at: DateTime,
+    meta: Value,
+    extra: Option<Value>,
+    created_at: DateTime,
+    updated_at: DateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PaymentInput {
+    reference: Uuid,
+    amount: Decimal,
+    fee: Option<Decimal>,
+    paid_at: DateTime,
+    meta: Value,
+    extra: Option<Value>,
+}
+
+impl Validate for PaymentInput {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        if let Err(message) = decimal_rules(&self.amount, Some(8), Some(3)) {
+            errors.add("amount", message);
+        }
+        errors.into_result()
+    }
+}
+
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct PaymentPatch {
+    #[serde(default)]
+    reference: Option<Uuid>,
+    #[serde(default)]
+    amount: Option<Decimal>,
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    fee: Option<Option<Decimal>>,
+    #[serde(default)]
+    paid_at: Option<DateTime>,
+    #[serde(default)]
+    meta: Option<Value>,
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    extra: Option<Option<Value>>,
+}
+
+impl Table for Payment {
+    type Input = PaymentInput;
+    type Patch = PaymentPatch;
+    const NAME: &'static str = "sqltest_payment";
+    const COLUMNS: &'static [Column] = &[
+        Column::integer("id").primary_key().read_only(),
+        Column::new("reference", ColumnType::Uuid).unique(),
+        Column::new("amount", ColumnType::Decimal),
+        Column::new("fee", ColumnType::Decimal).nullable(),
+        Column::new("paid_at", ColumnType::DateTime),
+        Column::new("meta", ColumnType::Json),
+        Column::new("extra", ColumnType::Json).nullable(),
+        Column::new("created_at", ColumnType::DateTime).auto_now_add(),
+        Column::new("updated_at", ColumnType::DateTime).auto_now(),
+    ];
+}
+
+/// A note whose key is a UUID the database makes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Note {
+    id: Uuid,
+    body: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct NoteInput {
+    body: String,
+}
+
+impl Validate for NoteInput {}
+
+impl Table for Note {
+    type Input = NoteInput;
+    type Patch = NoteInput;
+    const NAME: &'static str = "sqltest_note";
+    const COLUMNS: &'static [Column] = &[
+        Column::new("id", ColumnType::Uuid)
+            .primary_key()
+            .read_only()
+            .default(ColumnDefault::RandomUuid),
+        Column::text("body"),
+    ];
+}
+
+/// An input as the viewset reads it from a JSON body.
+fn payment(body: Value) -> PaymentInput {
+    serde_json::from_value(body).unwrap()
+}
+
+fn payments(page: &Page<Payment>) -> Vec<i64> {
+    page.items.iter().map(|p| p.id).collect()
+}
+
+/// Creates the tables from their declarations (twice: the second finds them), checks them,
+/// and runs every type through writes, reads, filters and ordering. Leaves three payments:
+/// `12.50` paid at `2026-12-04T01:23:44.123456Z`, `-0.001` and `10`.
+async fn typed_scenario(db: &Database) {
+    db.create_table::<Payment>().await.unwrap();
+    db.create_table::<Payment>().await.unwrap();
+    db.create_table::<Note>().await.unwrap();
+    db.check_table::<Payment>().await.unwrap();
+    db.check_table::<Note>().await.unwrap();
+    let repo = SqlRepository::<Payment>::new(db);
+    clear(&repo).await;
+
+    // Written from JSON input, read back as the same serde values, in canonical form.
+    let before = DateTime::now();
+    let a = repo
+        .create(payment(json!({
+            "reference": "67E5504410B1426F9247BB680E5FE0C8",
+            "amount": "12.50",
+            "fee": null,
+            "paid_at": "2026-12-04T02:23:44.1234567+01:00",
+            "meta": {"b": [1, "x", 2.5], "a": {"n": null, "t": true}},
+            "extra": null,
+        })))
+        .await
+        .unwrap();
+    let shown = serde_json::to_value(&a).unwrap();
+    assert_eq!(
+        shown["reference"],
+        json!("67e55044-10b1-426f-9247-bb680e5fe0c8")
+    );
+    assert_eq!(shown["amount"], json!("12.50"));
+    assert_eq!(shown["fee"], json!(null));
+    assert_eq!(shown["paid_at"], json!("2026-12-04T01:23:44.123456Z"));
+    assert_eq!(
+        shown["meta"],
+        json!({"b": [1, "x", 2.5], "a": {"n": null, "t": true}})
+    );
+    assert_eq!(shown["extra"], json!(null));
+    // Set by the repository, to the millisecond in SQLite.
+    let slack = std::time::Duration::from_secs(5);
+    assert!(
+        a.created_at >= before.checked_sub(slack).unwrap(),
+        "{}",
+        a.created_at
+    );
+    assert!(a.created_at <= DateTime::now().checked_add(slack).unwrap());
+    assert_eq!(a.updated_at, a.created_at);
+    assert_eq!(
+        repo.retrieve(&a.id.to_string()).await.unwrap(),
+        Some(a.clone())
+    );
+
+    let b = repo
+        .create(payment(json!({
+            "reference": "urn:uuid:00000000-0000-4000-8000-000000000002",
+            "amount": 2.5,
+            "fee": "0.10",
+            "paid_at": "2026-12-04T01:23:44Z",
+            "meta": [1, 2],
+            "extra": {"k": "v"},
+        })))
+        .await
+        .unwrap();
+    assert_eq!(b.fee.map(|f| f.to_string()).as_deref(), Some("0.10"));
+    assert_eq!(b.extra, Some(json!({"k": "v"})));
+    let c = repo
+        .create(payment(json!({
+            "reference": "00000000-0000-4000-8000-000000000003",
+            "amount": "10",
+            "fee": null,
+            "paid_at": "1999-12-31T23:59:59.999999-00:00",
+            "meta": "just text",
+            "extra": [],
+        })))
+        .await
+        .unwrap();
+    assert_eq!(c.meta, json!("just text"));
+    assert_eq!(c.extra, Some(json!([])));
+    let all_three = repo.list(&all()).await.unwrap();
+    assert_eq!(all_three.items, vec![a.clone(), b.clone(), c.clone()]);
+
+    // Filters, each typed by its column: equal numbers match whatever their scale, an instant
+    // in any offset, a UUID in any form, JSON by value.
+    let filtered = |field: &'static str, value: &'static str| {
+        let repo = repo.clone();
+        async move {
+            payments(
+                &repo
+                    .list(&query(&[(field, value)], "", 0, 10))
+                    .await
+                    .unwrap(),
+            )
+        }
+    };
+    assert_eq!(filtered("amount", "12.5").await, vec![a.id]);
+    assert_eq!(filtered("amount", "1.25e1").await, vec![a.id]);
+    assert_eq!(filtered("fee", "0.1").await, vec![b.id]);
+    assert_eq!(
+        filtered("paid_at", "2026-12-04T01:23:44.123456Z").await,
+        vec![a.id]
+    );
+    assert_eq!(
+        filtered("paid_at", "2026-12-04T02:23:44.123456+01:00").await,
+        vec![a.id]
+    );
+    assert_eq!(
+        filtered("paid_at", "2026-12-04T01:23:44Z").await,
+        vec![b.id]
+    );
+    assert_eq!(
+        filtered("reference", "{67E55044-10B1-426F-9247-BB680E5FE0C8}").await,
+        vec![a.id]
+    );
+    assert_eq!(filtered("meta", "[1,2]").await, vec![b.id]);
+    assert_eq!(filtered("meta", r#""just text""#).await, vec![c.id]);
+    assert_eq!(
+        filtered(
+            "meta",
+            r#"{"b": [1, "x", 2.5], "a": {"n": null, "t": true}}"#
+        )
+        .await,
+        vec![a.id]
+    );
+    assert_eq!(filtered("extra", r#"{"k":"v"}"#).await, vec![b.id]);
+    assert_eq!(filtered("amount", "12.51").await, Vec::<i64>::new());
+    let err = repo
+        .list(&query(
+            &[
+                ("amount", "twelve"),
+                ("paid_at", "yesterday"),
+                ("reference", "67e55044"),
+                ("meta", "{"),
+            ],
+            "",
+            0,
+            10,
+        ))
+        .await
+        .unwrap_err();
+    assert_invalid(
+        &err,
+        &json!({
+            "amount": ["A valid number is required."],
+            "paid_at": [DATETIME_FORMAT_MESSAGE],
+            "reference": ["Must be a valid UUID."],
+            "meta": ["Value must be valid JSON."],
+        }),
+    );
+
+    // Ordering: decimals as numbers (not "10" < "12.50" < "2.5"), instants as time.
+    let ordered = |ordering: &'static str| {
+        let repo = repo.clone();
+        async move { payments(&repo.list(&query(&[], ordering, 0, 10)).await.unwrap()) }
+    };
+    assert_eq!(ordered("amount").await, vec![b.id, c.id, a.id]);
+    assert_eq!(ordered("-amount").await, vec![a.id, c.id, b.id]);
+    assert_eq!(ordered("paid_at").await, vec![c.id, b.id, a.id]);
+    assert_eq!(ordered("-paid_at").await, vec![a.id, b.id, c.id]);
+
+    // A PATCH keeps a decimal's scale, clears a nullable JSON column with null, and moves
+    // `updated_at` but not `created_at`.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let id = b.id.to_string();
+    let b2 = repo
+        .partial_update(&id, patch(json!({"fee": "1.000", "extra": null})))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(b2.fee.map(|f| f.to_string()).as_deref(), Some("1.000"));
+    assert_eq!(b2.extra, None);
+    assert_eq!(b2.created_at, b.created_at);
+    assert!(
+        b2.updated_at > b.updated_at,
+        "{} {}",
+        b2.updated_at,
+        b.updated_at
+    );
+    assert_eq!(repo.retrieve(&id).await.unwrap(), Some(b2.clone()));
+    // The merged row is validated: too many decimal places for `amount`.
+    let err = repo
+        .partial_update(&id, patch(json!({"amount": "1.2345"})))
+        .await
+        .unwrap_err();
+    assert_invalid(
+        &err,
+        &json!({"amount": ["Ensure that there are no more than 3 decimal places."]}),
+    );
+    // A PUT writes every writable column.
+    let b3 = repo
+        .update(
+            &id,
+            payment(json!({
+                "reference": "00000000-0000-4000-8000-000000000002",
+                "amount": "-0.001",
+                "fee": null,
+                "paid_at": "2030-01-01T00:00:00Z",
+                "meta": {},
+                "extra": {"nested": {"deep": [null]}},
+            })),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(b3.amount.to_string(), "-0.001");
+    assert_eq!(b3.paid_at.to_string(), "2030-01-01T00:00:00.000000Z");
+    assert_eq!(b3.extra, Some(json!({"nested": {"deep": [null]}})));
+    assert_eq!(ordered("amount").await, vec![b.id, c.id, a.id]);
+
+    // A second payment with the same reference breaks its UNIQUE constraint, named by field.
+    let err = repo
+        .create(payment(json!({
+            "reference": "67e55044-10b1-426f-9247-bb680e5fe0c8",
+            "amount": "1",
+            "fee": null,
+            "paid_at": "2026-12-04T01:23:44Z",
+            "meta": {},
+            "extra": null,
+        })))
+        .await
+        .unwrap_err();
+    assert_invalid(&err, &json!({"reference": ["This field must be unique."]}));
+
+    // JSON holding a NUL character is refused alike on both backends.
+    let err = repo
+        .partial_update(&id, patch(json!({"meta": {"k": "a\u{0}b"}})))
+        .await
+        .unwrap_err();
+    assert_invalid(&err, &json!({"meta": ["Null characters are not allowed."]}));
+
+    // A UUID key made by the database; any form of it finds the row, anything else no row.
+    let notes = SqlRepository::<Note>::new(db);
+    clear_notes(&notes).await;
+    let n = notes.create(NoteInput { body: "hi".into() }).await.unwrap();
+    assert_eq!(n.id.get_version_num(), 4, "{}", n.id);
+    let upper = n.id.simple().to_string().to_uppercase();
+    assert_eq!(notes.retrieve(&upper).await.unwrap(), Some(n.clone()));
+    assert_eq!(notes.retrieve("not-a-uuid").await.unwrap(), None);
+    let m = notes.create(NoteInput { body: "ho".into() }).await.unwrap();
+    assert_ne!(m.id, n.id);
+    clear_notes(&notes).await;
+}
+
+/// Deletes every note (their ids are UUIDs, which `clear` does not quote).
+async fn clear_notes(notes: &SqlRepository<Note>) {
+    for note in notes.list(&all()).await.unwrap().items {
+        assert!(notes.destroy(&note.id.to_string()).await.unwrap());
+    }
+}
+
+/// The start-up check names the table and each column at fault.
+async fn schema_check_failures(db: &Database, mistyped: &str, expected: &str) {
+    let columns = [
+        Column::integer("id").primary_key().read_only(),
+        Column::new("reference", ColumnType::Uuid),
+        Column::new("amount", ColumnType::Decimal),
+        Column::text("gone"),
+    ];
+    let err = db
+        .check_columns("sqltest_mismatch", "id", &columns)
+        .await
+        .unwrap_err();
+    let DbError::Schema(message) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        message.contains("table sqltest_mismatch does not match its model"),
+        "{message}"
+    );
+    assert!(message.contains(mistyped), "{message}");
+    assert!(message.contains(expected), "{message}");
+    assert!(message.contains("column gone is missing"), "{message}");
+    // `amount` is NUMERIC on PostgreSQL (fine) but nullable there and in SQLite.
+    assert!(
+        message.contains("column amount is nullable in the database but not in the model"),
+        "{message}"
+    );
+    // The check fails the start: its error is a 500 to a handler, never a 400.
+    assert_eq!(ApiError::from(err).status().as_u16(), 500);
+
+    let err = db
+        .check_columns("sqltest_no_such_table", "id", &columns)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("table sqltest_no_such_table does not exist"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_types_round_trip_in_a_declared_table() {
+    let dir = TempDir::new("types");
+    let db = Database::connect(&sqlite_url(&dir.path().join("types.sqlite")))
+        .await
+        .unwrap();
+    typed_scenario(&db).await;
+    // The table SQLite was given, as the declaration says.
+    let sql = db
+        .query(
+            "SELECT sql FROM sqlite_master WHERE name = ?1",
+            vec!["sqltest_payment".into()],
+            &[ColumnType::Text],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sql,
+        vec![vec![restframe::sql::SqlValue::Text(
+            restframe::sql::create_table_sql::<Payment>(restframe::sql::Dialect::Sqlite)
+                .replace("CREATE TABLE IF NOT EXISTS", "CREATE TABLE")
+        )]]
+    );
+    // Decimals are kept as written (TEXT), datetimes as fixed-width UTC text, JSON as text.
+    let stored = db
+        .query(
+            "SELECT amount, typeof(amount), paid_at, meta FROM sqltest_payment ORDER BY id",
+            vec![],
+            &[
+                ColumnType::Text,
+                ColumnType::Text,
+                ColumnType::Text,
+                ColumnType::Text,
+            ],
+        )
+        .await
+        .unwrap();
+    let text = |s: &str| restframe::sql::SqlValue::Text(s.into());
+    assert_eq!(
+        stored[0],
+        vec![
+            text("12.50"),
+            text("text"),
+            text("2026-12-04T01:23:44.123456Z"),
+            text(r#"{"b":[1,"x",2.5],"a":{"n":null,"t":true}}"#)
+        ]
+    );
+    // `Database::query` reads a JSON column as its value.
+    let meta = db
+        .query(
+            "SELECT meta FROM sqltest_payment ORDER BY id",
+            vec![],
+            &[ColumnType::Json],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        meta[2],
+        vec![restframe::sql::SqlValue::Json(json!("just text"))]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_check_names_missing_and_mistyped_columns() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    db.query(
+        "CREATE TABLE sqltest_mismatch (
+            id INTEGER PRIMARY KEY,
+            reference INTEGER NOT NULL,
+            amount TEXT
+        )",
+        vec![],
+        &[],
+    )
+    .await
+    .unwrap();
+    schema_check_failures(
+        &db,
+        "column reference is INTEGER (INTEGER affinity), but the model declares it Uuid, which \
+         needs TEXT affinity",
+        "sqltest_mismatch",
+    )
+    .await;
+    // NUMERIC would turn a decimal's "12.50" into 12.5: refused too.
+    db.query(
+        "CREATE TABLE sqltest_numeric (id INTEGER PRIMARY KEY, price DECIMAL(10, 2) NOT NULL)",
+        vec![],
+        &[],
+    )
+    .await
+    .unwrap();
+    let err = db
+        .check_columns(
+            "sqltest_numeric",
+            "id",
+            &[
+                Column::integer("id"),
+                Column::new("price", ColumnType::Decimal),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "table sqltest_numeric does not match its model: column price is DECIMAL(10, 2) \
+         (NUMERIC affinity), but the model declares it Decimal, which needs TEXT affinity"
+    );
+    // A nullable column declared NOT NULL in the model, and the other way round.
+    db.query(
+        "CREATE TABLE sqltest_nulls (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL)",
+        vec![],
+        &[],
+    )
+    .await
+    .unwrap();
+    let err = db
+        .check_columns(
+            "sqltest_nulls",
+            "id",
+            &[
+                Column::integer("id"),
+                Column::text("a"),
+                Column::text("b").nullable(),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "table sqltest_nulls does not match its model: column a is nullable in the database \
+         but not in the model (declare it .nullable(), or make it NOT NULL); column b is NOT \
+         NULL in the database but nullable in the model"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // SQLite.
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1242,5 +1839,113 @@ async fn postgres_repository() {
     clear(&SqlRepository::<Track>::new(&db)).await;
     clear(&SqlRepository::<User>::new(&db)).await;
     second.close().await;
+    db.close().await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: ./tests/run-all starts one (or set RESTFRAME_TEST_POSTGRES_URL and pass --include-ignored)"]
+async fn postgres_types_round_trip_and_checks() {
+    let url = std::env::var("RESTFRAME_TEST_POSTGRES_URL")
+        .expect("RESTFRAME_TEST_POSTGRES_URL: run ./tests/run-all, which starts PostgreSQL");
+    let db = Database::connect(&url).await.unwrap();
+    // Native types: the declaration's table, as PostgreSQL describes it.
+    db.query("DROP TABLE IF EXISTS sqltest_payment", vec![], &[])
+        .await
+        .unwrap();
+    typed_scenario(&db).await;
+    let types = db
+        .query(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_name = 'sqltest_payment' ORDER BY ordinal_position",
+            vec![],
+            &[ColumnType::Text, ColumnType::Text],
+        )
+        .await
+        .unwrap();
+    let types: Vec<String> = types
+        .into_iter()
+        .map(|row| match row.as_slice() {
+            [
+                restframe::sql::SqlValue::Text(c),
+                restframe::sql::SqlValue::Text(t),
+            ] => {
+                format!("{c} {t}")
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "id bigint",
+            "reference uuid",
+            "amount numeric",
+            "fee numeric",
+            "paid_at timestamp with time zone",
+            "meta jsonb",
+            "extra jsonb",
+            "created_at timestamp with time zone",
+            "updated_at timestamp with time zone",
+        ]
+    );
+    // Instances starting together create the table once.
+    db.query("DROP TABLE sqltest_note", vec![], &[])
+        .await
+        .unwrap();
+    let (x, y) = tokio::join!(db.create_table::<Note>(), db.create_table::<Note>());
+    x.unwrap();
+    y.unwrap();
+
+    db.query("DROP TABLE IF EXISTS sqltest_mismatch", vec![], &[])
+        .await
+        .unwrap();
+    db.query(
+        "CREATE TABLE sqltest_mismatch (
+            id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+            reference TEXT NOT NULL,
+            amount NUMERIC(10, 2)
+        )",
+        vec![],
+        &[],
+    )
+    .await
+    .unwrap();
+    schema_check_failures(
+        &db,
+        "column reference is text, but the model declares it Uuid, which needs uuid",
+        "sqltest_mismatch",
+    )
+    .await;
+    // An `integer` (int4) key would fail to decode as the i64 a model reads: named.
+    db.query("DROP TABLE IF EXISTS sqltest_int4", vec![], &[])
+        .await
+        .unwrap();
+    db.query(
+        "CREATE TABLE sqltest_int4 (id SERIAL PRIMARY KEY)",
+        vec![],
+        &[],
+    )
+    .await
+    .unwrap();
+    let err = db
+        .check_columns("sqltest_int4", "id", &[Column::integer("id")])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "table sqltest_int4 does not match its model: column id is integer, but the model \
+         declares it Integer, which needs bigint"
+    );
+    for table in [
+        "sqltest_mismatch",
+        "sqltest_int4",
+        "sqltest_payment",
+        "sqltest_note",
+    ] {
+        db.query(&format!("DROP TABLE {table}"), vec![], &[])
+            .await
+            .unwrap();
+    }
     db.close().await;
 }

@@ -74,6 +74,8 @@ fn bind(
             SqlValue::Text(s) => query.bind(s),
             SqlValue::Boolean(b) => query.bind(b),
             SqlValue::Blob(b) => query.bind(b),
+            // Cast to JSONB by the placeholder (`$1::jsonb`).
+            SqlValue::Json(v) => query.bind(v.to_string()),
         };
     }
     query
@@ -98,8 +100,14 @@ fn decode(row: &PgRow, types: &[ColumnType]) -> Result<Vec<SqlValue>, DbError> {
                     .try_get::<Option<bool>, _>(i)
                     .map_err(err)?
                     .map(SqlValue::Boolean),
-                // Dates are selected as `::text`.
-                ColumnType::Text | ColumnType::Date => row
+                // Dates, decimals, UUIDs and JSON are selected as `::text`, datetimes as
+                // RFC 3339 text (see `statement.rs`); JSON text becomes a value in `mod.rs`.
+                ColumnType::Text
+                | ColumnType::Date
+                | ColumnType::Decimal
+                | ColumnType::DateTime
+                | ColumnType::Uuid
+                | ColumnType::Json => row
                     .try_get::<Option<String>, _>(i)
                     .map_err(err)?
                     .map(SqlValue::Text),
@@ -161,6 +169,23 @@ pub(crate) async fn fetch_consistent(
     }
     tx.commit().await.map_err(db_error)?;
     Ok(out)
+}
+
+/// Runs `sql` (DDL) in a transaction holding the migration lock, so instances starting
+/// together do not race on `CREATE TABLE IF NOT EXISTS` (which can fail on PostgreSQL's
+/// catalogue when two create the same table at once).
+pub(crate) async fn execute_locked(pool: &PgPool, sql: &str) -> Result<(), DbError> {
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)
 }
 
 pub(crate) async fn migrate(pool: &PgPool, migrations: &[Migration]) -> Result<(), DbError> {

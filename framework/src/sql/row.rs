@@ -37,6 +37,11 @@ impl<'de> de::Deserializer<'de> for Cell {
             SqlValue::Text(s) => visitor.visit_string(s),
             SqlValue::Boolean(b) => visitor.visit_bool(b),
             SqlValue::Blob(b) => visitor.visit_byte_buf(b),
+            // The value itself, so a `serde_json::Value` field (or any type stored as JSON)
+            // reads it as it was written.
+            SqlValue::Json(v) => v
+                .deserialize_any(visitor)
+                .map_err(<Error as de::Error>::custom),
         }
     }
 

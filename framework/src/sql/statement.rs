@@ -3,18 +3,50 @@
 
 use std::fmt::Write;
 
-use super::Column;
 use super::value::ColumnType;
+use super::{AutoNow, Column};
 
-/// Which SQL the text is written in.
-// With one backend's feature only, the other dialect is still built (and unit-tested).
-#[cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Dialect {
-    /// SQLite: `?N` placeholders, dates as text.
+/// Which SQL a statement is written in: a [`Database`](super::Database)'s
+/// ([`Database::dialect`](super::Database::dialect)), or the one a generated `CREATE TABLE`
+/// is for ([`create_table_sql`](super::create_table_sql)).
+///
+/// ```
+/// use restframe::sql::Dialect;
+/// assert_ne!(Dialect::Sqlite, Dialect::Postgres);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// SQLite: `?N` placeholders; dates, datetimes, decimals, UUIDs and JSON as text.
     Sqlite,
-    /// PostgreSQL: `$N::type` placeholders, dates selected as text.
+    /// PostgreSQL: `$N::type` placeholders, every type native, dates, datetimes, decimals,
+    /// UUIDs and JSON selected as text.
     Postgres,
+}
+
+/// The collation SQLite compares and sorts a [`ColumnType::Decimal`] column's text with: as
+/// numbers, exactly (registered on every connection).
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+pub(crate) const DECIMAL_COLLATION: &str = "restframe_decimal";
+
+/// PostgreSQL's `TIMESTAMPTZ` as the text a [`crate::DateTime`] reads and SQLite stores.
+fn pg_datetime_text(expr: &str) -> String {
+    format!("to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+}
+
+/// The current time as a value of type `ty` (see [`ColumnDefault::Now`](super::ColumnDefault)).
+pub(crate) fn now_sql(dialect: Dialect, ty: ColumnType) -> String {
+    match (dialect, ty) {
+        (Dialect::Sqlite, ColumnType::Date) => "date('now')".into(),
+        (Dialect::Sqlite, ColumnType::Integer) => "CAST(strftime('%s', 'now') AS INTEGER)".into(),
+        // `%f` is `SS.SSS`: three zeros make the six digits of every other datetime.
+        (Dialect::Sqlite, _) => "strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')".into(),
+        (Dialect::Postgres, ColumnType::DateTime) => "now()".into(),
+        (Dialect::Postgres, ColumnType::Date) => "(now() AT TIME ZONE 'UTC')::date".into(),
+        (Dialect::Postgres, ColumnType::Integer) => {
+            "floor(extract(epoch FROM now()))::bigint".into()
+        }
+        (Dialect::Postgres, _) => pg_datetime_text("now()"),
+    }
 }
 
 /// Builds statements for one table.
@@ -50,11 +82,21 @@ impl Statements {
         let table_q = quote(table);
         let select_list = columns
             .iter()
-            .map(|c| match (dialect, c.ty) {
-                (Dialect::Postgres, ColumnType::Date) => {
-                    format!("{}::text AS {}", quote(c.name), quote(c.name))
+            .map(|c| {
+                let name = quote(c.name);
+                match (dialect, c.ty) {
+                    (
+                        Dialect::Postgres,
+                        ColumnType::Date
+                        | ColumnType::Decimal
+                        | ColumnType::Uuid
+                        | ColumnType::Json,
+                    ) => format!("{name}::text AS {name}"),
+                    (Dialect::Postgres, ColumnType::DateTime) => {
+                        format!("{} AS {name}", pg_datetime_text(&name))
+                    }
+                    _ => name,
                 }
-                _ => quote(c.name),
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -79,12 +121,21 @@ impl Statements {
             s.select_list,
             s.placeholder(1, pk_ty)
         );
-        let names = writable.iter().map(|c| quote(c.name)).collect::<Vec<_>>();
-        let values = writable
+        let mut names = writable.iter().map(|c| quote(c.name)).collect::<Vec<_>>();
+        let mut values = writable
             .iter()
             .enumerate()
             .map(|(i, c)| s.placeholder(i + 1, c.ty))
             .collect::<Vec<_>>();
+        // Set by the repository, whatever the table's defaults (a hand-written table may
+        // have none).
+        for c in columns
+            .iter()
+            .filter(|c| !c.writable && c.auto_now.is_some())
+        {
+            names.push(quote(c.name));
+            values.push(now_sql(dialect, c.ty));
+        }
         s.insert = if names.is_empty() {
             format!(
                 "INSERT INTO {table_q} DEFAULT VALUES RETURNING {}",
@@ -112,11 +163,23 @@ impl Statements {
     pub(crate) fn update_columns(&self, primary_key: &str, columns: &[&Column]) -> String {
         let pk_ty = self.column_type(primary_key);
         let pk = quote(primary_key);
-        let sets = columns
+        let mut sets = columns
             .iter()
             .enumerate()
             .map(|(i, c)| format!("{} = {}", quote(c.name), self.placeholder(i + 1, c.ty)))
             .collect::<Vec<_>>();
+        let stamped = self.columns.iter().filter(|c| {
+            !c.writable
+                && c.auto_now == Some(AutoNow::OnSave)
+                && !columns.iter().any(|set| set.name == c.name)
+        });
+        for c in stamped {
+            sets.push(format!(
+                "{} = {}",
+                quote(c.name),
+                now_sql(self.dialect, c.ty)
+            ));
+        }
         format!(
             "UPDATE {} SET {} WHERE {pk} = {} RETURNING {}",
             self.table,
@@ -172,6 +235,15 @@ impl Statements {
         }
     }
 
+    /// ` COLLATE restframe_decimal` for a decimal in SQLite, whose text must compare as a
+    /// number (`2.5` < `10`, `1.50` = `1.5`).
+    fn collation(&self, ty: ColumnType) -> &'static str {
+        match (self.dialect, ty) {
+            (Dialect::Sqlite, ColumnType::Decimal) => " COLLATE restframe_decimal",
+            _ => "",
+        }
+    }
+
     fn column_type(&self, name: &str) -> ColumnType {
         self.columns
             .iter()
@@ -184,11 +256,13 @@ impl Statements {
         let mut out = String::new();
         for (i, name) in filters.iter().enumerate() {
             out.push_str(if i == 0 { " WHERE " } else { " AND " });
+            let ty = self.column_type(name);
             let _ = write!(
                 out,
-                "{} = {}",
+                "{} = {}{}",
                 quote(name),
-                self.placeholder(i + 1, self.column_type(name))
+                self.placeholder(i + 1, ty),
+                self.collation(ty)
             );
         }
         out
@@ -230,6 +304,7 @@ impl Statements {
             sql.push_str(&self.table);
             sql.push('.');
             sql.push_str(&quote(name));
+            sql.push_str(self.collation(self.column_type(name)));
             // NULLs sort last going up and first going down in both dialects (PostgreSQL's
             // default; SQLite's is the reverse), so a page is the same on either.
             sql.push_str(if *descending {
@@ -287,6 +362,65 @@ mod tests {
         assert_eq!(
             s.count(&["release_date"]),
             r#"SELECT COUNT(*) FROM "track" WHERE "release_date" = $1::date"#
+        );
+    }
+
+    const TYPED: &[Column] = &[
+        Column::new("id", ColumnType::Uuid)
+            .primary_key()
+            .read_only(),
+        Column::new("price", ColumnType::Decimal),
+        Column::new("at", ColumnType::DateTime),
+        Column::new("meta", ColumnType::Json).nullable(),
+        Column::new("created_at", ColumnType::DateTime).auto_now_add(),
+        Column::new("updated_at", ColumnType::DateTime).auto_now(),
+    ];
+
+    #[test]
+    fn postgres_selects_new_types_as_text() {
+        let s = Statements::new(Dialect::Postgres, "item", "id", TYPED);
+        assert_eq!(
+            s.select_where(&["id", "price"]),
+            r#"SELECT "id"::text AS "id", "price"::text AS "price", to_char("at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "at", "meta"::text AS "meta", to_char("created_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "created_at", to_char("updated_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "updated_at" FROM "item" WHERE "id" = $1::uuid AND "price" = $2::numeric"#
+        );
+        assert!(
+            s.insert.starts_with(
+                r#"INSERT INTO "item" ("price", "at", "meta", "created_at", "updated_at") VALUES ($1::numeric, $2::timestamptz, $3::jsonb, now(), now()) RETURNING "#
+            ),
+            "{}",
+            s.insert
+        );
+        assert!(
+            s.update.starts_with(
+                r#"UPDATE "item" SET "price" = $1::numeric, "at" = $2::timestamptz, "meta" = $3::jsonb, "updated_at" = now() WHERE "id" = $4::uuid RETURNING "#
+            ),
+            "{}",
+            s.update
+        );
+    }
+
+    #[test]
+    fn sqlite_compares_and_sorts_decimals_as_numbers() {
+        let s = Statements::new(Dialect::Sqlite, "item", "id", TYPED);
+        assert_eq!(
+            s.page(&["price", "at"], &[("price", true), ("id", false)]),
+            r#"SELECT "id", "price", "at", "meta", "created_at", "updated_at" FROM "item" WHERE "price" = ?1 COLLATE restframe_decimal AND "at" = ?2 ORDER BY "item"."price" COLLATE restframe_decimal DESC NULLS FIRST, "item"."id" ASC NULLS LAST LIMIT ?3 OFFSET ?4"#
+        );
+        assert!(
+            s.collation(ColumnType::Decimal)
+                .ends_with(super::DECIMAL_COLLATION)
+        );
+        // A PATCH of one column, or `set` of a read-only one, stamps `updated_at` too; setting
+        // `updated_at` itself does not set it twice.
+        let price = &TYPED[1];
+        assert_eq!(
+            s.update_columns("id", &[price]),
+            r#"UPDATE "item" SET "price" = ?1, "updated_at" = strftime('%Y-%m-%dT%H:%M:%f000Z', 'now') WHERE "id" = ?2 RETURNING "id", "price", "at", "meta", "created_at", "updated_at""#
+        );
+        let updated = &TYPED[5];
+        assert_eq!(
+            s.update_columns("id", &[updated]),
+            r#"UPDATE "item" SET "updated_at" = ?1 WHERE "id" = ?2 RETURNING "id", "price", "at", "meta", "created_at", "updated_at""#
         );
     }
 }

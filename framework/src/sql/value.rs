@@ -2,7 +2,10 @@
 
 use serde_json::Value;
 
-use crate::validation::{DATE_FORMAT_MESSAGE, Date};
+use crate::validation::{
+    DATE_FORMAT_MESSAGE, DATETIME_FORMAT_MESSAGE, DECIMAL_INVALID_MESSAGE, Date, DateTime,
+    UUID_INVALID_MESSAGE, parse_decimal, parse_uuid,
+};
 
 /// DRF's message for text holding a NUL character (U+0000), which PostgreSQL's `text` cannot
 /// store: every backend refuses it alike, as a 400 naming the field (`{"title": ["Null
@@ -35,6 +38,22 @@ pub enum ColumnType {
     /// Bytes (`BLOB`, `BYTEA`), for [`DatabaseStorage`](crate::storage::DatabaseStorage);
     /// not filterable, not writable from JSON.
     Blob,
+    /// An exact decimal, [`Decimal`](crate::Decimal) (`NUMERIC` in PostgreSQL; `TEXT` in
+    /// SQLite, compared and sorted as a number). Written and read as its text with its scale
+    /// (`"12.50"`), from a JSON string or number.
+    Decimal,
+    /// An instant, [`DateTime`] (`TIMESTAMPTZ` in PostgreSQL; `TEXT` in SQLite, as RFC 3339
+    /// in UTC with six fraction digits, which sorts as the time does). Read back as that text.
+    DateTime,
+    /// A UUID, [`Uuid`](crate::Uuid) (`UUID` in PostgreSQL; `TEXT` in SQLite, hyphenated in
+    /// lower case). Read back as that text.
+    Uuid,
+    /// Any JSON value, a `serde_json::Value` field (`JSONB` in PostgreSQL; `TEXT` in SQLite,
+    /// its JSON text). Read back as the JSON value ([`SqlValue::Json`]); a JSON `null` is SQL
+    /// `NULL`. PostgreSQL keeps `JSONB`'s key order (shortest key first), SQLite the order
+    /// written. A `?field=` filter takes JSON text and matches equal values (in SQLite, equal
+    /// text: keys in the same order).
+    Json,
 }
 
 impl ColumnType {
@@ -48,6 +67,10 @@ impl ColumnType {
             ColumnType::Boolean => "boolean",
             ColumnType::Date => "date",
             ColumnType::Blob => "bytea",
+            ColumnType::Decimal => "numeric",
+            ColumnType::DateTime => "timestamptz",
+            ColumnType::Uuid => "uuid",
+            ColumnType::Json => "jsonb",
         }
     }
 }
@@ -61,12 +84,15 @@ pub enum SqlValue {
     Integer(i64),
     /// A double.
     Real(f64),
-    /// Text (also dates, as `YYYY-MM-DD`).
+    /// Text (also dates as `YYYY-MM-DD`, datetimes as RFC 3339, decimals and UUIDs).
     Text(String),
     /// A boolean.
     Boolean(bool),
     /// Bytes.
     Blob(Vec<u8>),
+    /// A JSON value, for a [`ColumnType::Json`] column (never JSON `null`: that is
+    /// [`SqlValue::Null`]).
+    Json(Value),
 }
 
 /// Plain Rust values as SQL values, for [`crate::sql::SqlRepository::set`]:
@@ -114,6 +140,50 @@ impl From<Vec<u8>> for SqlValue {
     }
 }
 
+/// A datetime as its column's text: `2026-12-04T01:23:44.123456Z`; likewise a decimal with
+/// its scale, a UUID hyphenated, and a JSON value as itself.
+///
+/// ```
+/// use restframe::sql::SqlValue;
+/// use restframe::{DateTime, Decimal, Uuid};
+/// let at: DateTime = "2026-12-04T02:23:44+01:00".parse().unwrap();
+/// assert_eq!(SqlValue::from(at), SqlValue::Text("2026-12-04T01:23:44.000000Z".into()));
+/// let price: Decimal = "12.50".parse().unwrap();
+/// assert_eq!(SqlValue::from(price), SqlValue::Text("12.50".into()));
+/// assert_eq!(SqlValue::from(Uuid::nil()), SqlValue::Text(Uuid::nil().to_string()));
+/// assert_eq!(SqlValue::from(serde_json::json!([1])), SqlValue::Json(serde_json::json!([1])));
+/// assert_eq!(SqlValue::from(serde_json::Value::Null), SqlValue::Null);
+/// ```
+impl From<DateTime> for SqlValue {
+    fn from(v: DateTime) -> Self {
+        SqlValue::Text(v.to_string())
+    }
+}
+
+/// A decimal as its text, with its scale: `12.50`.
+impl From<crate::Decimal> for SqlValue {
+    fn from(v: crate::Decimal) -> Self {
+        SqlValue::Text(v.to_string())
+    }
+}
+
+/// A UUID as its hyphenated lower-case text.
+impl From<crate::Uuid> for SqlValue {
+    fn from(v: crate::Uuid) -> Self {
+        SqlValue::Text(v.to_string())
+    }
+}
+
+/// A JSON value for a [`ColumnType::Json`] column; JSON `null` is SQL `NULL`.
+impl From<Value> for SqlValue {
+    fn from(v: Value) -> Self {
+        match v {
+            Value::Null => SqlValue::Null,
+            v => SqlValue::Json(v),
+        }
+    }
+}
+
 impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
     fn from(v: Option<T>) -> Self {
         v.map_or(SqlValue::Null, Into::into)
@@ -144,23 +214,39 @@ impl SqlValue {
                     .map_err(|_| DATE_FORMAT_MESSAGE)?
                     .to_string(),
             ),
+            // A decimal serializes as a string (rust_decimal's `serde`), or as a number with
+            // its `serde-float` feature; both keep what the number says.
+            (Value::String(s), ColumnType::Decimal) => decimal(s)?,
+            (Value::Number(n), ColumnType::Decimal) => decimal(&n.to_string())?,
+            (Value::String(s), ColumnType::DateTime) => datetime(s)?,
+            (Value::String(s), ColumnType::Uuid) => uuid(s)?,
+            (v, ColumnType::Json) => {
+                if json_has_nul(v) {
+                    return Err(NULL_CHARACTERS_MESSAGE);
+                }
+                SqlValue::Json(v.clone())
+            }
             (_, ty) => return Err(expected(ty)),
         })
     }
 
-    /// Whether this is text holding a NUL character, which no backend stores alike
+    /// Whether this is text (or JSON) holding a NUL character, which no backend stores alike
     /// (PostgreSQL refuses it, SQLite would keep it): such a value is never bound.
     pub(crate) fn has_nul(&self) -> bool {
-        matches!(self, SqlValue::Text(s) if s.contains('\0'))
+        match self {
+            SqlValue::Text(s) => s.contains('\0'),
+            SqlValue::Json(v) => json_has_nul(v),
+            _ => false,
+        }
     }
 
-    /// A `?field=value` filter's value for a column of type `ty`, with DRF's messages (text
-    /// holding a NUL character is [`NULL_CHARACTERS_MESSAGE`]).
+    /// A `?field=value` filter's value (or a URL's id) for a column of type `ty`, with DRF's
+    /// messages (text holding a NUL character is [`NULL_CHARACTERS_MESSAGE`]). An integer must
+    /// be written canonically (`12`, `-3`, `0`; not `+12`, `012` or ` 12`), so one row has
+    /// one URL.
     pub(crate) fn from_query(value: &str, ty: ColumnType) -> Result<Self, &'static str> {
         Ok(match ty {
-            ColumnType::Integer => {
-                SqlValue::Integer(value.trim().parse().map_err(|_| expected(ty))?)
-            }
+            ColumnType::Integer => SqlValue::Integer(canonical_integer(value).ok_or(expected(ty))?),
             ColumnType::Real => SqlValue::Real(
                 value
                     .trim()
@@ -185,8 +271,57 @@ impl SqlValue {
                     .map_err(|_| DATE_FORMAT_MESSAGE)?
                     .to_string(),
             ),
+            ColumnType::Decimal => decimal(value)?,
+            ColumnType::DateTime => datetime(value.trim())?,
+            ColumnType::Uuid => uuid(value.trim())?,
+            ColumnType::Json => {
+                let v: Value = serde_json::from_str(value).map_err(|_| expected(ty))?;
+                if json_has_nul(&v) {
+                    return Err(NULL_CHARACTERS_MESSAGE);
+                }
+                v.into()
+            }
             ColumnType::Blob => return Err(expected(ty)),
         })
+    }
+}
+
+/// `s` as an `i64` written canonically: an optional `-`, then `0` or digits not starting with
+/// `0` (`-0` is not canonical either).
+fn canonical_integer(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let canonical = match digits.as_bytes() {
+        [b'0'] => digits.len() == s.len(),
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    if canonical { s.parse().ok() } else { None }
+}
+
+/// A decimal's text with its scale (`12.50`), or DRF's message.
+fn decimal(s: &str) -> Result<SqlValue, &'static str> {
+    Ok(SqlValue::Text(parse_decimal(s)?.to_string()))
+}
+
+/// A datetime's UTC text with six fraction digits, or DRF's message.
+fn datetime(s: &str) -> Result<SqlValue, &'static str> {
+    let t = s.parse::<DateTime>().map_err(|_| DATETIME_FORMAT_MESSAGE)?;
+    Ok(SqlValue::Text(t.to_string()))
+}
+
+/// A UUID's hyphenated lower-case text, or DRF's message.
+fn uuid(s: &str) -> Result<SqlValue, &'static str> {
+    Ok(SqlValue::Text(parse_uuid(s)?.to_string()))
+}
+
+/// Whether a string or key anywhere in `v` holds a NUL character (PostgreSQL's `JSONB` refuses
+/// `\u0000`).
+fn json_has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(json_has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
 }
 
@@ -198,8 +333,20 @@ fn expected(ty: ColumnType) -> &'static str {
         ColumnType::Boolean => "Must be a valid boolean.",
         ColumnType::Date => DATE_FORMAT_MESSAGE,
         ColumnType::Blob => "Not filterable.",
+        ColumnType::Decimal => DECIMAL_INVALID_MESSAGE,
+        ColumnType::DateTime => DATETIME_FORMAT_MESSAGE,
+        ColumnType::Uuid => UUID_INVALID_MESSAGE,
+        ColumnType::Json => JSON_INVALID_MESSAGE,
     }
 }
+
+/// DRF's `JSONField` message for text that is not JSON (a `?field=` filter on a
+/// [`ColumnType::Json`] column).
+///
+/// ```
+/// assert_eq!(restframe::sql::JSON_INVALID_MESSAGE, "Value must be valid JSON.");
+/// ```
+pub const JSON_INVALID_MESSAGE: &str = "Value must be valid JSON.";
 
 #[cfg(test)]
 mod tests {
@@ -234,6 +381,113 @@ mod tests {
         assert!(SqlValue::Text("\0".into()).has_nul());
         assert!(!SqlValue::Text("a".into()).has_nul());
         assert!(!SqlValue::Blob(vec![0]).has_nul());
+    }
+
+    #[test]
+    fn integers_in_urls_are_canonical() {
+        for (text, n) in [
+            ("0", 0),
+            ("7", 7),
+            ("-3", -3),
+            ("9223372036854775807", i64::MAX),
+        ] {
+            assert_eq!(
+                SqlValue::from_query(text, ColumnType::Integer),
+                Ok(SqlValue::Integer(n))
+            );
+        }
+        for bad in [
+            "+1",
+            "01",
+            "00",
+            "-0",
+            "-01",
+            " 1",
+            "1 ",
+            "1\n",
+            "",
+            "-",
+            "1.0",
+            "1e3",
+            "٣",
+            "9223372036854775808",
+        ] {
+            assert_eq!(
+                SqlValue::from_query(bad, ColumnType::Integer),
+                Err("A valid integer is required."),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn new_types_are_stored_as_canonical_text() {
+        let text = |s: &str| Ok(SqlValue::Text(s.into()));
+        assert_eq!(
+            SqlValue::from_json(&json!("12.50"), ColumnType::Decimal),
+            text("12.50")
+        );
+        assert_eq!(
+            SqlValue::from_json(&json!(12.5), ColumnType::Decimal),
+            text("12.5")
+        );
+        assert_eq!(
+            SqlValue::from_query(" 1e2 ", ColumnType::Decimal),
+            text("100")
+        );
+        assert_eq!(
+            SqlValue::from_json(&json!("2026-12-04T02:23:44.5+01:00"), ColumnType::DateTime),
+            text("2026-12-04T01:23:44.500000Z")
+        );
+        assert_eq!(
+            SqlValue::from_query("2026-12-04T01:23:44Z", ColumnType::DateTime),
+            text("2026-12-04T01:23:44.000000Z")
+        );
+        assert_eq!(
+            SqlValue::from_json(&json!("67E5504410B1426F9247BB680E5FE0C8"), ColumnType::Uuid),
+            text("67e55044-10b1-426f-9247-bb680e5fe0c8")
+        );
+        assert_eq!(
+            SqlValue::from_query("x", ColumnType::Decimal),
+            Err("A valid number is required.")
+        );
+        assert_eq!(
+            SqlValue::from_query("2026-12-04", ColumnType::DateTime),
+            Err(crate::DATETIME_FORMAT_MESSAGE)
+        );
+        assert_eq!(
+            SqlValue::from_query("x", ColumnType::Uuid),
+            Err("Must be a valid UUID.")
+        );
+        assert!(SqlValue::from_json(&json!(true), ColumnType::Uuid).is_err());
+    }
+
+    #[test]
+    fn json_columns_keep_the_value() {
+        let v = json!({"b": [1, "x"], "a": null});
+        assert_eq!(
+            SqlValue::from_json(&v, ColumnType::Json),
+            Ok(SqlValue::Json(v.clone()))
+        );
+        assert_eq!(
+            SqlValue::from_json(&json!(null), ColumnType::Json),
+            Ok(SqlValue::Null)
+        );
+        assert_eq!(
+            SqlValue::from_query(r#"{"b":[1,"x"],"a":null}"#, ColumnType::Json),
+            Ok(SqlValue::Json(v))
+        );
+        assert_eq!(
+            SqlValue::from_query("{", ColumnType::Json),
+            Err(super::JSON_INVALID_MESSAGE)
+        );
+        let nul = json!({"k": ["a\u{0}"]});
+        assert_eq!(
+            SqlValue::from_json(&nul, ColumnType::Json),
+            Err(super::NULL_CHARACTERS_MESSAGE)
+        );
+        assert!(SqlValue::Json(nul).has_nul());
+        assert!(SqlValue::Json(json!({"a\u{0}": 1})).has_nul());
     }
 
     #[test]

@@ -58,7 +58,8 @@ fn rules() -> FileRules {
 struct PictureJson {
     mime_type: String,
     size: u64,
-    last_updated: String,
+    /// When the picture was stored (RFC 3339, UTC).
+    last_updated: restframe::DateTime,
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<String>,
 }
@@ -103,7 +104,7 @@ pub fn views(users: &SqlRepository<User>, db: &Database) -> [(Method, ApiView); 
             return Ok(Response::new(PictureJson {
                 mime_type: meta.content_type,
                 size: meta.size,
-                last_updated: httpdate::fmt_http_date(meta.last_modified),
+                last_updated: last_updated(meta.last_modified)?,
                 data: Some(base64::engine::general_purpose::STANDARD.encode(data)),
             }));
         }
@@ -156,7 +157,7 @@ pub fn views(users: &SqlRepository<User>, db: &Database) -> [(Method, ApiView); 
         Ok(Response::new(PictureJson {
             mime_type: meta.content_type,
             size: meta.size,
-            last_updated: httpdate::fmt_http_date(meta.last_modified),
+            last_updated: last_updated(meta.last_modified)?,
             data: None,
         }))
     })
@@ -235,4 +236,10 @@ pub fn static_routes(router: Router) -> Result<Router, RouteError> {
         "missing-picture",
         [(Method::GET, view)],
     )
+}
+
+/// A stored time as the API shows every datetime: RFC 3339 in UTC.
+fn last_updated(at: std::time::SystemTime) -> Result<restframe::DateTime, ApiError> {
+    restframe::DateTime::from_system_time(at)
+        .ok_or_else(|| ApiError::internal("a picture's time is out of range"))
 }

@@ -95,7 +95,11 @@ async fn pictures_upload_serve_negotiate_and_cascade() {
         let v = r.json();
         assert_eq!(v["mime_type"], "image/png");
         assert_eq!(v["size"], PNG.len());
-        assert!(v["last_updated"].as_str().unwrap().ends_with("GMT"));
+        // RFC 3339 in UTC, as every datetime of the API (DRF's ISO 8601), within the last minute.
+        let at: restframe::DateTime = v["last_updated"].as_str().unwrap().parse().unwrap();
+        assert!(v["last_updated"].as_str().unwrap().ends_with('Z'));
+        let age = restframe::DateTime::now().unix_timestamp() - at.unix_timestamp();
+        assert!((0..60).contains(&age), "last_updated {at} is {age} s old");
         let data = base64::engine::general_purpose::STANDARD
             .decode(v["data"].as_str().unwrap())
             .unwrap();

@@ -47,7 +47,10 @@ async fn put_then_confirm(app: &App) {
     let key = p["key"].as_str().unwrap();
     assert!(url.starts_with("http://"), "{url}");
     assert!(key.ends_with(".mp3"), "{key}");
-    assert!(p["expires_at"].as_u64().unwrap() > 1_700_000_000);
+    // RFC 3339 in UTC, as every datetime of the API, and in the future.
+    let expires: restframe::DateTime = p["expires_at"].as_str().unwrap().parse().unwrap();
+    assert!(p["expires_at"].as_str().unwrap().ends_with('Z'), "{}", p["expires_at"]);
+    assert!(expires > restframe::DateTime::now(), "{expires}");
 
     // Not uploaded yet: confirm says so.
     let r = confirm(app, id, key).await;

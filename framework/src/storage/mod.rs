@@ -52,8 +52,22 @@ pub struct PresignedUrl {
     pub method: String,
     /// The key it writes or reads.
     pub key: String,
-    /// When it stops working (seconds since the Unix epoch).
+    /// When it stops working (seconds since the Unix epoch); serialized as RFC 3339 in UTC
+    /// (`"2026-12-04T01:23:44Z"`), as every datetime of the API, as DRF does.
+    #[serde(serialize_with = "rfc3339")]
     pub expires_at: u64,
+}
+
+/// Unix seconds as RFC 3339 in UTC (a time past the year 9999 as the last second of it).
+fn rfc3339<S: serde::Serializer>(secs: &u64, s: S) -> Result<S::Ok, S::Error> {
+    let at = i64::try_from(*secs)
+        .ok()
+        .and_then(crate::DateTime::from_unix)
+        .or_else(|| "9999-12-31T23:59:59Z".parse().ok());
+    match at {
+        Some(at) => s.collect_str(&at),
+        None => Err(serde::ser::Error::custom("an expiry past the year 9999")),
+    }
 }
 
 /// Why a storage operation failed.
@@ -406,12 +420,10 @@ impl utoipa::PartialSchema for PresignedUrl {
             .required("key")
             .property(
                 "expires_at",
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .minimum(Some(0))
-                    .description(Some(
-                        "When it stops working (seconds since the Unix epoch).",
-                    )),
+                string("When it stops working (RFC 3339, UTC).")
+                    .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                        utoipa::openapi::schema::KnownFormat::DateTime,
+                    ))),
             )
             .required("expires_at")
             .into()

@@ -49,7 +49,11 @@ async fn put_then_confirm(app: &App) {
     assert!(key.ends_with(".mp3"), "{key}");
     // RFC 3339 in UTC, as every datetime of the API, and in the future.
     let expires: restframe::DateTime = p["expires_at"].as_str().unwrap().parse().unwrap();
-    assert!(p["expires_at"].as_str().unwrap().ends_with('Z'), "{}", p["expires_at"]);
+    assert!(
+        p["expires_at"].as_str().unwrap().ends_with('Z'),
+        "{}",
+        p["expires_at"]
+    );
     assert!(expires > restframe::DateTime::now(), "{expires}");
 
     // Not uploaded yet: confirm says so.

@@ -420,10 +420,11 @@ impl utoipa::PartialSchema for PresignedUrl {
             .required("key")
             .property(
                 "expires_at",
-                string("When it stops working (RFC 3339, UTC).")
-                    .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                string("When it stops working (RFC 3339, UTC).").format(Some(
+                    utoipa::openapi::schema::SchemaFormat::KnownFormat(
                         utoipa::openapi::schema::KnownFormat::DateTime,
-                    ))),
+                    ),
+                )),
             )
             .required("expires_at")
             .into()

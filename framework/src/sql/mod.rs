@@ -51,6 +51,7 @@ mod value;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -456,6 +457,8 @@ pub(crate) type Read = (Arc<str>, Vec<SqlValue>, Arc<[ColumnType]>);
 #[derive(Clone)]
 pub struct Database {
     backend: Backend,
+    /// Statements run through it (every clone shares the count).
+    statements: Arc<AtomicU64>,
 }
 
 #[derive(Clone)]
@@ -484,6 +487,7 @@ impl Database {
             let pool = sqlite::Pool::open(path).await?;
             return Ok(Self {
                 backend: Backend::Sqlite(Arc::new(pool)),
+                statements: Arc::default(),
             });
         }
         #[cfg(feature = "postgres")]
@@ -491,6 +495,7 @@ impl Database {
             let pool = postgres::connect(url).await?;
             return Ok(Self {
                 backend: Backend::Postgres(pool),
+                statements: Arc::default(),
             });
         }
         Err(DbError::Url(format!(
@@ -634,6 +639,25 @@ impl Database {
         schema::check(self, name, primary_key, columns).await
     }
 
+    /// How many statements the pool (this handle and its clones) has run for repositories and
+    /// [`query`](Self::query) since it was opened: a query counter for tests, as Django's
+    /// `assertNumQueries` (a list whose relations are loaded in one query per relation costs
+    /// the same number of statements at any page size).
+    ///
+    /// ```
+    /// use restframe::sql::Database;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = Database::connect("sqlite::memory:").await?;
+    /// let before = db.statements_run();
+    /// db.query("SELECT 1", vec![], &[]).await?;
+    /// assert_eq!(db.statements_run() - before, 1);
+    /// # Ok::<(), restframe::sql::DbError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
     /// `"sqlite"` or `"postgres"`.
     pub fn backend_name(&self) -> &'static str {
         match self.dialect() {
@@ -691,6 +715,7 @@ impl Database {
     ) -> Result<Vec<Vec<SqlValue>>, DbError> {
         // SQLite values carry their own type; PostgreSQL's are decoded by `types`.
         refuse_nul(&params)?;
+        self.statements.fetch_add(1, Ordering::Relaxed);
         let rows = match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => pool.fetch(sql, params).await,
@@ -707,6 +732,7 @@ impl Database {
         params: Vec<SqlValue>,
     ) -> Result<u64, DbError> {
         refuse_nul(&params)?;
+        self.statements.fetch_add(1, Ordering::Relaxed);
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => pool.execute(sql, params).await,
@@ -724,6 +750,8 @@ impl Database {
         for (_, params, _) in &statements {
             refuse_nul(params)?;
         }
+        self.statements
+            .fetch_add(statements.len() as u64, Ordering::Relaxed);
         let types: Vec<Arc<[ColumnType]>> =
             statements.iter().map(|(_, _, t)| Arc::clone(t)).collect();
         let results = match &self.backend {

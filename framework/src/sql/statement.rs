@@ -279,6 +279,25 @@ impl Statements {
         )
     }
 
+    /// `SELECT … FROM t WHERE column IN (?1, …, ?n)`: the rows of `n` keys in one statement.
+    pub(crate) fn select_in(&self, column: &str, n: usize) -> String {
+        let ty = self.column_type(column);
+        let mut sql = format!(
+            "SELECT {} FROM {} WHERE {} IN (",
+            self.select_list,
+            self.table,
+            quote(column)
+        );
+        for i in 1..=n {
+            if i > 1 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&self.placeholder(i, ty));
+        }
+        sql.push(')');
+        sql
+    }
+
     /// `SELECT COUNT(*) FROM t WHERE …`.
     pub(crate) fn count(&self, filters: &[&str]) -> String {
         format!(

@@ -127,6 +127,8 @@ pub struct ModelViewSet<R: Repository> {
     pub(super) queryset: Option<QuerysetHook>,
     /// DRF's `to_representation(instance)`, per request.
     pub(super) represent: Option<RepresentHook<R::Model>>,
+    /// DRF's `prefetch_related`: relations loaded for all the rows of a response at once.
+    pub(super) prefetch: Option<PrefetchHook<R::Model>>,
     pub(super) filter_fields: Vec<String>,
     pub(super) ordering_fields: Vec<String>,
     /// Its own pagination; `None`: its settings', else its router's ([`ApiSettings::pagination`]).
@@ -168,6 +170,7 @@ impl<R: Repository> ModelViewSet<R> {
             action_settings: Vec::new(),
             queryset: None,
             represent: None,
+            prefetch: None,
             filter_fields: Vec::new(),
             ordering_fields: Vec::new(),
             pagination: None,
@@ -386,6 +389,50 @@ impl<R: Repository> ModelViewSet<R> {
         self
     }
 
+    /// Loads what the rows of a response relate to, for all of them at once, before
+    /// [`to_representation`](Self::to_representation) shapes each (DRF's
+    /// `prefetch_related`): the hook gets every row of a list page together (one row on
+    /// retrieve, create and update), so that a relation costs one query per page, not one per
+    /// row (no N+1). Look the related rows up with
+    /// [`SqlRepository::retrieve_many`](crate::sql::SqlRepository::retrieve_many) and fill
+    /// the fields that show them (a name, a nested object, a hyperlink built with
+    /// [`Request::reverse`]). With feature `auth` the request's user is resolved first.
+    ///
+    /// ```
+    /// # use restframe::{ModelViewSet, Repository};
+    /// # #[derive(serde::Serialize)]
+    /// # struct Album { id: i64, artist: i64, artist_name: Option<String> }
+    /// # async fn names_of(ids: Vec<i64>) -> Result<Vec<(i64, String)>, restframe::ApiError> {
+    /// #     Ok(Vec::new())
+    /// # }
+    /// # fn f<R: Repository<Model = Album>>(repo: R) -> ModelViewSet<R> {
+    /// ModelViewSet::new("Album", "album", repo).prefetch(|_req, albums| {
+    ///     Box::pin(async move {
+    ///         // One lookup for the whole page.
+    ///         let names = names_of(albums.iter().map(|a| a.artist).collect()).await?;
+    ///         for album in albums.iter_mut() {
+    ///             album.artist_name =
+    ///                 names.iter().find(|(id, _)| *id == album.artist).map(|(_, n)| n.clone());
+    ///         }
+    ///         Ok(())
+    ///     })
+    /// })
+    /// # }
+    /// ```
+    pub fn prefetch<F>(mut self, hook: F) -> Self
+    where
+        F: for<'a> Fn(
+                &'a Request,
+                &'a mut [R::Model],
+            ) -> crate::BoxFuture<'a, Result<(), ApiError>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.prefetch = Some(Arc::new(hook));
+        self
+    }
+
     /// Fields a client may filter on with `?field=value` (exact match).
     pub fn filter_fields<'a>(mut self, fields: impl IntoIterator<Item = &'a str>) -> Self {
         self.filter_fields = fields.into_iter().map(str::to_owned).collect();
@@ -502,6 +549,13 @@ pub(super) type InputHook<T> = Arc<dyn Fn(&Request, &mut T) -> Result<(), ApiErr
 /// DRF's `get_queryset(request)`: the `field = value` conditions narrowing a request's rows.
 pub(super) type QuerysetHook =
     Arc<dyn Fn(&Request) -> Result<Vec<(String, String)>, ApiError> + Send + Sync>;
+
+/// DRF's `prefetch_related`: fills the relations of a response's rows, all at once.
+pub(super) type PrefetchHook<M> = Arc<
+    dyn for<'a> Fn(&'a Request, &'a mut [M]) -> crate::BoxFuture<'a, Result<(), ApiError>>
+        + Send
+        + Sync,
+>;
 
 /// DRF's `to_representation` per request: changes a row before it is rendered.
 pub(super) type RepresentHook<M> = Arc<dyn Fn(&Request, &mut M) + Send + Sync>;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use http::StatusCode;
 
-use super::builder::{Hooks, InputHook, QuerysetHook, RepresentHook};
+use super::builder::{Hooks, InputHook, PrefetchHook, QuerysetHook, RepresentHook};
 use super::query::list_query;
 use super::repository::{Page, Repository};
 use crate::pagination::{Fetched, Pagination};
@@ -21,6 +21,7 @@ pub(super) struct Config<R: Repository> {
     pub(super) hooks: Hooks<R>,
     pub(super) queryset: Option<QuerysetHook>,
     pub(super) represent: Option<RepresentHook<R::Model>>,
+    pub(super) prefetch: Option<PrefetchHook<R::Model>>,
 }
 
 /// DRF's `to_representation(instance)` per request: the row as this request may see it, the
@@ -31,10 +32,26 @@ async fn represent<R: Repository>(
     req: &Request,
     row: &mut R::Model,
 ) -> Result<(), ApiError> {
+    represent_all(config, req, std::slice::from_mut(row)).await
+}
+
+/// [`represent`] for the rows of a response together: their relations loaded at once (DRF's
+/// `prefetch_related`), then each shaped.
+async fn represent_all<R: Repository>(
+    config: &Config<R>,
+    req: &Request,
+    rows: &mut [R::Model],
+) -> Result<(), ApiError> {
+    if config.represent.is_none() && config.prefetch.is_none() {
+        return Ok(());
+    }
+    #[cfg(feature = "auth")]
+    req.user().await?;
+    if let Some(prefetch) = &config.prefetch {
+        prefetch(req, rows).await?;
+    }
     if let Some(hook) = &config.represent {
-        #[cfg(feature = "auth")]
-        req.user().await?;
-        hook(req, row);
+        rows.iter_mut().for_each(|row| hook(req, row));
     }
     Ok(())
 }
@@ -107,11 +124,7 @@ pub(super) async fn list<R: Repository>(
     );
     query.filters.extend(scope(&config, &req).await?);
     let Page { mut items, count } = config.repo.list(&query).await?;
-    if let Some(hook) = &config.represent {
-        #[cfg(feature = "auth")]
-        req.user().await?;
-        items.iter_mut().for_each(|row| hook(&req, row));
-    }
+    represent_all(&config, &req, &mut items).await?;
     let envelope = config
         .pagination
         .envelope(&req, &Fetched::new(window, count, items.len()))?;

@@ -101,6 +101,7 @@ impl<R: Repository> ModelViewSet<R> {
             hooks: self.hooks.clone(),
             queryset: self.queryset.clone(),
             represent: self.represent.clone(),
+            prefetch: self.prefetch.clone(),
         })
     }
 

@@ -344,7 +344,8 @@ async fn create_validates_and_answers_201() {
     .await;
     assert_eq!(
         wrong.json()["title"][0],
-        "invalid type: integer `5`, expected a string"
+        "Not a valid string.",
+        "DRF's words, never serde's"
     );
 }
 

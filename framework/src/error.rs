@@ -328,7 +328,28 @@ impl From<DataError> for ApiError {
             };
             return Self::validation([(path.as_str(), "This field is required.")]);
         }
-        Self::validation([(e.path(), message)])
+        Self::validation([(e.path(), drf_wording(message))])
+    }
+}
+
+/// DRF's message for a value of the wrong type, in place of serde's wording (`invalid type:
+/// string "x", expected i64`); any other message as it is.
+fn drf_wording(message: &str) -> &str {
+    let Some(expected) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.rsplit_once(", expected ").map(|(_, e)| e))
+    else {
+        return message;
+    };
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" | "isize"
+        | "usize" | "an integer" => "A valid integer is required.",
+        "f32" | "f64" | "a number" => "A valid number is required.",
+        e if e.starts_with("a Decimal type") => crate::validation::DECIMAL_INVALID_MESSAGE,
+        "a boolean" => "Must be a valid boolean.",
+        "a string" | "a borrowed string" => "Not a valid string.",
+        _ => message,
     }
 }
 
@@ -367,5 +388,44 @@ impl From<RenderError> for ApiError {
 impl From<std::io::Error> for ApiError {
     fn from(e: std::io::Error) -> Self {
         Self::internal(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod drf_wording_tests {
+    use super::drf_wording;
+
+    #[test]
+    fn serde_type_errors_get_drf_messages() {
+        for (serde, drf) in [
+            (
+                "invalid type: string \"soon\", expected u16",
+                "A valid integer is required.",
+            ),
+            (
+                "invalid type: integer `5`, expected a string",
+                "Not a valid string.",
+            ),
+            (
+                "invalid type: string \"x\", expected a boolean",
+                "Must be a valid boolean.",
+            ),
+            (
+                "invalid value: string \"abc\", expected a Decimal type representing a fixed-point number",
+                "A valid number is required.",
+            ),
+            (
+                "invalid type: map, expected f64",
+                "A valid number is required.",
+            ),
+            // Anything else stays as it is.
+            ("Date has wrong format.", "Date has wrong format."),
+            (
+                "invalid type: integer `5`, expected an image as base64 text",
+                "invalid type: integer `5`, expected an image as base64 text",
+            ),
+        ] {
+            assert_eq!(drf_wording(serde), drf, "{serde}");
+        }
     }
 }

@@ -239,12 +239,7 @@ async fn a_field_that_does_not_fit_is_a_drf_shaped_400() {
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-    assert!(
-        body["year"][0]
-            .as_str()
-            .unwrap()
-            .starts_with("invalid type: string \"soon\"")
-    );
+    assert_eq!(body["year"][0], "A valid integer is required.", "{body}");
     let r = send(&view, post(Some("application/json"), r#""just a string""#)).await;
     let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert!(body["non_field_errors"][0].is_string(), "{body}");

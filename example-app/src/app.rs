@@ -53,13 +53,30 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_relative_file_urls.sql"),
         postgres: include_str!("../migrations/postgres/0006_relative_file_urls.sql"),
     },
+    Migration {
+        version: 7,
+        name: "track.duration, created_at and updated_at; app_user.date_joined",
+        sqlite: include_str!("../migrations/sqlite/0007_timestamps_duration.sql"),
+        postgres: include_str!("../migrations/postgres/0007_timestamps_duration.sql"),
+    },
 ];
 
-/// Opens the database at `url` and brings its schema up to date.
+/// Opens the database at `url`, brings its schema up to date, and checks every model against
+/// its table: a missing column, or one of another type, fails here (naming the table and the
+/// column) rather than as a 500 on the first request that touches it.
 pub async fn database(url: &str) -> Result<Database, DbError> {
     let db = Database::connect(url).await?;
     db.migrate(MIGRATIONS).await?;
+    check_models(&db).await?;
     Ok(db)
+}
+
+/// Checks each model of the app against its table ([`Database::check_table`]).
+pub async fn check_models(db: &Database) -> Result<(), DbError> {
+    db.check_table::<tracks::Track>().await?;
+    db.check_table::<users::User>().await?;
+    db.check_table::<crate::presign::PendingUpload>().await?;
+    crate::credentials::check_tables(db).await
 }
 
 /// Every data renderer, in the order the example app offers them: JSON first (the default),
@@ -150,7 +167,8 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
     .name("Echo")
     .description("Answers a body in any format with the same data in the negotiated one.");
 
-    let mut router = Router::with_settings(settings);
+    // Every view that answers tracks shows their owners alike (`tracks::show`).
+    let mut router = Router::with_settings(settings).with_state(tracks::Owners::new(&options.db));
     let tracks = crate::uploads::repository(&options.db, &options.media);
     let viewset = tracks::viewset(tracks.clone(), with_jsonp());
     let viewset = crate::uploads::actions(viewset, &tracks, &options.media);
@@ -265,4 +283,30 @@ fn test_routes(router: Router) -> Result<Router, RouteError> {
     router
         .route("/api/test/panic/", "test-panic", [(Method::GET, panic)])?
         .route("/api/test/slow/", "test-slow", [(Method::GET, slow)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_migrations_give_every_model_its_table() {
+        // `database` migrates, then checks each model against its table.
+        let db = database("sqlite::memory:").await;
+        assert!(db.is_ok(), "{:?}", db.err());
+    }
+
+    #[tokio::test]
+    async fn a_model_without_its_column_is_named() {
+        let db = database("sqlite::memory:").await.expect("database");
+        db.query("ALTER TABLE track DROP COLUMN release_date", vec![], &[])
+            .await
+            .expect("alter");
+        let err = check_models(&db).await.expect_err("the check passed");
+        let message = err.to_string();
+        assert!(
+            message.contains("table track") && message.contains("column release_date is missing"),
+            "{message}"
+        );
+    }
 }

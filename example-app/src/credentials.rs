@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use restframe::auth::{Identity, Session, SessionStore, TokenStore, generate_key, hash_key};
-use restframe::sql::{Column, ColumnType, Database, SqlRepository, Table};
+use restframe::sql::{Column, ColumnType, Database, DbError, SqlRepository, Table};
 use restframe::{ApiError, BoxFuture, ListQuery, OrderBy, Repository, Validate};
 use serde::{Deserialize, Serialize};
 
@@ -148,6 +148,14 @@ impl Table for SessionUser {
         Column::new("csrf_token", ColumnType::Text).read_only(),
         Column::new("expires_at", ColumnType::Integer).read_only(),
     ];
+}
+
+/// Checks the credential tables against their models ([`Database::check_table`]). The views
+/// over them are left out: a view's columns cannot be declared `NOT NULL`, so the check would
+/// find every one nullable.
+pub async fn check_tables(db: &Database) -> Result<(), DbError> {
+    db.check_table::<AuthToken>().await?;
+    db.check_table::<AuthSession>().await
 }
 
 /// Every credential store of the app, over its database.

@@ -358,7 +358,7 @@ impl Presign {
             let mut track = finish
                 .await
                 .map_err(|e| ApiError::internal(format!("confirming an upload: {e}")))??;
-            track.absolute(&req);
+            crate::tracks::show(&req, std::slice::from_mut(&mut track)).await?;
             Ok(Response::new(track))
         })
         .name("Track Confirm Upload")

@@ -1,29 +1,55 @@
 //! The music catalogue's tracks: model, inputs, table and viewset.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use restframe::permissions::{IsAuthenticatedOrReadOnly, Permission};
 use restframe::renderers::Renderer;
-use restframe::sql::{Column, ColumnType::*, SqlRepository, Table};
-use restframe::{ApiSettings, Date, ModelViewSet, Validate, ValidationErrors};
+use restframe::sql::{Column, ColumnType::*, Database, SqlRepository, Table};
+use restframe::{
+    ApiError, ApiSettings, Date, DateTime, Decimal, ModelViewSet, Request, Validate,
+    ValidationErrors,
+};
 
 use crate::ownership::IsSelfOrStaff;
+use crate::users::User;
 use serde::{Deserialize, Serialize};
 
 /// A track as the API shows it.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Track {
+    /// The track's own URL (DRF's `HyperlinkedIdentityField`).
+    #[schema(read_only, required = true, format = "uri")]
+    #[serde(default)]
+    url: String,
     #[schema(read_only)]
     id: i64,
     title: String,
     artist_name: String,
     release_date: Option<Date>,
+    /// Its length in seconds, a decimal (`"545.2"`) with at most 3 decimal places.
+    #[schema(value_type = Option<String>, format = "decimal", pattern = r"^[0-9]{1,6}(\.[0-9]{1,3})?$")]
+    duration: Option<Decimal>,
     #[schema(read_only)]
     file: Option<String>,
     /// The id of the user who created the track: they (and staff) may change it.
     #[schema(read_only)]
     #[serde(default)]
     owner: Option<i64>,
+    /// The owner's username.
+    #[schema(read_only)]
+    #[serde(default)]
+    owner_username: Option<String>,
+    /// The owner's URL (DRF's `HyperlinkedRelatedField`).
+    #[schema(read_only, format = "uri")]
+    #[serde(default)]
+    owner_url: Option<String>,
+    /// When the track was created.
+    #[schema(read_only)]
+    created_at: DateTime,
+    /// When the track was last changed.
+    #[schema(read_only)]
+    updated_at: DateTime,
     /// Where the uploaded file is in storage; not shown.
     #[serde(default, skip_serializing)]
     #[schema(ignore)]
@@ -36,6 +62,10 @@ pub struct TrackInput {
     title: String,
     artist_name: String,
     release_date: Option<Date>,
+    /// Its length in seconds, a decimal (`"545.2"`) with at most 3 decimal places.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = "decimal", pattern = r"^[0-9]{1,6}(\.[0-9]{1,3})?$")]
+    duration: Option<Decimal>,
     /// Set by the app (the creator; kept on update), never by the client.
     #[serde(default, skip_deserializing)]
     #[schema(ignore)]
@@ -51,6 +81,9 @@ pub struct TrackPatch {
     artist_name: Option<String>,
     #[serde(with = "::serde_with::rust::double_option")]
     release_date: Option<Option<Date>>,
+    #[serde(with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<String>, format = "decimal", pattern = r"^[0-9]{1,6}(\.[0-9]{1,3})?$")]
+    duration: Option<Option<Decimal>>,
 }
 
 impl Validate for TrackInput {
@@ -58,7 +91,23 @@ impl Validate for TrackInput {
         let mut errors = ValidationErrors::new();
         errors.length("title", &self.title, 1, 100);
         errors.length("artist_name", &self.artist_name, 1, 100);
+        if let Some(duration) = &self.duration {
+            check_duration(&mut errors, duration);
+        }
         errors.into_result()
+    }
+}
+
+/// At most 9 digits, 3 of them decimal places, and not negative (kept as written: `545.20`
+/// stays `545.20`, on SQLite as on PostgreSQL).
+fn check_duration(errors: &mut ValidationErrors, duration: &Decimal) {
+    if let Err(message) = restframe::decimal_rules(duration, Some(9), Some(3)) {
+        errors.add("duration", message);
+    } else if duration.is_sign_negative() && !duration.is_zero() {
+        errors.add(
+            "duration",
+            "Ensure this value is greater than or equal to 0.",
+        );
     }
 }
 
@@ -70,10 +119,13 @@ impl Table for Track {
         Column::new("id", Integer).read_only(),
         Column::new("title", Text),
         Column::new("artist_name", Text),
-        Column::new("release_date", Date),
-        Column::new("file", Text).read_only(),
-        Column::new("file_key", Text).read_only(),
-        Column::new("owner", Integer),
+        Column::new("release_date", Date).nullable(),
+        Column::new("duration", Decimal).nullable(),
+        Column::new("file", Text).nullable().read_only(),
+        Column::new("file_key", Text).nullable().read_only(),
+        Column::new("owner", Integer).nullable(),
+        Column::new("created_at", DateTime).auto_now_add(),
+        Column::new("updated_at", DateTime).auto_now(),
     ];
 }
 
@@ -84,14 +136,66 @@ impl Track {
     }
 
     /// Makes `file` (stored as a path, `/api/tracks/ID/file/`) an absolute URL on `req`'s
-    /// checked host; left as the path when the request has no usable host.
-    pub fn absolute(&mut self, req: &restframe::Request) {
+    /// checked host, and sets `url`; paths when the request has no usable host.
+    fn absolute(&mut self, req: &Request) {
+        let base = req.base_url().ok();
         if let Some(file) = self.file.as_mut().filter(|f| f.starts_with('/'))
-            && let Ok(base) = req.base_url()
+            && let Some(base) = &base
         {
             *file = format!("{base}{file}");
         }
+        let id = self.id.to_string();
+        self.url = req
+            .reverse("track-detail", &[&id])
+            .or_else(|_| req.reverse_path("track-detail", &[&id]))
+            .unwrap_or_default();
     }
+}
+
+/// The tracks' owners, looked up for a whole page at once (DRF's `prefetch_related`): the
+/// router's state, so that every view answering tracks shows them alike.
+#[derive(Clone)]
+pub struct Owners(SqlRepository<User>);
+
+impl Owners {
+    /// The owners in `db`.
+    pub fn new(db: &Database) -> Self {
+        Self(SqlRepository::new(db))
+    }
+}
+
+/// Shapes tracks for `req`: each its `url`, an absolute `file`, and its owner's username and
+/// URL, the owners read in one query whatever the number of tracks (no N+1).
+pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
+    let owners = req.state::<Owners>()?;
+    let ids: Vec<String> = tracks
+        .iter()
+        .filter_map(|t| t.owner)
+        .map(|id| id.to_string())
+        .collect();
+    let users: HashMap<i64, User> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        owners
+            .0
+            .retrieve_many(&ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id(), u))
+            .collect()
+    };
+    for track in tracks.iter_mut() {
+        track.absolute(req);
+        let owner = track.owner.and_then(|id| users.get(&id));
+        track.owner_username = owner.map(|u| u.username().to_owned());
+        track.owner_url = owner.and_then(|u| {
+            let id = u.id().to_string();
+            req.reverse("user-detail", &[&id])
+                .or_else(|_| req.reverse_path("user-detail", &[&id]))
+                .ok()
+        });
+    }
+    Ok(())
 }
 
 /// The `/api/tracks/` viewset (its file actions are added by `uploads::actions`): anyone
@@ -115,8 +219,9 @@ pub fn viewset(
         ])
         .action_settings("list", jsonp.clone())
         .action_settings("retrieve", jsonp)
-        // Stored relative; absolute on this request's own (checked) host.
-        .to_representation(|req, track: &mut Track| track.absolute(req))
+        // `url`, `file` absolute on this request's own (checked) host, and the owners of the
+        // whole page in one query.
+        .prefetch(|req, tracks| Box::pin(show(req, tracks)))
         .perform_create(|req, input: &mut TrackInput| {
             input.owner = req.current_user().id();
             Ok(())

@@ -220,7 +220,7 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media) -> ApiView {
         // On the file system, a spilled upload is renamed into place, not copied.
         media.storage.save_upload(&key, "audio/mpeg", file).await?;
         let mut track = bind_file(&repo, &*media.storage, &id, &key).await?;
-        track.absolute(&req);
+        crate::tracks::show(&req, std::slice::from_mut(&mut track)).await?;
         Ok(Response::new(track))
     })
     .name("Track Upload")

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use restframe::permissions::{AllowAny, IsAuthenticatedOrReadOnly, Permission};
 use restframe::sql::{Column, ColumnType::*, Partial, SqlRepository, Table};
-use restframe::{ApiError, ApiSettings, ModelViewSet, Request, Validate, ValidationErrors};
+use restframe::{
+    ApiError, ApiSettings, DateTime, ModelViewSet, Request, Validate, ValidationErrors,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::identity_cache::IdentityCache;
@@ -15,6 +17,10 @@ use crate::passwords::Passwords;
 /// A user as the API shows it.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
+    /// The user's own URL.
+    #[schema(read_only, required = true, format = "uri")]
+    #[serde(default)]
+    url: String,
     #[schema(read_only)]
     id: i64,
     username: String,
@@ -27,6 +33,9 @@ pub struct User {
     /// An inactive user cannot authenticate, and is hidden from everyone but staff.
     #[serde(default = "yes")]
     is_active: bool,
+    /// When the user registered.
+    #[schema(read_only)]
+    date_joined: DateTime,
     /// The Argon2 hash of the password, for the repository (a PATCH is checked as the whole
     /// row it makes); never shown: [`User::shown_to`] takes it out of every answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,6 +53,11 @@ impl User {
         self.id
     }
 
+    /// The user's name.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
     /// Whether the user may log in.
     pub fn is_active(&self) -> bool {
         self.is_active
@@ -54,6 +68,11 @@ impl User {
     /// POST shows what was sent).
     pub fn shown_to(&mut self, req: &Request) {
         self.password = None;
+        let id = self.id.to_string();
+        self.url = req
+            .reverse("user-detail", &[&id])
+            .or_else(|_| req.reverse_path("user-detail", &[&id]))
+            .unwrap_or_default();
         if !self_or_staff(req, self) && req.method() != http::Method::POST {
             self.email = None;
         }
@@ -182,10 +201,11 @@ impl Table for User {
     const COLUMNS: &'static [Column] = &[
         Column::new("id", Integer).read_only(),
         Column::new("username", Text),
-        Column::new("email", Text),
+        Column::new("email", Text).nullable(),
         Column::new("is_staff", Boolean).read_only(),
         Column::new("is_active", Boolean),
-        Column::new("password", Text),
+        Column::new("password", Text).nullable(),
+        Column::new("date_joined", DateTime).auto_now_add(),
     ];
 }
 

@@ -134,18 +134,33 @@ async fn read_back_in_every_response_format(app: &App) {
             _ => {
                 let text = by_accept.text();
                 let mut lines = text.lines();
-                assert_eq!(
-                    lines.next(),
-                    Some("id,title,artist_name,release_date,file,owner")
-                );
-                // The owner: the harness's superuser, who created it.
-                assert_eq!(
-                    lines.next().map(str::to_owned),
-                    Some(format!(
-                        "{id},Blue in Green,Miles Davis,1959-08-17,,{}",
-                        track["owner"]
-                    ))
-                );
+                const COLUMNS: [&str; 12] = [
+                    "url",
+                    "id",
+                    "title",
+                    "artist_name",
+                    "release_date",
+                    "duration",
+                    "file",
+                    "owner",
+                    "owner_username",
+                    "owner_url",
+                    "created_at",
+                    "updated_at",
+                ];
+                assert_eq!(lines.next(), Some(COLUMNS.join(",").as_str()));
+                // The JSON's values, in the same order (null is empty); the owner is the
+                // harness's superuser, who created it.
+                let cells: Vec<String> = COLUMNS
+                    .iter()
+                    .map(|c| match &track[*c] {
+                        Value::Null => String::new(),
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                assert_eq!(lines.next().map(str::to_owned), Some(cells.join(",")));
+                assert!(track["owner_username"].is_string(), "{track}");
                 continue;
             }
         };
@@ -156,7 +171,7 @@ async fn read_back_in_every_response_format(app: &App) {
     assert_eq!(csv.status, 200);
     assert!(
         csv.text()
-            .starts_with("id,title,artist_name,release_date,file,owner\r\n"),
+            .starts_with("url,id,title,artist_name,release_date,duration,file,owner,"),
         "{}",
         csv.text()
     );
@@ -172,7 +187,7 @@ async fn read_back_in_every_response_format(app: &App) {
         jsonp.header("content-type"),
         "application/javascript; charset=utf-8"
     );
-    assert!(jsonp.text().starts_with("cb({\"id\":"), "{}", jsonp.text());
+    assert!(jsonp.text().starts_with("cb({\"url\":"), "{}", jsonp.text());
     let any = app
         .get(&format!("/api/tracks/{id}/"), &[("accept", "*/*")])
         .await;
@@ -321,8 +336,24 @@ async fn users_have_unique_usernames(app: &App) {
         )
         .await;
     assert_eq!(cleared.status, 200, "{}", cleared.text());
+    let mut cleared = cleared.json();
+    let joined = cleared
+        .as_object_mut()
+        .and_then(|o| o.remove("date_joined"))
+        .expect("date_joined");
+    assert!(
+        joined.as_str().is_some_and(|t| t.ends_with('Z')),
+        "{joined}"
+    );
     assert_eq!(
-        cleared.json(),
-        json!({"id": id, "username": "ada", "email": null, "is_staff": false, "is_active": true})
+        cleared,
+        json!({
+            "url": format!("{}/api/users/{id}/", app.base()),
+            "id": id,
+            "username": "ada",
+            "email": null,
+            "is_staff": false,
+            "is_active": true,
+        })
     );
 }

@@ -16,6 +16,7 @@ mod parsing;
 mod pictures;
 mod presign;
 mod readme;
+mod relations;
 mod scale;
 mod server;
 mod startup;

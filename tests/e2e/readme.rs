@@ -30,13 +30,14 @@ async fn readme_session() {
         String::from_utf8_lossy(&out.stderr)
     );
     // The owner is the user the session signed up (its id depends on who else is there).
-    let track = r#"{"id":1,"title":"So What","artist_name":"Miles Davis","release_date":"1959-08-17","file":null,"owner":"#;
+    let track = r#"/api/tracks/1/","id":1,"title":"So What","artist_name":"Miles Davis","release_date":"1959-08-17","duration":null,"file":null,"owner":"#;
     for expected in [
         track,
         "<title>So What</title>",
         "title: So What\n",
-        "id,title,artist_name,release_date,file,owner\r\n1,So What,Miles Davis,1959-08-17,,",
-        r#""username":"miles","email":"miles@example.org","is_staff":false,"is_active":true}"#,
+        "url,id,title,artist_name,release_date,duration,file,owner,owner_username,owner_url,created_at,updated_at\r\n",
+        "/api/tracks/1/,1,So What,Miles Davis,1959-08-17,,,",
+        r#""username":"miles","email":"miles@example.org","is_staff":false,"is_active":true,"date_joined":""#,
         r#"{"detail":"Authentication credentials were not provided."}"#,
         r#""release_date":null"#,
         "<title><list-item>This field may not be blank.</list-item></title>",

@@ -78,3 +78,30 @@ async fn debug_from_the_environment_accepts_1_and_0() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_model_that_does_not_match_its_table_fails_startup_naming_both() {
+    // A database the app made, then changed behind its back: a column renamed.
+    let mut app = crate::start();
+    let url = app.database_url().to_owned();
+    assert!(app.terminate(Duration::from_secs(10)).is_some(), "no exit");
+    let db = restframe::sql::Database::connect(&url)
+        .await
+        .expect("open the database");
+    db.query(
+        "ALTER TABLE track RENAME COLUMN artist_name TO artist",
+        vec![],
+        &[],
+    )
+    .await
+    .expect("rename a column");
+    db.close().await;
+    drop(db);
+
+    let (stderr, _) = failed_start(&["--bind", "127.0.0.1:0", "--database-url", &url]);
+    assert!(
+        stderr.contains("table track does not match its model")
+            && stderr.contains("column artist_name is missing"),
+        "{stderr}"
+    );
+}

@@ -9,7 +9,7 @@ use http::{HeaderValue, StatusCode};
 use super::routes::{SchemaCache, SchemaInfo};
 use super::{ApiInfo, Doc};
 use crate::error::ApiError;
-use crate::renderers::{BinaryRenderer, JsonRenderer, Renderer};
+use crate::renderers::{BinaryRenderer, JsonRenderer, Renderer, StaticHtmlRenderer};
 use crate::request::Request;
 use crate::response::Response;
 use crate::router::RouteTable;
@@ -83,6 +83,33 @@ where
         ])
 }
 
+/// A page: `text/html` for a browser, `curl -H 'Accept: text/html'` and `*/*`; any other
+/// `Accept` (`application/json` alone, say) is a 406 that names `text/html`, in JSON. The page
+/// is never sent under another type than its own.
+fn page_view<H, F>(name: &str, handler: H) -> ApiView
+where
+    H: Fn(Request) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<Response, ApiError>> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    api_view(move |req: Request| {
+        let handler = Arc::clone(&handler);
+        async move {
+            if req.negotiated().format() != "html" {
+                return Err(ApiError::not_acceptable(vec!["text/html".to_owned()]));
+            }
+            handler(req).await
+        }
+    })
+    .name(name)
+    .doc(Doc::new().exclude())
+    .renderers([
+        Arc::new(StaticHtmlRenderer::new()) as Arc<dyn Renderer>,
+        // Only for error bodies (the 406 above among them).
+        Arc::new(JsonRenderer::new()),
+    ])
+}
+
 fn asset(bytes: impl Into<Bytes>, content_type: &str, cache: &'static str) -> Response {
     let mime = content_type
         .parse()
@@ -120,7 +147,7 @@ pub(crate) fn swagger_views(schema_url: String) -> (ApiView, ApiView) {
             .filter(true),
     );
     let cfg = Arc::clone(&config);
-    let index = asset_view("Swagger UI", move |req: Request| {
+    let index = page_view("Swagger UI", move |req: Request| {
         let cfg = Arc::clone(&cfg);
         async move {
             if let Some(redirect) = slash_redirect(&req) {
@@ -156,7 +183,14 @@ fn swagger_file(
         std::borrow::Cow::Borrowed(b) => Bytes::from_static(b),
         std::borrow::Cow::Owned(b) => Bytes::from(b),
     };
-    let response = asset(bytes, &found.content_type, cache);
+    // Its text files are UTF-8; say so, as for every other text the app serves.
+    let content_type =
+        if found.content_type.starts_with("text/") && !found.content_type.contains("charset") {
+            format!("{}; charset=utf-8", found.content_type)
+        } else {
+            found.content_type.clone()
+        };
+    let response = asset(bytes, &content_type, cache);
     // Stored gzipped when utoipa-swagger-ui's `gzip` feature is on (the flag's own spelling).
     Ok(if found.gzpipped {
         response.with_header(CONTENT_ENCODING, HeaderValue::from_static("gzip"))
@@ -169,7 +203,7 @@ fn swagger_file(
 /// (see `assets/redoc/`).
 pub(crate) fn redoc_views(schema_url: String, title: String) -> (ApiView, ApiView) {
     let page = Bytes::from(redoc_page(&schema_url, &title));
-    let index = asset_view("ReDoc", move |req: Request| {
+    let index = page_view("ReDoc", move |req: Request| {
         let page = page.clone();
         async move {
             if let Some(redirect) = slash_redirect(&req) {
@@ -260,6 +294,48 @@ mod tests {
         assert!(page.contains("<title>API reference</title>"), "{page}");
         let missing = router.oneshot(get("/docs/nothing.js")).await.unwrap();
         assert_eq!(missing.status(), 404);
+    }
+
+    #[tokio::test]
+    async fn the_pages_are_html_for_a_browser_curl_and_any_and_406_for_json_alone() {
+        let router = Router::new()
+            .swagger_ui("/docs/", "swagger-ui", "/schema/")
+            .unwrap()
+            .redoc("/redoc/", "redoc", "/schema/")
+            .unwrap();
+        let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        for page in ["/docs/", "/redoc/"] {
+            for accept in [Some("text/html"), Some(browser), Some("*/*"), None] {
+                let mut req = get(page);
+                if let Some(accept) = accept {
+                    req.headers_mut()
+                        .insert("accept", http::HeaderValue::from_static(accept));
+                }
+                let res = router.clone().oneshot(req).await.unwrap();
+                assert_eq!(res.status(), 200, "{page} {accept:?}");
+                assert_eq!(
+                    res.headers()["content-type"],
+                    "text/html; charset=utf-8",
+                    "{page} {accept:?}"
+                );
+            }
+            let mut req = get(page);
+            req.headers_mut()
+                .insert("accept", http::HeaderValue::from_static("application/json"));
+            let res = router.clone().oneshot(req).await.unwrap();
+            assert_eq!(res.status(), 406, "{page}: the page is no JSON");
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            let text = String::from_utf8_lossy(&body);
+            assert!(
+                text.contains("text/html"),
+                "{page}: says what it has: {text}"
+            );
+        }
+        // The pages' files are anything's.
+        let mut req = get("/redoc/redoc.standalone.js");
+        req.headers_mut()
+            .insert("accept", http::HeaderValue::from_static("*/*"));
+        assert_eq!(router.clone().oneshot(req).await.unwrap().status(), 200);
     }
 
     #[tokio::test]

@@ -167,6 +167,35 @@ async fn unknown_rows_and_routes_are_404(app: &App) {
         .send_body("PATCH", "/api/tracks/abc/", "application/json", "{")
         .await;
     assert_eq!(r.status, 404);
+
+    // The extra actions of a row: 404 for a missing or junk id before anything else (the body,
+    // the file name, the storage), as DRF's `get_object()` does.
+    let missing = id + 1000;
+    for bad in [missing.to_string(), "abc".into(), "+1".into(), "01".into()] {
+        for (method, action, content_type, body) in [
+            ("GET", "file/", "", ""),
+            ("POST", "upload/so_what.mp3/", "audio/mpeg", "ID3junk"),
+            (
+                "POST",
+                "presigned-url/",
+                "application/json",
+                r#"{"filename":"a.mp3"}"#,
+            ),
+            ("POST", "confirm-upload/", "application/json", "{"),
+        ] {
+            let path = format!("/api/tracks/{bad}/{action}");
+            let r = app.send_body(method, &path, content_type, body).await;
+            assert_eq!(r.status, 404, "{method} {path}: {}", r.text());
+            assert_eq!(
+                r.json(),
+                json!({"detail": "No such object."}),
+                "{method} {path}"
+            );
+        }
+        let path = format!("/api/users/{bad}/picture/");
+        let r = app.get(&path, &[("accept", "application/json")]).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.text());
+    }
 }
 
 async fn methods_options_head_and_trailing_slash(app: &App) {

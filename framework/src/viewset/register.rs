@@ -9,7 +9,7 @@ use http::Method;
 use super::builder::ModelViewSet;
 use super::docs::ActionDocs;
 use super::handlers::{
-    Config, create, destroy, get_object, list, must_load, partial_update, retrieve, update,
+    Config, create, destroy, get_object, list, partial_update, retrieve, update,
 };
 use super::repository::Repository;
 use super::standard::StandardAction;
@@ -148,18 +148,17 @@ fn inherited(views: Vec<(Method, ApiView)>, layer: &ApiSettings) -> Vec<(Method,
         .collect()
 }
 
-/// DRF's `get_object()` before a detail action, when there is a narrowing or an object
-/// permission to apply: the row within the narrowing (404 otherwise), its object permissions
-/// checked, handed to the action as an `Arc<R::Model>` request extension. Without either,
-/// nothing is loaded and the action looks its row up itself, as before.
+/// DRF's `get_object()` before a detail action, before its view reads anything of the
+/// request: the row within the narrowing, its object permissions checked, handed to the action
+/// as an `Arc<R::Model>` request extension. An id with no row — or one that cannot be an id
+/// (`abc`, `+1`) — is the viewset's 404, "No such object.", whatever the action would have
+/// done with it.
 fn load_object<R: Repository>(config: Arc<Config<R>>) -> Arc<BeforeStep> {
     Arc::new(move |req: &mut Request| {
         let config = Arc::clone(&config);
         Box::pin(async move {
-            if must_load(&config, req) {
-                let row = get_object(&config, req).await?;
-                req.extensions_mut().insert(Arc::new(row));
-            }
+            let row = get_object(&config, req).await?;
+            req.extensions_mut().insert(Arc::new(row));
             Ok(())
         })
     })

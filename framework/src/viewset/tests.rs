@@ -439,6 +439,41 @@ async fn extra_actions_get_their_routes_and_the_root_lists_the_viewset() {
 }
 
 #[tokio::test]
+async fn a_detail_action_on_a_missing_or_junk_id_is_a_404_before_its_view() {
+    let r = router(3);
+    for id in ["4", "abc", "-1", "%00"] {
+        let res = send(&r, Method::POST, &format!("/api/tracks/{id}/play/"), None).await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND, "{id}");
+        assert_eq!(res.json(), json!({"detail": "No such object."}), "{id}");
+    }
+    // An encoded slash is no id segment: the router's own 404.
+    let res = send(&r, Method::POST, "/api/tracks/1%2F..%2F2/play/", None).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    // The row it acts on is there for the view (DRF's `self.get_object()`).
+    let memory = Memory::default();
+    memory.0.lock().unwrap().push(Track {
+        id: 2,
+        title: "Track 002".into(),
+        artist_name: "Miles".into(),
+    });
+    let r = ModelViewSet::new("Track", "track", memory)
+        .action(Action::detail("title", "title").method(
+            Method::GET,
+            api_view(|req: Request| async move {
+                let track = req
+                    .extensions()
+                    .get::<std::sync::Arc<Track>>()
+                    .map(|t| t.title.clone());
+                Ok(Response::new(track))
+            }),
+        ))
+        .register(Router::new(), "/api/tracks/")
+        .unwrap();
+    let res = send(&r, Method::GET, "/api/tracks/2/title/", None).await;
+    assert_eq!(res.json(), "Track 002");
+}
+
+#[tokio::test]
 async fn options_names_list_and_instance_like_drf() {
     let r = router(1);
     assert_eq!(

@@ -193,8 +193,48 @@ impl Doc {
 
     /// A response of raw bytes, in each media type the view's byte renderers produce (a file,
     /// an image).
+    ///
+    /// Given with [`response`](Self::response) (or
+    /// [`response_schema`](Self::response_schema)) for the same status, in either order, the
+    /// two combine: the data in each data format and the bytes in each byte format.
+    ///
+    /// ```
+    /// use restframe::openapi::{ApiInfo, Doc};
+    /// use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
+    /// use restframe::{Response, Router, api_view};
+    /// use std::sync::Arc;
+    ///
+    /// #[derive(serde::Serialize, utoipa::ToSchema)]
+    /// struct Cover { url: String }
+    ///
+    /// for doc in [
+    ///     Doc::new().response::<Cover>(200, "The cover").binary_response(200, "The cover"),
+    ///     Doc::new().binary_response(200, "The cover").response::<Cover>(200, "The cover"),
+    /// ] {
+    ///     let view = api_view(|_req| async { Ok(Response::new("")) })
+    ///         .renderers([
+    ///             Arc::new(JsonRenderer::new()) as Arc<dyn Renderer>,
+    ///             Arc::new(BinaryRenderer::new(mime::IMAGE_PNG, "png")),
+    ///         ])
+    ///         .doc(doc);
+    ///     let router = Router::new().route("/cover/", "cover", [(http::Method::GET, view)])?;
+    ///     let doc = serde_json::to_value(router.openapi(&ApiInfo::new("Covers", "1")))?;
+    ///     let content = &doc["paths"]["/cover/"]["get"]["responses"]["200"]["content"];
+    ///     assert!(content["application/json"].is_object(), "{content}");
+    ///     assert!(content["image/png"].is_object(), "{content}");
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn binary_response(mut self, status: u16, description: &str) -> Self {
-        self.put(status, description, Body::Binary);
+        // Data responses list the byte formats too: data given first stays.
+        let body = match self.responses.get(&status) {
+            Some(ResponseDoc {
+                body: body @ Body::Data(_),
+                ..
+            }) => body.clone(),
+            _ => Body::Binary,
+        };
+        self.put(status, description, body);
         self
     }
 

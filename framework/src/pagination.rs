@@ -201,8 +201,9 @@ impl PageSize {
 }
 
 /// DRF's `PageNumberPagination`, the viewset's default (20 rows, at most 100): `?page=`
-/// (1-based; an empty one is page 1) and `?page_size=` (a larger size is capped, a malformed
-/// one falls back to the default). A page that is not a positive integer, past the end, or past
+/// (1-based; an empty one is page 1) and `?page_size=` (a larger size is capped; one that is
+/// not an integer from 1 is a 400 naming it, where DRF would quietly use the default, so that
+/// the server takes what the OpenAPI document allows and nothing else). A page that is not a positive integer, past the end, or past
 /// what a SQL `OFFSET` can hold is 404 `{"detail": "Invalid page."}`; page 1 of an empty list
 /// is an empty page. `next`/`previous` keep every other query parameter in place, and page 1
 /// drops `page`.
@@ -274,13 +275,13 @@ impl Pagination for PageNumberPagination {
                 positive(),
                 false,
             )
-            // A page past the last one.
-            .errors([404])
+            // A page size the document does not allow; a page past the last one.
+            .errors([400, 404])
     }
 }
 
-/// DRF's `LimitOffsetPagination`: `?limit=` (a larger limit is capped, a malformed one falls
-/// back to the default) and `?offset=` (malformed → 0); an offset past the end is an empty
+/// DRF's `LimitOffsetPagination`: `?limit=` (a larger limit is capped) and `?offset=`, each a
+/// 400 naming it when it is not an integer the document allows (DRF falls back to defaults); an offset past the end is an empty
 /// page, not a 404, and `next`/`previous` carry `limit` and `offset`.
 ///
 /// ```
@@ -305,7 +306,7 @@ impl LimitOffsetPagination {
 
 impl Pagination for LimitOffsetPagination {
     fn window(&self, req: &Request) -> Result<Window, ApiError> {
-        let (limit, offset) = limit_offset(req.query(), self.size);
+        let (limit, offset) = limit_offset(req.query(), self.size)?;
         Ok(Window::new(offset, limit))
     }
 
@@ -343,6 +344,8 @@ impl Pagination for LimitOffsetPagination {
                 .minimum(Some(0)),
             false,
         )
+        // A limit or offset the document does not allow.
+        .errors([400])
     }
 }
 
@@ -366,12 +369,44 @@ fn window(query: Query<'_>, size: PageSize) -> Result<(u64, u64), ApiError> {
             .filter(|&p| p >= 1)
             .ok_or_else(invalid_page)?,
     };
-    let page_size = query
-        .get("page_size")
-        .and_then(|s| s.parse::<u64>().ok())
-        .filter(|&s| s >= 1)
-        .map_or(size.default, |s| s.min(size.max));
+    let page_size = size_param(query, "page_size", size)?;
     Ok((page, page_size))
+}
+
+/// A count parameter (`page_size`, `limit`): absent or empty is `size.default`; above the
+/// maximum is the maximum (the document says "at most"); anything that is not an integer from
+/// 1 is a 400 naming the parameter, so the server takes exactly what the document allows.
+fn size_param(query: Query<'_>, name: &str, size: PageSize) -> Result<u64, ApiError> {
+    match integer_param(query, name)? {
+        None => Ok(size.default),
+        Some(n) if n < 1 => Err(ApiError::validation([(
+            name,
+            "Ensure this value is greater than or equal to 1.",
+        )])),
+        Some(n) => Ok(u64::try_from(n).unwrap_or(u64::MAX).min(size.max)),
+    }
+}
+
+/// An integer query parameter: `None` when absent or empty, a 400 naming it when it is not an
+/// integer. Digits past any 64-bit integer read as the largest one.
+fn integer_param(query: Query<'_>, name: &str) -> Result<Option<i128>, ApiError> {
+    let Some(text) = query.get(name).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let digits = text.strip_prefix('-').unwrap_or(&text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::validation([(
+            name,
+            "A valid integer is required.",
+        )]));
+    }
+    Ok(Some(text.parse::<i128>().unwrap_or(
+        if text.starts_with('-') {
+            i128::MIN
+        } else {
+            i128::MAX
+        },
+    )))
 }
 
 fn invalid_page() -> ApiError {
@@ -385,19 +420,22 @@ fn page_url(base: &str, path: &str, query: Query<'_>, page: u64) -> String {
     with_params(base, path, query, &[("page", page.as_deref())])
 }
 
-/// `?limit=` (default when absent or not a positive integer, capped at the maximum) and
-/// `?offset=` (0 when absent or not a non-negative integer; at most `i64::MAX`), as DRF.
-fn limit_offset(query: Query<'_>, size: PageSize) -> (u64, u64) {
-    let limit = query
-        .get("limit")
-        .and_then(|s| s.parse::<u64>().ok())
-        .filter(|&s| s >= 1)
-        .map_or(size.default, |s| s.min(size.max));
-    let offset = query
-        .get("offset")
-        .and_then(|s| s.parse::<u64>().ok())
-        .map_or(0, |o| o.min(i64::MAX as u64));
-    (limit, offset)
+/// `?limit=` (the default when absent or empty, capped at the maximum) and `?offset=` (0 when
+/// absent or empty; at most `i64::MAX`); anything else than the document allows (an integer
+/// from 1, from 0) is a 400 naming the parameter.
+fn limit_offset(query: Query<'_>, size: PageSize) -> Result<(u64, u64), ApiError> {
+    let limit = size_param(query, "limit", size)?;
+    let offset = match integer_param(query, "offset")? {
+        None => 0,
+        Some(n) if n < 0 => {
+            return Err(ApiError::validation([(
+                "offset",
+                "Ensure this value is greater than or equal to 0.",
+            )]));
+        }
+        Some(n) => u64::try_from(n.min(i128::from(i64::MAX))).unwrap_or(0),
+    };
+    Ok((limit, offset))
 }
 
 /// The next and previous URLs of a limit/offset window, as DRF builds them.
@@ -527,9 +565,34 @@ mod tests {
             (3, 5)
         );
         assert_eq!(window(Query::new("page_size=500"), SIZE).unwrap(), (1, 100));
-        assert_eq!(window(Query::new("page_size=0"), SIZE).unwrap(), (1, 20));
-        assert_eq!(window(Query::new("page_size=x"), SIZE).unwrap(), (1, 20));
+        assert_eq!(
+            window(Query::new("page_size=99999999999999999999999"), SIZE).unwrap(),
+            (1, 100)
+        );
         assert_eq!(window(Query::new("page="), SIZE).unwrap(), (1, 20));
+        assert_eq!(window(Query::new("page_size="), SIZE).unwrap(), (1, 20));
+        // What the document does not allow is refused, naming the parameter.
+        for (bad, message) in [
+            (
+                "page_size=0",
+                "Ensure this value is greater than or equal to 1.",
+            ),
+            (
+                "page_size=-3",
+                "Ensure this value is greater than or equal to 1.",
+            ),
+            ("page_size=x", "A valid integer is required."),
+            ("page_size=1.5", "A valid integer is required."),
+            ("page_size=-", "A valid integer is required."),
+        ] {
+            let e = window(Query::new(bad), SIZE).unwrap_err();
+            assert_eq!(e.status(), 400, "{bad}");
+            assert_eq!(
+                serde_json::to_value(&e).unwrap(),
+                serde_json::json!({"page_size": [message]}),
+                "{bad}"
+            );
+        }
         for bad in ["page=0", "page=-1", "page=x", "page=99999999999999999999"] {
             assert_eq!(
                 window(Query::new(bad), SIZE).unwrap_err().status(),
@@ -558,13 +621,25 @@ mod tests {
 
     #[test]
     fn limit_offset_follows_drf() {
-        assert_eq!(limit_offset(Query::new(""), SIZE), (20, 0));
-        assert_eq!(limit_offset(Query::new("limit=5&offset=10"), SIZE), (5, 10));
+        assert_eq!(limit_offset(Query::new(""), SIZE).unwrap(), (20, 0));
         assert_eq!(
-            limit_offset(Query::new("limit=500&offset=-1"), SIZE),
+            limit_offset(Query::new("limit=5&offset=10"), SIZE).unwrap(),
+            (5, 10)
+        );
+        assert_eq!(
+            limit_offset(Query::new("limit=500&offset=&x=1"), SIZE).unwrap(),
             (100, 0)
         );
-        assert_eq!(limit_offset(Query::new("limit=0&offset=x"), SIZE), (20, 0));
+        for (bad, field) in [
+            ("limit=0", "limit"),
+            ("limit=x", "limit"),
+            ("offset=-1", "offset"),
+            ("offset=x", "offset"),
+        ] {
+            let e = limit_offset(Query::new(bad), SIZE).unwrap_err();
+            assert_eq!(e.status(), 400, "{bad}");
+            assert!(serde_json::to_value(&e).unwrap()[field].is_array(), "{bad}");
+        }
         let q = Query::new("ordering=title&offset=10&limit=5");
         assert_eq!(
             limit_offset_links("http://h", "/t/", q, (5, 10), 30),

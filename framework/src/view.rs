@@ -421,7 +421,15 @@ impl ViewInner {
             None => None,
         };
         let from_query = query_format(uri.query());
-        let format = suffix.or(from_query.as_deref());
+        // `?format=` with no value asks for no format the view has: the same 404 as an unknown
+        // one, as the OpenAPI document (an enum of the formats) says.
+        let empty_query_format = from_query.is_none()
+            && uri.query().is_some_and(|q| {
+                form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "format" && v.is_empty())
+            });
+        let format = suffix
+            .or(from_query.as_deref())
+            .or(empty_query_format.then_some(""));
         let accept = accept_header(&parts.headers);
         let negotiated = match negotiate(accept.as_deref(), format, renderers) {
             Ok(n) => n,

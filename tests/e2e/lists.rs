@@ -100,11 +100,13 @@ async fn pages_links_and_sizes(app: &App) {
     );
     assert!(csv.header("link").contains("rel=\"next\""));
 
-    // page_size is capped at the viewset's maximum (100) and falls back on nonsense.
+    // page_size is capped at the viewset's maximum (100); nonsense is a 400 naming it (the
+    // document allows integers from 1 only).
     let big = app.get("/api/tracks/?page_size=1000", &[]).await.json();
     assert_eq!(big["results"].as_array().unwrap().len(), 25);
-    let nonsense = app.get("/api/tracks/?page_size=-3", &[]).await.json();
-    assert_eq!(nonsense["results"].as_array().unwrap().len(), 20);
+    let nonsense = app.get("/api/tracks/?page_size=-3", &[]).await;
+    assert_eq!(nonsense.status, 400, "{}", nonsense.text());
+    assert!(nonsense.json()["page_size"].is_array());
 
     // A page past the end, or not a page, is 404 as DRF.
     for bad in ["3", "0", "x", "99999999999999999999"] {

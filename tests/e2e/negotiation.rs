@@ -156,6 +156,39 @@ async fn an_unknown_format_is_404_rendered_as_json() {
     assert_eq!(r.status, 404);
     assert_eq!(r.header("content-type"), "application/json");
     assert_eq!(r.json()["detail"], "Format \"pdf\" is not available here.");
+    // An empty one is no format the document lists either.
+    let r = app.get("/api/hello/?format=", &[]).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(r.json()["detail"], "Format \"\" is not available here.");
+}
+
+#[tokio::test]
+async fn page_sizes_the_document_forbids_are_400_naming_the_parameter() {
+    let app = start();
+    for (query, message) in [
+        (
+            "page_size=0",
+            "Ensure this value is greater than or equal to 1.",
+        ),
+        (
+            "page_size=-1",
+            "Ensure this value is greater than or equal to 1.",
+        ),
+        ("page_size=ten", "A valid integer is required."),
+    ] {
+        let r = app.get(&format!("/api/tracks/?{query}"), &[]).await;
+        assert_eq!(r.status, 400, "{query}: {}", r.text());
+        assert_eq!(
+            r.json(),
+            serde_json::json!({"page_size": [message]}),
+            "{query}"
+        );
+    }
+    // Empty is absent; above the maximum is the maximum, as the document says.
+    for query in ["page_size=", "page_size=1000"] {
+        let r = app.get(&format!("/api/tracks/?{query}"), &[]).await;
+        assert_eq!(r.status, 200, "{query}: {}", r.text());
+    }
 }
 
 #[tokio::test]

@@ -234,6 +234,12 @@ async fn uploads_to_the_file_system_are_served_with_caching() {
     let r = app.get(&format!("/media/tracks/1/{current}"), &[]).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), "audio/mpeg");
+    // As a generated client writes the key, its slashes percent-encoded.
+    let encoded = app
+        .get(&format!("/media/tracks%2F1%2F{current}"), &[])
+        .await;
+    assert_eq!(encoded.status, 200, "{}", encoded.text());
+    assert_eq!(encoded.body, r.body);
     assert_eq!(
         app.get("/media/.meta/tracks/1/so_what.mp3.json", &[])
             .await

@@ -128,7 +128,22 @@ impl PathPattern {
     /// must still match their own regex once decoded, so `..%2F..%2Fetc` cannot pass for one
     /// segment, nor `%2E` put a dot into `[^/.]+`; a capture that is not UTF-8 once decoded
     /// matches nothing.
+    ///
+    /// A slash written `%2F` (as generated clients write one inside a parameter) counts as a
+    /// slash only inside a capture whose regex takes slashes (`{key:[a-z0-9/.]+}`): anywhere
+    /// else — in the pattern's own text, or in a capture without slashes — it matches nothing,
+    /// so `/tracks/1%2Fplay/` never reaches the `play` action of track 1.
     pub(crate) fn matches(&self, path: &str) -> Option<PathMatch> {
+        if let Some(found) = self.match_path(path, &[]) {
+            return Some(found);
+        }
+        let (decoded, slashes) = decode_slashes(path)?;
+        self.match_path(&decoded, &slashes)
+    }
+
+    /// [`matches`](Self::matches) on `path`, whose bytes at `slashes` were `%2F`: each of
+    /// those must fall inside a capture.
+    fn match_path(&self, path: &str, slashes: &[usize]) -> Option<PathMatch> {
         let caps = match path.strip_suffix('/').filter(|_| self.slash) {
             // The pattern's own slash first; a capture may still end in one (`{dir:[a-z]+/}/`).
             Some(bare) => self
@@ -137,6 +152,15 @@ impl PathPattern {
                 .or_else(|| self.regex.captures(path))?,
             None => self.regex.captures(path)?,
         };
+        let inside_a_capture = |at: usize| {
+            self.captures
+                .iter()
+                .filter_map(|(name, _)| caps.name(name))
+                .any(|m| m.range().contains(&at))
+        };
+        if !slashes.iter().all(|&at| inside_a_capture(at)) {
+            return None;
+        }
         let mut params = Vec::with_capacity(self.captures.len());
         for (name, own) in &self.captures {
             let raw = caps.name(name)?.as_str();
@@ -151,6 +175,30 @@ impl PathPattern {
         let format = caps.name(FORMAT).map(|m| m.as_str().to_owned());
         Some(PathMatch { params, format })
     }
+}
+
+/// `path` with each `%2F` (`%2f`) written as `/`, and where those slashes are; `None` when it
+/// has none.
+fn decode_slashes(path: &str) -> Option<(String, Vec<usize>)> {
+    let bytes = path.as_bytes();
+    let mut out = String::with_capacity(path.len());
+    let mut slashes = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && bytes.get(i + 1) == Some(&b'2')
+            && matches!(bytes.get(i + 2), Some(b'F' | b'f'))
+        {
+            slashes.push(out.len());
+            out.push('/');
+            i += 3;
+        } else {
+            let next = path[i..].chars().next()?;
+            out.push(next);
+            i += next.len_utf8();
+        }
+    }
+    (!slashes.is_empty()).then_some((out, slashes))
 }
 
 /// What a path segment may hold as it is (RFC 3986's `pchar`, as Django's `reverse` keeps it):
@@ -278,6 +326,34 @@ mod tests {
                 .unwrap()
                 .template(),
             "/static/a.png"
+        );
+    }
+
+    #[test]
+    fn an_encoded_slash_counts_only_inside_a_capture_that_takes_slashes() {
+        let key = "/media/{key:[A-Za-z0-9_][A-Za-z0-9_./-]*}";
+        for path in [
+            "/media/tracks/4/a.mp3",
+            "/media/tracks%2F4%2Fa.mp3",
+            "/media/tracks%2f4/a.mp3",
+        ] {
+            assert_eq!(
+                m(key, path).map(|p| p.params),
+                Some(params(&[("key", "tracks/4/a.mp3")])),
+                "{path}"
+            );
+        }
+        // Not in the pattern's own text, nor in a capture without slashes.
+        assert_eq!(m("/tracks/{id}/play/", "/tracks/1%2Fplay/"), None);
+        assert_eq!(m("/tracks/{id}/", "/tracks/1%2F2/"), None);
+        assert_eq!(m("/media/{key:[a-z/]+}", "%2Fmedia/ab"), None);
+        // A trailing %2F is not the pattern's own slash.
+        assert_eq!(m("/files/{name:[a-z]+}/", "/files/ab%2F"), None);
+        // Other escapes are decoded once, as before.
+        assert_eq!(
+            m(key, "/media/a%252Fb").map(|p| p.params),
+            None,
+            "%25 is a literal percent sign, which the key does not take"
         );
     }
 

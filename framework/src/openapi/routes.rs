@@ -66,12 +66,30 @@ impl Router {
     /// Serves Swagger UI at `pattern` (a page ending in `/`; its files under it), showing the
     /// document registered at `schema_pattern`. Every file comes from the app (Swagger UI is
     /// compiled in), so the page works offline and under its strict Content-Security-Policy.
+    ///
+    /// Register the document first: `schema_pattern` must name a route of this router, as
+    /// registered (`/schema/`) or, under a [mount prefix](Router::mount_prefix), as the public
+    /// path (`/api/schema/`). Anything else is a registration error, not a page that fails to
+    /// load its document.
+    ///
+    /// ```
+    /// use restframe::Router;
+    /// use restframe::openapi::ApiInfo;
+    /// let router = Router::new()
+    ///     .mount_prefix("/api")
+    ///     .schema("/schema/", "schema", ApiInfo::new("Music", "1"))?;
+    /// // The public path works as well as the router's own.
+    /// let router = router.swagger_ui("/docs/", "swagger-ui", "/api/schema/")?;
+    /// assert!(router.redoc("/redoc/", "redoc", "/api/shema/").is_err());
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
     pub fn swagger_ui(
         self,
         pattern: &str,
         name: &str,
         schema_pattern: &str,
     ) -> Result<Self, RouteError> {
+        let schema_pattern = &self.schema_route(schema_pattern)?;
         let page = format!("{}/", pattern.trim_end_matches('/'));
         let (index, files) = swagger_views(relative(&page, schema_pattern));
         self.route(&page, name, [(Method::GET, index)])?.route(
@@ -82,14 +100,16 @@ impl Router {
     }
 
     /// Serves ReDoc at `pattern`, showing the document registered at `schema_pattern` (and
-    /// titled as it, when [`Router::schema`] came first). Its script is compiled into restframe
-    /// (`framework/assets/redoc/`), never downloaded.
+    /// titled as it). Its script is compiled into restframe (`framework/assets/redoc/`), never
+    /// downloaded. As for [`Router::swagger_ui`], the document's route must be registered
+    /// first.
     pub fn redoc(
         self,
         pattern: &str,
         name: &str,
         schema_pattern: &str,
     ) -> Result<Self, RouteError> {
+        let schema_pattern = &self.schema_route(schema_pattern)?;
         let page = format!("{}/", pattern.trim_end_matches('/'));
         // The page's title is the document's, when its route is registered already.
         let title = self
@@ -107,6 +127,31 @@ impl Router {
             &format!("{name}-script"),
             [(Method::GET, script)],
         )
+    }
+
+    /// The router's own pattern of the document's route that a page names: as registered, or
+    /// as its public path under the mount prefix. None registered is a registration error.
+    fn schema_route(&self, schema_pattern: &str) -> Result<String, RouteError> {
+        let table = self.routes();
+        let registered = |p: &str| table.entries().iter().any(|r| r.pattern() == p);
+        if registered(schema_pattern) {
+            return Ok(schema_pattern.to_owned());
+        }
+        let prefix = table.mount_prefix().trim_end_matches('/');
+        if let Some(own) = schema_pattern
+            .strip_prefix(prefix)
+            .filter(|own| !prefix.is_empty() && own.starts_with('/'))
+            && registered(own)
+        {
+            return Ok(own.to_owned());
+        }
+        Err(RouteError::Pattern {
+            pattern: schema_pattern.to_owned(),
+            why: "no route of this router is registered there: register the document \
+                  (Router::schema) before its pages, and name it by its pattern or, under a \
+                  mount prefix, by its public path"
+                .to_owned(),
+        })
     }
 
     /// The OpenAPI document of this router, as [`Router::schema`] serves it.

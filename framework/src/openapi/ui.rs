@@ -262,9 +262,16 @@ mod tests {
         // Mounted at /api by something that strips it: the pages are registered without it.
         let router = Router::new()
             .mount_prefix("/api")
+            .schema(
+                "/schema/",
+                "schema",
+                crate::openapi::ApiInfo::new("Music", "1"),
+            )
+            .unwrap()
             .swagger_ui("/docs/", "swagger-ui", "/schema/")
             .unwrap()
-            .redoc("/redoc/", "redoc", "/schema/")
+            // The public path names the same route.
+            .redoc("/redoc/", "redoc", "/api/schema/")
             .unwrap();
         for (path, location) in [("/docs", "docs/"), ("/redoc?x=1", "redoc/?x=1")] {
             let res = router.clone().oneshot(get(path)).await.unwrap();
@@ -291,7 +298,7 @@ mod tests {
         let body = page.into_body().collect().await.unwrap().to_bytes();
         let page = String::from_utf8_lossy(&body);
         assert!(page.contains(r#"spec-url="../schema/""#), "{page}");
-        assert!(page.contains("<title>API reference</title>"), "{page}");
+        assert!(page.contains("<title>Music</title>"), "{page}");
         let missing = router.oneshot(get("/docs/nothing.js")).await.unwrap();
         assert_eq!(missing.status(), 404);
     }
@@ -299,6 +306,12 @@ mod tests {
     #[tokio::test]
     async fn the_pages_are_html_for_a_browser_curl_and_any_and_406_for_json_alone() {
         let router = Router::new()
+            .schema(
+                "/schema/",
+                "schema",
+                crate::openapi::ApiInfo::new("Music", "1"),
+            )
+            .unwrap()
             .swagger_ui("/docs/", "swagger-ui", "/schema/")
             .unwrap()
             .redoc("/redoc/", "redoc", "/schema/")

@@ -28,6 +28,7 @@ fn rows_of(user_id: i64, field: &str, offset: u64) -> ListQuery {
         }],
         offset,
         limit: 100,
+        ..ListQuery::default()
     }
 }
 

@@ -206,6 +206,7 @@ pub fn viewset(
     repo: SqlRepository<Track>,
     renderers: Vec<Arc<dyn Renderer>>,
 ) -> ModelViewSet<SqlRepository<Track>> {
+    use restframe::Lookup::*;
     let jsonp = ApiSettings::default().renderers(renderers);
     ModelViewSet::new("Track", "track", repo)
         .description(
@@ -231,7 +232,12 @@ pub fn viewset(
             input.owner = req.extensions().get::<Arc<Track>>().and_then(|t| t.owner);
             Ok(())
         })
-        .filter_fields(["artist_name"])
+        // django-filter's `Meta.fields`, and DRF's `search_fields`.
+        .filter("title", [Exact, IContains, IStartsWith])
+        .filter("artist_name", [Exact, IContains, IStartsWith])
+        .filter("release_date", [Exact, Gt, Gte, Lt, Lte, IsNull])
+        .filter("id", [In])
+        .search_fields(["title", "artist_name"])
         .ordering_fields(["title", "artist_name", "release_date", "id"])
         .page_size(20, 100)
 }

@@ -52,6 +52,7 @@ guide!(parsers, "parsers.md", []);
 guide!(routers, "routers.md", []);
 guide!(server, "server.md", []);
 guide!(viewsets, "viewsets.md", ["sqlite"]);
+guide!(filtering, "filtering.md", ["sqlite"]);
 guide!(
     uploads,
     "uploads.md",

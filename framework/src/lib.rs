@@ -67,8 +67,9 @@ pub use validation::{
 };
 pub use view::{ApiView, api_view};
 pub use viewset::{
-    Action, LimitOffsetPagination, ListQuery, ModelViewSet, OrderBy, Page, PageNumberPagination,
-    Pagination, Repository, StandardAction,
+    Action, Condition, ISNULL_INVALID_MESSAGE, LimitOffsetPagination, ListQuery, Lookup,
+    MAX_IN_VALUES, MAX_SEARCH_TERMS, ModelViewSet, OrderBy, Page, PageNumberPagination, Pagination,
+    Repository, Search, StandardAction,
 };
 
 #[cfg(doctest)]

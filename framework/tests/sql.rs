@@ -236,6 +236,7 @@ fn query(filters: &[(&str, &str)], ordering: &str, offset: u64, limit: u64) -> L
             .collect(),
         offset,
         limit,
+        ..ListQuery::default()
     }
 }
 

@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::row::from_row;
-use super::statement::Statements;
+use super::statement::{Clause, Statements};
 use super::value::{ColumnType, SqlValue};
 use super::{Column, Database, DbError, Table};
 use crate::ApiError;
 use crate::validation::Validate;
-use crate::viewset::{ListQuery, Page, Repository};
+use crate::viewset::{Condition, ISNULL_INVALID_MESSAGE, ListQuery, Lookup, Page, Repository};
 
 /// The [`Repository`] of a [`Table`]: filters — and a viewset's `queryset` narrowing, on lists
 /// and on detail lookups ([`Repository::retrieve_scoped`]) — become `WHERE` (typed by the
@@ -268,6 +268,79 @@ fn column_type<M: Table>(name: &str) -> Result<ColumnType, ApiError> {
         .ok_or_else(|| ApiError::internal(format!("{name} is not a column of {}", M::NAME)))
 }
 
+/// A filter-set condition's clause and its parameters, each read as the column's type (`Err`
+/// is the message for a value that is not one).
+#[allow(clippy::type_complexity)]
+fn condition_clause<M: Table>(
+    condition: &Condition,
+) -> Result<(Clause<'_>, Vec<Result<SqlValue, &'static str>>), ApiError> {
+    let column = condition.field.as_str();
+    let ty = column_type::<M>(column)?;
+    let typed = |v: &String| SqlValue::from_query(v, ty);
+    let compare = |op: &'static str| Clause::Compare { column, op };
+    Ok(match condition.lookup {
+        Lookup::Exact => (compare("="), condition.values.iter().map(typed).collect()),
+        Lookup::Gt => (compare(">"), condition.values.iter().map(typed).collect()),
+        Lookup::Gte => (compare(">="), condition.values.iter().map(typed).collect()),
+        Lookup::Lt => (compare("<"), condition.values.iter().map(typed).collect()),
+        Lookup::Lte => (compare("<="), condition.values.iter().map(typed).collect()),
+        Lookup::In => (
+            Clause::In {
+                column,
+                n: condition.values.len(),
+            },
+            condition.values.iter().map(typed).collect(),
+        ),
+        Lookup::IsNull => {
+            let null = condition.values.first().map(String::as_str);
+            let check = match null {
+                Some("true" | "false") => Vec::new(),
+                _ => vec![Err(ISNULL_INVALID_MESSAGE)],
+            };
+            (
+                Clause::IsNull {
+                    column,
+                    null: null == Some("true"),
+                },
+                check,
+            )
+        }
+        Lookup::IContains | Lookup::IStartsWith => {
+            let anywhere = condition.lookup == Lookup::IContains;
+            let pattern = condition.values.first().map_or(Ok(SqlValue::Null), |v| {
+                if v.contains('\0') {
+                    Err(super::NULL_CHARACTERS_MESSAGE)
+                } else {
+                    Ok(SqlValue::Text(like_pattern(v, anywhere)))
+                }
+            });
+            (
+                Clause::Like {
+                    columns: std::slice::from_ref(&condition.field),
+                },
+                vec![pattern],
+            )
+        }
+    })
+}
+
+/// A `LIKE` pattern matching `text` literally (`\`, `%` and `_` escaped with `\`): anywhere,
+/// or at the start.
+fn like_pattern(text: &str, anywhere: bool) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    if anywhere {
+        out.push('%');
+    }
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
 impl<M: Table> Repository for SqlRepository<M> {
     type Model = M;
     type Input = M::Input;
@@ -282,8 +355,35 @@ impl<M: Table> Repository for SqlRepository<M> {
                 Err(message) => errors.push((field.as_str(), message)),
             }
         }
+        let mut errors: Vec<(String, &str)> =
+            errors.into_iter().map(|(f, m)| (f.to_owned(), m)).collect();
+        let search_fields: &[String] = query.search.as_ref().map_or(&[], |s| &s.fields);
+        for field in search_fields {
+            column_type::<M>(field)?;
+        }
+        let mut clauses = Vec::with_capacity(query.conditions.len());
+        for condition in &query.conditions {
+            let (clause, values) = condition_clause::<M>(condition)?;
+            for value in values {
+                match value {
+                    Ok(v) => params.push(v),
+                    Err(message) => errors.push((condition.param(), message)),
+                }
+            }
+            clauses.push(clause);
+        }
+        if let Some(search) = &query.search {
+            for term in &search.terms {
+                clauses.push(Clause::Like {
+                    columns: search_fields,
+                });
+                params.push(SqlValue::Text(like_pattern(term, true)));
+            }
+        }
         if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
+            return Err(ApiError::validation(
+                errors.iter().map(|(f, m)| (f.as_str(), *m)),
+            ));
         }
         let filters: Vec<&str> = query.filters.iter().map(|(f, _)| f.as_str()).collect();
         let mut ordering = Vec::with_capacity(query.ordering.len() + 1);
@@ -295,6 +395,8 @@ impl<M: Table> Repository for SqlRepository<M> {
             ordering.push((M::PRIMARY_KEY, false));
         }
         let st = &self.prepared.statements;
+        let where_sql = st.where_all(&filters, &clauses);
+        let where_params = params.len();
         let count_params = params.clone();
         let clamp = |n: u64| SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX));
         params.push(clamp(query.limit));
@@ -303,12 +405,12 @@ impl<M: Table> Repository for SqlRepository<M> {
             .db
             .fetch_consistent(vec![
                 (
-                    st.count(&filters).into(),
+                    st.count_where(&where_sql).into(),
                     count_params,
                     Arc::from([ColumnType::Integer]),
                 ),
                 (
-                    st.page(&filters, &ordering).into(),
+                    st.page_where(&where_sql, where_params, &ordering).into(),
                     params,
                     Arc::clone(&self.prepared.types),
                 ),

@@ -298,24 +298,109 @@ impl Statements {
         sql
     }
 
-    /// `SELECT COUNT(*) FROM t WHERE …`.
-    pub(crate) fn count(&self, filters: &[&str]) -> String {
-        format!(
-            "SELECT COUNT(*) FROM {}{}",
-            self.table,
-            self.where_clause(filters)
-        )
+    /// A `WHERE` over `filters` (`a = ?`, from placeholder 1) and then `clauses`, numbering
+    /// their parameters on; empty without either.
+    pub(crate) fn where_all(&self, filters: &[&str], clauses: &[Clause<'_>]) -> String {
+        let mut out = self.where_clause(filters);
+        let mut n = filters.len();
+        for clause in clauses {
+            out.push_str(if out.is_empty() { " WHERE " } else { " AND " });
+            let column = |name: &str| {
+                format!(
+                    "{}.{}{}",
+                    self.table,
+                    quote(name),
+                    self.collation(self.column_type(name))
+                )
+            };
+            match clause {
+                Clause::Compare { column: name, op } => {
+                    n += 1;
+                    let _ = write!(
+                        out,
+                        "{} {op} {}",
+                        column(name),
+                        self.placeholder(n, self.column_type(name))
+                    );
+                }
+                Clause::In {
+                    column: name,
+                    n: values,
+                } => {
+                    let _ = write!(out, "{} IN (", column(name));
+                    for i in 0..*values {
+                        n += 1;
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        out.push_str(&self.placeholder(n, self.column_type(name)));
+                    }
+                    out.push(')');
+                }
+                Clause::IsNull { column: name, null } => {
+                    let _ = write!(
+                        out,
+                        "{}.{} IS {}NULL",
+                        self.table,
+                        quote(name),
+                        if *null { "" } else { "NOT " }
+                    );
+                }
+                Clause::Like { columns } => {
+                    n += 1;
+                    out.push('(');
+                    for (i, name) in columns.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(" OR ");
+                        }
+                        out.push_str(&self.like(name, n));
+                    }
+                    out.push(')');
+                }
+            }
+        }
+        out
     }
 
-    /// One page: `SELECT … WHERE … ORDER BY … LIMIT ? OFFSET ?`; limit and offset are the two
-    /// parameters after the filters'.
-    pub(crate) fn page(&self, filters: &[&str], ordering: &[(&str, bool)]) -> String {
-        let mut sql = format!(
-            "SELECT {} FROM {}{}",
-            self.select_list,
-            self.table,
-            self.where_clause(filters)
-        );
+    /// `column LIKE ?n` ignoring case, with `\` escaping `%` and `_` in the pattern: SQLite's
+    /// `LIKE` (case-insensitive for ASCII), PostgreSQL's `ILIKE` on the column as text.
+    fn like(&self, name: &str, n: usize) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!(
+                "{}.{} LIKE {} ESCAPE '\\'",
+                self.table,
+                quote(name),
+                self.placeholder(n, ColumnType::Text)
+            ),
+            Dialect::Postgres => format!(
+                "CAST({}.{} AS TEXT) ILIKE {} ESCAPE '\\'",
+                self.table,
+                quote(name),
+                self.placeholder(n, ColumnType::Text)
+            ),
+        }
+    }
+
+    /// `SELECT COUNT(*) FROM t` and a `WHERE` from [`Statements::where_all`].
+    pub(crate) fn count_where(&self, where_sql: &str) -> String {
+        format!("SELECT COUNT(*) FROM {}{where_sql}", self.table)
+    }
+
+    /// One page under a `WHERE` from [`Statements::where_all`] that takes `params`
+    /// parameters: limit and offset are the two after them.
+    pub(crate) fn page_where(
+        &self,
+        where_sql: &str,
+        params: usize,
+        ordering: &[(&str, bool)],
+    ) -> String {
+        let mut sql = format!("SELECT {} FROM {}{where_sql}", self.select_list, self.table);
+        self.order_and_window(&mut sql, params, ordering);
+        sql
+    }
+
+    /// ` ORDER BY … LIMIT ? OFFSET ?` after a `WHERE` of `n` parameters.
+    fn order_and_window(&self, sql: &mut String, n: usize, ordering: &[(&str, bool)]) {
         for (i, (name, descending)) in ordering.iter().enumerate() {
             sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
             // Qualified, so PostgreSQL sorts the column (a DATE, with its index) and not the
@@ -332,20 +417,31 @@ impl Statements {
                 " ASC NULLS LAST"
             });
         }
-        let n = filters.len();
         let _ = write!(
             sql,
             " LIMIT {} OFFSET {}",
             self.placeholder(n + 1, ColumnType::Integer),
             self.placeholder(n + 2, ColumnType::Integer)
         );
-        sql
     }
+}
+
+/// One condition of a list's `WHERE` beyond exact filters (see [`Statements::where_all`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Clause<'a> {
+    /// `column op ?` (`op` one of `=`, `>`, `>=`, `<`, `<=`).
+    Compare { column: &'a str, op: &'static str },
+    /// `column IN (?, …)` over `n` values.
+    In { column: &'a str, n: usize },
+    /// `column IS NULL`, or `IS NOT NULL`.
+    IsNull { column: &'a str, null: bool },
+    /// Any of `columns` is `LIKE` one pattern, ignoring case.
+    Like { columns: &'a [String] },
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Dialect, Statements};
+    use super::{Clause, Dialect, Statements};
     use crate::sql::{Column, ColumnType};
 
     const COLUMNS: &[Column] = &[
@@ -366,7 +462,11 @@ mod tests {
             r#"UPDATE "track" SET "title" = ?1, "release_date" = ?2 WHERE "id" = ?3 RETURNING "id", "title", "release_date""#
         );
         assert_eq!(
-            s.page(&["title"], &[("release_date", true), ("id", false)]),
+            s.page_where(
+                &s.where_all(&["title"], &[]),
+                1,
+                &[("release_date", true), ("id", false)]
+            ),
             r#"SELECT "id", "title", "release_date" FROM "track" WHERE "title" = ?1 ORDER BY "track"."release_date" DESC NULLS FIRST, "track"."id" ASC NULLS LAST LIMIT ?2 OFFSET ?3"#
         );
     }
@@ -379,9 +479,51 @@ mod tests {
             r#"SELECT "id", "title", "release_date"::text AS "release_date" FROM "track" WHERE "id" = $1::bigint"#
         );
         assert_eq!(
-            s.count(&["release_date"]),
+            s.count_where(&s.where_all(&["release_date"], &[])),
             r#"SELECT COUNT(*) FROM "track" WHERE "release_date" = $1::date"#
         );
+        let title = ["title".to_owned()];
+        assert_eq!(
+            s.where_all(
+                &[],
+                &[
+                    Clause::Compare {
+                        column: "release_date",
+                        op: ">="
+                    },
+                    Clause::Like { columns: &title },
+                ]
+            ),
+            r#" WHERE "track"."release_date" >= $1::date AND (CAST("track"."title" AS TEXT) ILIKE $2::text ESCAPE '\')"#
+        );
+    }
+
+    #[test]
+    fn sqlite_lookups_number_their_parameters_after_the_filters() {
+        let s = Statements::new(Dialect::Sqlite, "track", "id", COLUMNS);
+        let both = ["title".to_owned(), "release_date".to_owned()];
+        let clauses = [
+            Clause::Compare {
+                column: "release_date",
+                op: "<",
+            },
+            Clause::In { column: "id", n: 3 },
+            Clause::IsNull {
+                column: "release_date",
+                null: false,
+            },
+            Clause::Like { columns: &both },
+        ];
+        let where_sql = s.where_all(&["title"], &clauses);
+        assert_eq!(
+            where_sql,
+            r#" WHERE "title" = ?1 AND "track"."release_date" < ?2 AND "track"."id" IN (?3, ?4, ?5) AND "track"."release_date" IS NOT NULL AND ("track"."title" LIKE ?6 ESCAPE '\' OR "track"."release_date" LIKE ?6 ESCAPE '\')"#
+        );
+        assert!(
+            s.page_where(&where_sql, 6, &[("id", false)])
+                .ends_with(r#"ORDER BY "track"."id" ASC NULLS LAST LIMIT ?7 OFFSET ?8"#)
+        );
+        assert_eq!(s.where_all(&[], &[]), "");
     }
 
     const TYPED: &[Column] = &[
@@ -422,7 +564,11 @@ mod tests {
     fn sqlite_compares_and_sorts_decimals_as_numbers() {
         let s = Statements::new(Dialect::Sqlite, "item", "id", TYPED);
         assert_eq!(
-            s.page(&["price", "at"], &[("price", true), ("id", false)]),
+            s.page_where(
+                &s.where_all(&["price", "at"], &[]),
+                2,
+                &[("price", true), ("id", false)]
+            ),
             r#"SELECT "id", "price", "at", "meta", "created_at", "updated_at" FROM "item" WHERE "price" = ?1 COLLATE restframe_decimal AND "at" = ?2 ORDER BY "item"."price" COLLATE restframe_decimal DESC NULLS FIRST, "item"."id" ASC NULLS LAST LIMIT ?3 OFFSET ?4"#
         );
         assert!(

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use http::Method;
 
 use super::docs;
+use super::filters::Lookup;
+use super::query::ListFields;
 use super::repository::Repository;
 use super::standard::{Offered, StandardAction};
 use crate::pagination::{LimitOffsetPagination, PageNumberPagination, Pagination};
@@ -129,8 +131,8 @@ pub struct ModelViewSet<R: Repository> {
     pub(super) represent: Option<RepresentHook<R::Model>>,
     /// DRF's `prefetch_related`: relations loaded for all the rows of a response at once.
     pub(super) prefetch: Option<PrefetchHook<R::Model>>,
-    pub(super) filter_fields: Vec<String>,
-    pub(super) ordering_fields: Vec<String>,
+    /// What lists may filter, search and order on.
+    pub(super) list_fields: ListFields,
     /// Its own pagination; `None`: its settings', else its router's ([`ApiSettings::pagination`]).
     pub(super) pagination: Option<Arc<dyn Pagination>>,
     pub(super) hooks: Hooks<R>,
@@ -171,8 +173,7 @@ impl<R: Repository> ModelViewSet<R> {
             queryset: None,
             represent: None,
             prefetch: None,
-            filter_fields: Vec::new(),
-            ordering_fields: Vec::new(),
+            list_fields: ListFields::default(),
             pagination: None,
             hooks: Hooks::default(),
             actions: Vec::new(),
@@ -433,16 +434,73 @@ impl<R: Repository> ModelViewSet<R> {
         self
     }
 
-    /// Fields a client may filter on with `?field=value` (exact match).
+    /// Fields a client may filter on with `?field=value` (exact match; an empty value is no
+    /// filter). Short for [`filter`](Self::filter)`(field, [Lookup::Exact])` on each.
     pub fn filter_fields<'a>(mut self, fields: impl IntoIterator<Item = &'a str>) -> Self {
-        self.filter_fields = fields.into_iter().map(str::to_owned).collect();
+        self.list_fields.filter_fields = fields.into_iter().map(str::to_owned).collect();
+        self
+    }
+
+    /// A field of the filter set and the lookups lists allow on it (django-filter's
+    /// `Meta.fields = {"release_date": ["gte", "lte"]}`): `?release_date__gte=1959-01-01`,
+    /// `?title__icontains=blue`, `?id__in=1,2,3`, `?release_date__isnull=true`. Values are
+    /// read as the field's type (a bad one is a 400 naming the parameter), an empty value is
+    /// no filter, and each parameter appears in the OpenAPI document with its type. Given
+    /// again for a field, the lookups add up.
+    ///
+    /// ```
+    /// use restframe::{Lookup, ModelViewSet, Repository};
+    /// # fn f<R: Repository>(repo: R) -> ModelViewSet<R> {
+    /// ModelViewSet::new("Track", "track", repo)
+    ///     .filter("title", [Lookup::Exact, Lookup::IContains, Lookup::IStartsWith])
+    ///     .filter("release_date", [Lookup::Gte, Lookup::Lte, Lookup::IsNull])
+    ///     .filter("id", [Lookup::In])
+    ///     .search_fields(["title", "artist_name"])
+    /// # }
+    /// ```
+    pub fn filter(mut self, field: &str, lookups: impl IntoIterator<Item = Lookup>) -> Self {
+        let mut exact = false;
+        let mut others: Vec<Lookup> = Vec::new();
+        for lookup in lookups {
+            match lookup {
+                Lookup::Exact => exact = true,
+                other if !others.contains(&other) => others.push(other),
+                _ => {}
+            }
+        }
+        if exact && !self.list_fields.filter_fields.iter().any(|f| f == field) {
+            self.list_fields.filter_fields.push(field.to_owned());
+        }
+        match self
+            .list_fields
+            .lookups
+            .iter_mut()
+            .find(|(f, _)| f == field)
+        {
+            Some((_, mine)) => {
+                for lookup in others {
+                    if !mine.contains(&lookup) {
+                        mine.push(lookup);
+                    }
+                }
+            }
+            None if !others.is_empty() => self.list_fields.lookups.push((field.to_owned(), others)),
+            None => {}
+        }
+        self
+    }
+
+    /// The fields `?search=` looks in (DRF's `SearchFilter`): the terms, split on spaces and
+    /// commas, must each be found in one of them, ignoring case (ASCII case on SQLite).
+    pub fn search_fields<'a>(mut self, fields: impl IntoIterator<Item = &'a str>) -> Self {
+        self.list_fields.search_fields = fields.into_iter().map(str::to_owned).collect();
         self
     }
 
     /// Fields a client may order by with `?ordering=-title,artist_name`; others are ignored, as
     /// DRF.
     pub fn ordering_fields<'a>(mut self, fields: impl IntoIterator<Item = &'a str>) -> Self {
-        self.ordering_fields = fields.into_iter().map(str::to_owned).collect();
+        self.list_fields.ordering_fields = fields.into_iter().map(str::to_owned).collect();
         self
     }
 

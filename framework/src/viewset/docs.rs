@@ -1,13 +1,15 @@
 //! What a viewset says of its actions in the OpenAPI document (feature `openapi`).
 
 use utoipa::openapi::schema::{
-    ArrayBuilder, Components, ObjectBuilder, Schema, SchemaFormat, Type,
+    ArrayBuilder, Components, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
 };
 use utoipa::openapi::{Ref, RefOr};
 
 use http::Method;
 
 use super::builder::{Action, ModelViewSet};
+use super::filters::Lookup;
+use super::query::ListFields;
 use super::repository::Repository;
 use super::standard::StandardAction;
 use crate::ApiView;
@@ -38,6 +40,41 @@ impl ModelSchemas {
             patch: crate::openapi::register_schema::<P>,
             page: page_schema::<M>,
         }
+    }
+}
+
+/// A body property's schema as a query parameter's (see [`ActionDocs::field_schema`]).
+fn parameter_schema(property: &RefOr<Schema>) -> Option<RefOr<Schema>> {
+    match property {
+        RefOr::Ref(r) => Some(RefOr::Ref(Ref::new(r.ref_location.clone()))),
+        RefOr::T(Schema::Object(object)) => {
+            let mut object = object.clone();
+            object.read_only = None;
+            object.write_only = None;
+            object.description = None;
+            object.default = None;
+            if let SchemaType::Array(types) = &object.schema_type {
+                let types: Vec<Type> = types
+                    .iter()
+                    .filter(|t| **t != Type::Null)
+                    .cloned()
+                    .collect();
+                object.schema_type = match types.as_slice() {
+                    [one] => SchemaType::Type(one.clone()),
+                    _ => SchemaType::Array(types),
+                };
+            }
+            Some(RefOr::T(Schema::Object(object)))
+        }
+        // A nullable reference: the one that is not null.
+        RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter().find_map(|item| match item {
+            RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null) => None,
+            other => parameter_schema(other),
+        }),
+        RefOr::T(Schema::AllOf(all_of)) if all_of.items.len() == 1 => {
+            parameter_schema(&all_of.items[0])
+        }
+        _ => None,
     }
 }
 
@@ -87,8 +124,7 @@ pub(super) struct ActionDocs<'a> {
     basename: &'a str,
     schemas: Option<ModelSchemas>,
     pagination: &'a dyn Pagination,
-    filter_fields: &'a [String],
-    ordering_fields: &'a [String],
+    list_fields: &'a ListFields,
 }
 
 impl<'a> ActionDocs<'a> {
@@ -111,8 +147,7 @@ impl<'a> ActionDocs<'a> {
             basename: &viewset.basename,
             schemas: viewset.schemas,
             pagination,
-            filter_fields: &viewset.filter_fields,
-            ordering_fields: &viewset.ordering_fields,
+            list_fields: &viewset.list_fields,
         }
     }
 
@@ -153,21 +188,79 @@ impl<'a> ActionDocs<'a> {
     fn list(&self) -> Doc {
         let mut doc = self.base("list", format!("List the {}", self.tag));
         doc = self.pagination.describe_list(doc);
-        if !self.ordering_fields.is_empty() {
+        let fields = self.list_fields;
+        if !fields.ordering_fields.is_empty() {
             doc = doc.query_schema(
                 "ordering",
                 &format!(
                     "Sort keys, comma-separated, `-` for descending; among: {}.",
-                    self.ordering_fields.join(", ")
+                    fields.ordering_fields.join(", ")
                 ),
                 string(),
                 false,
             );
         }
-        for field in self.filter_fields {
+        for field in &fields.filter_fields {
             doc = doc.query_schema(
                 field,
-                &format!("Only rows whose `{field}` is exactly this."),
+                &format!("Only rows whose `{field}` is exactly this (empty: no filter)."),
+                self.field_schema(field),
+                false,
+            );
+        }
+        for (field, lookups) in &fields.lookups {
+            for &lookup in lookups {
+                let (description, schema): (String, RefOr<Schema>) = match lookup {
+                    Lookup::Exact => (
+                        format!("Only rows whose `{field}` is exactly this."),
+                        self.field_schema(field),
+                    ),
+                    Lookup::Gt => (
+                        format!("`{field}` greater than this."),
+                        self.field_schema(field),
+                    ),
+                    Lookup::Gte => (
+                        format!("`{field}` greater than or equal to this."),
+                        self.field_schema(field),
+                    ),
+                    Lookup::Lt => (
+                        format!("`{field}` less than this."),
+                        self.field_schema(field),
+                    ),
+                    Lookup::Lte => (
+                        format!("`{field}` less than or equal to this."),
+                        self.field_schema(field),
+                    ),
+                    Lookup::IContains => (
+                        format!("`{field}` contains this, ignoring case."),
+                        string().into(),
+                    ),
+                    Lookup::IStartsWith => (
+                        format!("`{field}` starts with this, ignoring case."),
+                        string().into(),
+                    ),
+                    Lookup::In => (
+                        format!(
+                            "`{field}` is one of these comma-separated values (at most {}).",
+                            super::filters::MAX_IN_VALUES
+                        ),
+                        string().into(),
+                    ),
+                    Lookup::IsNull => (
+                        format!("`true`: `{field}` is null; `false`: it is not."),
+                        ObjectBuilder::new().schema_type(Type::Boolean).into(),
+                    ),
+                };
+                doc = doc.query_schema(&lookup.param(field), &description, schema, false);
+            }
+        }
+        if !fields.search_fields.is_empty() {
+            doc = doc.query_schema(
+                "search",
+                &format!(
+                    "Terms (split on spaces and commas) each found, ignoring case, in one of: {}.",
+                    fields.search_fields.join(", ")
+                ),
                 string(),
                 false,
             );
@@ -177,6 +270,29 @@ impl<'a> ActionDocs<'a> {
             None => doc,
         };
         doc.response_header(200, "Link", "The next and previous pages (RFC 8288).")
+    }
+
+    /// The schema of the model's property `field`, as a query parameter's: its type and
+    /// format, without what only a body has (`readOnly`, `null`, a description, a default);
+    /// a string when the model has no schema or no such property.
+    fn field_schema(&self, field: &str) -> RefOr<Schema> {
+        let fallback = || RefOr::T(Schema::Object(string().build()));
+        let Some(schemas) = self.schemas else {
+            return fallback();
+        };
+        let mut components = Components::new();
+        let RefOr::Ref(model) = (schemas.model)(&mut components) else {
+            return fallback();
+        };
+        let name = model.ref_location.rsplit('/').next().unwrap_or_default();
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get(name) else {
+            return fallback();
+        };
+        object
+            .properties
+            .get(field)
+            .and_then(parameter_schema)
+            .unwrap_or_else(fallback)
     }
 
     fn create(&self) -> Doc {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::StatusCode;
 
 use super::builder::{Hooks, InputHook, PrefetchHook, QuerysetHook, RepresentHook};
-use super::query::list_query;
+use super::query::{ListFields, list_query};
 use super::repository::{Page, Repository};
 use crate::pagination::{Fetched, Pagination};
 use crate::validation::Validate;
@@ -15,8 +15,7 @@ use crate::{ApiError, Request, Response};
 /// What every action of a viewset shares.
 pub(super) struct Config<R: Repository> {
     pub(super) repo: Arc<R>,
-    pub(super) filter_fields: Vec<String>,
-    pub(super) ordering_fields: Vec<String>,
+    pub(super) list_fields: ListFields,
     pub(super) pagination: Arc<dyn Pagination>,
     pub(super) hooks: Hooks<R>,
     pub(super) queryset: Option<QuerysetHook>,
@@ -116,12 +115,7 @@ pub(super) async fn list<R: Repository>(
     req: Request,
 ) -> Result<Response, ApiError> {
     let window = config.pagination.window(&req)?;
-    let mut query = list_query(
-        req.query(),
-        &config.filter_fields,
-        &config.ordering_fields,
-        window,
-    );
+    let mut query = list_query(req.query(), &config.list_fields, window)?;
     query.filters.extend(scope(&config, &req).await?);
     let Page { mut items, count } = config.repo.list(&query).await?;
     represent_all(&config, &req, &mut items).await?;

@@ -7,6 +7,7 @@
 //! - `standard.rs`: the six [`StandardAction`]s, and which of them a viewset offers;
 //! - `handlers.rs`: what the six standard actions do;
 //! - `query.rs`: a list's query string as a [`ListQuery`] (filters, ordering, window);
+//! - `filters.rs`: filter sets ([`Lookup`]s per field) and `?search=`;
 //! - [`crate::pagination`]: the [`Pagination`] trait and DRF's styles;
 //! - `repository.rs`: the [`Repository`] trait and what it receives and returns;
 //! - `docs.rs`: what the actions say in the OpenAPI document (feature `openapi`; `no_docs.rs`
@@ -18,6 +19,7 @@ mod docs;
 #[cfg(not(feature = "openapi"))]
 #[path = "no_docs.rs"]
 mod docs;
+mod filters;
 mod handlers;
 mod query;
 mod register;
@@ -26,6 +28,9 @@ mod standard;
 
 pub use crate::pagination::{LimitOffsetPagination, PageNumberPagination, Pagination};
 pub use builder::{Action, ModelViewSet};
+pub use filters::{
+    Condition, ISNULL_INVALID_MESSAGE, Lookup, MAX_IN_VALUES, MAX_SEARCH_TERMS, Search,
+};
 pub use repository::{ListQuery, OrderBy, Page, Repository};
 pub use standard::StandardAction;
 

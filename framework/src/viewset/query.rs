@@ -1,31 +1,50 @@
 //! A list request's query string as a [`ListQuery`]: allow-listed exact-match filters,
 //! `?ordering=` over allow-listed fields, and the page window the pagination chose.
 
+use super::filters::{Lookup, conditions, search};
 use super::repository::{ListQuery, OrderBy};
-use crate::Query;
 use crate::pagination::Window;
+use crate::{ApiError, Query};
 
 /// The [`ListQuery`] for `query` on a viewset filtering on `filter_fields` and ordering by
 /// `ordering_fields`, over `window`.
 pub(super) fn list_query(
     query: Query<'_>,
-    filter_fields: &[String],
-    ordering_fields: &[String],
+    fields: &ListFields,
     window: Window,
-) -> ListQuery {
-    ListQuery {
-        filters: filters(query, filter_fields),
-        ordering: ordering(query, ordering_fields),
+) -> Result<ListQuery, ApiError> {
+    Ok(ListQuery {
+        filters: filters(query, &fields.filter_fields),
+        conditions: conditions(query, &fields.lookups)?,
+        search: search(query, &fields.search_fields),
+        ordering: ordering(query, &fields.ordering_fields),
         offset: window.offset,
         limit: window.limit,
-    }
+    })
 }
 
-/// `?field=value` for each allowed field the query names (its first value).
+/// What a viewset's lists may filter, search and order on.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ListFields {
+    /// Exact-match filters (`?artist_name=`).
+    pub(super) filter_fields: Vec<String>,
+    /// The filter set: each field with its other lookups.
+    pub(super) lookups: Vec<(String, Vec<Lookup>)>,
+    /// The fields `?search=` looks in.
+    pub(super) search_fields: Vec<String>,
+    /// The fields `?ordering=` may name.
+    pub(super) ordering_fields: Vec<String>,
+}
+
+/// `?field=value` for each allowed field the query names (its first value); an empty value is
+/// no filter, as django-filter has it.
 fn filters(query: Query<'_>, allowed: &[String]) -> Vec<(String, String)> {
     allowed
         .iter()
-        .filter_map(|f| Some((f.clone(), query.get(f)?.into_owned())))
+        .filter_map(|f| {
+            let value = query.get(f).filter(|v| !v.is_empty())?;
+            Some((f.clone(), value.into_owned()))
+        })
         .collect()
 }
 
@@ -80,6 +99,7 @@ mod tests {
             vec![("artist_name".to_owned(), "Miles Davis".to_owned())]
         );
         assert!(filters(Query::new(""), &names(&["artist_name"])).is_empty());
+        assert!(filters(Query::new("artist_name="), &names(&["artist_name"])).is_empty());
     }
 
     #[test]
@@ -95,7 +115,7 @@ mod tests {
 
     #[test]
     fn the_window_becomes_offset_and_limit() {
-        let q = list_query(Query::new(""), &[], &[], Window::new(40, 20));
+        let q = list_query(Query::new(""), &ListFields::default(), Window::new(40, 20)).unwrap();
         assert_eq!((q.offset, q.limit), (40, 20));
     }
 }

@@ -95,8 +95,7 @@ impl<R: Repository> ModelViewSet<R> {
     fn config(&self, pagination: Arc<dyn crate::Pagination>) -> Arc<Config<R>> {
         Arc::new(Config {
             repo: Arc::clone(&self.repo),
-            filter_fields: self.filter_fields.clone(),
-            ordering_fields: self.ordering_fields.clone(),
+            list_fields: self.list_fields.clone(),
             pagination,
             hooks: self.hooks.clone(),
             queryset: self.queryset.clone(),

@@ -5,6 +5,7 @@ use std::future::Future;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::filters::{Condition, Search};
 use crate::ApiError;
 use crate::validation::Validate;
 
@@ -113,6 +114,12 @@ pub struct Page<T> {
 pub struct ListQuery {
     /// `field = value` conditions, all of which must hold.
     pub filters: Vec<(String, String)>,
+    /// The filter set's other lookups (`release_date__gte`, `title__icontains`, `id__in`,
+    /// …), all of which must hold. A repository that cannot apply one should refuse the list
+    /// (a 400) rather than ignore it.
+    pub conditions: Vec<Condition>,
+    /// `?search=` over the viewset's search fields, when asked.
+    pub search: Option<Search>,
     /// Sort keys in priority order.
     pub ordering: Vec<OrderBy>,
     /// Rows to skip; at most `i64::MAX` (a page past that is refused before), so it fits SQL.

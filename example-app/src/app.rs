@@ -59,6 +59,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_timestamps_duration.sql"),
         postgres: include_str!("../migrations/postgres/0007_timestamps_duration.sql"),
     },
+    Migration {
+        version: 8,
+        name: "track: an index per ordering field, in both directions",
+        sqlite: include_str!("../migrations/sqlite/0008_ordering_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0008_ordering_indexes.sql"),
+    },
 ];
 
 /// Opens the database at `url`, brings its schema up to date, and checks every model against

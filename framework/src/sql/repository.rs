@@ -391,8 +391,11 @@ impl<M: Table> Repository for SqlRepository<M> {
             column_type::<M>(&key.field)?;
             ordering.push((key.field.as_str(), key.descending));
         }
+        // The primary key breaks ties, in the direction of the first key: `-title` ends in
+        // `id DESC`, so an index on (title, id) serves it scanned backwards.
         if !ordering.iter().any(|(f, _)| *f == M::PRIMARY_KEY) {
-            ordering.push((M::PRIMARY_KEY, false));
+            let descending = ordering.first().is_some_and(|(_, d)| *d);
+            ordering.push((M::PRIMARY_KEY, descending));
         }
         let st = &self.prepared.statements;
         let where_sql = st.where_all(&filters, &clauses);

@@ -65,6 +65,8 @@ pub(crate) struct Statements {
     pub(crate) update: String,
     /// `DELETE FROM t WHERE id = ?`.
     pub(crate) delete: String,
+    /// The primary key's name (never null: it sorts without a `NULLS` clause).
+    primary_key: &'static str,
 }
 
 /// `name` as a quoted identifier.
@@ -114,6 +116,7 @@ impl Statements {
             insert: String::new(),
             update: String::new(),
             delete: String::new(),
+            primary_key,
         };
         let pk = quote(primary_key);
         s.retrieve = format!(
@@ -410,11 +413,13 @@ impl Statements {
             sql.push_str(&quote(name));
             sql.push_str(self.collation(self.column_type(name)));
             // NULLs sort last going up and first going down in both dialects (PostgreSQL's
-            // default; SQLite's is the reverse), so a page is the same on either.
-            sql.push_str(if *descending {
-                " DESC NULLS FIRST"
-            } else {
-                " ASC NULLS LAST"
+            // default; SQLite's is the reverse), so a page is the same on either. The primary
+            // key is never null: without the clause SQLite's index serves `(key, id)` whole.
+            sql.push_str(match (*descending, *name == self.primary_key) {
+                (true, false) => " DESC NULLS FIRST",
+                (false, false) => " ASC NULLS LAST",
+                (true, true) => " DESC",
+                (false, true) => " ASC",
             });
         }
         let _ = write!(
@@ -467,7 +472,7 @@ mod tests {
                 1,
                 &[("release_date", true), ("id", false)]
             ),
-            r#"SELECT "id", "title", "release_date" FROM "track" WHERE "title" = ?1 ORDER BY "track"."release_date" DESC NULLS FIRST, "track"."id" ASC NULLS LAST LIMIT ?2 OFFSET ?3"#
+            r#"SELECT "id", "title", "release_date" FROM "track" WHERE "title" = ?1 ORDER BY "track"."release_date" DESC NULLS FIRST, "track"."id" ASC LIMIT ?2 OFFSET ?3"#
         );
     }
 
@@ -521,7 +526,7 @@ mod tests {
         );
         assert!(
             s.page_where(&where_sql, 6, &[("id", false)])
-                .ends_with(r#"ORDER BY "track"."id" ASC NULLS LAST LIMIT ?7 OFFSET ?8"#)
+                .ends_with(r#"ORDER BY "track"."id" ASC LIMIT ?7 OFFSET ?8"#)
         );
         assert_eq!(s.where_all(&[], &[]), "");
     }
@@ -569,7 +574,7 @@ mod tests {
                 2,
                 &[("price", true), ("id", false)]
             ),
-            r#"SELECT "id", "price", "at", "meta", "created_at", "updated_at" FROM "item" WHERE "price" = ?1 COLLATE restframe_decimal AND "at" = ?2 ORDER BY "item"."price" COLLATE restframe_decimal DESC NULLS FIRST, "item"."id" ASC NULLS LAST LIMIT ?3 OFFSET ?4"#
+            r#"SELECT "id", "price", "at", "meta", "created_at", "updated_at" FROM "item" WHERE "price" = ?1 COLLATE restframe_decimal AND "at" = ?2 ORDER BY "item"."price" COLLATE restframe_decimal DESC NULLS FIRST, "item"."id" ASC LIMIT ?3 OFFSET ?4"#
         );
         assert!(
             s.collation(ColumnType::Decimal)

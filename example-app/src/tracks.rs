@@ -72,18 +72,35 @@ pub struct TrackInput {
     owner: Option<i64>,
 }
 
-/// What PATCH accepts; `"release_date": null` clears the date.
+/// What PATCH accepts: any of the writable fields. `"release_date": null` clears the date;
+/// `"title": null` is a 400, "This field may not be null." (DRF's answer; a title is not
+/// nullable). No field has a default in the document: one left out is left as it is.
 #[serde_with::skip_serializing_none]
 #[derive(Serialize, Deserialize, Default, utoipa::ToSchema)]
-#[serde(default)]
 pub struct TrackPatch {
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String)]
     title: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String)]
     artist_name: Option<String>,
-    #[serde(with = "::serde_with::rust::double_option")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<Date>)]
     release_date: Option<Option<Date>>,
-    #[serde(with = "::serde_with::rust::double_option")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<String>, format = "decimal", pattern = r"^[0-9]{1,6}(\.[0-9]{1,3})?$")]
     duration: Option<Option<Decimal>>,
+}
+
+/// A PATCH field that may be left out but not set to null: DRF's "This field may not be null.".
+fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer)?
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("This field may not be null."))
 }
 
 impl Validate for TrackInput {

@@ -245,6 +245,29 @@ async fn update_patch_and_delete(app: &App) {
     assert_eq!(patch.json()["release_date"], Value::Null);
     assert_eq!(patch.json()["artist_name"], "Miles Davis Sextet");
 
+    // A null for a field that is not nullable is DRF's 400, in every format, and changes
+    // nothing.
+    for (content_type, body) in [
+        ("application/json", br#"{"title": null}"#.to_vec()),
+        ("application/yaml", b"title: null\nartist_name: null\n".to_vec()),
+        (
+            "application/msgpack",
+            rmp_serde::to_vec_named(&json!({"title": null})).unwrap(),
+        ),
+    ] {
+        let null = app.send_body("PATCH", &url, content_type, body).await;
+        assert_eq!(null.status, 400, "{content_type}: {}", null.text());
+        assert_eq!(
+            null.json()["title"],
+            json!(["This field may not be null."]),
+            "{content_type}"
+        );
+    }
+    assert_eq!(
+        app.get(&url, &[]).await.json()["artist_name"],
+        "Miles Davis Sextet"
+    );
+
     // A PATCH that would make the row invalid is refused and changes nothing.
     let bad = app
         .send_body(

@@ -20,6 +20,7 @@ mod relations;
 mod scale;
 mod server;
 mod startup;
+mod typescript;
 mod uploads;
 
 use restframe_tests::{App, Backend};

@@ -300,16 +300,29 @@ async fn schema_passes_openapi_spec_validator() {
     let (_, json) = served(&app).await;
     let yaml = app.get(&format!("{SCHEMA}?format=yaml"), &[]).await;
     assert_eq!(yaml.status, 200, "{}", yaml.text());
+    // And the OpenAPI 3.0.3 form, in both formats.
+    let json30 = app.get(&format!("{SCHEMA}?oas=3.0"), &[]).await;
+    assert_eq!(json30.status, 200, "{}", json30.text());
+    assert_eq!(json30.json()["openapi"], "3.0.3");
+    let yaml30 = app.get(&format!("{SCHEMA}?oas=3.0&format=yaml"), &[]).await;
+    assert_eq!(yaml30.status, 200, "{}", yaml30.text());
     // The documents exactly as served, in the app's temporary directory.
-    let json_file = app.dir().join("openapi.json");
-    let yaml_file = app.dir().join("openapi.yaml");
-    std::fs::write(&json_file, json).unwrap();
-    std::fs::write(&yaml_file, &yaml.body).unwrap();
+    let files = [
+        ("openapi.json", json),
+        ("openapi.yaml", yaml.body.to_vec()),
+        ("openapi-3.0.json", json30.body.to_vec()),
+        ("openapi-3.0.yaml", yaml30.body.to_vec()),
+    ];
+    let mut paths = Vec::new();
+    for (name, body) in files {
+        let path = app.dir().join(name);
+        std::fs::write(&path, body).unwrap();
+        paths.push(path);
+    }
     let run = run_tool(
         Command::new(&validator)
             .args(["--validation-errors", "all"])
-            .arg(&json_file)
-            .arg(&yaml_file),
+            .args(&paths),
         Duration::from_secs(120),
     );
     assert!(
@@ -375,4 +388,31 @@ async fn the_app_keeps_its_schema_schemathesis() {
         run.report()
     );
     eprintln!("schemathesis passed in {:.1} s", run.elapsed.as_secs_f64());
+}
+
+#[tokio::test]
+async fn the_document_is_served_as_openapi_3_0_3_on_request() {
+    let app = start_as_shipped();
+    let (current, _) = served(&app).await;
+    let r = app.get(&format!("{SCHEMA}?oas=3.0"), &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let old = r.json();
+    assert_eq!(old["openapi"], "3.0.3");
+    // The same operations; no 3.1-only construct left.
+    assert_eq!(
+        old["paths"].as_object().map(|p| p.len()),
+        current["paths"].as_object().map(|p| p.len())
+    );
+    let text = old.to_string();
+    assert!(!text.contains(r#""type":["#), "type arrays are 3.1 only");
+    assert!(
+        !text.contains(r#""type":"null""#),
+        "null types are 3.1 only"
+    );
+    let title = &old["components"]["schemas"]["TrackPatch"]["properties"]["release_date"];
+    assert_eq!(title["nullable"], true, "{title}");
+    // Versions it does not have are a 400 naming the parameter.
+    let r = app.get(&format!("{SCHEMA}?oas=2.0"), &[]).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.json()["oas"].is_array());
 }

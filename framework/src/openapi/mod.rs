@@ -26,6 +26,7 @@
 
 mod doc;
 mod generate;
+mod oas30;
 mod routes;
 #[cfg(feature = "auth")]
 mod security;
@@ -53,6 +54,7 @@ mod security {
 pub use doc::Doc;
 pub(crate) use doc::register as register_schema;
 use generate::{RouteDesc, generate};
+pub use oas30::to_oas30;
 use ui::{redoc_views, schema_view, swagger_views};
 
 /// The document's `info`: title, version and description.

@@ -18,12 +18,37 @@ pub(super) struct SchemaInfo(pub(super) Arc<ApiInfo>);
 /// The document a schema view serves, generated once per route table. The table is held weakly:
 /// the views it holds hold this.
 #[derive(Default)]
-pub(super) struct SchemaCache(Mutex<Option<(Weak<RouteTable>, Arc<OpenApi>)>>);
+pub(super) struct SchemaCache {
+    current: Mutex<Option<(Weak<RouteTable>, Arc<OpenApi>)>>,
+    /// Its OpenAPI 3.0.3 form ([`super::to_oas30`]), made on first use.
+    legacy: Mutex<Option<(Weak<RouteTable>, Arc<serde_json::Value>)>>,
+}
 
 impl SchemaCache {
+    /// The OpenAPI 3.0.3 form of the document of `table`, made on first use.
+    pub(super) fn legacy(
+        &self,
+        table: &Arc<RouteTable>,
+        info: &ApiInfo,
+    ) -> Result<Arc<serde_json::Value>, serde_json::Error> {
+        let mut cache = match self.legacy.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some((cached, doc)) = cache.as_ref()
+            && std::ptr::eq(cached.as_ptr(), Arc::as_ptr(table))
+        {
+            return Ok(Arc::clone(doc));
+        }
+        let current = serde_json::to_value(&*self.document(table, info))?;
+        let doc = Arc::new(super::to_oas30(&current));
+        *cache = Some((Arc::downgrade(table), Arc::clone(&doc)));
+        Ok(doc)
+    }
+
     /// The document of `table`, generated on first use.
     pub(super) fn document(&self, table: &Arc<RouteTable>, info: &ApiInfo) -> Arc<OpenApi> {
-        let mut cache = match self.0.lock() {
+        let mut cache = match self.current.lock() {
             Ok(c) => c,
             Err(poisoned) => poisoned.into_inner(),
         };

@@ -41,16 +41,28 @@ pub(crate) fn schema_view(settings: &ApiSettings, info: Arc<ApiInfo>) -> ApiView
     let marker = SchemaInfo(Arc::clone(&info));
     api_view(move |req: Request| {
         let table = req.extensions().get::<Arc<RouteTable>>().cloned();
-        let document = table.map(|t| cache.document(&t, &info));
+        // `?oas=3.0`: the 3.0.3 form, for generators that read no 3.1.
+        let version = req.query().get("oas").map(|v| v.into_owned());
+        let document = table.map(|t| match version.as_deref() {
+            None | Some("" | "3.1" | "3.1.0") => {
+                Ok(Some(Shared::Current(cache.document(&t, &info))))
+            }
+            Some("3.0" | "3.0.3") => cache.legacy(&t, &info).map(|d| Some(Shared::Legacy(d))),
+            Some(_) => Ok(None),
+        });
         async move {
             let document = document
-                .ok_or_else(|| ApiError::internal("schema view called without its route table"))?;
-            Ok(Response::new(Shared(document)))
+                .ok_or_else(|| ApiError::internal("schema view called without its route table"))?
+                .map_err(|e| ApiError::internal(format!("the 3.0 document: {e}")))?
+                .ok_or_else(|| {
+                    ApiError::validation([("oas", "Select a valid choice: 3.1 or 3.0.")])
+                })?;
+            Ok(Response::new(document))
         }
     })
     .with_meta(marker)
     .name("Schema")
-    .description("The OpenAPI 3.1 document of this API.")
+    .description("The OpenAPI 3.1 document of this API (`?oas=3.0`: its OpenAPI 3.0.3 form).")
     .doc(Doc::new().exclude())
     .renderers(if renderers.is_empty() {
         vec![Arc::new(JsonRenderer::new()) as Arc<dyn Renderer>]
@@ -59,12 +71,20 @@ pub(crate) fn schema_view(settings: &ApiSettings, info: Arc<ApiInfo>) -> ApiView
     })
 }
 
-/// The cached document, serialized as itself.
-struct Shared(Arc<utoipa::openapi::OpenApi>);
+/// A cached document, serialized as itself.
+enum Shared {
+    /// OpenAPI 3.1.
+    Current(Arc<utoipa::openapi::OpenApi>),
+    /// Its 3.0.3 form.
+    Legacy(Arc<serde_json::Value>),
+}
 
 impl serde::Serialize for Shared {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        match self {
+            Shared::Current(doc) => doc.serialize(s),
+            Shared::Legacy(doc) => doc.serialize(s),
+        }
     }
 }
 

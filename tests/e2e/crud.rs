@@ -249,7 +249,10 @@ async fn update_patch_and_delete(app: &App) {
     // nothing.
     for (content_type, body) in [
         ("application/json", br#"{"title": null}"#.to_vec()),
-        ("application/yaml", b"title: null\nartist_name: null\n".to_vec()),
+        (
+            "application/yaml",
+            b"title: null\nartist_name: null\n".to_vec(),
+        ),
         (
             "application/msgpack",
             rmp_serde::to_vec_named(&json!({"title": null})).unwrap(),

@@ -305,13 +305,13 @@ mod tests {
     #[tokio::test]
     async fn a_model_without_its_column_is_named() {
         let db = database("sqlite::memory:").await.expect("database");
-        db.query("ALTER TABLE track DROP COLUMN release_date", vec![], &[])
+        db.query("ALTER TABLE track DROP COLUMN duration", vec![], &[])
             .await
             .expect("alter");
         let err = check_models(&db).await.expect_err("the check passed");
         let message = err.to_string();
         assert!(
-            message.contains("table track") && message.contains("column release_date is missing"),
+            message.contains("table track") && message.contains("column duration is missing"),
             "{message}"
         );
     }

@@ -362,7 +362,16 @@ impl<M: Table> Repository for SqlRepository<M> {
         let input: M::Input = serde_path_to_error::deserialize(merged).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." { String::new() } else { path };
-            ApiError::validation([(field.as_str(), e.inner().to_string().as_str())])
+            let message = e.inner().to_string();
+            match crate::parsers::FieldErrors::from_message(&message) {
+                Some(errors) => ApiError::validation(
+                    errors
+                        .into_vec()
+                        .iter()
+                        .map(|(f, m)| (f.as_str(), m.as_str())),
+                ),
+                None => ApiError::validation([(field.as_str(), message.as_str())]),
+            }
         })?;
         input.validate()?;
         if changed.is_empty() {

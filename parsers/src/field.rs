@@ -1,0 +1,330 @@
+//! One value of a body captured as it came, to be read later into its own type, and field
+//! errors carried through serde's string-only errors: what a type needs to check every field
+//! of a body and report every problem at once, whatever the format.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::tree::Lenient;
+
+/// The name a [`FieldValue`] asks for with `deserialize_newtype_struct`: a text-only document
+/// ([`crate::TextTree`]) answers it with a one-entry map under this key, so the value knows its
+/// strings are to be coerced; every other deserializer visits the newtype as usual.
+pub(crate) const TEXT_ONLY_TOKEN: &str = "$restframe::private::TextOnly";
+
+/// A value of a body (the whole document, or one field of it) captured as a
+/// [`serde_json::Value`], with whether it came from a text-only format (XML, form, CSV), whose
+/// strings are coerced to the type asked for. Reading it later with
+/// [`FieldValue::deserialize`] behaves as reading the original document would, so a type can
+/// read each field on its own and collect every error.
+///
+/// ```
+/// use restframe_parsers::{FieldValue, Parsed, TextTree};
+///
+/// // A form body: text only, so "4" is an integer when one is asked for.
+/// let form = Parsed::new(TextTree::new(serde_json::json!({"year": "4"})));
+/// let mut body: FieldValue = form.deserialize().unwrap();
+/// assert!(body.is_text_only());
+/// assert_eq!(body.take("year").unwrap().deserialize::<i64>(), Ok(4));
+///
+/// // JSON is self-describing: a string is not an integer.
+/// let json: FieldValue = serde_json::from_str(r#"{"year": "4"}"#).unwrap();
+/// assert!(!json.is_text_only());
+/// assert!(json.get("year").unwrap().deserialize::<i64>().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldValue {
+    value: Value,
+    text_only: bool,
+}
+
+impl FieldValue {
+    /// A value, typed (from a self-describing format) or text only.
+    pub fn new(value: Value, text_only: bool) -> Self {
+        Self { value, text_only }
+    }
+
+    /// The captured value.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// Whether it came from a text-only format, whose strings are coerced.
+    pub fn is_text_only(&self) -> bool {
+        self.text_only
+    }
+
+    /// Whether it is null.
+    pub fn is_null(&self) -> bool {
+        self.value.is_null()
+    }
+
+    /// Whether it is null or, in a text-only format, the empty text (the "nothing" of a form).
+    pub fn is_blank(&self) -> bool {
+        match &self.value {
+            Value::Null => true,
+            Value::String(s) => self.text_only && s.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The type of the value in Python's words, as DRF names it in "Expected a dictionary,
+    /// but got list.": `dict`, `list`, `str`, `int`, `float`, `bool` or `NoneType`.
+    pub fn kind(&self) -> &'static str {
+        match &self.value {
+            Value::Object(_) => "dict",
+            Value::Array(_) => "list",
+            Value::String(_) => "str",
+            Value::Number(n) if n.is_f64() => "float",
+            Value::Number(_) => "int",
+            Value::Bool(_) => "bool",
+            Value::Null => "NoneType",
+        }
+    }
+
+    /// The entry `key` of an object, as its own value (none when absent or not an object).
+    pub fn get(&self, key: &str) -> Option<FieldValue> {
+        match &self.value {
+            Value::Object(map) => map.get(key).map(|v| Self::new(v.clone(), self.text_only)),
+            _ => None,
+        }
+    }
+
+    /// Takes the entry `key` out of an object (none when absent or not an object).
+    pub fn take(&mut self, key: &str) -> Option<FieldValue> {
+        match &mut self.value {
+            Value::Object(map) => map.remove(key).map(|v| Self::new(v, self.text_only)),
+            _ => None,
+        }
+    }
+
+    /// Reads the value into `T` as the original document would have been read; `Err` is the
+    /// deserializer's message.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, String> {
+        if self.text_only {
+            T::deserialize(Lenient(&self.value)).map_err(|e| e.to_string())
+        } else {
+            T::deserialize(&self.value).map_err(|e| e.to_string())
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_newtype_struct(TEXT_ONLY_TOKEN, Capture)
+    }
+}
+
+/// Captures a value; a text-only document announces itself through [`TEXT_ONLY_TOKEN`].
+struct Capture;
+
+fn typed(value: Value) -> FieldValue {
+    FieldValue::new(value, false)
+}
+
+impl<'de> Visitor<'de> for Capture {
+    type Value = FieldValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<FieldValue, D::Error> {
+        Value::deserialize(d).map(typed)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldValue, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == TEXT_ONLY_TOKEN && out.is_empty() {
+                let value: Value = map.next_value()?;
+                return Ok(FieldValue::new(value, true));
+            }
+            let value: Value = map.next_value()?;
+            out.insert(key, value);
+        }
+        Ok(typed(Value::Object(out)))
+    }
+
+    // A deserializer that does not pass newtypes on gives the value itself.
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<FieldValue, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(typed)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<FieldValue, E> {
+        Ok(typed(Value::Bool(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<FieldValue, E> {
+        Ok(typed(v.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<FieldValue, E> {
+        Ok(typed(v.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<FieldValue, E> {
+        Ok(typed(v.into()))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldValue, E> {
+        Ok(typed(v.into()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<FieldValue, E> {
+        Ok(typed(Value::Null))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<FieldValue, E> {
+        Ok(typed(Value::Null))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<FieldValue, D::Error> {
+        Value::deserialize(d).map(typed)
+    }
+}
+
+/// What a text-only document answers to [`TEXT_ONLY_TOKEN`]: one entry, the node under the
+/// token.
+pub(crate) struct TextOnlyEntry<'a> {
+    pub(crate) node: Option<&'a Value>,
+}
+
+impl<'a> MapAccess<'a> for TextOnlyEntry<'a> {
+    type Error = de::value::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'a>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        if self.node.is_none() {
+            return Ok(None);
+        }
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(TEXT_ONLY_TOKEN))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'a>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.node.take() {
+            Some(node) => seed.deserialize(Lenient(node)),
+            None => Err(de::Error::custom("value asked for before its key")),
+        }
+    }
+}
+
+/// Field errors (`(field, message)`, `""` for the body as a whole) raised from inside a
+/// `Deserialize` impl, where serde lets only a message through: written into the message with
+/// a marker and read back by [`DataError::field_errors`](crate::DataError::field_errors), so
+/// the view can answer every field's errors at once.
+///
+/// ```
+/// use restframe_parsers::{FieldErrors, Parsed, TextTree};
+///
+/// struct Picky;
+/// impl<'de> serde::Deserialize<'de> for Picky {
+///     fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+///         let mut errors = FieldErrors::new();
+///         errors.add("title", "This field is required.");
+///         errors.add("year", "A valid integer is required.");
+///         Err(serde::de::Error::custom(errors))
+///     }
+/// }
+/// let err = Parsed::new(TextTree::new(serde_json::json!({}))).deserialize::<Picky>().unwrap_err();
+/// assert_eq!(
+///     err.field_errors().unwrap(),
+///     [
+///         ("title".to_owned(), "This field is required.".to_owned()),
+///         ("year".to_owned(), "A valid integer is required.".to_owned()),
+///     ]
+/// );
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FieldErrors(Vec<(String, String)>);
+
+/// Starts a message that carries [`FieldErrors`].
+const FIELD_ERRORS_MARK: &str = "restframe field errors: ";
+
+impl FieldErrors {
+    /// None yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `message` for `field` (`""`: the body as a whole).
+    pub fn add(&mut self, field: &str, message: impl fmt::Display) {
+        self.0.push((field.to_owned(), message.to_string()));
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The `(field, message)` pairs.
+    pub fn into_vec(self) -> Vec<(String, String)> {
+        self.0
+    }
+
+    /// The errors a message written by this type's `Display` carries.
+    ///
+    /// ```
+    /// use restframe_parsers::FieldErrors;
+    /// let mut errors = FieldErrors::new();
+    /// errors.add("a", "Bad.");
+    /// assert_eq!(FieldErrors::from_message(&errors.to_string()), Some(errors));
+    /// assert_eq!(FieldErrors::from_message("invalid type: map"), None);
+    /// ```
+    pub fn from_message(message: &str) -> Option<Self> {
+        let json = message.strip_prefix(FIELD_ERRORS_MARK)?;
+        serde_json::from_str(json).ok()
+    }
+}
+
+impl From<Vec<(String, String)>> for FieldErrors {
+    fn from(errors: Vec<(String, String)>) -> Self {
+        Self(errors)
+    }
+}
+
+impl fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(FIELD_ERRORS_MARK)?;
+        let json = serde_json::to_string(&self.0).map_err(|_| fmt::Error)?;
+        f.write_str(&json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldValue;
+    use crate::{Parsed, TextTree};
+    use serde_json::json;
+
+    #[test]
+    fn a_text_tree_says_it_is_text_only_at_every_depth() {
+        let parsed = Parsed::new(TextTree::new(json!({"a": {"b": "1"}, "c": null})));
+        let v: FieldValue = parsed.deserialize().unwrap();
+        assert!(v.is_text_only());
+        assert_eq!(v.value(), &json!({"a": {"b": "1"}, "c": null}));
+        let a = v.get("a").unwrap();
+        assert!(a.is_text_only());
+        assert_eq!(a.get("b").unwrap().deserialize::<u8>(), Ok(1));
+        assert!(v.get("c").unwrap().is_blank());
+    }
+
+    #[test]
+    fn kinds_are_named_as_python_does() {
+        let kinds: Vec<&str> = [json!([]), json!("x"), json!(1), json!(1.5), json!(true)]
+            .into_iter()
+            .map(|v| FieldValue::new(v, false).kind())
+            .collect();
+        assert_eq!(kinds, ["list", "str", "int", "float", "bool"]);
+    }
+}

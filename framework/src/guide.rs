@@ -52,6 +52,7 @@ guide!(parsers, "parsers.md", []);
 guide!(routers, "routers.md", []);
 guide!(server, "server.md", []);
 guide!(viewsets, "viewsets.md", ["sqlite"]);
+guide!(models, "models.md", ["sqlite", "openapi"]);
 guide!(
     uploads,
     "uploads.md",

@@ -238,6 +238,7 @@ impl DataError {
     ///
     /// ```
     /// use restframe_parsers::{FieldErrors, Parsed, TextTree};
+    /// #[derive(Debug)]
     /// struct Never;
     /// impl<'de> serde::Deserialize<'de> for Never {
     ///     fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {

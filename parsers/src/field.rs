@@ -226,6 +226,7 @@ impl<'a> MapAccess<'a> for TextOnlyEntry<'a> {
 /// ```
 /// use restframe_parsers::{FieldErrors, Parsed, TextTree};
 ///
+/// #[derive(Debug)]
 /// struct Picky;
 /// impl<'de> serde::Deserialize<'de> for Picky {
 ///     fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
@@ -278,12 +279,18 @@ impl FieldErrors {
     /// use restframe_parsers::FieldErrors;
     /// let mut errors = FieldErrors::new();
     /// errors.add("a", "Bad.");
-    /// assert_eq!(FieldErrors::from_message(&errors.to_string()), Some(errors));
+    /// assert_eq!(FieldErrors::from_message(&errors.to_string()), Some(errors.clone()));
+    /// let positioned = format!("{errors} at line 1 column 9");
+    /// assert_eq!(FieldErrors::from_message(&positioned), Some(errors));
     /// assert_eq!(FieldErrors::from_message("invalid type: map"), None);
     /// ```
     pub fn from_message(message: &str) -> Option<Self> {
         let json = message.strip_prefix(FIELD_ERRORS_MARK)?;
-        serde_json::from_str(json).ok()
+        // A format may append its position (`at line 1 column 9`): read the JSON alone.
+        serde_json::Deserializer::from_str(json)
+            .into_iter::<Self>()
+            .next()?
+            .ok()
     }
 }
 

@@ -544,3 +544,73 @@ fn the_schemas_tell_the_truth() {
         "no default in {patch}"
     );
 }
+
+/// A write-only field the model never shows: a PATCH of another field keeps it.
+#[allow(dead_code)]
+#[derive(Debug, Serialize, Deserialize, Model)]
+#[model(table = "model_member")]
+struct Member {
+    #[field(read_only)]
+    id: i64,
+    #[field(email)]
+    email: String,
+    #[field(write_only, min_length = 8)]
+    #[serde(default, skip_serializing)]
+    password: String,
+    active: bool,
+}
+
+#[tokio::test]
+async fn a_patch_keeps_a_write_only_field_it_does_not_send() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    db.create_table::<Member>().await.unwrap();
+    let repo = SqlRepository::<Member>::new(&db);
+    let router = ModelViewSet::new("Member", "member", repo.clone())
+        .register(Router::new(), "/members/")
+        .unwrap();
+    let (status, body) = json(
+        &router,
+        Method::POST,
+        "/members/",
+        json!({"email": "miles@example.org", "password": "kind-of-blue", "active": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body,
+        json!({"id": 1, "email": "miles@example.org", "active": true})
+    );
+    let (status, body) = json(
+        &router,
+        Method::PATCH,
+        "/members/1/",
+        json!({"email": "davis@example.org"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["active"], true);
+    let rows = db
+        .query(
+            "SELECT password FROM model_member",
+            vec![],
+            &[ColumnType::Text],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [[restframe::sql::SqlValue::Text("kind-of-blue".into())]]
+    );
+    let (status, body) = json(
+        &router,
+        Method::PATCH,
+        "/members/1/",
+        json!({"password": "short"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        json!({"password": ["Ensure this field has at least 8 characters."]})
+    );
+}

@@ -614,3 +614,26 @@ async fn a_patch_keeps_a_write_only_field_it_does_not_send() {
         json!({"password": ["Ensure this field has at least 8 characters."]})
     );
 }
+
+#[cfg(feature = "openapi")]
+#[tokio::test]
+async fn the_viewset_documents_the_derived_schemas() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let router = ModelViewSet::new("Book", "book", SqlRepository::<Book>::new(&db))
+        .with_schemas()
+        .register(Router::new(), "/books/")
+        .unwrap();
+    let doc =
+        serde_json::to_value(router.openapi(&restframe::openapi::ApiInfo::new("T", "1"))).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    for name in ["Book", "BookInput", "BookPatch", "PaginatedBookList"] {
+        assert!(schemas.get(name).is_some(), "{name} missing");
+    }
+    let body = |method: &str| {
+        doc["paths"]["/books/{id}/"][method]["requestBody"]["content"]["application/json"]["schema"]
+            ["$ref"]
+            .clone()
+    };
+    assert_eq!(body("patch"), "#/components/schemas/BookPatch");
+    assert_eq!(body("put"), "#/components/schemas/BookInput");
+}

@@ -31,6 +31,16 @@ impl ModelAttrs {
                     out.validate = Some(meta.value()?.parse()?);
                 } else if meta.path.is_ident("derive") {
                     meta.parse_nested_meta(|derive| {
+                        let name = derive.path.segments.last().map(|s| s.ident.to_string());
+                        if matches!(
+                            name.as_deref(),
+                            Some("Serialize" | "Deserialize" | "Default" | "ToSchema")
+                        ) {
+                            return Err(derive.error(
+                                "the inputs already have Serialize, Deserialize and ToSchema, \
+                                 and the patch Default: derive(...) is for the others",
+                            ));
+                        }
                         out.derives.push(derive.path);
                         Ok(())
                     })?;

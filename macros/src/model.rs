@@ -461,6 +461,11 @@ fn checks(input: &Ident, _model: &Ident, attrs: &ModelAttrs, fields: &[Field]) -
     }
 }
 
+/// The local a field is read into, apart from the deserializer's own names.
+fn local(ident: &Ident) -> Ident {
+    format_ident!("__field_{}", ident)
+}
+
 fn opt(value: Option<TokenStream>) -> TokenStream {
     match value {
         Some(v) => quote!(::std::option::Option::Some(#v)),
@@ -472,7 +477,7 @@ fn opt(value: Option<TokenStream>) -> TokenStream {
 fn input_deserialize(input: &Ident, fields: &[Field]) -> TokenStream {
     let rt = quote!(::restframe::__private);
     let reads = fields.iter().filter(|f| f.in_input()).map(|f| {
-        let ident = &f.ident;
+        let ident = local(&f.ident);
         let name = &f.name;
         let inner = &f.inner;
         let nullable = f.nullable;
@@ -498,16 +503,16 @@ fn input_deserialize(input: &Ident, fields: &[Field]) -> TokenStream {
         };
         let absent = if f.required() {
             quote!({
-                errors.add(#name, #rt::REQUIRED);
+                __errors.add(#name, #rt::REQUIRED);
                 ::std::option::Option::None
             })
         } else {
             quote!(::std::option::Option::Some(#default))
         };
         quote! {
-            let #ident = match #rt::read::<#inner>(&mut body, #name, #nullable, &mut errors) {
+            let #ident = match #rt::read::<#inner>(&mut __body, #name, #nullable, &mut __errors) {
                 #rt::Slot::Value(value) => {
-                    Self::#check(&value, &mut errors);
+                    Self::#check(&value, &mut __errors);
                     #value
                 }
                 #rt::Slot::Null => #null,
@@ -518,19 +523,20 @@ fn input_deserialize(input: &Ident, fields: &[Field]) -> TokenStream {
     });
     let builds = fields.iter().filter(|f| f.in_input()).map(|f| {
         let ident = &f.ident;
+        let local = local(ident);
         let name = &f.name;
-        quote!(#ident: #rt::take(#ident, #name)?)
+        quote!(#ident: #rt::take(#local, #name)?)
     });
     quote! {
         impl<'de> #rt::serde::Deserialize<'de> for #input {
             fn deserialize<D: #rt::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                let mut body = #rt::body(deserializer)?;
-                let mut errors = ::restframe::ValidationErrors::new();
+                let mut __body = #rt::body(deserializer)?;
+                let mut __errors = ::restframe::ValidationErrors::new();
                 #(#reads)*
-                if !errors.is_empty() {
-                    return ::std::result::Result::Err(#rt::fail(errors));
+                if !__errors.is_empty() {
+                    return ::std::result::Result::Err(#rt::fail(__errors));
                 }
                 ::std::result::Result::Ok(Self { #(#builds,)* })
             }
@@ -542,7 +548,7 @@ fn input_deserialize(input: &Ident, fields: &[Field]) -> TokenStream {
 fn patch_deserialize(input: &Ident, patch: &Ident, fields: &[Field]) -> TokenStream {
     let rt = quote!(::restframe::__private);
     let reads = fields.iter().filter(|f| f.writable()).map(|f| {
-        let ident = &f.ident;
+        let ident = local(&f.ident);
         let name = &f.name;
         let inner = &f.inner;
         let nullable = f.nullable;
@@ -561,9 +567,9 @@ fn patch_deserialize(input: &Ident, patch: &Ident, fields: &[Field]) -> TokenStr
             )
         };
         quote! {
-            let #ident = match #rt::read::<#inner>(&mut body, #name, #nullable, &mut errors) {
+            let #ident = match #rt::read::<#inner>(&mut __body, #name, #nullable, &mut __errors) {
                 #rt::Slot::Value(value) => {
-                    #input::#check(&value, &mut errors);
+                    #input::#check(&value, &mut __errors);
                     #value
                 }
                 #rt::Slot::Null => #null,
@@ -571,17 +577,21 @@ fn patch_deserialize(input: &Ident, patch: &Ident, fields: &[Field]) -> TokenStr
             };
         }
     });
-    let idents = fields.iter().filter(|f| f.writable()).map(|f| &f.ident);
+    let idents = fields.iter().filter(|f| f.writable()).map(|f| {
+        let ident = &f.ident;
+        let local = local(ident);
+        quote!(#ident: #local)
+    });
     quote! {
         impl<'de> #rt::serde::Deserialize<'de> for #patch {
             fn deserialize<D: #rt::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                let mut body = #rt::body(deserializer)?;
-                let mut errors = ::restframe::ValidationErrors::new();
+                let mut __body = #rt::body(deserializer)?;
+                let mut __errors = ::restframe::ValidationErrors::new();
                 #(#reads)*
-                if !errors.is_empty() {
-                    return ::std::result::Result::Err(#rt::fail(errors));
+                if !__errors.is_empty() {
+                    return ::std::result::Result::Err(#rt::fail(__errors));
                 }
                 ::std::result::Result::Ok(Self { #(#idents,)* })
             }

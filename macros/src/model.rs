@@ -481,6 +481,7 @@ fn input_deserialize(input: &Ident, fields: &[Field]) -> TokenStream {
         let name = &f.name;
         let inner = &f.inner;
         let nullable = f.nullable;
+        let allow_blank = f.attrs.allow_blank;
         let default = match &f.attrs.default {
             Some(Some(expr)) => quote!(#expr),
             _ => quote!(::std::default::Default::default()),
@@ -510,7 +511,7 @@ fn input_deserialize(input: &Ident, fields: &[Field]) -> TokenStream {
             quote!(::std::option::Option::Some(#default))
         };
         quote! {
-            let #ident = match #rt::read::<#inner>(&mut __body, #name, #nullable, &mut __errors) {
+            let #ident = match #rt::read::<#inner>(&mut __body, #name, #nullable, #allow_blank, &mut __errors) {
                 #rt::Slot::Value(value) => {
                     Self::#check(&value, &mut __errors);
                     #value
@@ -552,6 +553,7 @@ fn patch_deserialize(input: &Ident, patch: &Ident, fields: &[Field]) -> TokenStr
         let name = &f.name;
         let inner = &f.inner;
         let nullable = f.nullable;
+        let allow_blank = f.attrs.allow_blank;
         let check = f.check_fn();
         let (value, null) = if nullable {
             (
@@ -567,7 +569,7 @@ fn patch_deserialize(input: &Ident, patch: &Ident, fields: &[Field]) -> TokenStr
             )
         };
         quote! {
-            let #ident = match #rt::read::<#inner>(&mut __body, #name, #nullable, &mut __errors) {
+            let #ident = match #rt::read::<#inner>(&mut __body, #name, #nullable, #allow_blank, &mut __errors) {
                 #rt::Slot::Value(value) => {
                     #input::#check(&value, &mut __errors);
                     #value

@@ -59,16 +59,20 @@ pub fn body<'de, D: Deserializer<'de>>(deserializer: D) -> Result<FieldValue, D:
 }
 
 /// Reads the field `name` of `body` as a `T`, recording what is wrong in `errors`.
+///
+/// In a text-only format an empty text is `null` for a nullable field, unless the field may be
+/// blank (DRF's `get_value` on HTML input).
 pub fn read<T: FieldType>(
     body: &mut FieldValue,
     name: &str,
     nullable: bool,
+    allow_blank: bool,
     errors: &mut ValidationErrors,
 ) -> Slot<T> {
     let Some(value) = body.take(name) else {
         return Slot::Absent;
     };
-    if nullable && value.is_blank() {
+    if nullable && (value.is_null() || (!allow_blank && value.is_blank())) {
         return Slot::Null;
     }
     // A form's empty text is read as the type says (a blank string, a bad integer); an XML
@@ -323,5 +327,50 @@ pub fn choice_message(error: &str) -> String {
         error.to_owned()
     } else {
         "Not a valid choice.".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FieldValue, Slot, read};
+    use crate::ValidationErrors;
+    use serde_json::json;
+
+    fn form(value: serde_json::Value) -> FieldValue {
+        FieldValue::new(json!({ "f": value }), true)
+    }
+
+    #[test]
+    fn a_forms_empty_text_is_null_unless_blank_is_allowed() {
+        let mut errors = ValidationErrors::new();
+        let slot = read::<String>(&mut form(json!("")), "f", true, false, &mut errors);
+        assert!(matches!(slot, Slot::Null));
+        let slot = read::<String>(&mut form(json!("")), "f", true, true, &mut errors);
+        assert!(matches!(slot, Slot::Value(s) if s.is_empty()));
+        let slot = read::<String>(&mut form(json!("")), "f", false, false, &mut errors);
+        assert!(
+            matches!(slot, Slot::Value(s) if s.is_empty()),
+            "blank: a rule's business"
+        );
+        let slot = read::<i64>(&mut form(json!("")), "f", false, false, &mut errors);
+        assert!(matches!(slot, Slot::Invalid));
+        assert_eq!(
+            errors.errors(),
+            [("f".to_owned(), "A valid integer is required.".to_owned())]
+        );
+    }
+
+    #[test]
+    fn null_is_refused_where_not_allowed_in_every_format() {
+        for text_only in [false, true] {
+            let mut errors = ValidationErrors::new();
+            let mut body = FieldValue::new(json!({"f": null}), text_only);
+            let slot = read::<String>(&mut body, "f", false, false, &mut errors);
+            assert!(matches!(slot, Slot::Invalid));
+            assert_eq!(
+                errors.errors(),
+                [("f".to_owned(), "This field may not be null.".to_owned())]
+            );
+        }
     }
 }

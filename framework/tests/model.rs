@@ -515,6 +515,9 @@ fn the_schemas_tell_the_truth() {
     assert_eq!(p["published"]["type"], json!(["string", "null"]));
     assert_eq!(p["published"]["format"], "date");
     assert_eq!(p["price"]["format"], "decimal");
+    assert_eq!(p["price"]["pattern"], r"^-?[0-9]{1,4}(?:\.[0-9]{1,2})?$");
+    assert_eq!(p["homepage"]["pattern"], restframe::__private::URL_PATTERN);
+    assert_eq!(p["contact"]["pattern"], restframe::__private::EMAIL_PATTERN);
     assert_eq!(p["code"]["format"], "uuid");
     assert_eq!(p["genre"]["enum"], json!(["Jazz", "hip-hop", null]));
     assert_eq!(p["contact"]["format"], "email");

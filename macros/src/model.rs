@@ -639,8 +639,17 @@ fn property(f: &Field, shape: Shape) -> TokenStream {
         if let Some(max) = &a.max_length {
             schema = quote!(#schema.max_length(::std::option::Option::Some(#max)));
         }
+        // One pattern: the field's own, else the one its email or url rule checks.
         if let Some(re) = &a.regex {
             schema = quote!(#schema.pattern(::std::option::Option::Some(#re)));
+        } else if a.email {
+            schema = quote!(#schema.pattern(::std::option::Option::Some(
+                ::restframe::__private::EMAIL_PATTERN
+            )));
+        } else if a.url {
+            schema = quote!(#schema.pattern(::std::option::Option::Some(
+                ::restframe::__private::URL_PATTERN
+            )));
         }
         if a.email {
             schema = quote!(#schema.format(::std::option::Option::Some(
@@ -655,6 +664,9 @@ fn property(f: &Field, shape: Shape) -> TokenStream {
             )));
         }
     }
+    if let Some(pattern) = decimal_pattern(a) {
+        schema = quote!(#schema.pattern(::std::option::Option::Some(#pattern)));
+    }
     if let Some(min) = &a.min_value {
         schema = quote!(#schema.minimum(::std::option::Option::Some(#min)));
     }
@@ -662,6 +674,28 @@ fn property(f: &Field, shape: Shape) -> TokenStream {
         schema = quote!(#schema.maximum(::std::option::Option::Some(#max)));
     }
     schema
+}
+
+/// The text a `Decimal` with `max_digits` and `decimal_places` may be, as drf-spectacular
+/// writes it (`^-?\d{0,4}(?:\.\d{0,2})?$`), but with a digit before the point required.
+fn decimal_pattern(a: &FieldAttrs) -> Option<String> {
+    let places: u32 = a.decimal_places.as_ref()?.base10_parse().ok()?;
+    let fraction = if places == 0 {
+        String::new()
+    } else {
+        format!("(?:\\.[0-9]{{1,{places}}})?")
+    };
+    let whole = match &a.max_digits {
+        Some(digits) => {
+            let digits: u32 = digits.base10_parse().ok()?;
+            match digits.checked_sub(places)? {
+                0 => "0".to_owned(),
+                n => format!("[0-9]{{1,{n}}}"),
+            }
+        }
+        None => "[0-9]+".to_owned(),
+    };
+    Some(format!("^-?{whole}{fraction}$"))
 }
 
 fn object(name: &Ident, fields: &[&Field], shape: Shape) -> TokenStream {

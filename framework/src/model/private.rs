@@ -155,7 +155,8 @@ pub fn pattern(errors: &mut ValidationErrors, name: &str, value: &str, pattern: 
     }
 }
 
-/// The pattern an email address must match (Django's `EmailValidator`, simplified).
+/// The pattern an email address must match (Django's `EmailValidator`, simplified); written
+/// for both the `regex` crate and ECMA-262 (the schema's `pattern`).
 pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
 
 /// DRF's `EmailField` rule.
@@ -167,7 +168,9 @@ pub fn email(errors: &mut ValidationErrors, name: &str, value: &str) {
 
 /// The pattern a URL must match (Django's `URLValidator`, simplified: http, https, ftp or
 /// ftps, a host, no blanks).
-pub const URL_PATTERN: &str = r"^(?i:https?|ftps?)://[^\s/?#@]+(?::\d{1,5})?(?:[/?#]\S*)?$";
+/// Written for both the `regex` crate and ECMA-262 (the schema's `pattern`).
+pub const URL_PATTERN: &str =
+    r"^(?:[hH][tT][tT][pP][sS]?|[fF][tT][pP][sS]?)://[^\s/?#@]+(?::[0-9]{1,5})?(?:[/?#]\S*)?$";
 
 /// DRF's `URLField` rule.
 pub fn url(errors: &mut ValidationErrors, name: &str, value: &str) {

@@ -191,7 +191,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let checks = checks(&input_name, model, &model_attrs, &fields);
     let input_de = input_deserialize(&input_name, &fields);
     let patch_de = patch_deserialize(&input_name, &patch_name, &fields);
-    let schemas = schemas(model, &input_name, &patch_name, &fields);
+    let schemas = schemas(
+        model,
+        &input_name,
+        &patch_name,
+        &fields,
+        doc_text(&input.attrs),
+    );
     Ok(quote! {
         #table_impl
         #structs
@@ -698,9 +704,11 @@ fn decimal_pattern(a: &FieldAttrs) -> Option<String> {
     Some(format!("^-?{whole}{fraction}$"))
 }
 
-fn object(name: &Ident, fields: &[&Field], shape: Shape) -> TokenStream {
+fn object(name: &Ident, fields: &[&Field], shape: Shape, description: &str) -> TokenStream {
     let utoipa = quote!(::restframe::__private::utoipa);
     let title = name.to_string();
+    let description = (!description.is_empty())
+        .then(|| quote!(.description(::std::option::Option::Some(#description))));
     let props = fields.iter().map(|f| {
         let key = &f.name;
         let schema = property(f, shape);
@@ -717,7 +725,8 @@ fn object(name: &Ident, fields: &[&Field], shape: Shape) -> TokenStream {
         impl #utoipa::PartialSchema for #name {
             fn schema() -> #utoipa::openapi::RefOr<#utoipa::openapi::schema::Schema> {
                 let object = #utoipa::openapi::schema::ObjectBuilder::new()
-                    .schema_type(#utoipa::openapi::schema::Type::Object);
+                    .schema_type(#utoipa::openapi::schema::Type::Object)
+                    #description;
                 #(#props)*
                 object.into()
             }
@@ -731,12 +740,28 @@ fn object(name: &Ident, fields: &[&Field], shape: Shape) -> TokenStream {
     }
 }
 
-fn schemas(model: &Ident, input: &Ident, patch: &Ident, fields: &[Field]) -> TokenStream {
+fn schemas(
+    model: &Ident,
+    input: &Ident,
+    patch: &Ident,
+    fields: &[Field],
+    docs: Option<String>,
+) -> TokenStream {
     let shown: Vec<&Field> = fields.iter().filter(|f| f.shown()).collect();
     let writable: Vec<&Field> = fields.iter().filter(|f| f.writable()).collect();
-    let model = object(model, &shown, Shape::Model);
-    let input = object(input, &writable, Shape::Input);
-    let patch = object(patch, &writable, Shape::Patch);
+    let input_doc = format!("What create and update of a {model} accept.");
+    let patch_doc = format!(
+        "What a partial update of a {model} accepts: any of its fields; null clears a \
+         nullable one."
+    );
+    let model = object(
+        model,
+        &shown,
+        Shape::Model,
+        docs.as_deref().unwrap_or_default(),
+    );
+    let input = object(input, &writable, Shape::Input, &input_doc);
+    let patch = object(patch, &writable, Shape::Patch, &patch_doc);
     quote! {
         ::restframe::__if_openapi! {
             #model

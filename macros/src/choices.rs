@@ -11,6 +11,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             "Choices is derived for a unit-only enum",
         ));
     };
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &input.generics,
+            "Choices is derived for an enum without generics",
+        ));
+    }
     let name = &input.ident;
     let mut values = Vec::new();
     let mut variants = Vec::new();
@@ -30,10 +36,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         values.push(value);
         variants.push(&variant.ident);
     }
+    if variants.is_empty() {
+        return Err(syn::Error::new_spanned(
+            name,
+            "Choices is derived for an enum with at least one variant",
+        ));
+    }
     let indices = 0..variants.len();
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     Ok(quote! {
-        impl #impl_generics ::restframe::model::Choices for #name #ty_generics #where_clause {
+        impl ::restframe::model::Choices for #name  {
             const CHOICES: &'static [&'static str] = &[#(#values),*];
 
             fn as_str(&self) -> &'static str {
@@ -43,8 +54,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
 
-        impl #impl_generics ::restframe::__private::serde::Serialize for #name #ty_generics
-        #where_clause
+        impl ::restframe::__private::serde::Serialize for #name
         {
             fn serialize<S: ::restframe::__private::serde::Serializer>(
                 &self,
@@ -54,8 +64,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
 
-        impl<'de> ::restframe::__private::serde::Deserialize<'de> for #name #ty_generics
-        #where_clause
+        impl<'de> ::restframe::__private::serde::Deserialize<'de> for #name
         {
             fn deserialize<D: ::restframe::__private::serde::Deserializer<'de>>(
                 deserializer: D,
@@ -74,7 +83,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
 
-        impl #impl_generics ::restframe::model::FieldType for #name #ty_generics #where_clause {
+        impl ::restframe::model::FieldType for #name  {
             const COLUMN: ::restframe::sql::ColumnType = ::restframe::sql::ColumnType::Text;
 
             fn invalid_message(error: &str) -> ::std::string::String {

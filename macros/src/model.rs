@@ -188,7 +188,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
     let table_impl = table_impl(model, &input_name, &patch_name, &table, &fields);
     let structs = structs(vis, model, &input_name, &patch_name, &model_attrs, &fields);
-    let checks = checks(&input_name, model, &model_attrs, &fields);
+    let checks = checks(&input_name, &model_attrs, &fields);
     let input_de = input_deserialize(&input_name, &fields);
     let patch_de = patch_deserialize(&input_name, &patch_name, &fields);
     let schemas = schemas(
@@ -367,7 +367,7 @@ fn structs(
 }
 
 /// Each writable field's rules as a function, and `Validate` for the input.
-fn checks(input: &Ident, _model: &Ident, attrs: &ModelAttrs, fields: &[Field]) -> TokenStream {
+fn checks(input: &Ident, attrs: &ModelAttrs, fields: &[Field]) -> TokenStream {
     let rt = quote!(::restframe::__private);
     let fns = fields.iter().filter(|f| f.writable()).map(|f| {
         let name = &f.name;

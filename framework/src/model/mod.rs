@@ -73,6 +73,20 @@ use crate::validation::{
 /// assert_eq!(patch.born, Some(None));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
+///
+/// Options that cannot apply are refused at compile time, such as a length on a number:
+///
+/// ```compile_fail
+/// #[derive(serde::Serialize, serde::Deserialize, restframe::Model)]
+/// struct Album { id: i64, #[field(max_length = 3)] tracks: i64 }
+/// ```
+///
+/// or an option the derive does not know:
+///
+/// ```compile_fail
+/// #[derive(serde::Serialize, serde::Deserialize, restframe::Model)]
+/// struct Album { id: i64, #[field(maxlength = 3)] title: String }
+/// ```
 pub use restframe_macros::Model;
 
 /// `#[derive(Choices)]` on a unit-only enum: a field with a fixed set of values (the trait

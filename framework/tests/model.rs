@@ -400,6 +400,33 @@ async fn a_body_that_is_not_an_object_is_refused_in_drf_words() {
             "{body}"
         );
     }
+    // A map with a number for a key is still an object (the key read as its text), and
+    // MessagePack bytes a list: read as far as DRF would, never in serde's words.
+    let (status, got) = send(
+        &router,
+        Method::POST,
+        "/books/",
+        "application/yaml",
+        "1: x\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(got["title"], json!(["This field is required."]));
+    // `bin 8` of two bytes.
+    let bytes = vec![0xc4_u8, 0x02, 0x01, 0x02];
+    let (status, got) = send(
+        &router,
+        Method::POST,
+        "/books/",
+        "application/msgpack",
+        bytes,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        got,
+        json!({"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]})
+    );
     json(&router, Method::POST, "/books/", a_book()).await;
     let (status, got) = send(
         &router,

@@ -133,17 +133,17 @@ impl<'de> Visitor<'de> for Capture {
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<FieldValue, D::Error> {
-        Value::deserialize(d).map(typed)
+        AnyValue::deserialize(d).map(|v| typed(v.0))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldValue, A::Error> {
         let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(Key(key)) = map.next_key()? {
             if key == TEXT_ONLY_TOKEN && out.is_empty() {
-                let value: Value = map.next_value()?;
+                let AnyValue(value) = map.next_value()?;
                 return Ok(FieldValue::new(value, true));
             }
-            let value: Value = map.next_value()?;
+            let AnyValue(value) = map.next_value()?;
             out.insert(key, value);
         }
         Ok(typed(Value::Object(out)))
@@ -151,27 +151,31 @@ impl<'de> Visitor<'de> for Capture {
 
     // A deserializer that does not pass newtypes on gives the value itself.
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<FieldValue, A::Error> {
-        Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(typed)
+        AnyVisitor.visit_seq(seq).map(typed)
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<FieldValue, E> {
-        Ok(typed(Value::Bool(v)))
+        AnyVisitor.visit_bool(v).map(typed)
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<FieldValue, E> {
-        Ok(typed(v.into()))
+        AnyVisitor.visit_i64(v).map(typed)
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<FieldValue, E> {
-        Ok(typed(v.into()))
+        AnyVisitor.visit_u64(v).map(typed)
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<FieldValue, E> {
-        Ok(typed(v.into()))
+        AnyVisitor.visit_f64(v).map(typed)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldValue, E> {
-        Ok(typed(v.into()))
+        AnyVisitor.visit_str(v).map(typed)
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<FieldValue, E> {
+        AnyVisitor.visit_bytes(v).map(typed)
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<FieldValue, E> {
@@ -183,7 +187,118 @@ impl<'de> Visitor<'de> for Capture {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<FieldValue, D::Error> {
-        Value::deserialize(d).map(typed)
+        AnyValue::deserialize(d).map(|v| typed(v.0))
+    }
+}
+
+/// Any value as JSON, never failing on what JSON cannot hold, so that reading a body never
+/// stops at the capture: a map key that is not text is its text (`1`, `true`), bytes are a
+/// list of numbers, a number past 64 bits or not finite is its text.
+struct AnyValue(Value);
+
+impl<'de> Deserialize<'de> for AnyValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AnyVisitor).map(AnyValue)
+    }
+}
+
+struct AnyVisitor;
+
+impl<'de> Visitor<'de> for AnyVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+        Ok(i64::try_from(v).map_or_else(|_| Value::String(v.to_string()), Value::from))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        Ok(u64::try_from(v).map_or_else(|_| Value::String(v.to_string()), Value::from))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v)
+            .map_or_else(|| Value::String(v.to_string()), Value::Number))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::Array(v.iter().map(|b| Value::from(*b)).collect()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        AnyValue::deserialize(d).map(|v| v.0)
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        AnyValue::deserialize(d).map(|v| v.0)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(AnyValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(Key(key)) = map.next_key()? {
+            let AnyValue(value) = map.next_value()?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        use de::VariantAccess;
+        let (Key(name), variant) = data.variant()?;
+        let AnyValue(value) = variant.newtype_variant()?;
+        Ok(Value::Object(Map::from_iter([(name, value)])))
+    }
+}
+
+/// A map key as text, whatever its type.
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = d.deserialize_any(AnyVisitor)?;
+        Ok(Key(match value {
+            Value::String(s) => s,
+            other => other.to_string(),
+        }))
     }
 }
 
@@ -324,6 +439,16 @@ mod tests {
         assert!(a.is_text_only());
         assert_eq!(a.get("b").unwrap().deserialize::<u8>(), Ok(1));
         assert!(v.get("c").unwrap().is_blank());
+    }
+
+    #[test]
+    fn what_json_cannot_hold_is_captured_as_text_or_numbers() {
+        use serde::de::value::{Error, MapDeserializer};
+        let entries = vec![(1_i64, u128::MAX), (2, 7)];
+        let de = MapDeserializer::<_, Error>::new(entries.into_iter());
+        let v: FieldValue = serde::Deserialize::deserialize(de).unwrap();
+        assert!(!v.is_text_only());
+        assert_eq!(v.value(), &json!({"1": u128::MAX.to_string(), "2": 7}));
     }
 
     #[test]

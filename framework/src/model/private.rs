@@ -37,7 +37,13 @@ pub enum Slot<T> {
 /// The body as a whole, which must be an object (a text-only format's empty body is an empty
 /// one): anything else is DRF's "Invalid data. Expected a dictionary, but got list."
 pub fn body<'de, D: Deserializer<'de>>(deserializer: D) -> Result<FieldValue, D::Error> {
-    let body: FieldValue = serde::Deserialize::deserialize(deserializer)?;
+    // What no JSON value can hold (MessagePack bytes, a YAML map with number keys): refused in
+    // DRF's words rather than the format's.
+    let Ok(body) = <FieldValue as serde::Deserialize>::deserialize(deserializer) else {
+        let mut errors = ValidationErrors::new();
+        errors.add("", "Invalid data.");
+        return Err(fail(errors));
+    };
     if body.value().is_object() {
         return Ok(body);
     }

@@ -43,6 +43,13 @@ pub struct FieldValue {
 
 impl FieldValue {
     /// A value, typed (from a self-describing format) or text only.
+    ///
+    /// ```
+    /// use restframe_parsers::FieldValue;
+    /// let v = FieldValue::new(serde_json::json!("4"), true);
+    /// assert_eq!(v.deserialize::<u8>(), Ok(4));
+    /// assert_eq!(v.value(), &serde_json::json!("4"));
+    /// ```
     pub fn new(value: Value, text_only: bool) -> Self {
         Self { value, text_only }
     }
@@ -53,16 +60,32 @@ impl FieldValue {
     }
 
     /// Whether it came from a text-only format, whose strings are coerced.
+    ///
+    /// ```
+    /// # use restframe_parsers::FieldValue;
+    /// assert!(!FieldValue::new(serde_json::json!(4), false).is_text_only());
+    /// ```
     pub fn is_text_only(&self) -> bool {
         self.text_only
     }
 
     /// Whether it is null.
+    ///
+    /// ```
+    /// # use restframe_parsers::FieldValue;
+    /// assert!(FieldValue::new(serde_json::Value::Null, false).is_null());
+    /// ```
     pub fn is_null(&self) -> bool {
         self.value.is_null()
     }
 
     /// Whether it is null or, in a text-only format, the empty text (the "nothing" of a form).
+    ///
+    /// ```
+    /// # use restframe_parsers::FieldValue;
+    /// assert!(FieldValue::new(serde_json::json!(""), true).is_blank());
+    /// assert!(!FieldValue::new(serde_json::json!(""), false).is_blank());
+    /// ```
     pub fn is_blank(&self) -> bool {
         match &self.value {
             Value::Null => true,
@@ -73,6 +96,11 @@ impl FieldValue {
 
     /// The type of the value in Python's words, as DRF names it in "Expected a dictionary,
     /// but got list.": `dict`, `list`, `str`, `int`, `float`, `bool` or `NoneType`.
+    ///
+    /// ```
+    /// # use restframe_parsers::FieldValue;
+    /// assert_eq!(FieldValue::new(serde_json::json!([1]), false).kind(), "list");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match &self.value {
             Value::Object(_) => "dict",
@@ -86,6 +114,13 @@ impl FieldValue {
     }
 
     /// The entry `key` of an object, as its own value (none when absent or not an object).
+    ///
+    /// ```
+    /// # use restframe_parsers::FieldValue;
+    /// let v = FieldValue::new(serde_json::json!({"a": 1}), false);
+    /// assert_eq!(v.get("a").map(|a| a.value().clone()), Some(serde_json::json!(1)));
+    /// assert!(v.get("b").is_none());
+    /// ```
     pub fn get(&self, key: &str) -> Option<FieldValue> {
         match &self.value {
             Value::Object(map) => map.get(key).map(|v| Self::new(v.clone(), self.text_only)),
@@ -94,6 +129,13 @@ impl FieldValue {
     }
 
     /// Takes the entry `key` out of an object (none when absent or not an object).
+    ///
+    /// ```
+    /// # use restframe_parsers::FieldValue;
+    /// let mut v = FieldValue::new(serde_json::json!({"a": 1}), false);
+    /// assert!(v.take("a").is_some());
+    /// assert!(v.take("a").is_none());
+    /// ```
     pub fn take(&mut self, key: &str) -> Option<FieldValue> {
         match &mut self.value {
             Value::Object(map) => map.remove(key).map(|v| Self::new(v, self.text_only)),
@@ -103,6 +145,13 @@ impl FieldValue {
 
     /// Reads the value into `T` as the original document would have been read; `Err` is the
     /// deserializer's message.
+    ///
+    /// ```
+    /// # use restframe_parsers::FieldValue;
+    /// let v = FieldValue::new(serde_json::json!("x"), false);
+    /// assert_eq!(v.deserialize::<String>(), Ok("x".to_owned()));
+    /// assert!(v.deserialize::<bool>().is_err());
+    /// ```
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, String> {
         if self.text_only {
             T::deserialize(Lenient(&self.value)).map_err(|e| e.to_string())
@@ -369,11 +418,21 @@ const FIELD_ERRORS_MARK: &str = "restframe field errors: ";
 
 impl FieldErrors {
     /// None yet.
+    ///
+    /// ```
+    /// assert!(restframe_parsers::FieldErrors::new().is_empty());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Adds `message` for `field` (`""`: the body as a whole).
+    ///
+    /// ```
+    /// let mut errors = restframe_parsers::FieldErrors::new();
+    /// errors.add("", "Bad pair.");
+    /// assert_eq!(errors.into_vec(), [("".to_owned(), "Bad pair.".to_owned())]);
+    /// ```
     pub fn add(&mut self, field: &str, message: impl fmt::Display) {
         self.0.push((field.to_owned(), message.to_string()));
     }

@@ -317,6 +317,11 @@ impl From<ParseError> for ApiError {
 /// field name says where.
 impl From<DataError> for ApiError {
     fn from(e: DataError) -> Self {
+        // Every field's errors at once, from a type that checks field by field (a `Model`'s
+        // inputs).
+        if let Some(errors) = e.field_errors() {
+            return Self::validation(errors.iter().map(|(f, m)| (f.as_str(), m.as_str())));
+        }
         let message = strip_position(e.message());
         if let Some(field) = message
             .strip_prefix("missing field `")

@@ -13,6 +13,8 @@ mod host;
 #[cfg(feature = "images")]
 pub mod image;
 mod missing;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod model;
 pub mod negotiation;
 #[cfg(feature = "openapi")]
 pub mod openapi;
@@ -47,6 +49,11 @@ pub use restframe_renderers as renderers;
 
 pub use body::Body;
 pub use error::ApiError;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[doc(hidden)]
+pub use model::private as __private;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use model::{Choices, Model};
 pub use negotiation::Negotiated;
 pub use proxy::{ProxyParseError, TrustedProxies};
 pub use request::{Query, Request};

@@ -231,6 +231,38 @@ impl DataError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The field errors a type raised with [`FieldErrors`](crate::FieldErrors), each field
+    /// named under this error's path (`artist.name` for `name` at `artist`); `None` when the
+    /// error is not one of those.
+    ///
+    /// ```
+    /// use restframe_parsers::{FieldErrors, Parsed, TextTree};
+    /// #[derive(Debug)]
+    /// struct Never;
+    /// impl<'de> serde::Deserialize<'de> for Never {
+    ///     fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+    ///         Err(serde::de::Error::custom(FieldErrors::from(vec![("a".into(), "Bad.".into())])))
+    ///     }
+    /// }
+    /// let err = Parsed::new(TextTree::new(serde_json::json!({}))).deserialize::<Never>().unwrap_err();
+    /// assert_eq!(err.field_errors(), Some(vec![("a".to_owned(), "Bad.".to_owned())]));
+    /// ```
+    pub fn field_errors(&self) -> Option<Vec<(String, String)>> {
+        let errors = crate::FieldErrors::from_message(&self.message)?.into_vec();
+        Some(
+            errors
+                .into_iter()
+                .map(
+                    |(field, message)| match (self.path.as_str(), field.as_str()) {
+                        ("", _) => (field, message),
+                        (path, "") => (path.to_owned(), message),
+                        (path, _) => (format!("{path}.{field}"), message),
+                    },
+                )
+                .collect(),
+        )
+    }
 }
 
 impl fmt::Display for DataError {

@@ -57,6 +57,7 @@ mod depth;
 mod disposition;
 mod document;
 mod error;
+mod field;
 mod filename;
 mod text;
 mod tree;
@@ -90,6 +91,7 @@ pub use csv::CsvParser;
 pub use depth::check_depth;
 pub use document::{DataError, Document, Parsed, Visit};
 pub use error::{ParseError, ParseErrorKind, Position};
+pub use field::{FieldErrors, FieldValue};
 pub use filename::sanitize_filename;
 #[cfg(feature = "form")]
 pub use form::FormParser;

@@ -62,7 +62,7 @@ impl Document for TextTree {
 
 /// The lenient deserializer over one node.
 #[derive(Clone, Copy)]
-struct Lenient<'a>(&'a Value);
+pub(crate) struct Lenient<'a>(pub(crate) &'a Value);
 
 impl<'a> Lenient<'a> {
     /// Null and empty text: the "nothing here" of text-only formats.
@@ -166,9 +166,13 @@ impl<'a> Deserializer<'a> for Lenient<'a> {
 
     fn deserialize_newtype_struct<V: Visitor<'a>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
+        // A `FieldValue` asks whether the document is text only: it is.
+        if name == crate::field::TEXT_ONLY_TOKEN {
+            return visitor.visit_map(crate::field::TextOnlyEntry { node: Some(self.0) });
+        }
         visitor.visit_newtype_struct(self)
     }
 

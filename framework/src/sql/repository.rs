@@ -256,6 +256,28 @@ fn own_columns<M: Table>(e: DbError) -> ApiError {
     }
 }
 
+/// A row as JSON by column name, as an input reads it: booleans as booleans (SQLite keeps
+/// them as integers); bytes left out (no input reads them from JSON).
+fn stored_row<M: Table>(row: &[SqlValue]) -> serde_json::Map<String, Value> {
+    M::COLUMNS
+        .iter()
+        .zip(row)
+        .filter_map(|(column, cell)| {
+            let value = match cell {
+                SqlValue::Null => Value::Null,
+                SqlValue::Integer(i) if column.ty == ColumnType::Boolean => Value::Bool(*i != 0),
+                SqlValue::Integer(i) => Value::from(*i),
+                SqlValue::Real(f) => Value::from(*f),
+                SqlValue::Text(t) => Value::String(t.clone()),
+                SqlValue::Boolean(b) => Value::Bool(*b),
+                SqlValue::Json(v) => v.clone(),
+                SqlValue::Blob(_) => return None,
+            };
+            Some((column.name.to_owned(), value))
+        })
+        .collect()
+}
+
 fn not_found_key() -> ApiError {
     ApiError::internal("a retrieved row's id is not a key")
 }
@@ -490,11 +512,25 @@ impl<M: Table> Repository for SqlRepository<M> {
         id: &str,
         patch: Partial<M::Patch>,
     ) -> Result<Option<M>, ApiError> {
-        let Some(current) = self.retrieve(id).await? else {
+        let Some(key) = self.key(id) else {
             return Ok(None);
         };
-        let mut merged = serde_json::to_value(&current)
-            .map_err(|e| ApiError::internal(format!("{} row: {e}", M::NAME)))?;
+        let rows = self
+            .db
+            .fetch(
+                Arc::clone(&self.prepared.retrieve),
+                vec![key],
+                Arc::clone(&self.prepared.types),
+            )
+            .await
+            .map_err(own_columns::<M>)?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        // The stored row, column by column, rather than the model as the API shows it: a
+        // write-only column the model does not serialize is still there for the input.
+        let mut merged = Value::Object(stored_row::<M>(&row));
+        let current = self.model(row)?;
         let changes = match serde_json::to_value(&patch.0) {
             Ok(Value::Object(changes)) => changes,
             Ok(_) => {
@@ -515,7 +551,16 @@ impl<M: Table> Repository for SqlRepository<M> {
         let input: M::Input = serde_path_to_error::deserialize(merged).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." { String::new() } else { path };
-            ApiError::validation([(field.as_str(), e.inner().to_string().as_str())])
+            let message = e.inner().to_string();
+            match crate::parsers::FieldErrors::from_message(&message) {
+                Some(errors) => ApiError::validation(
+                    errors
+                        .into_vec()
+                        .iter()
+                        .map(|(f, m)| (f.as_str(), m.as_str())),
+                ),
+                None => ApiError::validation([(field.as_str(), message.as_str())]),
+            }
         })?;
         input.validate()?;
         if changed.is_empty() {

@@ -1,149 +1,62 @@
-//! The music catalogue's tracks: model, inputs, table and viewset.
+//! The music catalogue's tracks: the model (one declaration) and its viewset.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use restframe::permissions::{IsAuthenticatedOrReadOnly, Permission};
 use restframe::renderers::Renderer;
-use restframe::sql::{Column, ColumnType::*, Database, SqlRepository, Table};
-use restframe::{
-    ApiError, ApiSettings, Date, DateTime, Decimal, ModelViewSet, Request, Validate,
-    ValidationErrors,
-};
+use restframe::sql::{Database, SqlRepository};
+use restframe::{ApiError, ApiSettings, Date, DateTime, Decimal, Model, ModelViewSet, Request};
 
 use crate::ownership::IsSelfOrStaff;
 use crate::users::User;
 use serde::{Deserialize, Serialize};
 
-/// A track as the API shows it.
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+/// A track of the music catalogue: one declaration for its table, its create, update and
+/// PATCH inputs, their validation and their schemas (`#[derive(Model)]`).
+#[derive(Serialize, Deserialize, Model)]
+#[model(table = "track")]
 pub struct Track {
     /// The track's own URL (DRF's `HyperlinkedIdentityField`).
-    #[schema(read_only, required = true, format = "uri")]
+    #[field(computed)]
     #[serde(default)]
     url: String,
-    #[schema(read_only)]
+    #[field(primary_key, read_only)]
     id: i64,
+    #[field(max_length = 100)]
     title: String,
+    #[field(max_length = 100)]
     artist_name: String,
     release_date: Option<Date>,
-    /// Its length in seconds, a decimal (`"545.2"`) with at most 3 decimal places.
-    #[schema(value_type = Option<String>, format = "decimal", pattern = r"^[0-9]{1,6}(\.[0-9]{1,3})?$")]
+    /// Its length in seconds, a decimal (`"545.2"`) of at most 6 digits before the point and 3
+    /// after it, kept as written (`545.20` stays `545.20`, on SQLite as on PostgreSQL).
+    #[field(min_value = 0, max_digits = 9, decimal_places = 3)]
     duration: Option<Decimal>,
-    #[schema(read_only)]
+    /// The URL of the uploaded audio file, if any.
+    #[field(read_only)]
     file: Option<String>,
     /// The id of the user who created the track: they (and staff) may change it.
-    #[schema(read_only)]
+    #[field(set_by_server)]
     #[serde(default)]
     owner: Option<i64>,
     /// The owner's username.
-    #[schema(read_only)]
+    #[field(computed)]
     #[serde(default)]
     owner_username: Option<String>,
     /// The owner's URL (DRF's `HyperlinkedRelatedField`).
-    #[schema(read_only, format = "uri")]
+    #[field(computed)]
     #[serde(default)]
     owner_url: Option<String>,
     /// When the track was created.
-    #[schema(read_only)]
+    #[field(auto_now_add)]
     created_at: DateTime,
     /// When the track was last changed.
-    #[schema(read_only)]
+    #[field(auto_now)]
     updated_at: DateTime,
     /// Where the uploaded file is in storage; not shown.
+    #[field(skip)]
     #[serde(default, skip_serializing)]
-    #[schema(ignore)]
     pub file_key: Option<String>,
-}
-
-/// What create and update accept; `id` and `file` are read-only.
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TrackInput {
-    title: String,
-    artist_name: String,
-    release_date: Option<Date>,
-    /// Its length in seconds, a decimal (`"545.2"`) with at most 3 decimal places.
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = "decimal", pattern = r"^[0-9]{1,6}(\.[0-9]{1,3})?$")]
-    duration: Option<Decimal>,
-    /// Set by the app (the creator; kept on update), never by the client.
-    #[serde(default, skip_deserializing)]
-    #[schema(ignore)]
-    owner: Option<i64>,
-}
-
-/// What PATCH accepts: any of the writable fields. `"release_date": null` clears the date;
-/// `"title": null` is a 400, "This field may not be null." (DRF's answer; a title is not
-/// nullable). No field has a default in the document: one left out is left as it is.
-#[serde_with::skip_serializing_none]
-#[derive(Serialize, Deserialize, Default, utoipa::ToSchema)]
-pub struct TrackPatch {
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
-    title: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
-    artist_name: Option<String>,
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<Date>)]
-    release_date: Option<Option<Date>>,
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<String>, format = "decimal", pattern = r"^[0-9]{1,6}(\.[0-9]{1,3})?$")]
-    duration: Option<Option<Decimal>>,
-}
-
-/// A PATCH field that may be left out but not set to null: DRF's "This field may not be null.".
-fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer)?
-        .map(Some)
-        .ok_or_else(|| serde::de::Error::custom("This field may not be null."))
-}
-
-impl Validate for TrackInput {
-    fn validate(&self) -> Result<(), ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        errors.length("title", &self.title, 1, 100);
-        errors.length("artist_name", &self.artist_name, 1, 100);
-        if let Some(duration) = &self.duration {
-            check_duration(&mut errors, duration);
-        }
-        errors.into_result()
-    }
-}
-
-/// At most 9 digits, 3 of them decimal places, and not negative (kept as written: `545.20`
-/// stays `545.20`, on SQLite as on PostgreSQL).
-fn check_duration(errors: &mut ValidationErrors, duration: &Decimal) {
-    if let Err(message) = restframe::decimal_rules(duration, Some(9), Some(3)) {
-        errors.add("duration", message);
-    } else if duration.is_sign_negative() && !duration.is_zero() {
-        errors.add(
-            "duration",
-            "Ensure this value is greater than or equal to 0.",
-        );
-    }
-}
-
-impl Table for Track {
-    type Input = TrackInput;
-    type Patch = TrackPatch;
-    const NAME: &'static str = "track";
-    const COLUMNS: &'static [Column] = &[
-        Column::new("id", Integer).read_only(),
-        Column::new("title", Text),
-        Column::new("artist_name", Text),
-        Column::new("release_date", Date).nullable(),
-        Column::new("duration", Decimal).nullable(),
-        Column::new("file", Text).nullable().read_only(),
-        Column::new("file_key", Text).nullable().read_only(),
-        Column::new("owner", Integer).nullable(),
-        Column::new("created_at", DateTime).auto_now_add(),
-        Column::new("updated_at", DateTime).auto_now(),
-    ];
 }
 
 impl Track {
@@ -246,7 +159,9 @@ pub fn viewset(
         })
         .perform_update(|req, input: &mut TrackInput| {
             // PUT replaces what the client may write; the owner stays.
-            input.owner = req.extensions().get::<Arc<Track>>().and_then(|t| t.owner);
+            if let Some(current) = req.extensions().get::<Arc<Track>>() {
+                input.keep_server_fields(current);
+            }
             Ok(())
         })
         // django-filter's `Meta.fields`, and DRF's `search_fields`.

@@ -63,6 +63,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) read_only: bool,
     pub(crate) write_only: bool,
     pub(crate) skip: bool,
+    /// Not a column: filled per response (a URL, a related row's name), shown read-only.
+    pub(crate) computed: bool,
     pub(crate) set_by_server: bool,
     pub(crate) required: bool,
     /// `default` alone is `Default::default()`.
@@ -97,6 +99,8 @@ impl FieldAttrs {
                     out.write_only = true;
                 } else if flag("skip") {
                     out.skip = true;
+                } else if flag("computed") {
+                    out.computed = true;
                 } else if flag("set_by_server") {
                     out.set_by_server = true;
                 } else if flag("required") {
@@ -142,7 +146,7 @@ impl FieldAttrs {
                 } else {
                     return Err(meta.error(
                         "unknown field attribute: expected read_only, write_only, skip, \
-                         set_by_server, required, default, allow_blank, unique, primary_key, \
+                         computed, set_by_server, required, default, allow_blank, unique, primary_key, \
                          min_length, max_length, min_value, max_value, regex, email, url, \
                          choices, validator, max_digits, decimal_places, auto_now or \
                          auto_now_add",

@@ -29,7 +29,7 @@ impl Field {
     /// Accepted from clients (create, update and patch).
     fn writable(&self) -> bool {
         let a = &self.attrs;
-        !(a.read_only || a.skip || a.set_by_server || a.auto_now || a.auto_now_add)
+        !(a.read_only || a.skip || a.computed || a.set_by_server || a.auto_now || a.auto_now_add)
     }
 
     /// In the create/update input (the writable ones and those the server sets).
@@ -45,7 +45,7 @@ impl Field {
     /// Read-only in the model's schema.
     fn read_only(&self) -> bool {
         let a = &self.attrs;
-        a.read_only || a.set_by_server || a.auto_now || a.auto_now_add
+        a.read_only || a.computed || a.set_by_server || a.auto_now || a.auto_now_add
     }
 
     /// Must be in a create or update body.
@@ -230,6 +230,21 @@ fn check_field(f: &Field) -> syn::Result<()> {
     if a.set_by_server && a.write_only {
         return err("a field set by the server cannot be write_only");
     }
+    if a.computed
+        && (a.write_only
+            || a.skip
+            || a.set_by_server
+            || a.unique
+            || a.primary_key
+            || a.auto_now
+            || a.auto_now_add
+            || a.default.is_some())
+    {
+        return err(
+            "a computed field is no column and is never written: it takes none of write_only, \
+             skip, set_by_server, unique, primary_key, auto_now, auto_now_add or default",
+        );
+    }
     if let Some(re) = &a.regex
         && re.value().is_empty()
     {
@@ -245,7 +260,7 @@ fn table_impl(
     table: &str,
     fields: &[Field],
 ) -> TokenStream {
-    let columns = fields.iter().map(|f| {
+    let columns = fields.iter().filter(|f| !f.attrs.computed).map(|f| {
         let name = &f.name;
         let inner = &f.inner;
         let mut column = quote! {

@@ -671,3 +671,49 @@ async fn the_viewset_documents_the_derived_schemas() {
     assert_eq!(body("patch"), "#/components/schemas/BookPatch");
     assert_eq!(body("put"), "#/components/schemas/BookInput");
 }
+
+/// A model with fields that are no columns: filled per response.
+#[derive(Serialize, Deserialize, Model)]
+#[model(table = "computed_album")]
+struct Album {
+    #[field(computed)]
+    #[serde(default)]
+    url: String,
+    #[field(read_only)]
+    id: i64,
+    #[field(max_length = 50)]
+    title: String,
+    #[field(computed)]
+    #[serde(default)]
+    artist_name: Option<String>,
+}
+
+#[tokio::test]
+async fn computed_fields_are_no_columns_and_read_only_in_the_schema() {
+    let names: Vec<&str> = Album::COLUMNS.iter().map(|c| c.name).collect();
+    assert_eq!(names, ["id", "title"]);
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    db.create_table::<Album>().await.unwrap();
+    db.check_table::<Album>().await.unwrap();
+    // A row reads into the model with the computed fields at their defaults.
+    let albums = SqlRepository::<Album>::new(&db);
+    let input: AlbumInput =
+        serde_json::from_value(json!({"title": "Kind of Blue", "url": "x", "artist_name": "y"}))
+            .unwrap();
+    let album = restframe::Repository::create(&albums, input).await.unwrap();
+    assert_eq!(
+        (album.url.as_str(), album.artist_name.as_deref()),
+        ("", None)
+    );
+    #[cfg(feature = "openapi")]
+    {
+        use utoipa::PartialSchema;
+        let model = serde_json::to_value(Album::schema()).unwrap();
+        assert_eq!(model["properties"]["url"]["readOnly"], true);
+        assert_eq!(model["properties"]["artist_name"]["readOnly"], true);
+        let input = serde_json::to_value(AlbumInput::schema()).unwrap();
+        assert!(input["properties"].get("url").is_none(), "{input}");
+        let patch = serde_json::to_value(AlbumPatch::schema()).unwrap();
+        assert!(patch["properties"].get("artist_name").is_none(), "{patch}");
+    }
+}

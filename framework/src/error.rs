@@ -351,7 +351,9 @@ fn drf_wording(message: &str) -> &str {
         "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" | "isize"
         | "usize" | "an integer" => "A valid integer is required.",
         "f32" | "f64" | "a number" => "A valid number is required.",
-        e if e.starts_with("a Decimal type") => crate::validation::DECIMAL_INVALID_MESSAGE,
+        // DRF's DecimalField message (`validation::DECIMAL_INVALID_MESSAGE`, which depends on
+        // this module).
+        e if e.starts_with("a Decimal type") => "A valid number is required.",
         "a boolean" => "Must be a valid boolean.",
         "a string" | "a borrowed string" => "Not a valid string.",
         _ => message,

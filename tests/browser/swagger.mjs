@@ -46,9 +46,11 @@ async function operation(page, operationId) {
   if (!(await op.evaluate((el) => el.classList.contains('is-open')))) {
     await op.locator('.opblock-summary').first().click();
   }
-  const tryOut = op.locator('.try-out__btn');
-  await tryOut.waitFor();
-  if (/try it out/i.test(await tryOut.innerText())) await tryOut.click();
+  // "Try it out" when it is off; "Cancel" (and "Reset", for a body) once it is on.
+  await op.locator('.try-out__btn').first().waitFor();
+  const start = op.locator('.try-out__btn', { hasText: /try it out/i });
+  if ((await start.count()) > 0) await start.first().click();
+  await op.locator('.try-out__btn', { hasText: /cancel/i }).first().waitFor();
   return op;
 }
 

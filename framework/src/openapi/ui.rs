@@ -9,7 +9,7 @@ use http::{HeaderValue, StatusCode};
 use super::routes::{SchemaCache, SchemaInfo};
 use super::{ApiInfo, Doc};
 use crate::error::ApiError;
-use crate::renderers::{BinaryRenderer, JsonRenderer, Renderer, StaticHtmlRenderer};
+use crate::renderers::{BinaryRenderer, JsonRenderer, Renderer};
 use crate::request::Request;
 use crate::response::Response;
 use crate::router::RouteTable;
@@ -124,7 +124,8 @@ where
     .name(name)
     .doc(Doc::new().exclude())
     .renderers([
-        Arc::new(StaticHtmlRenderer::new()) as Arc<dyn Renderer>,
+        // Negotiates `text/html`; the page's bytes carry their own type, with its charset.
+        Arc::new(BinaryRenderer::new(mime::TEXT_HTML, "html")) as Arc<dyn Renderer>,
         // Only for error bodies (the 406 above among them).
         Arc::new(JsonRenderer::new()),
     ])

@@ -10,17 +10,29 @@ set -u
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 declare -A BIN=([before]=$1 [after]=$2)
 work=$(mktemp -d)
+password=ab-password-$RANDOM$RANDOM
 start() { # name port
-  "${BIN[$1]}" --bind 127.0.0.1:$2 --database-url "sqlite://$work/$1.db" --media-root "$work/media-$1" --log warn >"$work/$1.out" 2>&1 &
+  # A superuser to seed with (creates need a user since issue 12), and no throttles.
+  echo "$password" | "${BIN[$1]}" createsuperuser --database-url "sqlite://$work/$1.db" --username ab --email ab@example.org >/dev/null
+  "${BIN[$1]}" --bind 127.0.0.1:$2 --database-url "sqlite://$work/$1.db" --media-root "$work/media-$1" --log warn \
+    --throttle-anon off --throttle-user off --throttle-uploads off >"$work/$1.out" 2>&1 &
   echo $!
 }
 seed() { # port
+  local token
+  token=$(curl -sf -H 'Content-Type: application/json' -H 'Accept: application/json' \
+    -d "{\"username\":\"ab\",\"password\":\"$password\"}" "http://127.0.0.1:$1/api/auth/token/" |
+    sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+  [[ -n $token ]] || { echo "ab: no token on port $1" >&2; exit 1; }
   for i in $(seq 1 1000); do
     printf '{"title":"Track %04d","artist_name":"Artist %d","release_date":"19%02d-01-01"}\n' $i $((i % 10)) $((i % 100))
-  done | while read -r body; do curl -s -o /dev/null -H 'Content-Type: application/json' -d "$body" http://127.0.0.1:$1/api/tracks/; done
+  done | while read -r body; do
+    curl -sf -o /dev/null -H "Authorization: Token $token" -H 'Content-Type: application/json' -d "$body" http://127.0.0.1:$1/api/tracks/ ||
+      { echo "ab: a seed create failed on port $1" >&2; exit 1; }
+  done
 }
 pb=$(start before 18901); pa=$(start after 18902); sleep 2
-seed 18901; seed 18902
+seed 18901 && seed 18902 || { kill $pb $pa; exit 1; }
 for round in 1 2; do
   for side in before after; do
     port=$([ $side = before ] && echo 18901 || echo 18902)

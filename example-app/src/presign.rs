@@ -251,7 +251,7 @@ impl Presign {
             let this = req.state::<Presign>()?;
             let track_id: i64 = req.path("id").map_err(|_| not_found())?;
             let id = track_id.to_string();
-            this.tracks.retrieve(&id).await?.ok_or_else(not_found)?;
+            // The viewset loaded the track before this view (a missing one is its 404).
             let key = format!("{PENDING_PREFIX}{}/track.mp3", random_hex(16)?);
             let mut presigned = this.storage.presign_put(&key, this.expiry).await?;
             // The app's own URLs are paths: make them absolute for the client.
@@ -291,7 +291,7 @@ impl Presign {
             let this = req.state::<Presign>()?;
             let track_id: i64 = req.path("id").map_err(|_| not_found())?;
             let id = track_id.to_string();
-            this.tracks.retrieve(&id).await?.ok_or_else(not_found)?;
+            // The viewset loaded the track before this view (a missing one is its 404).
             let Confirm { key } = req.data().await?;
             let unknown = || ApiError::validation([("key", "Unknown or expired upload key.")]);
             let pending = this.pending.retrieve(&key).await?.ok_or_else(unknown)?;

@@ -212,7 +212,7 @@ pub fn upload(repo: &SqlRepository<Track>, media: &Media) -> ApiView {
         let id = req.path::<i64>("id").map_err(|_| not_found())?.to_string();
         let filename: String = req.path("filename")?;
         check_name(&filename)?;
-        repo.retrieve(&id).await?.ok_or_else(not_found)?;
+        // The viewset loaded the track before this view (a missing one is its 404).
         let file = file_field(&mut req).await?;
         // Checked under the name it is stored as, the URL's.
         rules.check_upload_as(&file, &filename).await?;

@@ -180,6 +180,10 @@ impl PathPattern {
 /// `path` with each `%2F` (`%2f`) written as `/`, and where those slashes are; `None` when it
 /// has none.
 fn decode_slashes(path: &str) -> Option<(String, Vec<usize>)> {
+    // Every route that does not match a path comes here: no allocation unless there is one.
+    if !path.contains("%2F") && !path.contains("%2f") {
+        return None;
+    }
     let bytes = path.as_bytes();
     let mut out = String::with_capacity(path.len());
     let mut slashes = Vec::new();

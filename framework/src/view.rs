@@ -14,7 +14,9 @@ use futures_util::FutureExt;
 use crate::body::{Body, body_stream};
 use crate::error::ApiError;
 use crate::extensions::{FormatSuffix, MountPrefix, RouteForms, SharedState, UploadDir};
-use crate::negotiation::{Renderers, accept_header, negotiate, query_format, split_format_suffix};
+use crate::negotiation::{
+    Renderers, accept_header, negotiate, query_format_param, split_format_suffix,
+};
 use crate::parsers::{Parser, ParserLimits};
 use crate::render::{self, PageRequest, RendererSet, RequestInfo};
 use crate::renderers::Renderer;
@@ -420,16 +422,10 @@ impl ViewInner {
             None if self.suffixes => split_format_suffix(uri.path(), renderers).1,
             None => None,
         };
-        let from_query = query_format(uri.query());
         // `?format=` with no value asks for no format the view has: the same 404 as an unknown
         // one, as the OpenAPI document (an enum of the formats) says.
-        let empty_query_format = from_query.is_none()
-            && uri.query().is_some_and(|q| {
-                form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "format" && v.is_empty())
-            });
-        let format = suffix
-            .or(from_query.as_deref())
-            .or(empty_query_format.then_some(""));
+        let from_query = query_format_param(uri.query());
+        let format = suffix.or(from_query.as_deref());
         let accept = accept_header(&parts.headers);
         let negotiated = match negotiate(accept.as_deref(), format, renderers) {
             Ok(n) => n,

@@ -47,8 +47,12 @@ pub fn split_format_suffix<'a>(
 /// assert_eq!(restframe::negotiation::query_format(None), None);
 /// ```
 pub fn query_format(query: Option<&str>) -> Option<Cow<'_, str>> {
+    query_format_param(query).filter(|v| !v.is_empty())
+}
+
+/// The `format` query parameter, percent-decoded, if present: empty when it has no value.
+pub(crate) fn query_format_param(query: Option<&str>) -> Option<Cow<'_, str>> {
     form_urlencoded::parse(query?.as_bytes())
         .find(|(k, _)| k == "format")
         .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
 }

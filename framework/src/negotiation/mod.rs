@@ -36,6 +36,7 @@ use http::header::ACCEPT;
 
 pub use accept::MediaRange;
 use accept::split_essence;
+pub(crate) use format::query_format_param;
 pub use format::{query_format, split_format_suffix};
 pub use parser::select_parser;
 

@@ -1,7 +1,7 @@
 //! What a viewset says of its actions in the OpenAPI document (feature `openapi`).
 
 use utoipa::openapi::schema::{
-    ArrayBuilder, Components, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+    ArrayBuilder, Components, Object, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
 };
 use utoipa::openapi::{Ref, RefOr};
 
@@ -43,7 +43,7 @@ impl ModelSchemas {
     }
 }
 
-/// A body property's schema as a query parameter's (see [`ActionDocs::field_schema`]).
+/// A body property's schema as a query parameter's (see `ActionDocs::list`).
 fn parameter_schema(property: &RefOr<Schema>) -> Option<RefOr<Schema>> {
     match property {
         RefOr::Ref(r) => Some(RefOr::Ref(Ref::new(r.ref_location.clone()))),
@@ -189,6 +189,16 @@ impl<'a> ActionDocs<'a> {
         let mut doc = self.base("list", format!("List the {}", self.tag));
         doc = self.pagination.describe_list(doc);
         let fields = self.list_fields;
+        let model = self.model_properties();
+        // A property's schema as a query parameter's: its type and format, without what only
+        // a body has (`readOnly`, `null`, a description, a default); a string otherwise.
+        let field_schema = |field: &str| -> RefOr<Schema> {
+            model
+                .as_ref()
+                .and_then(|m| m.properties.get(field))
+                .and_then(parameter_schema)
+                .unwrap_or_else(|| RefOr::T(Schema::Object(string().build())))
+        };
         if !fields.ordering_fields.is_empty() {
             doc = doc.query_schema(
                 "ordering",
@@ -204,7 +214,7 @@ impl<'a> ActionDocs<'a> {
             doc = doc.query_schema(
                 field,
                 &format!("Only rows whose `{field}` is exactly this (empty: no filter)."),
-                self.field_schema(field),
+                field_schema(field),
                 false,
             );
         }
@@ -213,23 +223,17 @@ impl<'a> ActionDocs<'a> {
                 let (description, schema): (String, RefOr<Schema>) = match lookup {
                     Lookup::Exact => (
                         format!("Only rows whose `{field}` is exactly this."),
-                        self.field_schema(field),
+                        field_schema(field),
                     ),
-                    Lookup::Gt => (
-                        format!("`{field}` greater than this."),
-                        self.field_schema(field),
-                    ),
+                    Lookup::Gt => (format!("`{field}` greater than this."), field_schema(field)),
                     Lookup::Gte => (
                         format!("`{field}` greater than or equal to this."),
-                        self.field_schema(field),
+                        field_schema(field),
                     ),
-                    Lookup::Lt => (
-                        format!("`{field}` less than this."),
-                        self.field_schema(field),
-                    ),
+                    Lookup::Lt => (format!("`{field}` less than this."), field_schema(field)),
                     Lookup::Lte => (
                         format!("`{field}` less than or equal to this."),
-                        self.field_schema(field),
+                        field_schema(field),
                     ),
                     Lookup::IContains => (
                         format!("`{field}` contains this, ignoring case."),
@@ -272,27 +276,19 @@ impl<'a> ActionDocs<'a> {
         doc.response_header(200, "Link", "The next and previous pages (RFC 8288).")
     }
 
-    /// The schema of the model's property `field`, as a query parameter's: its type and
-    /// format, without what only a body has (`readOnly`, `null`, a description, a default);
-    /// a string when the model has no schema or no such property.
-    fn field_schema(&self, field: &str) -> RefOr<Schema> {
-        let fallback = || RefOr::T(Schema::Object(string().build()));
-        let Some(schemas) = self.schemas else {
-            return fallback();
-        };
+    /// The model's properties (its schema's), to describe query parameters on its fields;
+    /// none when the viewset has no schemas.
+    fn model_properties(&self) -> Option<Object> {
+        let schemas = self.schemas?;
         let mut components = Components::new();
         let RefOr::Ref(model) = (schemas.model)(&mut components) else {
-            return fallback();
+            return None;
         };
         let name = model.ref_location.rsplit('/').next().unwrap_or_default();
-        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get(name) else {
-            return fallback();
-        };
-        object
-            .properties
-            .get(field)
-            .and_then(parameter_schema)
-            .unwrap_or_else(fallback)
+        match components.schemas.remove(name) {
+            Some(RefOr::T(Schema::Object(object))) => Some(object),
+            _ => None,
+        }
     }
 
     fn create(&self) -> Doc {

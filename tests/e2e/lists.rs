@@ -350,4 +350,21 @@ async fn lookups_search_and_bad_values(app: &App) {
             .is_empty()
     );
     assert!(ids_of(app, "search=%27)%20OR%20(%271").await.is_empty());
+    // A NUL character is refused in a lookup as in any text, naming the parameter.
+    for query in [
+        "title__icontains=a%00b",
+        "id__in=1,%00",
+        "artist_name__istartswith=%00",
+    ] {
+        let r = app.get(&format!("/api/tracks/?{query}"), &[]).await;
+        assert_eq!(r.status, 400, "{query}: {}", r.text());
+        let param = query.split('=').next().unwrap_or_default();
+        assert!(r.json()[param].is_array(), "{query}: {}", r.text());
+    }
+    // Far more text than any term: ten terms at most, each a bound parameter.
+    let long = vec!["blue"; 500].join("%20");
+    assert_eq!(
+        ids_of(app, &format!("search={long}")).await,
+        vec![blue_green, blue_monk, percent]
+    );
 }

@@ -240,6 +240,21 @@ async fn uploads_to_the_file_system_are_served_with_caching() {
         .await;
     assert_eq!(encoded.status, 200, "{}", encoded.text());
     assert_eq!(encoded.body, r.body);
+    // Encoded slashes are no way out of the storage, nor into its metadata.
+    for path in [
+        "/media/tracks%2F..%2F..%2F..%2Fetc%2Fpasswd",
+        "/media/tracks%2F1%2F..%2F..%2Fdata%2Fdb.sqlite3",
+        "/media/.meta%2Ftracks%2F1%2Fso_what.mp3.json",
+        "/media/%2Fetc%2Fpasswd",
+    ] {
+        let r = app.get(path, &[]).await;
+        assert!(
+            (400..500).contains(&r.status),
+            "{path}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
     assert_eq!(
         app.get("/media/.meta/tracks/1/so_what.mp3.json", &[])
             .await

@@ -98,8 +98,9 @@ pub fn routes(
         let tracks = req.state::<SqlRepository<Track>>()?;
         let page = tracks.list(&first_rows("title")).await?;
         Ok(Response::new(TrackPage {
+            // Counted exactly (the query's default count).
+            count: page.count.unwrap_or(page.items.len() as u64),
             tracks: page.items,
-            count: page.count,
         }))
     })
     .name("Tracks")

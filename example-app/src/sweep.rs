@@ -175,10 +175,11 @@ impl Sweep {
             .list(&ListQuery {
                 filters: vec![("file_key".to_owned(), key.to_owned())],
                 limit: 1,
+                count: restframe::pagination::Count::Off,
                 ..ListQuery::default()
             })
             .await?;
-        Ok(bound.count > 0)
+        Ok(!bound.items.is_empty())
     }
 }
 

@@ -53,6 +53,7 @@ guide!(routers, "routers.md", []);
 guide!(server, "server.md", []);
 guide!(viewsets, "viewsets.md", ["sqlite"]);
 guide!(filtering, "filtering.md", ["sqlite"]);
+guide!(pagination, "pagination.md", ["sqlite"]);
 guide!(models, "models.md", ["sqlite", "openapi"]);
 guide!(
     uploads,

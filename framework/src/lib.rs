@@ -18,6 +18,7 @@ pub mod model;
 pub mod negotiation;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+mod ordering;
 pub mod pagination;
 #[cfg(feature = "auth")]
 pub mod permissions;
@@ -74,9 +75,9 @@ pub use validation::{
 };
 pub use view::{ApiView, api_view};
 pub use viewset::{
-    Action, Condition, ISNULL_INVALID_MESSAGE, LimitOffsetPagination, ListQuery, Lookup,
-    MAX_IN_VALUES, MAX_SEARCH_TERMS, ModelViewSet, OrderBy, Page, PageNumberPagination, Pagination,
-    Repository, Search, StandardAction,
+    Action, Condition, CursorPagination, ISNULL_INVALID_MESSAGE, LimitOffsetPagination, ListQuery,
+    Lookup, MAX_IN_VALUES, MAX_SEARCH_TERMS, ModelViewSet, OrderBy, Page, PageNumberPagination,
+    Pagination, Repository, Search, StandardAction,
 };
 
 #[cfg(doctest)]

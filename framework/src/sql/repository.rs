@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::row::from_row;
-use super::statement::{Clause, Statements};
+use super::statement::{AfterKey, Clause, Statements};
 use super::value::{ColumnType, SqlValue};
 use super::{Column, Database, DbError, Table};
 use crate::ApiError;
+use crate::pagination::Count;
 use crate::validation::Validate;
 use crate::viewset::{Condition, ISNULL_INVALID_MESSAGE, ListQuery, Lookup, Page, Repository};
 
@@ -416,42 +417,93 @@ impl<M: Table> Repository for SqlRepository<M> {
         // The primary key breaks ties, in the direction of the first key: `-title` ends in
         // `id DESC`, so an index on (title, id) serves it scanned backwards.
         if !ordering.iter().any(|(f, _)| *f == M::PRIMARY_KEY) {
+            if query.after.is_some() {
+                return Err(ApiError::internal(format!(
+                    "a keyset page must be ordered by a unique key: end the ordering in `{}`",
+                    M::PRIMARY_KEY
+                )));
+            }
             let descending = ordering.first().is_some_and(|(_, d)| *d);
             ordering.push((M::PRIMARY_KEY, descending));
         }
         let st = &self.prepared.statements;
+        // Counted before the keyset clause: the count is of every row that matches.
+        let count_where = st.where_all(&filters, &clauses);
+        let count_params = params.clone();
+        let after_keys;
+        if let Some(after) = &query.after {
+            if after.len() != ordering.len() {
+                return Err(ApiError::internal(
+                    "a keyset position needs one value per key of the ordering",
+                ));
+            }
+            after_keys = ordering
+                .iter()
+                .zip(after)
+                .map(|(&(column, descending), value)| AfterKey {
+                    column,
+                    descending,
+                    null: value.is_none(),
+                })
+                .collect::<Vec<_>>();
+            for i in st.keyset_params(&after_keys) {
+                let (column, value) = (after_keys[i].column, after[i].as_deref().unwrap_or(""));
+                // A signed cursor holds what a row showed; a value that no longer reads as
+                // its column (a changed type) is no position.
+                let value = SqlValue::from_query(value, column_type::<M>(column)?)
+                    .map_err(|_| ApiError::not_found("Invalid cursor"))?;
+                params.push(value);
+            }
+            clauses.push(Clause::After { keys: &after_keys });
+        }
         let where_sql = st.where_all(&filters, &clauses);
         let where_params = params.len();
-        let count_params = params.clone();
         let clamp = |n: u64| SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX));
         params.push(clamp(query.limit));
         params.push(clamp(query.offset));
-        let mut results = self
-            .db
-            .fetch_consistent(vec![
-                (
-                    st.count_where(&where_sql).into(),
-                    count_params,
-                    Arc::from([ColumnType::Integer]),
-                ),
-                (
-                    st.page_where(&where_sql, where_params, &ordering).into(),
-                    params,
-                    Arc::clone(&self.prepared.types),
-                ),
-            ])
-            .await?
-            .into_iter();
-        let count = match results.next().and_then(|rows| rows.into_iter().next()) {
-            Some(row) => match row.first() {
-                Some(SqlValue::Integer(n)) => u64::try_from(*n).unwrap_or(0),
-                _ => return Err(ApiError::internal("COUNT(*) gave no integer")),
-            },
-            None => return Err(ApiError::internal("COUNT(*) gave no row")),
+        let page: (Arc<str>, Vec<SqlValue>, Arc<[ColumnType]>) = (
+            st.page_where(&where_sql, where_params, &ordering).into(),
+            params,
+            Arc::clone(&self.prepared.types),
+        );
+        let count_sql = match query.count {
+            Count::Exact => Some(st.count_where(&count_where)),
+            Count::UpTo(cap) => Some(st.count_capped(&count_where, cap)),
+            Count::Off => None,
         };
-        let items = results
-            .next()
-            .unwrap_or_default()
+        let (count, rows) = match count_sql {
+            None => {
+                let (sql, params, types) = page;
+                (None, self.db.fetch(sql, params, types).await?)
+            }
+            Some(count_sql) => {
+                let mut results = self
+                    .db
+                    .fetch_consistent(vec![
+                        (
+                            count_sql.into(),
+                            count_params,
+                            Arc::from([ColumnType::Integer]),
+                        ),
+                        page,
+                    ])
+                    .await?
+                    .into_iter();
+                let count = match results.next().and_then(|rows| rows.into_iter().next()) {
+                    Some(row) => match row.first() {
+                        Some(SqlValue::Integer(n)) => u64::try_from(*n).unwrap_or(0),
+                        _ => return Err(ApiError::internal("COUNT(*) gave no integer")),
+                    },
+                    None => return Err(ApiError::internal("COUNT(*) gave no row")),
+                };
+                let count = match query.count {
+                    Count::UpTo(cap) if count > cap => None,
+                    _ => Some(count),
+                };
+                (count, results.next().unwrap_or_default())
+            }
+        };
+        let items = rows
             .into_iter()
             .map(|r| self.model(r))
             .collect::<Result<_, _>>()?;

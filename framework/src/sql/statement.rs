@@ -349,6 +349,13 @@ impl Statements {
                         if *null { "" } else { "NOT " }
                     );
                 }
+                Clause::After { keys } => {
+                    let expr = self.keyset(keys, &mut |i| {
+                        n += 1;
+                        self.placeholder(n, self.column_type(keys[i].column))
+                    });
+                    out.push_str(&expr);
+                }
                 Clause::Like { columns } => {
                     n += 1;
                     out.push('(');
@@ -363,6 +370,101 @@ impl Statements {
             }
         }
         out
+    }
+
+    /// The rows strictly after a keyset position (see [`Clause::After`]), in the order
+    /// [`Statements::page_where`] sorts: nulls last going up, first going down. `param(i)` is
+    /// the placeholder of key `i`'s value, called in the order the values are bound
+    /// ([`Statements::keyset_params`]).
+    ///
+    /// Keys all one way, none null and none that a null would follow are one row-value
+    /// comparison, `(a, id) > (?, ?)`, which both SQLite and PostgreSQL answer by seeking an
+    /// index on `(a, id)`; otherwise the comparison is spelt out key by key.
+    fn keyset(&self, keys: &[AfterKey<'_>], param: &mut dyn FnMut(usize) -> String) -> String {
+        let column = |name: &str| {
+            format!(
+                "{}.{}{}",
+                self.table,
+                quote(name),
+                self.collation(self.column_type(name))
+            )
+        };
+        let nullable = |name: &str| self.columns.iter().any(|c| c.name == name && c.nullable);
+        let descending = keys.first().is_some_and(|k| k.descending);
+        let plain = keys.iter().all(|k| {
+            !k.null
+                && k.descending == descending
+                && (descending || !nullable(k.column))
+                && self.collation(self.column_type(k.column)).is_empty()
+        });
+        if plain {
+            let columns: Vec<String> = keys.iter().map(|k| column(k.column)).collect();
+            let values: Vec<String> = (0..keys.len()).map(&mut *param).collect();
+            return format!(
+                "({}) {} ({})",
+                columns.join(", "),
+                if descending { "<" } else { ">" },
+                values.join(", ")
+            );
+        }
+        // after(i) = beyond(i) OR (equal(i) AND after(i + 1)); the last key is unique.
+        fn after(
+            keys: &[AfterKey<'_>],
+            i: usize,
+            column: &dyn Fn(&str) -> String,
+            nullable: &dyn Fn(&str) -> bool,
+            param: &mut dyn FnMut(usize) -> String,
+        ) -> String {
+            let key = keys[i];
+            let c = column(key.column);
+            let beyond = match (key.descending, key.null) {
+                (false, false) if nullable(key.column) => {
+                    Some(format!("({c} > {} OR {c} IS NULL)", param(i)))
+                }
+                (false, false) => Some(format!("{c} > {}", param(i))),
+                // Going up, nothing follows a null.
+                (false, true) => None,
+                (true, false) => Some(format!("{c} < {}", param(i))),
+                (true, true) => Some(format!("{c} IS NOT NULL")),
+            };
+            if i + 1 == keys.len() {
+                return beyond.unwrap_or_else(|| "1 = 0".into());
+            }
+            let equal = if key.null {
+                format!("{c} IS NULL")
+            } else {
+                format!("{c} = {}", param(i))
+            };
+            let rest = after(keys, i + 1, column, nullable, param);
+            match beyond {
+                Some(beyond) => format!("({beyond} OR ({equal} AND {rest}))"),
+                None => format!("({equal} AND {rest})"),
+            }
+        }
+        if keys.is_empty() {
+            return "1 = 1".into();
+        }
+        after(keys, 0, &column, &nullable, param)
+    }
+
+    /// Which key's value each placeholder of [`Statements::keyset`] takes, in order.
+    pub(crate) fn keyset_params(&self, keys: &[AfterKey<'_>]) -> Vec<usize> {
+        let mut order = Vec::new();
+        self.keyset(keys, &mut |i| {
+            order.push(i);
+            String::new()
+        });
+        order
+    }
+
+    /// `SELECT COUNT(*)` of the rows under a `WHERE` from [`Statements::where_all`], reading
+    /// at most `cap + 1` of them: more than `cap` means "more than the cap".
+    pub(crate) fn count_capped(&self, where_sql: &str, cap: u64) -> String {
+        format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {}{where_sql} LIMIT {}) AS capped",
+            self.table,
+            cap.saturating_add(1).min(i64::MAX as u64)
+        )
     }
 
     /// `column LIKE ?n` ignoring case, with `\` escaping `%` and `_` in the pattern: SQLite's
@@ -442,6 +544,18 @@ pub(crate) enum Clause<'a> {
     IsNull { column: &'a str, null: bool },
     /// Any of `columns` is `LIKE` one pattern, ignoring case.
     Like { columns: &'a [String] },
+    /// Strictly after a keyset position of the page's ordering, its values bound in the
+    /// order [`Statements::keyset_params`] gives.
+    After { keys: &'a [AfterKey<'a>] },
+}
+
+/// One key of a keyset position: the ordering's column and direction, and whether the
+/// position's value is null.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AfterKey<'a> {
+    pub(crate) column: &'a str,
+    pub(crate) descending: bool,
+    pub(crate) null: bool,
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::repository::Repository;
 use super::standard::StandardAction;
 use crate::ApiView;
 use crate::openapi::Doc;
-use crate::pagination::Pagination;
+use crate::pagination::{Counts, Pagination};
 
 type SchemaFn = fn(&mut Components) -> RefOr<Schema>;
 
@@ -24,7 +24,8 @@ pub(super) struct ModelSchemas {
     model: SchemaFn,
     input: SchemaFn,
     patch: SchemaFn,
-    page: SchemaFn,
+    /// The page's envelope with `count` always, sometimes, never (see [`Counts`]).
+    page: [SchemaFn; 3],
 }
 
 impl ModelSchemas {
@@ -38,7 +39,11 @@ impl ModelSchemas {
             model: crate::openapi::register_schema::<M>,
             input: crate::openapi::register_schema::<I>,
             patch: crate::openapi::register_schema::<P>,
-            page: page_schema::<M>,
+            page: [
+                page_schema::<M, ALWAYS>,
+                page_schema::<M, SOMETIMES>,
+                page_schema::<M, NEVER>,
+            ],
         }
     }
 }
@@ -78,10 +83,19 @@ fn parameter_schema(property: &RefOr<Schema>) -> Option<RefOr<Schema>> {
     }
 }
 
-/// DRF's pagination envelope around `T`: `Paginated{T}List`.
-fn page_schema<T: utoipa::ToSchema>(components: &mut Components) -> RefOr<Schema> {
+const ALWAYS: u8 = 0;
+const SOMETIMES: u8 = 1;
+const NEVER: u8 = 2;
+
+/// DRF's pagination envelope around `T`: `Paginated{T}List` with a `count` on every page;
+/// `Paginated{T}CappedList` with one only when known; `Paginated{T}CursorList` without.
+fn page_schema<T: utoipa::ToSchema, const COUNT: u8>(components: &mut Components) -> RefOr<Schema> {
     let item = crate::openapi::register_schema::<T>(components);
-    let name = format!("Paginated{}List", T::name());
+    let name = match COUNT {
+        ALWAYS => format!("Paginated{}List", T::name()),
+        SOMETIMES => format!("Paginated{}CappedList", T::name()),
+        _ => format!("Paginated{}CursorList", T::name()),
+    };
     if !components.schemas.contains_key(&name) {
         let link = |description: &str| {
             ObjectBuilder::new()
@@ -92,16 +106,24 @@ fn page_schema<T: utoipa::ToSchema>(components: &mut Components) -> RefOr<Schema
                 .format(Some(SchemaFormat::Custom("uri".into())))
                 .description(Some(description))
         };
-        let schema = ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .property(
+        let mut schema = ObjectBuilder::new().schema_type(Type::Object);
+        if COUNT != NEVER {
+            schema = schema.property(
                 "count",
                 ObjectBuilder::new()
                     .schema_type(Type::Integer)
                     .minimum(Some(0))
-                    .description(Some("How many rows match, over all pages.")),
-            )
-            .required("count")
+                    .description(Some(if COUNT == ALWAYS {
+                        "How many rows match, over all pages."
+                    } else {
+                        "How many rows match, over all pages; absent when more than the count's cap."
+                    })),
+            );
+        }
+        if COUNT == ALWAYS {
+            schema = schema.required("count");
+        }
+        let schema = schema
             .property("next", link("The next page, if any."))
             .required("next")
             .property("previous", link("The previous page, if any."))
@@ -199,7 +221,7 @@ impl<'a> ActionDocs<'a> {
                 .and_then(parameter_schema)
                 .unwrap_or_else(|| RefOr::T(Schema::Object(string().build())))
         };
-        if !fields.ordering_fields.is_empty() {
+        if !fields.ordering_fields.is_empty() && !self.pagination.orders() {
             doc = doc.query_schema(
                 "ordering",
                 &format!(
@@ -270,7 +292,14 @@ impl<'a> ActionDocs<'a> {
             );
         }
         let doc = match self.schemas {
-            Some(s) => doc.response_component(200, "A page of rows.", s.page),
+            Some(s) => {
+                let page = match self.pagination.counts() {
+                    Counts::Always => s.page[0],
+                    Counts::Sometimes => s.page[1],
+                    Counts::Never => s.page[2],
+                };
+                doc.response_component(200, "A page of rows.", page)
+            }
             None => doc,
         };
         doc.response_header(200, "Link", "The next and previous pages (RFC 8288).")

@@ -115,14 +115,52 @@ pub(super) async fn list<R: Repository>(
     req: Request,
 ) -> Result<Response, ApiError> {
     let window = config.pagination.window(&req)?;
-    let mut query = list_query(req.query(), &config.list_fields, window)?;
+    let mut query = list_query(req.query(), &config.list_fields, &window)?;
     query.filters.extend(scope(&config, &req).await?);
     let Page { mut items, count } = config.repo.list(&query).await?;
+    let peeked = window.peek && items.len() as u64 > window.limit;
+    if peeked {
+        items.truncate(usize::try_from(window.limit).unwrap_or(usize::MAX));
+    }
+    if window.reversed {
+        items.reverse();
+    }
+    let mut fetched = Fetched::new(window, count, items.len());
+    if fetched.window.peek {
+        fetched = fetched.with_more(peeked);
+    }
+    if let (Some(ordering), Some(first), Some(last)) =
+        (&fetched.window.ordering, items.first(), items.last())
+    {
+        let (first, last) = (position(first, ordering)?, position(last, ordering)?);
+        fetched = fetched.with_bounds(first, last);
+    }
     represent_all(&config, &req, &mut items).await?;
-    let envelope = config
-        .pagination
-        .envelope(&req, &Fetched::new(window, count, items.len()))?;
+    let envelope = config.pagination.envelope(&req, &fetched)?;
     Ok(envelope.into_response(items))
+}
+
+/// Where `row` stands in `ordering`: its value of each key as text (a number or boolean as
+/// written, `None` for a null), as a keyset page reads it back.
+fn position<M: serde::Serialize>(
+    row: &M,
+    ordering: &[crate::OrderBy],
+) -> Result<crate::pagination::Position, ApiError> {
+    let value = serde_json::to_value(row)
+        .map_err(|e| ApiError::internal(format!("a row to find its position: {e}")))?;
+    ordering
+        .iter()
+        .map(|key| match value.get(&key.field) {
+            Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(serde_json::Value::Bool(b)) => Ok(Some(b.to_string())),
+            _ => Err(ApiError::internal(format!(
+                "the pagination orders by `{}`, which the model does not show as a scalar",
+                key.field
+            ))),
+        })
+        .collect()
 }
 
 /// POST on the list: the input, validated, through the hook, stored.

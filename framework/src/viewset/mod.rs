@@ -26,7 +26,9 @@ mod register;
 mod repository;
 mod standard;
 
-pub use crate::pagination::{LimitOffsetPagination, PageNumberPagination, Pagination};
+pub use crate::pagination::{
+    CursorPagination, LimitOffsetPagination, PageNumberPagination, Pagination,
+};
 pub use builder::{Action, ModelViewSet};
 pub use filters::{
     Condition, ISNULL_INVALID_MESSAGE, Lookup, MAX_IN_VALUES, MAX_SEARCH_TERMS, Search,

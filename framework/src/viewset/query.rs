@@ -11,15 +11,21 @@ use crate::{ApiError, Query};
 pub(super) fn list_query(
     query: Query<'_>,
     fields: &ListFields,
-    window: Window,
+    window: &Window,
 ) -> Result<ListQuery, ApiError> {
     Ok(ListQuery {
         filters: filters(query, &fields.filter_fields),
         conditions: conditions(query, &fields.lookups)?,
         search: search(query, &fields.search_fields),
-        ordering: ordering(query, &fields.ordering_fields),
+        ordering: match &window.ordering {
+            Some(imposed) => imposed.clone(),
+            None => ordering(query, &fields.ordering_fields),
+        },
         offset: window.offset,
-        limit: window.limit,
+        // One row more to tell whether rows remain, when the style counts none.
+        limit: window.limit.saturating_add(u64::from(window.peek)),
+        count: window.count,
+        after: window.after.clone(),
     })
 }
 
@@ -115,7 +121,14 @@ mod tests {
 
     #[test]
     fn the_window_becomes_offset_and_limit() {
-        let q = list_query(Query::new(""), &ListFields::default(), Window::new(40, 20)).unwrap();
+        let q = list_query(Query::new(""), &ListFields::default(), &Window::new(40, 20)).unwrap();
         assert_eq!((q.offset, q.limit), (40, 20));
+        let peeking = Window::new(0, 20).peeking();
+        assert_eq!(
+            list_query(Query::new(""), &ListFields::default(), &peeking)
+                .unwrap()
+                .limit,
+            21
+        );
     }
 }

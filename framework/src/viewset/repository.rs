@@ -7,6 +7,8 @@ use serde::de::DeserializeOwned;
 
 use super::filters::{Condition, Search};
 use crate::ApiError;
+pub use crate::ordering::OrderBy;
+use crate::pagination::Count;
 use crate::validation::Validate;
 
 /// The rows a [`crate::ModelViewSet`] serves, wherever they live (SQLite, PostgreSQL, memory).
@@ -102,8 +104,9 @@ fn in_scope<M: Serialize>(row: &M, scope: &[(String, String)]) -> Result<bool, A
 pub struct Page<T> {
     /// The rows of this page.
     pub items: Vec<T>,
-    /// How many rows match the filters, over all pages.
-    pub count: u64,
+    /// How many rows match the filters, over all pages: `None` when the query's
+    /// [`count`](ListQuery::count) asked for none, or past its cap.
+    pub count: Option<u64>,
 }
 
 /// What a list request asks of the repository: exact-match filters, ordering and a window.
@@ -126,13 +129,11 @@ pub struct ListQuery {
     pub offset: u64,
     /// Rows to return at most.
     pub limit: u64,
-}
-
-/// One sort key of `?ordering=-title,artist_name`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OrderBy {
-    /// The field.
-    pub field: String,
-    /// Descending (`-field`).
-    pub descending: bool,
+    /// How to count the rows that match: exactly (the default), not at all, or up to a cap
+    /// (the count is then `None` past it).
+    pub count: Count,
+    /// A keyset position: only the rows strictly after it in `ordering`, one value per key of
+    /// `ordering` (`None` for a null). `ordering` then ends in the primary key, and `offset` is
+    /// 0. Nulls sort last going up and first going down.
+    pub after: Option<crate::pagination::Position>,
 }

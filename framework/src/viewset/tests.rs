@@ -96,7 +96,10 @@ impl Repository for Memory {
             .skip(q.offset as usize)
             .take(q.limit as usize)
             .collect();
-        Ok(Page { items, count })
+        Ok(Page {
+            items,
+            count: Some(count),
+        })
     }
 
     async fn retrieve(&self, id: &str) -> Result<Option<Track>, ApiError> {
@@ -717,7 +720,7 @@ impl super::Pagination for Skip {
     ) -> Result<crate::pagination::Envelope, ApiError> {
         let envelope = crate::pagination::Envelope::new(None);
         let next = fetched.window.offset + fetched.len as u64;
-        Ok(if next < fetched.count {
+        Ok(if fetched.more {
             envelope.next(format!(
                 "{}{}?skip={next}",
                 req.base_url()?,

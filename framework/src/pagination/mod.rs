@@ -1,5 +1,6 @@
 //! How a list is cut into pages (DRF's `pagination` module): the [`Pagination`] trait and its
-//! two styles, [`PageNumberPagination`] (the default) and [`LimitOffsetPagination`].
+//! three styles, [`PageNumberPagination`] (the default), [`LimitOffsetPagination`] and
+//! [`CursorPagination`] (keyset pages behind an opaque, signed `?cursor=`).
 //!
 //! A style answers two questions of a list request. Before the repository runs: which rows
 //! ([`Pagination::window`] turns the query string into a [`Window`]). After: what the answer
@@ -21,13 +22,15 @@
 //!         Ok(Window::new(0, self.0))
 //!     }
 //!     fn envelope(&self, _req: &Request, fetched: &Fetched) -> Result<Envelope, ApiError> {
-//!         Ok(Envelope::new(Some(fetched.count)))
+//!         Ok(Envelope::new(fetched.count))
 //!     }
 //! }
 //! # fn f<R: restframe::Repository>(repo: R) -> restframe::ModelViewSet<R> {
 //! restframe::ModelViewSet::new("Track", "track", repo).pagination(FirstRows(10))
 //! # }
 //! ```
+
+mod cursor;
 
 use std::sync::Arc;
 
@@ -40,11 +43,13 @@ use crate::Query;
 use crate::settings::ApiSettings;
 use crate::{ApiError, Request, Response};
 
+pub use cursor::CursorPagination;
+
 /// A pagination style (DRF's `BasePagination`): which rows a list request asks for, and what
 /// the answer says of the page it got. Set one with [`crate::ModelViewSet::pagination`].
 ///
-/// The module docs show a style written from scratch; [`PageNumberPagination`] and
-/// [`LimitOffsetPagination`] are DRF's two.
+/// The module docs show a style written from scratch; [`PageNumberPagination`],
+/// [`LimitOffsetPagination`] and [`CursorPagination`] are DRF's three.
 pub trait Pagination: Send + Sync + 'static {
     /// The rows `req` asks for, from its query string. An error (say, a page that cannot
     /// exist) is the list's answer; the repository is not asked.
@@ -54,6 +59,18 @@ pub trait Pagination: Send + Sync + 'static {
     /// after the repository, so it may still refuse (a page past the end).
     fn envelope(&self, req: &Request, fetched: &Fetched) -> Result<Envelope, ApiError>;
 
+    /// Whether the envelope carries `count` always, sometimes (a capped count) or never (a
+    /// cursor): the document's envelope schema follows it. [`Counts::Always`] by default.
+    fn counts(&self) -> Counts {
+        Counts::Always
+    }
+
+    /// Whether the style imposes its own ordering (a cursor does), so that the list does not
+    /// offer `?ordering=`. `false` by default.
+    fn orders(&self) -> bool {
+        false
+    }
+
     /// The style's query parameters (and the errors they can cause) on the list's operation in
     /// the OpenAPI document (DRF's `get_schema_operation_parameters`). Adds nothing by default.
     #[cfg(feature = "openapi")]
@@ -62,14 +79,57 @@ pub trait Pagination: Send + Sync + 'static {
     }
 }
 
-/// The rows a list asks the repository for: its [`crate::ListQuery`]'s `offset` and `limit`.
+/// Whether a style's envelope carries `count` (see [`Pagination::counts`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counts {
+    /// On every page.
+    Always,
+    /// When it is known (a count capped for big tables, and over its cap).
+    Sometimes,
+    /// Never (a cursor; a count switched off).
+    Never,
+}
+
+/// Where a row stands in an ordering: its value of each key as text (a number or boolean as
+/// written), `None` for a null. A keyset page starts after one.
+pub type Position = Vec<Option<String>>;
+
+/// How a list counts the rows that match (the repository's share of [`Counts`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Count {
+    /// `COUNT(*)` over every matching row (DRF's pages).
+    #[default]
+    Exact,
+    /// No count at all: the cheapest, for big tables and cursors.
+    Off,
+    /// Counts up to this many rows: past it the count is unknown (`None`), and costs no more
+    /// than reading that many index entries however big the table is.
+    UpTo(u64),
+}
+
+/// The rows a list asks the repository for: its [`crate::ListQuery`]'s window, and for keyset
+/// styles the ordering and the position to start after.
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Window {
     /// Rows to skip; at most `i64::MAX`, so that it fits a SQL `OFFSET`.
     pub offset: u64,
     /// Rows to return at most.
     pub limit: u64,
+    /// How to count the rows that match.
+    pub count: Count,
+    /// Ask for one row more than `limit`, so that [`Fetched::more`] tells whether rows remain
+    /// without a count. The viewset keeps `limit` rows.
+    pub peek: bool,
+    /// The ordering the style imposes (the list's `?ordering=` is then not read), ending in a
+    /// unique field when `after` is used.
+    pub ordering: Option<Vec<crate::ordering::OrderBy>>,
+    /// Rows strictly after this position of `ordering` (a keyset: one value per key, `None`
+    /// for a null), instead of an offset: a page costs the same at any depth.
+    pub after: Option<Position>,
+    /// The rows were asked for in the reverse of the natural ordering (a cursor's `previous`
+    /// page): the viewset turns them back before answering.
+    pub reversed: bool,
 }
 
 impl Window {
@@ -83,26 +143,73 @@ impl Window {
         Self {
             offset: offset.min(i64::MAX as u64),
             limit,
+            count: Count::Exact,
+            peek: false,
+            ordering: None,
+            after: None,
+            reversed: false,
         }
+    }
+
+    /// The same window counted as `count` says.
+    ///
+    /// ```
+    /// use restframe::pagination::{Count, Window};
+    /// assert_eq!(Window::new(0, 20).counted(Count::Off).count, Count::Off);
+    /// ```
+    pub fn counted(mut self, count: Count) -> Self {
+        self.count = count;
+        self.peek = self.peek || count != Count::Exact;
+        self
+    }
+
+    /// The same window, one row more asked for (see [`Window::peek`]).
+    pub fn peeking(mut self) -> Self {
+        self.peek = true;
+        self
     }
 }
 
 /// What the repository returned for a [`Window`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Fetched {
     /// The window asked for.
     pub window: Window,
-    /// How many rows match the filters, over all pages.
-    pub count: u64,
+    /// How many rows match the filters, over all pages, when counted.
+    pub count: Option<u64>,
     /// How many rows this page holds.
     pub len: usize,
+    /// Whether rows remain past this page (known when the window peeked, or from the count).
+    pub more: bool,
+    /// The positions of the page's first and last rows in the window's `ordering` (one value
+    /// per key), when it has one and rows.
+    pub bounds: Option<(Position, Position)>,
 }
 
 impl Fetched {
     /// `len` rows of `count` in all, fetched for `window`.
-    pub fn new(window: Window, count: u64, len: usize) -> Self {
-        Self { window, count, len }
+    pub fn new(window: Window, count: Option<u64>, len: usize) -> Self {
+        let more = count.is_some_and(|c| window.offset.saturating_add(len as u64) < c);
+        Self {
+            window,
+            count,
+            len,
+            more,
+            bounds: None,
+        }
+    }
+
+    /// The same, with whether rows remain past the page.
+    pub fn with_more(mut self, more: bool) -> Self {
+        self.more = more;
+        self
+    }
+
+    /// The same, with the positions of the first and last rows.
+    pub fn with_bounds(mut self, first: Position, last: Position) -> Self {
+        self.bounds = Some((first, last));
+        self
     }
 }
 
@@ -217,6 +324,7 @@ impl PageSize {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageNumberPagination {
     size: PageSize,
+    count: Count,
 }
 
 impl PageNumberPagination {
@@ -225,7 +333,33 @@ impl PageNumberPagination {
     pub fn new(default: u64, max: u64) -> Self {
         Self {
             size: PageSize::new(default, max),
+            count: Count::Exact,
         }
+    }
+
+    /// How pages count their rows: [`Count::Exact`] (the default, DRF's), [`Count::Off`]
+    /// (no `count`; `next` is known by reading one row more) or [`Count::UpTo`] (a count
+    /// for big tables, left out past its cap). Either of the latter two keeps a page's cost
+    /// the same whatever the table's size.
+    ///
+    /// ```
+    /// use restframe::PageNumberPagination;
+    /// use restframe::pagination::Count;
+    /// let pages = PageNumberPagination::new(20, 100).count(Count::UpTo(10_000));
+    /// # let _ = pages;
+    /// ```
+    pub fn count(mut self, count: Count) -> Self {
+        self.count = count;
+        self
+    }
+}
+
+/// What the envelope says of the count for a style counting as `count` does.
+fn counts(count: Count) -> Counts {
+    match count {
+        Count::Exact => Counts::Always,
+        Count::UpTo(_) => Counts::Sometimes,
+        Count::Off => Counts::Never,
     }
 }
 
@@ -244,25 +378,29 @@ impl Pagination for PageNumberPagination {
             .checked_mul(size)
             .filter(|&o| i64::try_from(o).is_ok())
             .ok_or_else(invalid_page)?;
-        Ok(Window::new(offset, size))
+        Ok(Window::new(offset, size).counted(self.count))
     }
 
     fn envelope(&self, req: &Request, fetched: &Fetched) -> Result<Envelope, ApiError> {
         let base = req.base_url()?;
-        let Window { offset, limit } = fetched.window;
+        let (offset, limit) = (fetched.window.offset, fetched.window.limit);
         let page = offset.checked_div(limit).unwrap_or(0).saturating_add(1);
         if page > 1 && fetched.len == 0 {
             return Err(invalid_page());
         }
         let (path, query) = (req.uri().path(), req.query());
-        let mut envelope = Envelope::new(Some(fetched.count));
-        if offset.saturating_add(fetched.len as u64) < fetched.count {
+        let mut envelope = Envelope::new(fetched.count);
+        if fetched.more {
             envelope = envelope.next(page_url(&base, path, query, page + 1));
         }
         if page > 1 {
             envelope = envelope.previous(page_url(&base, path, query, page - 1));
         }
         Ok(envelope)
+    }
+
+    fn counts(&self) -> Counts {
+        counts(self.count)
     }
 
     #[cfg(feature = "openapi")]
@@ -293,6 +431,7 @@ impl Pagination for PageNumberPagination {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LimitOffsetPagination {
     size: PageSize,
+    count: Count,
 }
 
 impl LimitOffsetPagination {
@@ -300,31 +439,42 @@ impl LimitOffsetPagination {
     pub fn new(default: u64, max: u64) -> Self {
         Self {
             size: PageSize::new(default, max),
+            count: Count::Exact,
         }
+    }
+
+    /// How windows count their rows, as [`PageNumberPagination::count`].
+    pub fn count(mut self, count: Count) -> Self {
+        self.count = count;
+        self
     }
 }
 
 impl Pagination for LimitOffsetPagination {
     fn window(&self, req: &Request) -> Result<Window, ApiError> {
         let (limit, offset) = limit_offset(req.query(), self.size)?;
-        Ok(Window::new(offset, limit))
+        Ok(Window::new(offset, limit).counted(self.count))
     }
 
     fn envelope(&self, req: &Request, fetched: &Fetched) -> Result<Envelope, ApiError> {
         let base = req.base_url()?;
-        let Window { offset, limit } = fetched.window;
+        let (offset, limit) = (fetched.window.offset, fetched.window.limit);
         let (next, previous) = limit_offset_links(
             &base,
             req.uri().path(),
             req.query(),
             (limit, offset),
-            fetched.count,
+            fetched.more,
         );
         Ok(Envelope {
-            count: Some(fetched.count),
+            count: fetched.count,
             next,
             previous,
         })
+    }
+
+    fn counts(&self) -> Counts {
+        counts(self.count)
     }
 
     #[cfg(feature = "openapi")]
@@ -444,10 +594,10 @@ fn limit_offset_links(
     path: &str,
     query: Query<'_>,
     (limit, offset): (u64, u64),
-    count: u64,
+    more: bool,
 ) -> (Option<String>, Option<String>) {
     let limit_text = limit.to_string();
-    let next = offset.checked_add(limit).filter(|&n| n < count).map(|n| {
+    let next = offset.checked_add(limit).filter(|_| more).map(|n| {
         let n = n.to_string();
         with_params(
             base,
@@ -642,18 +792,18 @@ mod tests {
         }
         let q = Query::new("ordering=title&offset=10&limit=5");
         assert_eq!(
-            limit_offset_links("http://h", "/t/", q, (5, 10), 30),
+            limit_offset_links("http://h", "/t/", q, (5, 10), true),
             (
                 Some("http://h/t/?ordering=title&offset=15&limit=5".into()),
                 Some("http://h/t/?ordering=title&offset=5&limit=5".into())
             )
         );
         assert_eq!(
-            limit_offset_links("http://h", "/t/", Query::new("offset=3"), (5, 3), 8),
+            limit_offset_links("http://h", "/t/", Query::new("offset=3"), (5, 3), false),
             (None, Some("http://h/t/?limit=5".into()))
         );
         assert_eq!(
-            limit_offset_links("http://h", "/t/", Query::new(""), (5, 0), 5),
+            limit_offset_links("http://h", "/t/", Query::new(""), (5, 0), false),
             (None, None)
         );
     }

@@ -20,7 +20,7 @@ pub use reverse::ReverseError;
 pub use table::{RouteEntry, RouteTable};
 
 use std::any::Any;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -298,13 +298,13 @@ impl Router {
                     .as_ref()
                     .map(|p| p.as_str().to_owned())
                     .unwrap_or_default(),
-                by_name: self
-                    .inner
-                    .routes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| (r.name.clone(), i))
-                    .collect(),
+                by_name: self.inner.routes.iter().enumerate().fold(
+                    HashMap::<String, Vec<usize>>::new(),
+                    |mut by_name, (i, r)| {
+                        by_name.entry(r.name.clone()).or_default().push(i);
+                        by_name
+                    },
+                ),
                 entries: self
                     .inner
                     .routes
@@ -320,6 +320,7 @@ impl Router {
                             .collect(),
                         methods: r.methods.clone(),
                         compiled: r.pattern.clone(),
+                        version: None,
                         api_root: r.api_root,
                     })
                     .collect(),
@@ -384,9 +385,6 @@ impl Router {
                 });
             }
         }
-        if inner.routes.iter().any(|r| r.name == name) {
-            return Err(RouteError::DuplicateName(name.to_owned()));
-        }
         if inner.routes.iter().any(|r| r.pattern.source() == pattern) {
             return Err(RouteError::DuplicatePattern(pattern.to_owned()));
         }
@@ -396,6 +394,17 @@ impl Router {
             .collect();
         let formats: Vec<&str> = formats.into_iter().collect();
         let compiled = PathPattern::compile(pattern, &formats)?;
+        // As in Django, routes may share a name when their captures differ (a versioned
+        // `/api/{version:v2}/tracks/` beside `/api/tracks/`): reversing takes the first whose
+        // captures the arguments fill. The same captures under one name could never be told
+        // apart.
+        if inner
+            .routes
+            .iter()
+            .any(|r| r.name == name && r.pattern.captures().eq(compiled.captures()))
+        {
+            return Err(RouteError::DuplicateName(name.to_owned()));
+        }
         let allow = allow_header(&methods);
         let info = RouteForms(Arc::new(route_info(&methods)));
         let options = options_view(first, &methods, allow.clone());

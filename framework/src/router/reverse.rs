@@ -169,7 +169,7 @@ impl RouteTable {
     /// # Ok::<(), restframe::RouteError>(())
     /// ```
     pub fn reverse(&self, name: &str, args: &[&str]) -> Result<String, ReverseError> {
-        let path = self.entry(name)?.fill(args)?;
+        let path = self.fill(name, None, |entry| entry.fill(args))?;
         Ok(format!("{}{path}", self.mount_prefix))
     }
 
@@ -192,23 +192,70 @@ impl RouteTable {
         name: &str,
         kwargs: &[(&str, &str)],
     ) -> Result<String, ReverseError> {
-        let path = self.entry(name)?.fill_kwargs(kwargs)?;
+        let path = self.fill(name, None, |entry| entry.fill_kwargs(kwargs))?;
         Ok(format!("{}{path}", self.mount_prefix))
     }
 
-    fn entry(&self, name: &str) -> Result<&RouteEntry, ReverseError> {
-        self.get(name)
-            .ok_or_else(|| ReverseError::UnknownName(name.to_owned()))
+    /// The path of the first route named `name` that `fill` fills (routes may share a name
+    /// when their captures differ), else the first one's error. With `version` (a capture and
+    /// its value), a route with that capture gets it filled first.
+    fn fill(
+        &self,
+        name: &str,
+        version: Option<(&str, &str)>,
+        fill: impl Fn(&RouteEntry) -> Result<String, ReverseError>,
+    ) -> Result<String, ReverseError> {
+        let mut first_error = None;
+        // A versioned request's routes first: the link stays in its version.
+        let has = |entry: &RouteEntry| {
+            version.is_some_and(|(capture, _)| entry.captures.iter().any(|(n, _)| n == capture))
+        };
+        let versioned = self.named(name).filter(|e| has(e));
+        for entry in versioned.chain(self.named(name).filter(|e| !has(e))) {
+            let filled = match version {
+                Some((capture, value)) if has(entry) => entry.with_version(capture, value, &fill),
+                _ => fill(entry),
+            };
+            match filled {
+                Ok(path) => return Ok(path),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| ReverseError::UnknownName(name.to_owned())))
     }
 }
 
 impl RouteEntry {
+    /// `fill` on this entry with its version capture given `value` (DRF's
+    /// `URLPathVersioning.reverse`): the caller's arguments name the other captures.
+    fn with_version(
+        &self,
+        capture: &str,
+        value: &str,
+        fill: &dyn Fn(&RouteEntry) -> Result<String, ReverseError>,
+    ) -> Result<String, ReverseError> {
+        let mut versioned = self.clone();
+        versioned.version = Some((capture.to_owned(), value.to_owned()));
+        fill(&versioned)
+    }
+
     fn capture_names(&self) -> Vec<String> {
         self.captures.iter().map(|(n, _)| n.clone()).collect()
     }
 
-    /// The route's path (without the mount prefix) with `args` as its captures.
+    /// The route's path (without the mount prefix) with `args` as its captures (and its
+    /// version capture, when it was given one, in its place).
     fn fill(&self, args: &[&str]) -> Result<String, ReverseError> {
+        let mut all: Vec<&str> = args.to_vec();
+        if let Some((capture, value)) = &self.version
+            && let Some(i) = self.captures.iter().position(|(n, _)| n == capture)
+            && all.len() + 1 == self.captures.len()
+        {
+            all.insert(i, value);
+        }
+        let args = &all[..];
         self.compiled.fill(args).map_err(|e| match e {
             FillError::Arity(_) => ReverseError::WrongArguments {
                 name: self.name.clone(),
@@ -234,6 +281,13 @@ impl RouteEntry {
             expected: self.capture_names(),
             given: kwargs.iter().map(|(k, _)| (*k).to_owned()).collect(),
         };
+        let mut all: Vec<(&str, &str)> = kwargs.to_vec();
+        if let Some((capture, value)) = &self.version
+            && !kwargs.iter().any(|(k, _)| k == capture)
+        {
+            all.push((capture, value));
+        }
+        let kwargs = &all[..];
         if kwargs.len() != self.captures.len() {
             return Err(wrong());
         }
@@ -297,7 +351,7 @@ impl Request {
     /// # Ok::<(), restframe::RouteError>(())
     /// ```
     pub fn reverse(&self, name: &str, args: &[&str]) -> Result<String, ApiError> {
-        let path = route_table(self)?.entry(name)?.fill(args)?;
+        let path = route_table(self)?.fill(name, self.path_version(), |e| e.fill(args))?;
         Ok(format!("{}{path}", self.base_url()?))
     }
 
@@ -311,7 +365,7 @@ impl Request {
     /// # }
     /// ```
     pub fn reverse_kwargs(&self, name: &str, kwargs: &[(&str, &str)]) -> Result<String, ApiError> {
-        let path = route_table(self)?.entry(name)?.fill_kwargs(kwargs)?;
+        let path = route_table(self)?.fill(name, self.path_version(), |e| e.fill_kwargs(kwargs))?;
         Ok(format!("{}{path}", self.base_url()?))
     }
 
@@ -319,7 +373,20 @@ impl Request {
     /// (`/api/tracks/4/`, Django's `reverse` without a request). See [`Request::reverse`] for an
     /// example.
     pub fn reverse_path(&self, name: &str, args: &[&str]) -> Result<String, ApiError> {
-        Ok(route_table(self)?.reverse(name, args)?)
+        let table = route_table(self)?;
+        let path = table.fill(name, self.path_version(), |e| e.fill(args))?;
+        Ok(format!("{}{path}", table.mount_prefix))
+    }
+
+    /// The URL-path version's capture and this request's value of it (see
+    /// [`crate::versioning::URLPathVersioning`]), for reversing into the same version.
+    pub(crate) fn path_version(&self) -> Option<(&str, &str)> {
+        let capture = self
+            .extensions()
+            .get::<crate::versioning::RequestVersion>()?
+            .path_capture
+            .as_deref()?;
+        Some((capture, self.path_param(capture)?))
     }
 }
 

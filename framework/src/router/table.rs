@@ -37,8 +37,15 @@ use crate::view::ApiView;
 pub struct RouteTable {
     pub(super) mount_prefix: String,
     pub(super) entries: Vec<RouteEntry>,
-    /// Each entry's index by name, for reversing.
-    pub(super) by_name: HashMap<String, usize>,
+    /// The indexes of the entries of each name, in registration order, for reversing.
+    pub(super) by_name: HashMap<String, Vec<usize>>,
+}
+
+impl RouteEntry {
+    /// Whether `path` (without the mount prefix) is a path of this route.
+    pub(crate) fn matches_path(&self, path: &str) -> bool {
+        self.compiled.matches(path).is_some()
+    }
 }
 
 impl RouteTable {
@@ -63,7 +70,17 @@ impl RouteTable {
     /// # Ok::<(), restframe::RouteError>(())
     /// ```
     pub fn get(&self, name: &str) -> Option<&RouteEntry> {
-        self.by_name.get(name).and_then(|&i| self.entries.get(i))
+        self.named(name).next()
+    }
+
+    /// Every route named `name`, in registration order: routes may share a name when their
+    /// captures differ (a versioned and an unversioned path), as in Django.
+    pub fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a RouteEntry> + 'a {
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.entries.get(i))
     }
 }
 
@@ -77,6 +94,8 @@ pub struct RouteEntry {
     pub(super) methods: Vec<(Method, ApiView)>,
     /// The compiled pattern, to reverse the route.
     pub(super) compiled: PathPattern,
+    /// While reversing for a versioned request: the version capture and its value.
+    pub(super) version: Option<(String, String)>,
     /// Whether this is an API root ([`Router::api_root`](super::Router::api_root)), which
     /// roots do not list.
     pub(super) api_root: bool,

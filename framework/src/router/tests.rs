@@ -322,6 +322,38 @@ fn echo_name() -> ApiView {
 }
 
 #[test]
+fn routes_share_a_name_when_their_captures_differ_and_reverse_by_arguments() {
+    let table = Router::new()
+        .route("/tracks/{id}/", "track", [(Method::GET, echo("a"))])
+        .unwrap()
+        .route("/{version:v1}/tracks/{id}/", "track", [(Method::GET, echo("b"))])
+        .unwrap()
+        .route("/{version:v2}/tracks/{id}/", "track", [(Method::GET, echo("c"))])
+        .unwrap()
+        .routes();
+    assert_eq!(table.named("track").count(), 3);
+    assert_eq!(table.reverse("track", &["4"]).as_deref(), Ok("/tracks/4/"));
+    // Django's rule: the first route the arguments fill.
+    assert_eq!(
+        table.reverse("track", &["v2", "4"]).as_deref(),
+        Ok("/v2/tracks/4/")
+    );
+    assert_eq!(
+        table
+            .reverse_kwargs("track", &[("id", "4"), ("version", "v1")])
+            .as_deref(),
+        Ok("/v1/tracks/4/")
+    );
+    assert!(table.reverse("track", &["v3", "4"]).is_err());
+    // The same captures under one name could not be told apart.
+    let twice = Router::new()
+        .route("/a/{id}/", "a", [(Method::GET, echo("a"))])
+        .unwrap()
+        .route("/b/{id}/", "a", [(Method::GET, echo("b"))]);
+    assert_eq!(twice.unwrap_err(), RouteError::DuplicateName("a".into()));
+}
+
+#[test]
 fn registration_checks_the_table() {
     let ok = || {
         Router::new()

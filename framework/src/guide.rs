@@ -54,6 +54,7 @@ guide!(server, "server.md", []);
 guide!(viewsets, "viewsets.md", ["sqlite"]);
 guide!(filtering, "filtering.md", ["sqlite"]);
 guide!(pagination, "pagination.md", ["sqlite"]);
+guide!(versioning, "versioning.md", ["openapi"]);
 guide!(models, "models.md", ["sqlite", "openapi"]);
 guide!(
     uploads,

@@ -42,6 +42,7 @@ pub mod throttling;
 pub mod upload;
 mod util;
 pub mod validation;
+pub mod versioning;
 mod view;
 mod viewset;
 

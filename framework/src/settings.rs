@@ -44,6 +44,9 @@ pub struct ApiSettings {
     /// `Arc<dyn Pagination>`, held as `Any` so that this module does not depend on the
     /// pagination module (which documents itself with `openapi`, which depends on settings).
     pagination: Part<Option<AnyPart>>,
+    /// How views determine the request's version (DRF's `DEFAULT_VERSIONING_CLASS`): an
+    /// `Arc<dyn Versioning>`, held as `Any` as the paginator is.
+    versioning: Part<Option<AnyPart>>,
     #[cfg(feature = "auth")]
     authenticators: Part<Arc<[Arc<dyn Authenticator>]>>,
     #[cfg(feature = "auth")]
@@ -126,6 +129,7 @@ impl Default for ApiSettings {
             parsers: Part::inherited(parsers.into()),
             limits: Part::inherited(ParserLimits::default()),
             pagination: Part::inherited(None),
+            versioning: Part::inherited(None),
             #[cfg(feature = "auth")]
             authenticators: Part::inherited(Arc::from([])),
             #[cfg(feature = "auth")]
@@ -259,6 +263,17 @@ impl ApiSettings {
         self.pagination.value.as_ref()
     }
 
+    /// The versioning slot, set by [`ApiSettings::versioning`] (in `crate::versioning`).
+    pub(crate) fn set_versioning(mut self, scheme: AnyPart) -> Self {
+        self.versioning = Part::set(Some(scheme));
+        self
+    }
+
+    /// What the versioning slot holds, if anything was set anywhere up the chain.
+    pub(crate) fn versioning_slot(&self) -> Option<&AnyPart> {
+        self.versioning.value.as_ref()
+    }
+
     /// The authenticators, tried in order (DRF's `DEFAULT_AUTHENTICATION_CLASSES`); the first
     /// one's challenge decides between 401 and 403 (feature `auth`).
     #[cfg(feature = "auth")]
@@ -309,6 +324,7 @@ impl ApiSettings {
             parsers: self.parsers.or(&parent.parsers),
             limits: self.limits.or(&parent.limits),
             pagination: self.pagination.or(&parent.pagination),
+            versioning: self.versioning.or(&parent.versioning),
             #[cfg(feature = "auth")]
             authenticators: self.authenticators.or(&parent.authenticators),
             #[cfg(feature = "auth")]

@@ -74,6 +74,8 @@ struct ViewInner {
     renderers: RendererSet,
     parsers: Arc<[Arc<dyn Parser>]>,
     limits: ParserLimits,
+    /// How the view determines the request's version, if it does.
+    versioning: Option<Arc<dyn crate::versioning::Versioning>>,
     #[cfg(feature = "auth")]
     policy: crate::policy::Policy,
     #[cfg(feature = "auth")]
@@ -112,6 +114,7 @@ where
             )),
             parsers: Arc::clone(settings.default_parsers()),
             limits: settings.parser_limits(),
+            versioning: settings.versioning_scheme(),
             #[cfg(feature = "auth")]
             policy: crate::policy::Policy::default(),
             #[cfg(feature = "auth")]
@@ -381,6 +384,7 @@ impl ViewInner {
             RendererSet::new(Renderers::new(settings.default_renderers().iter().cloned()));
         self.parsers = Arc::clone(settings.default_parsers());
         self.limits = settings.parser_limits();
+        self.versioning = settings.versioning_scheme();
         #[cfg(feature = "auth")]
         {
             self.policy = crate::policy::Policy::new(&settings, self.throttle_scope.as_ref());
@@ -436,6 +440,25 @@ impl ViewInner {
             .check(&render::check_context(&negotiated, info))
         {
             return render::error(e.into(), None, &self.renderers, info);
+        }
+        // DRF's `determine_version`: after negotiation, before authentication.
+        let mut media_version = None;
+        if let Some(scheme) = &self.versioning {
+            let version = match scheme.determine_version(&parts, &negotiated) {
+                Ok(v) => v,
+                Err(e) => return render::error(e, Some(&negotiated), &self.renderers, info),
+            };
+            // The version the client named in `Accept` goes back in `Content-Type`.
+            if let Some(param) = scheme.media_type_param()
+                && let Some(v) = crate::versioning::param_value(negotiated.params(), param)
+                && version.as_deref() == Some(v.as_str())
+            {
+                media_version = Some((param.to_owned(), v));
+            }
+            parts.extensions.insert(crate::versioning::RequestVersion {
+                version,
+                path_capture: scheme.path_capture().map(str::to_owned),
+            });
         }
 
         if let Some(dir) = &self.upload_dir {
@@ -515,7 +538,7 @@ impl ViewInner {
             },
             ..info
         };
-        match outcome {
+        let mut res = match outcome {
             Ok(Ok(response)) => render::finalize(response, &negotiated, &self.renderers, info),
             Ok(Err(e)) => {
                 #[cfg(feature = "auth")]
@@ -535,7 +558,11 @@ impl ViewInner {
                     info,
                 )
             }
+        };
+        if let Some((param, version)) = &media_version {
+            crate::versioning::label_content_type(&mut res, &negotiated, (param, version));
         }
+        res
     }
 }
 

@@ -15,13 +15,41 @@ use crate::view::ApiView;
 #[derive(Clone)]
 pub(super) struct SchemaInfo(pub(super) Arc<ApiInfo>);
 
-/// The document a schema view serves, generated once per route table. The table is held weakly:
-/// the views it holds hold this.
+/// The documents a schema view serves, generated once per route table and per URL-path
+/// version. The table is held weakly: the views it holds hold this.
 #[derive(Default)]
 pub(super) struct SchemaCache {
-    current: Mutex<Option<(Weak<RouteTable>, Arc<OpenApi>)>>,
-    /// Its OpenAPI 3.0.3 form ([`super::to_oas30`]), made on first use.
-    legacy: Mutex<Option<(Weak<RouteTable>, Arc<serde_json::Value>)>>,
+    current: Mutex<Vec<Cached<OpenApi>>>,
+    /// Their OpenAPI 3.0.3 forms ([`super::to_oas30`]), made on first use.
+    legacy: Mutex<Vec<Cached<serde_json::Value>>>,
+}
+
+/// A document of a table for a version (`None`: the unversioned routes).
+type Cached<T> = (Weak<RouteTable>, Option<String>, Arc<T>);
+
+/// The document in `cache` for `table` and `version`, else `make`'s, kept.
+fn cached<T, E>(
+    cache: &Mutex<Vec<Cached<T>>>,
+    table: &Arc<RouteTable>,
+    version: Option<&str>,
+    make: impl FnOnce() -> Result<T, E>,
+) -> Result<Arc<T>, E> {
+    let mut cache = match cache.lock() {
+        Ok(c) => c,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    // Documents of another table (the router was rebuilt) are dropped.
+    cache.retain(|(t, _, _)| std::ptr::eq(t.as_ptr(), Arc::as_ptr(table)));
+    if let Some((_, _, doc)) = cache.iter().find(|(_, v, _)| v.as_deref() == version) {
+        return Ok(Arc::clone(doc));
+    }
+    let doc = Arc::new(make()?);
+    cache.push((
+        Arc::downgrade(table),
+        version.map(str::to_owned),
+        Arc::clone(&doc),
+    ));
+    Ok(doc)
 }
 
 impl SchemaCache {
@@ -30,52 +58,67 @@ impl SchemaCache {
         &self,
         table: &Arc<RouteTable>,
         info: &ApiInfo,
+        version: Option<(&str, &str)>,
     ) -> Result<Arc<serde_json::Value>, serde_json::Error> {
-        let mut cache = match self.legacy.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if let Some((cached, doc)) = cache.as_ref()
-            && std::ptr::eq(cached.as_ptr(), Arc::as_ptr(table))
-        {
-            return Ok(Arc::clone(doc));
-        }
-        let current = serde_json::to_value(&*self.document(table, info))?;
-        let doc = Arc::new(super::to_oas30(&current));
-        *cache = Some((Arc::downgrade(table), Arc::clone(&doc)));
-        Ok(doc)
+        cached(&self.legacy, table, version.map(|v| v.1), || {
+            let current = serde_json::to_value(&*self.document(table, info, version))?;
+            Ok(super::to_oas30(&current))
+        })
     }
 
-    /// The document of `table`, generated on first use.
-    pub(super) fn document(&self, table: &Arc<RouteTable>, info: &ApiInfo) -> Arc<OpenApi> {
-        let mut cache = match self.current.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if let Some((cached, doc)) = cache.as_ref()
-            && std::ptr::eq(cached.as_ptr(), Arc::as_ptr(table))
-        {
-            return Arc::clone(doc);
+    /// The document of `table` (of the routes of URL-path `version`, when given), generated on
+    /// first use.
+    pub(super) fn document(
+        &self,
+        table: &Arc<RouteTable>,
+        info: &ApiInfo,
+        version: Option<(&str, &str)>,
+    ) -> Arc<OpenApi> {
+        let made: Result<_, std::convert::Infallible> =
+            cached(&self.current, table, version.map(|v| v.1), || {
+                Ok(document(table, info, version))
+            });
+        match made {
+            Ok(doc) => doc,
         }
-        let doc = Arc::new(document(table, info));
-        *cache = Some((Arc::downgrade(table), Arc::clone(&doc)));
-        doc
     }
 }
 
-/// The document of a route table.
-fn document(table: &RouteTable, info: &ApiInfo) -> OpenApi {
+/// The capture that URL-path versioning uses unless told otherwise (DRF's `version_param`).
+const VERSION_CAPTURE: &str = "version";
+
+/// The document of a route table. With a URL-path `version` (its capture and value): the routes
+/// with that capture, the value in their paths; without: the routes without a `version`
+/// capture. So each version has its own document, and the unversioned API its own.
+fn document(table: &RouteTable, info: &ApiInfo, version: Option<(&str, &str)>) -> OpenApi {
     let prefix = table.mount_prefix();
-    generate(
-        info,
-        table.entries().iter().map(|r| RouteDesc {
-            path: format!("{prefix}{}", r.template()),
+    let routes = table.entries().iter().filter_map(|r| {
+        let has = |name: &str| r.captures().any(|(n, _)| n == name);
+        let (path, captures) = match version {
+            Some((capture, value)) => {
+                if !has(capture) {
+                    return None;
+                }
+                let path = r.template().replace(&format!("{{{capture}}}"), value);
+                let captures = r.captures().filter(|(n, _)| *n != capture).collect();
+                (path, captures)
+            }
+            None => {
+                if has(VERSION_CAPTURE) {
+                    return None;
+                }
+                (r.template().to_owned(), r.captures().collect())
+            }
+        };
+        Some(RouteDesc {
+            path: format!("{prefix}{path}"),
             template: r.template(),
             name: r.name(),
-            captures: r.captures().collect(),
+            captures,
             methods: r.methods(),
-        }),
-    )
+        })
+    });
+    generate(info, routes)
 }
 
 impl Router {
@@ -114,9 +157,49 @@ impl Router {
         name: &str,
         schema_pattern: &str,
     ) -> Result<Self, RouteError> {
-        let schema_pattern = &self.schema_route(schema_pattern)?;
+        self.swagger_ui_impl(pattern, name, &[("", schema_pattern)])
+    }
+
+    /// Swagger UI at `pattern` offering several documents in its selector, `(label, path)`
+    /// each, the first shown first: one per API version, say (`("v1", "/api/v1/schema/")`).
+    /// Each path must be a path of a registered route, as for [`Router::swagger_ui`].
+    ///
+    /// ```
+    /// use restframe::Router;
+    /// use restframe::openapi::ApiInfo;
+    /// let router = Router::new()
+    ///     .schema("/api/schema/", "schema", ApiInfo::new("Music", "1"))?
+    ///     .schema("/api/{version:v[12]}/schema/", "schema-versioned", ApiInfo::new("Music", "1"))?
+    ///     .swagger_ui_with(
+    ///         "/api/docs/",
+    ///         "swagger-ui",
+    ///         &[("v1", "/api/v1/schema/"), ("v2", "/api/v2/schema/"), ("Accept", "/api/schema/")],
+    ///     )?;
+    /// assert!(router.swagger_ui_with("/x/", "x", &[("v3", "/api/v3/schema/")]).is_err());
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn swagger_ui_with(
+        self,
+        pattern: &str,
+        name: &str,
+        documents: &[(&str, &str)],
+    ) -> Result<Self, RouteError> {
+        self.swagger_ui_impl(pattern, name, documents)
+    }
+
+    fn swagger_ui_impl(
+        self,
+        pattern: &str,
+        name: &str,
+        documents: &[(&str, &str)],
+    ) -> Result<Self, RouteError> {
         let page = format!("{}/", pattern.trim_end_matches('/'));
-        let (index, files) = swagger_views(relative(&page, schema_pattern));
+        let mut urls = Vec::with_capacity(documents.len());
+        for (label, schema_pattern) in documents {
+            let schema_pattern = self.schema_route(schema_pattern)?;
+            urls.push(((*label).to_owned(), relative(&page, &schema_pattern)));
+        }
+        let (index, files) = swagger_views(urls);
         self.route(&page, name, [(Method::GET, index)])?.route(
             &format!("{page}{{file:[A-Za-z0-9_-][A-Za-z0-9_.-]*}}"),
             &format!("{name}-files"),
@@ -158,7 +241,13 @@ impl Router {
     /// as its public path under the mount prefix. None registered is a registration error.
     fn schema_route(&self, schema_pattern: &str) -> Result<String, RouteError> {
         let table = self.routes();
-        let registered = |p: &str| table.entries().iter().any(|r| r.pattern() == p);
+        // Its pattern, or a path of it (`/api/v2/schema/` of `/api/{version}/schema/`).
+        let registered = |p: &str| {
+            table
+                .entries()
+                .iter()
+                .any(|r| r.pattern() == p || r.matches_path(p))
+        };
         if registered(schema_pattern) {
             return Ok(schema_pattern.to_owned());
         }
@@ -181,7 +270,7 @@ impl Router {
 
     /// The OpenAPI document of this router, as [`Router::schema`] serves it.
     pub fn openapi(&self, info: &ApiInfo) -> OpenApi {
-        document(&self.routes(), info)
+        document(&self.routes(), info, None)
     }
 }
 

@@ -43,11 +43,19 @@ pub(crate) fn schema_view(settings: &ApiSettings, info: Arc<ApiInfo>) -> ApiView
         let table = req.extensions().get::<Arc<RouteTable>>().cloned();
         // `?oas=3.0`: the 3.0.3 form, for generators that read no 3.1.
         let version = req.query().get("oas").map(|v| v.into_owned());
+        // Served under a URL-path version (`/api/v2/schema/`): that version's document.
+        let api_version = req
+            .path_version()
+            .or_else(|| req.path_param("version").map(|v| ("version", v)));
         let document = table.map(|t| match version.as_deref() {
-            None | Some("" | "3.1" | "3.1.0") => {
-                Ok(Some(Shared::Current(cache.document(&t, &info))))
-            }
-            Some("3.0" | "3.0.3") => cache.legacy(&t, &info).map(|d| Some(Shared::Legacy(d))),
+            None | Some("" | "3.1" | "3.1.0") => Ok(Some(Shared::Current(cache.document(
+                &t,
+                &info,
+                api_version,
+            )))),
+            Some("3.0" | "3.0.3") => cache
+                .legacy(&t, &info, api_version)
+                .map(|d| Some(Shared::Legacy(d))),
             Some(_) => Ok(None),
         });
         async move {
@@ -158,9 +166,23 @@ fn slash_redirect(req: &Request) -> Option<Response> {
 
 /// Swagger UI (vendored in utoipa-swagger-ui): the page at `{page}` and its files under it.
 /// `schema_url` is relative to the page.
-pub(crate) fn swagger_views(schema_url: String) -> (ApiView, ApiView) {
+/// Several documents are offered in its selector, `(label, url)` each, the first shown first;
+/// one document with an empty label is shown without a selector.
+pub(crate) fn swagger_views(documents: Vec<(String, String)>) -> (ApiView, ApiView) {
+    let config = match documents.as_slice() {
+        [(label, url)] if label.is_empty() => utoipa_swagger_ui::Config::new([url.clone()]),
+        // `Url` borrows its name for as long as the configuration lives (the router's
+        // lifetime): the few bytes of each label and path are leaked once, at registration.
+        _ => utoipa_swagger_ui::Config::new(documents.into_iter().enumerate().map(
+            |(i, (label, url))| {
+                let label: &'static str = Box::leak(label.into_boxed_str());
+                let url: &'static str = Box::leak(url.into_boxed_str());
+                utoipa_swagger_ui::Url::with_primary(label, url, i == 0)
+            },
+        )),
+    };
     let config = Arc::new(
-        utoipa_swagger_ui::Config::new([schema_url])
+        config
             .try_it_out_enabled(true)
             // No badge from validator.swagger.io: nothing leaves the app.
             .validator_url("none")

@@ -31,6 +31,7 @@
 //! ```
 
 mod cursor;
+mod versioned;
 
 use std::sync::Arc;
 
@@ -44,6 +45,7 @@ use crate::settings::ApiSettings;
 use crate::{ApiError, Request, Response};
 
 pub use cursor::CursorPagination;
+pub use versioned::VersionedPagination;
 
 /// A pagination style (DRF's `BasePagination`): which rows a list request asks for, and what
 /// the answer says of the page it got. Set one with [`crate::ModelViewSet::pagination`].

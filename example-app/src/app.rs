@@ -10,6 +10,7 @@ use restframe::renderers::{
     XmlRenderer, YamlRenderer,
 };
 use restframe::sql::{Database, DbError, Migration, SqlRepository};
+use restframe::versioning::{AcceptHeaderVersioning, URLPathVersioning};
 use restframe::{ApiSettings, Request, Response, RouteError, Router, api_view};
 use serde::Serialize;
 
@@ -136,6 +137,8 @@ pub struct Options {
     pub templates: std::path::PathBuf,
     /// Debug mode (template reload, error detail in HTML pages).
     pub debug: bool,
+    /// Signs the cursors of version 2's track lists (the same on every instance).
+    pub secret: Vec<u8>,
     /// Adds `/api/test/…` routes that only the end-to-end tests use (a panicking view, a slow
     /// view).
     pub test_routes: bool,
@@ -175,32 +178,15 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
 
     // Every view that answers tracks shows their owners alike (`tracks::show`).
     let mut router = Router::with_settings(settings).with_state(tracks::Owners::new(&options.db));
-    let tracks = crate::uploads::repository(&options.db, &options.media);
-    let viewset = tracks::viewset(tracks.clone(), with_jsonp());
-    let viewset = crate::uploads::actions(viewset, &tracks, &options.media);
-    router = options
-        .presign
-        .actions(viewset)
-        .register(router, "/api/tracks/")?;
-    let users = SqlRepository::new(&options.db);
-    let picture = crate::pictures::views(&users, &options.db);
-    router = users::viewset(
-        users,
-        options.credentials.passwords.clone(),
-        options.credentials.token_cache.clone(),
-        {
-            let credentials = options.credentials.clone();
-            Arc::new(move |id| {
-                let credentials = credentials.clone();
-                Box::pin(async move { credentials.revoke_all(id).await })
-            })
-        },
-    )
-    .action(picture.into_iter().fold(
-        restframe::Action::detail("picture", "picture"),
-        |action, (method, view)| action.method(method, view),
-    ))
-    .register(router, "/api/users/")?;
+    // The API in two versions (version 2 shows a track's owner nested and lists tracks behind
+    // cursors): `/api/v1/…` and `/api/v2/…` by path, `/api/…` by `Accept` (`version=1` or
+    // `version=2`; 1 by default).
+    for (prefix, versioning) in [
+        ("/api/", accept_versioning()),
+        ("/api/{version}/", path_versioning()),
+    ] {
+        router = api_viewsets(router, options, prefix, &versioning)?;
+    }
     router = crate::pictures::static_routes(router)?;
     router = crate::media::routes(router, &options.media)?;
     router = crate::presign::upload_route(router, &options.presign)?;
@@ -224,8 +210,65 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
         )?
         .api_root("/api/", "api-root")?
         .schema("/api/schema/", "schema", api_info())?
-        .swagger_ui("/api/docs/", "swagger-ui", "/api/schema/")?
+        // Each path version's own document (`/api/v2/schema/`).
+        .schema("/api/{version:v[12]}/schema/", "schema", api_info())?
+        .swagger_ui_with(
+            "/api/docs/",
+            "swagger-ui",
+            &[
+                ("by Accept (/api/)", "/api/schema/"),
+                ("v1 (/api/v1/)", "/api/v1/schema/"),
+                ("v2 (/api/v2/)", "/api/v2/schema/"),
+            ],
+        )?
         .redoc("/api/redoc/", "redoc", "/api/schema/")
+}
+
+/// `/api/…`: the version is `Accept`'s (`application/json; version=2`), 1 by default.
+fn accept_versioning() -> ApiSettings {
+    ApiSettings::default().versioning(AcceptHeaderVersioning::new(["1", "2"]).default_version("1"))
+}
+
+/// `/api/{version}/…`: the version is the path's, `v1` or `v2`.
+fn path_versioning() -> ApiSettings {
+    ApiSettings::default().versioning(URLPathVersioning::new(["v1", "v2"]))
+}
+
+/// `/tracks/` (with its file and presign actions) and `/users/` (with its picture) under
+/// `prefix`, versioned as `versioning` says.
+fn api_viewsets(
+    mut router: Router,
+    options: &Options,
+    prefix: &str,
+    versioning: &ApiSettings,
+) -> Result<Router, RouteError> {
+    let tracks = crate::uploads::repository(&options.db, &options.media);
+    let viewset = tracks::viewset(tracks.clone(), with_jsonp(), &options.secret);
+    let viewset = crate::uploads::actions(viewset, &tracks, &options.media).settings(versioning);
+    router = options
+        .presign
+        .actions(viewset)
+        .register(router, &format!("{prefix}tracks/"))?;
+    let users = SqlRepository::new(&options.db);
+    let picture = crate::pictures::views(&users, &options.db);
+    users::viewset(
+        users,
+        options.credentials.passwords.clone(),
+        options.credentials.token_cache.clone(),
+        {
+            let credentials = options.credentials.clone();
+            Arc::new(move |id| {
+                let credentials = credentials.clone();
+                Box::pin(async move { credentials.revoke_all(id).await })
+            })
+        },
+    )
+    .action(picture.into_iter().fold(
+        restframe::Action::detail("picture", "picture"),
+        |action, (method, view)| action.method(method, view),
+    ))
+    .settings(versioning)
+    .register(router, &format!("{prefix}users/"))
 }
 
 /// The OpenAPI document's title, version and description.

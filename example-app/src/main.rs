@@ -11,6 +11,7 @@ mod credentials;
 mod durations;
 mod identity_cache;
 mod media;
+mod owner;
 mod ownership;
 mod pages;
 mod passwords;
@@ -309,6 +310,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         db: db.clone(),
         media,
         presign,
+        secret: secret.clone(),
         test_routes: args.test_routes,
         templates: args.templates.clone(),
         debug: args.debug,

@@ -8,8 +8,11 @@ use restframe::renderers::Renderer;
 use restframe::sql::{Database, SqlRepository};
 use restframe::{ApiError, ApiSettings, Date, DateTime, Decimal, Model, ModelViewSet, Request};
 
+use crate::owner::{Owner, OwnerSummary};
 use crate::ownership::IsSelfOrStaff;
 use crate::users::User;
+use restframe::pagination::VersionedPagination;
+use restframe::{CursorPagination, PageNumberPagination};
 use serde::{Deserialize, Serialize};
 
 /// A track of the music catalogue: one declaration for its table, its create, update and
@@ -35,10 +38,11 @@ pub struct Track {
     /// The URL of the uploaded audio file, if any.
     #[field(read_only)]
     file: Option<String>,
-    /// The id of the user who created the track: they (and staff) may change it.
+    /// The user who created the track: they (and staff) may change it. Its id in version 1;
+    /// `{"id", "username", "url"}` in version 2.
     #[field(set_by_server)]
     #[serde(default)]
-    owner: Option<i64>,
+    owner: Option<Owner>,
     /// The owner's username.
     #[field(computed)]
     #[serde(default)]
@@ -62,7 +66,7 @@ pub struct Track {
 impl Track {
     /// The id of the user who created the track.
     pub fn owner(&self) -> Option<i64> {
-        self.owner
+        self.owner.as_ref().map(|o| o.id)
     }
 
     /// Makes `file` (stored as a path, `/api/tracks/ID/file/`) an absolute URL on `req`'s
@@ -100,7 +104,7 @@ pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
     let owners = req.state::<Owners>()?;
     let ids: Vec<String> = tracks
         .iter()
-        .filter_map(|t| t.owner)
+        .filter_map(Track::owner)
         .map(|id| id.to_string())
         .collect();
     let users: HashMap<i64, User> = if ids.is_empty() {
@@ -114,18 +118,37 @@ pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
             .map(|u| (u.id(), u))
             .collect()
     };
+    let nested = nests_owner(req);
     for track in tracks.iter_mut() {
         track.absolute(req);
-        let owner = track.owner.and_then(|id| users.get(&id));
-        track.owner_username = owner.map(|u| u.username().to_owned());
-        track.owner_url = owner.and_then(|u| {
-            let id = u.id().to_string();
-            req.reverse("user-detail", &[&id])
-                .or_else(|_| req.reverse_path("user-detail", &[&id]))
-                .ok()
-        });
+        let Some(owner) = track.owner().and_then(|id| users.get(&id)) else {
+            continue;
+        };
+        let id = owner.id().to_string();
+        let url = req
+            .reverse("user-detail", &[&id])
+            .or_else(|_| req.reverse_path("user-detail", &[&id]))
+            .ok();
+        if nested {
+            if let Some(field) = track.owner.as_mut() {
+                field.nested = Some(OwnerSummary {
+                    id: owner.id(),
+                    username: owner.username().to_owned(),
+                    url: url.unwrap_or_default(),
+                });
+            }
+        } else {
+            track.owner_username = Some(owner.username().to_owned());
+            track.owner_url = url;
+        }
     }
     Ok(())
+}
+
+/// Whether `req` asks for API version 2, which shows a track's owner nested (`/api/v2/…`,
+/// or `Accept: …; version=2`).
+pub fn nests_owner(req: &Request) -> bool {
+    matches!(req.version(), Some("v2" | "2"))
 }
 
 /// The `/api/tracks/` viewset (its file actions are added by `uploads::actions`): anyone
@@ -135,6 +158,7 @@ pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
 pub fn viewset(
     repo: SqlRepository<Track>,
     renderers: Vec<Arc<dyn Renderer>>,
+    cursor_key: &[u8],
 ) -> ModelViewSet<SqlRepository<Track>> {
     use restframe::Lookup::*;
     let jsonp = ApiSettings::default().renderers(renderers);
@@ -154,7 +178,7 @@ pub fn viewset(
         // whole page in one query.
         .prefetch(|req, tracks| Box::pin(show(req, tracks)))
         .perform_create(|req, input: &mut TrackInput| {
-            input.owner = req.current_user().id();
+            input.owner = req.current_user().id().map(Owner::new);
             Ok(())
         })
         .perform_update(|req, input: &mut TrackInput| {
@@ -171,5 +195,11 @@ pub fn viewset(
         .filter("id", [In])
         .search_fields(["title", "artist_name"])
         .ordering_fields(["title", "artist_name", "release_date", "id"])
-        .page_size(20, 100)
+        // Version 2 lists behind cursors, newest first; version 1 in pages of 20.
+        .pagination(
+            VersionedPagination::new(PageNumberPagination::new(20, 100)).version(
+                ["v2", "2"],
+                CursorPagination::new(20, 100).signing_key(cursor_key),
+            ),
+        )
 }

@@ -22,6 +22,7 @@ mod server;
 mod startup;
 mod typescript;
 mod uploads;
+mod versioning;
 
 use restframe_tests::{App, Backend};
 

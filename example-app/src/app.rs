@@ -210,6 +210,12 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
         )?
         .api_root("/api/", "api-root")?
         .schema("/api/schema/", "schema", api_info())?
+        // JSON for data (and the files' own types): the document client generators read.
+        .schema(
+            "/api/schema/json/",
+            "schema-json",
+            api_info().media_types(["application/json"]),
+        )?
         // Each path version's own document (`/api/v2/schema/`).
         .schema("/api/{version:v[12]}/schema/", "schema", api_info())?
         .swagger_ui_with(

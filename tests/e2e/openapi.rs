@@ -416,3 +416,68 @@ async fn the_document_is_served_as_openapi_3_0_3_on_request() {
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.json()["oas"].is_array());
 }
+
+/// `/api/schema/json/`: data in JSON only, files in their own types; the same operations as
+/// the full document.
+#[tokio::test]
+async fn the_json_only_document_lists_json_and_files() {
+    let app = App::start(env!("CARGO_BIN_EXE_example-app"), &[]);
+    let get = |path: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .anonymous()
+                .get(path, &[("accept", "application/json")])
+                .await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text());
+            r.json()
+        }
+    };
+    let json_only = get("/api/schema/json/").await;
+    let full = get(SCHEMA).await;
+    let operations = |doc: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = doc["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.values())
+            .filter_map(|item| item.as_object())
+            .flat_map(|ops| ops.values())
+            .filter_map(|op| op["operationId"].as_str().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(operations(&json_only), operations(&full));
+    let data = [
+        "application/yaml",
+        "application/xml",
+        "application/msgpack",
+        "text/csv",
+        "application/javascript",
+        "application/x-www-form-urlencoded",
+    ];
+    let mut types = std::collections::BTreeSet::new();
+    for (path, item) in json_only["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let bodies = op["responses"]
+                .as_object()
+                .into_iter()
+                .flat_map(|r| r.values())
+                .chain(std::iter::once(&op["requestBody"]));
+            for body in bodies {
+                for key in body["content"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|c| c.keys())
+                {
+                    assert!(!data.contains(&key.as_str()), "{method} {path}: {key}");
+                    types.insert(key.clone());
+                }
+            }
+        }
+    }
+    // The files' own types stay.
+    for kept in ["application/json", "audio/mpeg", "multipart/form-data"] {
+        assert!(types.contains(kept), "{kept} in {types:?}");
+    }
+}

@@ -62,6 +62,7 @@ pub(crate) fn generate<'a>(info: &ApiInfo, routes: impl Iterator<Item = RouteDes
                 continue;
             }
             let op = operation(
+                info,
                 &route,
                 method,
                 single,
@@ -115,6 +116,7 @@ fn http_method(method: &Method) -> Option<HttpMethod> {
 }
 
 fn operation(
+    info: &ApiInfo,
     route: &RouteDesc<'_>,
     method: &Method,
     single: bool,
@@ -198,7 +200,7 @@ fn operation(
     let takes_body = matches!(*method, Method::POST | Method::PUT | Method::PATCH)
         && !view.parser_list().is_empty();
     if takes_body {
-        op = op.request_body(Some(request_body(view, doc, components)));
+        op = op.request_body(Some(request_body(info, view, doc, components)));
     }
 
     let policy = super::security::describe(view, method, components);
@@ -216,7 +218,7 @@ fn operation(
             Body::Data(schema) => {
                 let schema = schema.resolve(components);
                 binary_contents(
-                    data_contents(b, renderers.iter(), &schema),
+                    data_contents(b, listed(info, renderers), &schema),
                     renderers.iter(),
                 )
             }
@@ -242,7 +244,7 @@ fn operation(
         ));
         let b = data_contents(
             ResponseBuilder::new().description("OK"),
-            renderers.iter(),
+            listed(info, renderers),
             &any,
         );
         let b = binary_contents(b, renderers.iter());
@@ -283,7 +285,7 @@ fn operation(
         }
         responses = responses.response(
             status.to_string(),
-            data_contents(b, renderers.iter(), &schema),
+            data_contents(b, listed(info, renderers), &schema),
         );
     }
     op.responses(responses.build()).build()
@@ -291,6 +293,7 @@ fn operation(
 
 /// The request body: the data schema in each data format, files as binary.
 fn request_body(
+    info: &ApiInfo,
     view: &ApiView,
     doc: &Doc,
     components: &mut Components,
@@ -335,6 +338,12 @@ fn request_body(
         } else {
             (media.essence_str().to_owned(), data.clone())
         };
+        // Data only in the media types the document lists; files always.
+        let carries_file = schema == binary_string()
+            || (files && media.type_() == mime::MULTIPART && !doc.file_fields.is_empty());
+        if !carries_file && !info.lists(&key) {
+            continue;
+        }
         body = body.content(key, ContentBuilder::new().schema(Some(schema)).build());
     }
     body.required(Some(
@@ -371,6 +380,16 @@ fn is_text(r: &dyn Renderer) -> bool {
 
 fn content_key(r: &dyn Renderer) -> String {
     r.media_type().essence_str().to_owned()
+}
+
+/// The renderers whose data the document lists.
+fn listed<'r>(
+    info: &'r ApiInfo,
+    renderers: &'r crate::negotiation::Renderers,
+) -> impl Iterator<Item = &'r std::sync::Arc<dyn Renderer>> + 'r {
+    renderers
+        .iter()
+        .filter(move |r| !r.renders_data() || info.lists(r.media_type().essence_str()))
 }
 
 /// One entry per data renderer: the schema, or a string for textual formats.

@@ -69,6 +69,8 @@ pub struct ApiInfo {
     pub(crate) title: String,
     pub(crate) version: String,
     pub(crate) description: String,
+    /// The data media types the document lists; `None`: every one the views offer.
+    pub(crate) media_types: Option<Vec<String>>,
 }
 
 impl ApiInfo {
@@ -78,6 +80,7 @@ impl ApiInfo {
             title: title.to_owned(),
             version: version.to_owned(),
             description: String::new(),
+            media_types: None,
         }
     }
 
@@ -85,6 +88,34 @@ impl ApiInfo {
     pub fn description(mut self, description: &str) -> Self {
         self.description = description.to_owned();
         self
+    }
+
+    /// Lists only these media types for data, in request bodies and responses (`["application/json"]`
+    /// for a JSON-only document that every client generator reads). Files are listed whatever
+    /// their type: raw uploads, multipart bodies with files, and bytes a route answers (`audio/mpeg`,
+    /// `image/*`). The server still speaks every format it has; the document just leaves them out.
+    ///
+    /// ```
+    /// use restframe::Router;
+    /// use restframe::openapi::ApiInfo;
+    /// let router = Router::new().schema(
+    ///     "/api/schema/json/",
+    ///     "schema-json",
+    ///     ApiInfo::new("Music", "1").media_types(["application/json"]),
+    /// )?;
+    /// # let _ = router;
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn media_types<'a>(mut self, types: impl IntoIterator<Item = &'a str>) -> Self {
+        self.media_types = Some(types.into_iter().map(str::to_ascii_lowercase).collect());
+        self
+    }
+
+    /// Whether the document lists data in `media_type`.
+    pub(crate) fn lists(&self, media_type: &str) -> bool {
+        self.media_types
+            .as_ref()
+            .is_none_or(|types| types.iter().any(|t| t.eq_ignore_ascii_case(media_type)))
     }
 }
 

@@ -64,8 +64,7 @@ pub(crate) fn generate<'a>(info: &ApiInfo, routes: impl Iterator<Item = RouteDes
             let op = operation(
                 info,
                 &route,
-                method,
-                single,
+                (method, single),
                 view,
                 &doc,
                 &mut components,
@@ -118,8 +117,8 @@ fn http_method(method: &Method) -> Option<HttpMethod> {
 fn operation(
     info: &ApiInfo,
     route: &RouteDesc<'_>,
-    method: &Method,
-    single: bool,
+    // The method, and whether it is the route's only one.
+    (method, single): (&Method, bool),
     view: &ApiView,
     doc: &Doc,
     components: &mut Components,

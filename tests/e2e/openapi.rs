@@ -306,13 +306,28 @@ async fn schema_passes_openapi_spec_validator() {
     assert_eq!(json30.json()["openapi"], "3.0.3");
     let yaml30 = app.get(&format!("{SCHEMA}?oas=3.0&format=yaml"), &[]).await;
     assert_eq!(yaml30.status, 200, "{}", yaml30.text());
+    // Each path version's document, and the JSON-only one, in both OpenAPI versions.
+    let mut more = Vec::new();
+    for (name, path) in [
+        ("openapi-v1", "/api/v1/schema/"),
+        ("openapi-v2", "/api/v2/schema/"),
+        ("openapi-json-only", "/api/schema/json/"),
+    ] {
+        for (suffix, query) in [(".json", ""), ("-3.0.json", "?oas=3.0")] {
+            let r = app.get(&format!("{path}{query}"), &[]).await;
+            assert_eq!(r.status, 200, "{path}{query}: {}", r.text());
+            more.push((format!("{name}{suffix}"), r.body.to_vec()));
+        }
+    }
     // The documents exactly as served, in the app's temporary directory.
     let files = [
-        ("openapi.json", json),
-        ("openapi.yaml", yaml.body.to_vec()),
-        ("openapi-3.0.json", json30.body.to_vec()),
-        ("openapi-3.0.yaml", yaml30.body.to_vec()),
-    ];
+        ("openapi.json".to_owned(), json),
+        ("openapi.yaml".to_owned(), yaml.body.to_vec()),
+        ("openapi-3.0.json".to_owned(), json30.body.to_vec()),
+        ("openapi-3.0.yaml".to_owned(), yaml30.body.to_vec()),
+    ]
+    .into_iter()
+    .chain(more);
     let mut paths = Vec::new();
     for (name, body) in files {
         let path = app.dir().join(name);

@@ -326,9 +326,17 @@ fn routes_share_a_name_when_their_captures_differ_and_reverse_by_arguments() {
     let table = Router::new()
         .route("/tracks/{id}/", "track", [(Method::GET, echo("a"))])
         .unwrap()
-        .route("/{version:v1}/tracks/{id}/", "track", [(Method::GET, echo("b"))])
+        .route(
+            "/{version:v1}/tracks/{id}/",
+            "track",
+            [(Method::GET, echo("b"))],
+        )
         .unwrap()
-        .route("/{version:v2}/tracks/{id}/", "track", [(Method::GET, echo("c"))])
+        .route(
+            "/{version:v2}/tracks/{id}/",
+            "track",
+            [(Method::GET, echo("c"))],
+        )
         .unwrap()
         .routes();
     assert_eq!(table.named("track").count(), 3);

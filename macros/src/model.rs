@@ -716,7 +716,14 @@ fn decimal_pattern(a: &FieldAttrs) -> Option<String> {
         }
         None => "[0-9]+".to_owned(),
     };
-    Some(format!("^-?{whole}{fraction}$"))
+    // A minimum of zero or more leaves the sign out, so that the pattern alone says what the
+    // server takes (`minimum` does not bind a string).
+    let non_negative = a.min_value.as_ref().is_some_and(|min| {
+        let text = quote!(#min).to_string();
+        !text.trim_start().starts_with('-')
+    });
+    let sign = if non_negative { "" } else { "-?" };
+    Some(format!("^{sign}{whole}{fraction}$"))
 }
 
 fn object(name: &Ident, fields: &[&Field], shape: Shape, description: &str) -> TokenStream {

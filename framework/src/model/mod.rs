@@ -204,8 +204,10 @@ field_type! {
         |nullable| known(Type::Number, KnownFormat::Double, nullable);
     bool => Boolean, "Must be a valid boolean.", |nullable| typed(Type::Boolean, nullable);
     String => Text, "Not a valid string.", |nullable| typed(Type::String, nullable);
+    // The pattern as well: a generator that ignores `format` still writes what is taken.
     Date => Date, DATE_FORMAT_MESSAGE,
-        |nullable| known(Type::String, KnownFormat::Date, nullable);
+        |nullable| known(Type::String, KnownFormat::Date, nullable)
+            .pattern(Some(crate::validation::DATE_PATTERN));
     DateTime => DateTime, DATETIME_FORMAT_MESSAGE,
         |nullable| known(Type::String, KnownFormat::DateTime, nullable);
     Decimal => Decimal, DECIMAL_INVALID_MESSAGE,

@@ -161,15 +161,11 @@ pub fn pattern(errors: &mut ValidationErrors, name: &str, value: &str, pattern: 
     }
 }
 
-/// The pattern an email address must match (Django's `EmailValidator`, simplified); written
-/// for both the `regex` crate and ECMA-262 (the schema's `pattern`).
-pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+pub use crate::validation::EMAIL_PATTERN;
 
 /// DRF's `EmailField` rule.
 pub fn email(errors: &mut ValidationErrors, name: &str, value: &str) {
-    if !value.is_empty() && !matches(EMAIL_PATTERN, value) {
-        errors.add(name, "Enter a valid email address.");
-    }
+    errors.email(name, value);
 }
 
 /// The pattern a URL must match (Django's `URLValidator`, simplified: http, https, ftp or

@@ -23,6 +23,22 @@ pub struct Date {
     day: u8,
 }
 
+/// The dates [`Date`] takes, as a regular expression (ECMA-262 and Rust's `regex` alike): for
+/// the OpenAPI document, so that a generator that ignores `format: date` still writes a date
+/// the server takes, and the server takes every text it matches (years 1–9999, leap days
+/// included).
+///
+/// ```
+/// let re = regex::Regex::new(restframe::validation::DATE_PATTERN).unwrap();
+/// assert!(re.is_match("2024-02-29") && !re.is_match("2023-02-29") && !re.is_match("0000-01-01"));
+/// ```
+pub const DATE_PATTERN: &str = concat!(
+    "^(?:(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-",
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)",
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))",
+    "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
+);
+
 /// DRF's message for a date that is not `YYYY-MM-DD`.
 pub const DATE_FORMAT_MESSAGE: &str =
     "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
@@ -126,7 +142,21 @@ impl<'de> Deserialize<'de> for Date {
 
 #[cfg(test)]
 mod tests {
-    use super::Date;
+    use super::{DATE_PATTERN, Date};
+
+    #[test]
+    fn the_pattern_matches_exactly_the_dates_taken() {
+        let re = regex::Regex::new(DATE_PATTERN).unwrap();
+        for year in [1, 4, 100, 400, 1900, 1999, 2000, 2023, 2024, 2100, 9999] {
+            for month in 0..=13u8 {
+                for day in 0..=32u8 {
+                    let text = format!("{year:04}-{month:02}-{day:02}");
+                    assert_eq!(re.is_match(&text), text.parse::<Date>().is_ok(), "{text}");
+                }
+            }
+        }
+        assert!(!re.is_match("0000-01-01") && !re.is_match("2024-1-01"));
+    }
 
     #[test]
     fn parses_only_real_iso_dates() {

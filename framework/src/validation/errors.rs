@@ -4,6 +4,10 @@ use std::fmt;
 
 use crate::ApiError;
 
+/// The pattern an email address must match (Django's `EmailValidator`, simplified); written
+/// for both the `regex` crate and ECMA-262, so a schema's `pattern` can say it.
+pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+
 /// Checks a deserialized input, collecting every problem (not just the first), as DRF's
 /// serializers do. Types are already checked by deserialization; this is for lengths, ranges,
 /// formats and cross-field rules.
@@ -51,6 +55,24 @@ impl ValidationErrors {
     /// Adds an error for `field` (`""` for the input as a whole).
     pub fn add(&mut self, field: &str, message: impl fmt::Display) {
         self.0.push((field.to_owned(), message.to_string()));
+    }
+
+    /// Checks that `value`, unless empty, is an email address (DRF's `EmailField`, matching
+    /// [`EMAIL_PATTERN`]), with DRF's message.
+    ///
+    /// ```
+    /// let mut errors = restframe::ValidationErrors::new();
+    /// errors.email("email", "ada@example.org");
+    /// errors.email("contact", "ada at example");
+    /// let e = errors.into_result().unwrap_err();
+    /// assert_eq!(e.to_string(), "contact: Enter a valid email address.");
+    /// ```
+    pub fn email(&mut self, field: &str, value: &str) {
+        static EMAIL: std::sync::LazyLock<Option<regex::Regex>> =
+            std::sync::LazyLock::new(|| regex::Regex::new(EMAIL_PATTERN).ok());
+        if !value.is_empty() && !EMAIL.as_ref().is_some_and(|re| re.is_match(value)) {
+            self.add(field, "Enter a valid email address.");
+        }
     }
 
     /// Checks that `value` has `min..=max` characters, with DRF's messages.

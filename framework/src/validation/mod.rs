@@ -16,11 +16,11 @@ mod uuid;
 pub use self::uuid::{UUID_INVALID_MESSAGE, Uuid, parse_uuid};
 #[cfg(feature = "validators")]
 pub use base64_image::{BASE64_IMAGE_MAX_BYTES, Base64Image, Base64ImageError};
-pub use date::{DATE_FORMAT_MESSAGE, Date, DateError};
+pub use date::{DATE_FORMAT_MESSAGE, DATE_PATTERN, Date, DateError};
 pub use datetime::{DATETIME_FORMAT_MESSAGE, DateTime, DateTimeError};
 pub use decimal::{
     DECIMAL_INVALID_MESSAGE, DECIMAL_TOO_LONG_MESSAGE, Decimal, decimal_rules, parse_decimal,
 };
-pub use errors::{Validate, ValidationErrors};
+pub use errors::{EMAIL_PATTERN, Validate, ValidationErrors};
 #[cfg(feature = "validators")]
 pub use files::{FileRules, IMAGE_HEAD_BYTES, INVALID_IMAGE_MESSAGE, SNIFF_BYTES};

@@ -58,6 +58,14 @@ fn parameter_schema(property: &RefOr<Schema>) -> Option<RefOr<Schema>> {
             object.write_only = None;
             object.description = None;
             object.default = None;
+            // An empty value is no filter (django-filter): a text the pattern checks may also
+            // be empty, and its `format` (which no empty text meets) gives way to the pattern.
+            if let Some(pattern) = object.pattern.take() {
+                let inner = pattern.strip_prefix('^').unwrap_or(&pattern);
+                let inner = inner.strip_suffix('$').unwrap_or(inner);
+                object.pattern = Some(format!("^(?:{inner})?$"));
+                object.format = None;
+            }
             if let SchemaType::Array(types) = &object.schema_type {
                 let types: Vec<Type> = types
                     .iter()
@@ -138,6 +146,25 @@ fn page_schema<T: utoipa::ToSchema, const COUNT: u8>(components: &mut Components
 
 fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
+}
+
+/// Comma-separated canonical integers (`4,8, 15`; empty entries and spaces around them are
+/// skipped), as `__in` on an integer field takes them.
+const INTEGER_LIST_PATTERN: &str =
+    r"^[\s,]*(?:(?:0|-?[1-9][0-9]{0,18})[\s,]*(?:,[\s,]*(?:0|-?[1-9][0-9]{0,18})[\s,]*)*)?$";
+
+/// The `__in` parameter of a field whose own parameter schema is `field`: a string, with the
+/// pattern of a list of integers when the field is one.
+fn in_schema(field: &RefOr<Schema>) -> ObjectBuilder {
+    let integer = matches!(
+        field,
+        RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Integer)
+    );
+    if integer {
+        string().pattern(Some(INTEGER_LIST_PATTERN))
+    } else {
+        string()
+    }
 }
 
 /// What a viewset infers of its actions for the OpenAPI document.
@@ -270,7 +297,7 @@ impl<'a> ActionDocs<'a> {
                             "`{field}` is one of these comma-separated values (at most {}).",
                             super::filters::MAX_IN_VALUES
                         ),
-                        string().into(),
+                        in_schema(&field_schema(field)).into(),
                     ),
                     Lookup::IsNull => (
                         format!("`true`: `{field}` is null; `false`: it is not."),
@@ -392,5 +419,21 @@ fn described(view: ApiView, inferred: Doc) -> ApiView {
     match own {
         Some(own) => view.doc(own),
         None => view,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::INTEGER_LIST_PATTERN;
+
+    #[test]
+    fn the_integer_list_pattern_matches_what_in_takes() {
+        let re = regex::Regex::new(INTEGER_LIST_PATTERN).unwrap();
+        for ok in ["", "1", "1,2", " 4 , 8,,15 ", "-3,0", ",7,"] {
+            assert!(re.is_match(ok), "{ok:?}");
+        }
+        for bad in ["+1", "01", "1 2", "-0", "a", "1,b", "1.5"] {
+            assert!(!re.is_match(bad), "{bad:?}");
+        }
     }
 }

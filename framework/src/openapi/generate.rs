@@ -40,6 +40,9 @@ pub(crate) struct RouteDesc<'a> {
 const ERROR: &str = "Error";
 const FIELD_ERRORS: &str = "ValidationError";
 
+/// Bytes of any type.
+const OCTET_STREAM: &str = "application/octet-stream";
+
 /// Builds the document.
 pub(crate) fn generate<'a>(info: &ApiInfo, routes: impl Iterator<Item = RouteDesc<'a>>) -> OpenApi {
     let mut components = Components::new();
@@ -216,12 +219,9 @@ fn operation(
             // Data in each data format; a view that also renders bytes answers those as is.
             Body::Data(schema) => {
                 let schema = schema.resolve(components);
-                binary_contents(
-                    data_contents(b, listed(info, renderers), &schema),
-                    renderers.iter(),
-                )
+                response_contents(info, b, renderers, Some(&schema))
             }
-            Body::Binary => binary_contents(b, renderers.iter()),
+            Body::Binary => response_contents(info, b, renderers, None),
             Body::Empty => b,
         };
         for (name, description) in &r.headers {
@@ -241,12 +241,12 @@ fn operation(
                 .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
                 .build(),
         ));
-        let b = data_contents(
+        let b = response_contents(
+            info,
             ResponseBuilder::new().description("OK"),
-            listed(info, renderers),
-            &any,
+            renderers,
+            Some(&any),
         );
-        let b = binary_contents(b, renderers.iter());
         responses = responses.response("200", b);
     }
     // 404: no such row, or an unknown `?format=` (as DRF); 406: no renderer for `Accept`.
@@ -308,6 +308,12 @@ fn request_body(
                     .build(),
             ))
         });
+    // Whether a multipart form carries the files the view names.
+    let multipart_files = !doc.file_fields.is_empty()
+        && view
+            .parser_list()
+            .iter()
+            .any(|p| p.carries_files() && p.media_type().type_() == mime::MULTIPART);
     let mut body = RequestBodyBuilder::new();
     for parser in view.parser_list() {
         let media = parser.media_type();
@@ -329,7 +335,7 @@ fn request_body(
             // A raw upload: the body is the file. `*/*` is shown as octet-stream, which Swagger
             // UI turns into a file picker.
             let key = if media.type_() == mime::STAR {
-                "application/octet-stream".to_owned()
+                OCTET_STREAM.to_owned()
             } else {
                 media.essence_str().to_owned()
             };
@@ -341,6 +347,19 @@ fn request_body(
         let carries_file = schema == binary_string()
             || (files && media.type_() == mime::MULTIPART && !doc.file_fields.is_empty());
         if !carries_file && !info.lists(&key) {
+            continue;
+        }
+        // A document of chosen types is for client generators, which write a raw body of
+        // `application/octet-stream` and multipart forms but no other type of file
+        // (openapi-python-client warns on `image/*` and drops it): a raw upload of a type of
+        // its own is left out there when a multipart form takes the same file.
+        if info.media_types.is_some()
+            && files
+            && media.type_() != mime::MULTIPART
+            && key != OCTET_STREAM
+            && multipart_files
+            && !info.lists(&key)
+        {
             continue;
         }
         body = body.content(key, ContentBuilder::new().schema(Some(schema)).build());
@@ -430,6 +449,51 @@ fn binary_contents<'r>(
     b
 }
 
+/// A successful response's entries: `data` (when it answers data) in each listed data format,
+/// then the bytes of each renderer of bytes.
+///
+/// A document of chosen media types is written for client generators, which take the first
+/// entry they can read as the response's type and send no `Accept`: there the entries follow
+/// the renderers' order, the server's own preference (a view whose first renderer writes an
+/// image answers the image to a client that asks for nothing in particular), and bytes of a
+/// type of their own are listed as `application/octet-stream` too, right after it, the one
+/// binary type every generator keeps (openapi-python-client drops a response of `audio/mpeg`,
+/// `image/*` or `*/*` with a warning, and reads an octet-stream one as bytes). The own type
+/// stays, as the `Content-Type` the server answers with.
+fn response_contents(
+    info: &ApiInfo,
+    mut b: ResponseBuilder,
+    renderers: &crate::negotiation::Renderers,
+    data: Option<&RefOr<Schema>>,
+) -> ResponseBuilder {
+    if info.media_types.is_none() {
+        if let Some(schema) = data {
+            b = data_contents(b, listed(info, renderers), schema);
+        }
+        return binary_contents(b, renderers.iter());
+    }
+    let mut octet_stream = renderers
+        .iter()
+        .any(|r| !r.renders_data() && content_key(&**r) == OCTET_STREAM);
+    for r in listed(info, renderers) {
+        if r.renders_data() {
+            if let Some(schema) = data {
+                b = data_contents(b, std::iter::once(r), schema);
+            }
+        } else {
+            b = binary_contents(b, std::iter::once(r));
+            if !is_text(&**r) && !octet_stream {
+                octet_stream = true;
+                b = b.content(
+                    OCTET_STREAM,
+                    ContentBuilder::new().schema(Some(binary_string())).build(),
+                );
+            }
+        }
+    }
+    b
+}
+
 /// `{"detail": "..."}`, with whatever else an error adds (`available`, `supported`).
 fn error_schema() -> RefOr<Schema> {
     RefOr::T(Schema::Object(
@@ -511,6 +575,79 @@ mod tests {
         let mut ids = BTreeSet::new();
         assert_eq!(unique_id(identifier("track-list"), &mut ids), "track_list");
         assert_eq!(unique_id("track_list".into(), &mut ids), "track_list_2");
+    }
+
+    /// A document of chosen media types describes files the way generators keep them; the
+    /// full document is left as it was.
+    #[cfg(all(feature = "multipart", feature = "upload"))]
+    #[test]
+    fn chosen_types_keep_files_for_generators() {
+        use std::sync::Arc;
+
+        use serde_json::Value;
+
+        use crate::parsers::{FileUploadParser, JsonParser, MultiPartParser, Parser};
+        use crate::renderers::{BinaryRenderer, JsonRenderer};
+        use crate::{Request, Response, Router, api_view};
+
+        let get = api_view(|_req: Request| async { Ok(Response::new("picture")) })
+            .doc(
+                Doc::new()
+                    .response::<String>(200, "The picture.")
+                    .binary_response(206, "A range of it."),
+            )
+            .renderers(vec![
+                Arc::new(BinaryRenderer::new(mime::IMAGE_STAR, "image")) as Arc<dyn Renderer>,
+                Arc::new(JsonRenderer::new()),
+            ]);
+        let put = api_view(|_req: Request| async { Ok(Response::new("stored")) })
+            .doc(
+                Doc::new()
+                    .request::<String>()
+                    .file_field("file")
+                    .response::<String>(200, "Stored."),
+            )
+            .parsers([
+                Arc::new(JsonParser::new()) as Arc<dyn Parser>,
+                Arc::new(MultiPartParser::new()),
+                Arc::new(FileUploadParser::accepting(mime::IMAGE_STAR)),
+            ]);
+        let router = Router::new()
+            .route(
+                "/picture/",
+                "picture",
+                [(Method::GET, get), (Method::PUT, put)],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let doc = |info: ApiInfo| serde_json::to_value(router.openapi(&info)).unwrap_or_default();
+        let keys = |doc: &Value, pointer: &str| -> Vec<String> {
+            doc.pointer(&format!("/paths/~1picture~1{pointer}"))
+                .and_then(Value::as_object)
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let full = doc(ApiInfo::new("Test", "1"));
+        let json = doc(ApiInfo::new("Test", "1").media_types(["application/json"]));
+        let ok = "/get/responses/200/content";
+        let range = "/get/responses/206/content";
+        let upload = "/put/requestBody/content";
+        assert_eq!(keys(&full, ok), ["application/json", "image/*"]);
+        assert_eq!(keys(&full, range), ["image/*"]);
+        assert_eq!(
+            keys(&full, upload),
+            ["application/json", "image/*", "multipart/form-data"]
+        );
+        // The renderers' order, bytes also as octet-stream; the raw image upload left to the
+        // multipart form.
+        assert_eq!(
+            keys(&json, ok),
+            ["image/*", "application/octet-stream", "application/json"]
+        );
+        assert_eq!(keys(&json, range), ["image/*", "application/octet-stream"]);
+        assert_eq!(
+            keys(&json, upload),
+            ["application/json", "multipart/form-data"]
+        );
     }
 
     #[test]

@@ -95,6 +95,16 @@ impl ApiInfo {
     /// their type: raw uploads, multipart bodies with files, and bytes a route answers (`audio/mpeg`,
     /// `image/*`). The server still speaks every format it has; the document just leaves them out.
     ///
+    /// Such a document is written for client generators, so files are described the way they
+    /// keep them (openapi-python-client, for one, drops any other binary type with a warning):
+    /// - bytes a route answers are listed under `application/octet-stream` too, right after their
+    ///   own type (which stays: it is the `Content-Type` the server sends);
+    /// - a response's types follow the view's renderers, the order the server prefers them in:
+    ///   a generator takes the first type it reads as the response's and sends no `Accept`, so
+    ///   a route whose first renderer writes an image is read as bytes, not as JSON;
+    /// - a raw upload of a type of its own (`image/*`) is left out when a multipart form takes
+    ///   the same file; a raw upload of any type is `application/octet-stream` anyway.
+    ///
     /// ```
     /// use restframe::Router;
     /// use restframe::openapi::ApiInfo;

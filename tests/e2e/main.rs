@@ -15,12 +15,14 @@ mod openapi;
 mod parsing;
 mod pictures;
 mod presign;
+mod python_client;
 mod readme;
 mod relations;
 mod scale;
 mod server;
 mod startup;
 mod typescript;
+mod typescript_fetch;
 mod uploads;
 mod versioning;
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The Python tools of the test suite (see tests/services/README.md): schemathesis and
-# openapi-spec-validator, in a virtual environment of their own. Not a server: nothing to stop.
+# The Python tools of the test suite (see tests/services/README.md): schemathesis,
+# openapi-spec-validator and openapi-python-client (tests/python/requirements.txt pins them), in a
+# virtual environment of their own. Not a server: nothing to stop.
 #
 #   python-tools.sh install   creates the virtual environment (or recreates it when
 #                             tests/python/requirements.txt, tests/python/constraints.txt or the
 #                             Python interpreter changed; otherwise does nothing, in well under a
 #                             second) and prints on stdout, for `eval`:
 #                               export RESTFRAME_TEST_PYTHON_TOOLS=<venv>/bin
-#                             Everything else goes to stderr. Installing needs PyPI (under a
-#                             minute); as root it installs Debian's python3 and python3-venv if
+#                             Everything else goes to stderr. Installing needs PyPI (a minute or
+#                             two); as root it installs Debian's python3 and python3-venv if
 #                             there is no usable python3.
 #
 # Environment:
@@ -65,11 +66,11 @@ cmd_install() {
 		"$python" -c 'import sys; print(sys.executable, sys.version)'
 	} | sha256sum | cut -d' ' -f1)
 	if [[ -f $stamp && $(cat "$stamp") == "$want" && -x $venv/bin/schemathesis &&
-		-x $venv/bin/openapi-spec-validator ]]; then
+		-x $venv/bin/openapi-spec-validator && -x $venv/bin/openapi-python-client ]]; then
 		log "up to date: $venv"
 	else
 		local t0=$SECONDS
-		log "creating $venv with $("$python" --version 2>&1) and installing tests/python/requirements.txt (under a minute)"
+		log "creating $venv with $("$python" --version 2>&1) and installing tests/python/requirements.txt (a minute or two)"
 		# A virtual environment cannot be moved once made, so it is built in place; the stamp is
 		# written last, so an interrupted install is redone next time.
 		rm -rf "$venv"
@@ -81,7 +82,7 @@ cmd_install() {
 			die "pip install failed (needs PyPI)"
 		}
 		echo "$want" >"$stamp"
-		log "installed in $((SECONDS - t0))s: $("$venv/bin/schemathesis" --version 2>&1 | head -n 1), openapi-spec-validator $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("openapi-spec-validator"))')"
+		log "installed in $((SECONDS - t0))s: $("$venv/bin/schemathesis" --version 2>&1 | head -n 1), openapi-spec-validator $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("openapi-spec-validator"))'), $("$venv/bin/openapi-python-client" --version 2>&1 | head -n 1)"
 	fi
 	printf 'export RESTFRAME_TEST_PYTHON_TOOLS=%q\n' "$venv/bin"
 }

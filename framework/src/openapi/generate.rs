@@ -181,7 +181,9 @@ fn operation(
         );
     }
     let renderers = view.renderer_list();
-    let formats: Vec<&str> = renderers.iter().map(|r| r.format()).collect();
+    // The formats of what the document lists: a JSON-only document offers `?format=json`
+    // (and the files' own), not the formats it leaves out.
+    let formats: Vec<&str> = listed(info, renderers).map(|r| r.format()).collect();
     if !doc.query.iter().any(|q| q.name == "format") {
         op = op.parameter(
             ParameterBuilder::new()

@@ -276,6 +276,28 @@ async fn each_version_has_its_own_document(app: &App) {
     let v2doc = doc("/api/v2/schema/").await;
     let params = v2doc["paths"]["/api/v2/tracks/{id}/"]["get"]["parameters"].to_string();
     assert!(!params.contains("\"version\""), "{params}");
+    // Each version's list is described as that version pages it.
+    let list_params = |doc: &Value, path: &str| -> Vec<String> {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let v2_params = list_params(&v2doc, "/api/v2/tracks/");
+    assert!(v2_params.contains(&"cursor".to_owned()), "{v2_params:?}");
+    assert!(!v2_params.contains(&"page".to_owned()), "{v2_params:?}");
+    assert!(!v2_params.contains(&"ordering".to_owned()), "{v2_params:?}");
+    let page_ref =
+        v2doc["paths"]["/api/v2/tracks/"]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"]["$ref"]
+            .to_string();
+    assert!(page_ref.contains("PaginatedTrackCursorList"), "{page_ref}");
+    let v1doc = doc("/api/v1/schema/").await;
+    let v1_params = list_params(&v1doc, "/api/v1/tracks/");
+    assert!(v1_params.contains(&"page".to_owned()), "{v1_params:?}");
+    assert!(!v1_params.contains(&"cursor".to_owned()), "{v1_params:?}");
     // Swagger UI offers the three in its selector.
     let init = app
         .anonymous()

@@ -103,6 +103,9 @@ pub struct Doc {
     pub(crate) query: Vec<QueryDoc>,
     pub(crate) errors: Vec<u16>,
     pub(crate) exclude: bool,
+    /// What the operation is in an API version's document when it differs (a list paginated
+    /// otherwise in that version): the whole description for that version.
+    pub(crate) versions: Vec<(String, Doc)>,
 }
 
 impl std::fmt::Debug for Doc {
@@ -116,6 +119,14 @@ impl std::fmt::Debug for Doc {
 }
 
 impl Doc {
+    /// The description in the document of API `version` (this one unless a version's own was
+    /// given).
+    pub(crate) fn for_version(&self, version: Option<&str>) -> &Doc {
+        version
+            .and_then(|v| self.versions.iter().find(|(name, _)| name == v))
+            .map_or(self, |(_, doc)| doc)
+    }
+
     /// Nothing said yet: everything is inferred.
     pub fn new() -> Self {
         Self::default()
@@ -329,7 +340,14 @@ impl Doc {
     }
 
     /// `over`'s statements on top of `self`'s.
-    pub fn merge(mut self, over: Doc) -> Self {
+    pub fn merge(mut self, mut over: Doc) -> Self {
+        // What is said over applies in every version's description too.
+        let over_versions = std::mem::take(&mut over.versions);
+        self.versions = std::mem::take(&mut self.versions)
+            .into_iter()
+            .map(|(v, doc)| (v, doc.merge(over.clone())))
+            .collect();
+        self.versions.extend(over_versions);
         self.operation_id = over.operation_id.or(self.operation_id);
         self.summary = over.summary.or(self.summary);
         self.description = over.description.or(self.description);

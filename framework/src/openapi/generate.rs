@@ -34,6 +34,8 @@ pub(crate) struct RouteDesc<'a> {
     pub(crate) captures: Vec<(&'a str, &'a str)>,
     /// The views, by method.
     pub(crate) methods: &'a [(Method, ApiView)],
+    /// The API version whose document this is, when it is one version's.
+    pub(crate) version: Option<&'a str>,
 }
 
 /// The schema names of the error bodies.
@@ -60,7 +62,10 @@ pub(crate) fn generate<'a>(info: &ApiInfo, routes: impl Iterator<Item = RouteDes
             let Some(http_method) = http_method(method) else {
                 continue;
             };
-            let doc = view.doc_info().cloned().unwrap_or_default();
+            let doc = view
+                .doc_info()
+                .map(|d| d.for_version(route.version).clone())
+                .unwrap_or_default();
             if doc.exclude {
                 continue;
             }

@@ -116,6 +116,7 @@ fn document(table: &RouteTable, info: &ApiInfo, version: Option<(&str, &str)>) -
             name: r.name(),
             captures,
             methods: r.methods(),
+            version: version.map(|(_, value)| value),
         })
     });
     generate(info, routes)

@@ -79,6 +79,12 @@ pub trait Pagination: Send + Sync + 'static {
     fn describe_list(&self, doc: crate::openapi::Doc) -> crate::openapi::Doc {
         doc
     }
+
+    /// The styles some API versions use instead of this one (see [`VersionedPagination`]):
+    /// each version's document describes its own. None by default.
+    fn by_version(&self) -> Vec<(&str, &dyn Pagination)> {
+        Vec::new()
+    }
 }
 
 /// Whether a style's envelope carries `count` (see [`Pagination::counts`]).

@@ -9,8 +9,8 @@ use crate::{ApiError, Request};
 /// One style for most versions and others for some: `/api/v1/tracks/` in pages,
 /// `/api/v2/tracks/` behind cursors. The request's [`Request::version`] picks the style.
 ///
-/// The OpenAPI document describes the default style (a document is generated once for all
-/// versions of a route).
+/// A document of one API version (see [`crate::versioning`]) describes that version's style;
+/// any other, the default.
 ///
 /// ```
 /// use restframe::pagination::VersionedPagination;
@@ -82,6 +82,13 @@ impl Pagination for VersionedPagination {
 
     fn orders(&self) -> bool {
         self.default.orders()
+    }
+
+    fn by_version(&self) -> Vec<(&str, &dyn Pagination)> {
+        self.by_version
+            .iter()
+            .map(|(v, style)| (v.as_str(), &**style))
+            .collect()
     }
 
     #[cfg(feature = "openapi")]

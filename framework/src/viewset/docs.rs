@@ -235,8 +235,19 @@ impl<'a> ActionDocs<'a> {
     }
 
     fn list(&self) -> Doc {
+        let mut doc = self.list_with(self.pagination);
+        // A version paginated otherwise has its own description in its document.
+        for (version, style) in self.pagination.by_version() {
+            doc.versions
+                .push((version.to_owned(), self.list_with(style)));
+        }
+        doc
+    }
+
+    /// The list, paginated by `pagination`.
+    fn list_with(&self, pagination: &dyn Pagination) -> Doc {
         let mut doc = self.base("list", format!("List the {}", self.tag));
-        doc = self.pagination.describe_list(doc);
+        doc = pagination.describe_list(doc);
         let fields = self.list_fields;
         let model = self.model_properties();
         // A property's schema as a query parameter's: its type and format, without what only
@@ -248,7 +259,7 @@ impl<'a> ActionDocs<'a> {
                 .and_then(parameter_schema)
                 .unwrap_or_else(|| RefOr::T(Schema::Object(string().build())))
         };
-        if !fields.ordering_fields.is_empty() && !self.pagination.orders() {
+        if !fields.ordering_fields.is_empty() && !pagination.orders() {
             doc = doc.query_schema(
                 "ordering",
                 &format!(
@@ -320,7 +331,7 @@ impl<'a> ActionDocs<'a> {
         }
         let doc = match self.schemas {
             Some(s) => {
-                let page = match self.pagination.counts() {
+                let page = match pagination.counts() {
                     Counts::Always => s.page[0],
                     Counts::Sometimes => s.page[1],
                     Counts::Never => s.page[2],

@@ -15,6 +15,7 @@ mod openapi;
 mod parsing;
 mod pictures;
 mod presign;
+mod progenitor_client;
 mod python_client;
 mod readme;
 mod relations;

@@ -43,6 +43,7 @@ pub struct RouteTable {
 
 impl RouteEntry {
     /// Whether `path` (without the mount prefix) is a path of this route.
+    #[cfg(feature = "openapi")]
     pub(crate) fn matches_path(&self, path: &str) -> bool {
         self.compiled.matches(path).is_some()
     }

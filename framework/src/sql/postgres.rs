@@ -146,7 +146,24 @@ pub(crate) async fn execute(
     Ok(done.rows_affected())
 }
 
+/// Runs `statements` in one read-only, repeatable-read transaction.
+///
+/// The transaction runs in a task of its own, to the end, whatever becomes of the request that
+/// asked: a future dropped while its `BEGIN` is in flight puts the connection back in the pool
+/// still inside that transaction (sqlx 0.9.0, transact-rs/sqlx#4393), and the writes that later
+/// borrow it would be acknowledged, then rolled back. A client that disconnects during a list
+/// must not cost anyone else their writes.
 pub(crate) async fn fetch_consistent(
+    pool: &PgPool,
+    statements: Vec<Read>,
+) -> Result<Vec<Vec<Vec<SqlValue>>>, DbError> {
+    let pool = pool.clone();
+    tokio::spawn(async move { consistent(&pool, statements).await })
+        .await
+        .map_err(|e| DbError::Other(format!("the read transaction's task: {e}")))?
+}
+
+async fn consistent(
     pool: &PgPool,
     statements: Vec<Read>,
 ) -> Result<Vec<Vec<Vec<SqlValue>>>, DbError> {

@@ -6,6 +6,7 @@ mod auth;
 mod browser;
 mod crud;
 mod data;
+mod disconnects;
 mod edge;
 mod errors;
 mod html;

@@ -27,6 +27,9 @@ pub(super) struct SchemaCache {
 /// A document of a table for a version (`None`: the unversioned routes).
 type Cached<T> = (Weak<RouteTable>, Option<String>, Arc<T>);
 
+/// The most documents a schema view keeps (one per API version, and the unversioned one).
+const MAX_CACHED_DOCUMENTS: usize = 16;
+
 /// The document in `cache` for `table` and `version`, else `make`'s, kept.
 fn cached<T, E>(
     cache: &Mutex<Vec<Cached<T>>>,
@@ -44,11 +47,15 @@ fn cached<T, E>(
         return Ok(Arc::clone(doc));
     }
     let doc = Arc::new(make()?);
-    cache.push((
-        Arc::downgrade(table),
-        version.map(str::to_owned),
-        Arc::clone(&doc),
-    ));
+    // Bounded whatever the version capture takes: past the cap a document is made for the
+    // request and not kept (a client cannot grow the cache with made-up versions).
+    if cache.len() < MAX_CACHED_DOCUMENTS {
+        cache.push((
+            Arc::downgrade(table),
+            version.map(str::to_owned),
+            Arc::clone(&doc),
+        ));
+    }
     Ok(doc)
 }
 
@@ -296,5 +303,27 @@ impl ApiView {
     /// What the view says of itself in the OpenAPI document, if anything.
     pub fn doc_info(&self) -> Option<&Doc> {
         self.meta::<Arc<Doc>>().map(|d| &**d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_cache_is_bounded_whatever_versions_are_asked_for() {
+        let table = Router::new().routes();
+        let cache = Mutex::new(Vec::new());
+        for i in 0..100 {
+            let version = format!("v{i}");
+            let doc: Result<_, std::convert::Infallible> =
+                cached(&cache, &table, Some(&version), || Ok(i));
+            assert_eq!(*doc.unwrap(), i);
+        }
+        assert_eq!(cache.lock().unwrap().len(), MAX_CACHED_DOCUMENTS);
+        // A kept one is served from the cache.
+        let again: Result<_, std::convert::Infallible> =
+            cached(&cache, &table, Some("v3"), || Ok(999));
+        assert_eq!(*again.unwrap(), 3);
     }
 }

@@ -11,6 +11,10 @@ use std::sync::Arc;
 use crate::parsers::{DataError, ParseError, ParseErrorKind, Parser};
 use crate::renderers::{RenderError, RenderErrorKind};
 
+/// The code of a renderer's refusal to serve a request ([`RenderErrorKind::Refused`]): a 403
+/// that another renderer renders.
+pub(crate) const REFUSED: &str = "format_refused";
+
 /// An error answered to the client: a status, a machine-readable code, a `detail` for the client
 /// and an `internal` message for the log only (never sent).
 ///
@@ -378,6 +382,7 @@ impl From<RenderError> for ApiError {
             RenderErrorKind::Unrepresentable => {
                 Self::new(StatusCode::NOT_ACCEPTABLE, "not_representable", e.message())
             }
+            RenderErrorKind::Refused => Self::new(StatusCode::FORBIDDEN, REFUSED, e.message()),
             _ => Self::internal(format!("render error: {e}")),
         }
     }

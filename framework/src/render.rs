@@ -88,8 +88,8 @@ pub(crate) fn refuse_authenticated(
     Some(match renderer.check(&ctx) {
         Err(e) => ApiError::from(e),
         Ok(()) => ApiError::new(
-            StatusCode::NOT_ACCEPTABLE,
-            "not_representable",
+            StatusCode::FORBIDDEN,
+            crate::error::REFUSED,
             "This format is served to anonymous requests only.",
         ),
     })
@@ -278,8 +278,13 @@ pub(crate) fn finalize(
             };
             let mut out = Vec::with_capacity(512);
             if let Err(e) = renderer.render(&*data as &dyn Data, &ctx, &mut out) {
-                // Data this format cannot hold: say so (406) in a format that can.
-                let fallback = (e.kind() != RenderErrorKind::Unrepresentable).then_some(negotiated);
+                // Data this format cannot hold (406), or a request it does not serve (403):
+                // say so in a format that can.
+                let fallback = !matches!(
+                    e.kind(),
+                    RenderErrorKind::Unrepresentable | RenderErrorKind::Refused
+                );
+                let fallback = fallback.then_some(negotiated);
                 return error(ApiError::from(e), fallback, set, info);
             }
             let ct = match content_type {
@@ -337,10 +342,12 @@ pub(crate) fn error(
     }
     let status = err.status();
     // A renderer of public data only (JSONP) renders no error for a request with credentials,
-    // nor its own refusal (406).
+    // nor its own refusal (403), nor a 406.
+    let refused = err.code() == crate::error::REFUSED;
     let usable = negotiated.filter(|n| {
         let r = n.renderer();
         r.renders_data()
+            && !refused
             && !(r.anonymous_only() && (info.credentials || status == StatusCode::NOT_ACCEPTABLE))
     });
     let candidates = usable

@@ -1,5 +1,5 @@
 //! JSONP serves anonymous requests only: a request with credentials (an `Authorization` header,
-//! a session cookie) or that the view's authenticators authenticate gets a 406, in JSON.
+//! a session cookie) or that the view's authenticators authenticate gets a 403, in JSON.
 //!
 //! Run with `cargo test -p restframe --all-features --test jsonp`.
 #![cfg(all(feature = "auth", feature = "jsonp"))]
@@ -89,7 +89,7 @@ async fn credentials_are_refused_before_the_handler() {
         &[("cookie", "theme=dark; sessionid=abc")][..],
     ] {
         let (status, ct, body) = get(headers).await;
-        assert_eq!(status, StatusCode::NOT_ACCEPTABLE, "{headers:?}");
+        assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}");
         assert_eq!(ct, "application/json", "{headers:?}");
         assert!(body.contains("anonymous requests only"), "{body}");
         assert!(!body.contains("cb("), "{body}");
@@ -99,7 +99,7 @@ async fn credentials_are_refused_before_the_handler() {
 #[tokio::test]
 async fn a_user_the_authenticators_find_gets_no_jsonp() {
     let (status, ct, body) = get(&[("x-api-key", "secret")]).await;
-    assert_eq!(status, StatusCode::NOT_ACCEPTABLE);
+    assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(ct, "application/json");
     assert!(body.contains("anonymous requests only"), "{body}");
     // A key the authenticator does not accept leaves the request anonymous.

@@ -13,6 +13,9 @@ pub enum RenderErrorKind {
     /// character XML cannot hold, a table too large for CSV): the client should ask for another
     /// format, a 406 rendered by another renderer.
     Unrepresentable,
+    /// This format is not served to this request, whatever the data (JSONP to a request with
+    /// credentials): a 403 rendered by another renderer.
+    Refused,
 }
 
 /// A renderer's failure, with a message a person can act on.
@@ -50,6 +53,20 @@ impl RenderError {
     pub fn unrepresentable(message: impl fmt::Display) -> Self {
         Self {
             kind: RenderErrorKind::Unrepresentable,
+            message: message.to_string(),
+        }
+    }
+
+    /// This format is not served to this request (403), whatever the data.
+    ///
+    /// ```
+    /// use restframe_renderers::{RenderError, RenderErrorKind};
+    /// let e = RenderError::refused("served to anonymous requests only");
+    /// assert_eq!(e.kind(), RenderErrorKind::Refused);
+    /// ```
+    pub fn refused(message: impl fmt::Display) -> Self {
+        Self {
+            kind: RenderErrorKind::Refused,
             message: message.to_string(),
         }
     }

@@ -22,7 +22,8 @@ const CREDENTIALS_REFUSED: &str =
 ///
 /// JSONP lets any site read the response (a `<script>` tag sends the visitor's cookies): it is
 /// [`Renderer::anonymous_only`], and both [`Renderer::check`] and [`Renderer::render`] refuse
-/// a request with credentials ([`RenderContext::has_credentials`]) as not acceptable (406).
+/// a request with credentials ([`RenderContext::has_credentials`]) as forbidden (403): the
+/// request is valid, this representation is just not served to it.
 /// Offer it only on views of public data.
 ///
 /// ```
@@ -36,7 +37,7 @@ const CREDENTIALS_REFUSED: &str =
 /// assert_eq!(JsonpRenderer::new().check(&bad).unwrap_err().kind(), RenderErrorKind::Client);
 ///
 /// let signed_in = RenderContext::default().with_credentials(true);
-/// assert_eq!(JsonpRenderer::new().check(&signed_in).unwrap_err().kind(), RenderErrorKind::Unrepresentable);
+/// assert_eq!(JsonpRenderer::new().check(&signed_in).unwrap_err().kind(), RenderErrorKind::Refused);
 /// ```
 #[derive(Clone, Debug)]
 pub struct JsonpRenderer {
@@ -70,7 +71,7 @@ impl JsonpRenderer {
     /// The callback this request asks for, validated; a request with credentials is refused.
     fn callback<'a>(ctx: &RenderContext<'a>) -> Result<std::borrow::Cow<'a, str>, RenderError> {
         if ctx.has_credentials() {
-            return Err(RenderError::unrepresentable(CREDENTIALS_REFUSED));
+            return Err(RenderError::refused(CREDENTIALS_REFUSED));
         }
         let callback = ctx
             .query()

@@ -239,6 +239,7 @@ impl Presign {
                         Method::POST,
                         Doc::new()
                             .summary("Bind a presigned upload to the track")
+                            .errors([409])
                             .request::<Confirm>()
                             .response::<Track>(200, "The track, its `file` the URL of the upload."),
                     ),
@@ -293,14 +294,16 @@ impl Presign {
             let id = track_id.to_string();
             // The viewset loaded the track before this view (a missing one is its 404).
             let Confirm { key } = req.data().await?;
-            let unknown = || ApiError::validation([("key", "Unknown or expired upload key.")]);
+            // A key that names no upload ready to bind conflicts with the stored state (409),
+            // as a unique value taken does: the same request may succeed after an upload.
+            let unknown = || ApiError::conflict([("key", "Unknown or expired upload key.")]);
             let pending = this.pending.retrieve(&key).await?.ok_or_else(unknown)?;
             if pending.track_id != track_id
                 || u64::try_from(pending.expires_at).unwrap_or(0) < now()
             {
                 return Err(unknown());
             }
-            let nothing = || ApiError::validation([("key", "Nothing was uploaded with this key.")]);
+            let nothing = || ApiError::conflict([("key", "Nothing was uploaded with this key.")]);
             let meta = this.storage.metadata(&key).await?.ok_or_else(nothing)?;
             // The size first, from the metadata: an object over the limit is never read.
             if meta.size > this.max_size {

@@ -204,7 +204,7 @@ impl Table for User {
     const NAME: &'static str = "app_user";
     const COLUMNS: &'static [Column] = &[
         Column::new("id", Integer).read_only(),
-        Column::new("username", Text),
+        Column::new("username", Text).unique(),
         Column::new("email", Text).nullable(),
         Column::new("is_staff", Boolean).read_only(),
         Column::new("is_active", Boolean),

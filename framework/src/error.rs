@@ -95,6 +95,23 @@ impl ApiError {
         e
     }
 
+    /// 409 with DRF-shaped field errors: a request valid in itself that conflicts with the
+    /// stored rows (a value a unique column already holds). The body is DRF's 400 body; the
+    /// status says that the same request may succeed once the data changes.
+    ///
+    /// ```
+    /// use restframe::ApiError;
+    /// let e = ApiError::conflict([("username", "This field must be unique.")]);
+    /// assert_eq!(e.status(), http::StatusCode::CONFLICT);
+    /// assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"username":["This field must be unique."]}"#);
+    /// ```
+    pub fn conflict<'a>(errors: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut e = Self::validation(errors);
+        e.0.status = StatusCode::CONFLICT;
+        e.0.code = "unique";
+        e
+    }
+
     /// 404.
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", detail)

@@ -255,6 +255,12 @@ fn assert_invalid(err: &ApiError, body: &Value) {
     assert_eq!(&serde_json::to_value(err).unwrap(), body, "{err}");
 }
 
+/// A unique value taken: a 409 with DRF's field errors.
+fn assert_conflict(err: &ApiError, body: &Value) {
+    assert_eq!(err.status().as_u16(), 409, "{err}");
+    assert_eq!(&serde_json::to_value(err).unwrap(), body, "{err}");
+}
+
 /// Deletes every row through the repository (PostgreSQL tables outlive a test run).
 async fn clear<M: Table>(repo: &SqlRepository<M>) {
     loop {
@@ -941,19 +947,19 @@ async fn unique_violations(users: &SqlRepository<User>) {
     let unique = json!({"username": ["This field must be unique."]});
 
     let err = users.create(user("alice", None)).await.unwrap_err();
-    assert_invalid(&err, &unique);
+    assert_conflict(&err, &unique);
 
     let bob_id = bob.id.to_string();
     let err = users
         .update(&bob_id, user("alice", Some("b@example.com")))
         .await
         .unwrap_err();
-    assert_invalid(&err, &unique);
+    assert_conflict(&err, &unique);
     let err = users
         .partial_update(&bob_id, patch(json!({"username": "alice"})))
         .await
         .unwrap_err();
-    assert_invalid(&err, &unique);
+    assert_conflict(&err, &unique);
     // Nothing was written, and the connection still works.
     assert_eq!(users.retrieve(&bob_id).await.unwrap(), Some(bob.clone()));
     let page = users.list(&query(&[], "", 0, 100)).await.unwrap();
@@ -1385,7 +1391,7 @@ async fn typed_scenario(db: &Database) {
         })))
         .await
         .unwrap_err();
-    assert_invalid(&err, &json!({"reference": ["This field must be unique."]}));
+    assert_conflict(&err, &json!({"reference": ["This field must be unique."]}));
 
     // JSON holding a NUL character is refused alike on both backends.
     let err = repo
@@ -1856,7 +1862,7 @@ async fn unique_violation_on_an_expression_index_names_no_index() {
         })
         .await
         .unwrap_err();
-    assert_eq!(err.status().as_u16(), 400, "{err}");
+    assert_eq!(err.status().as_u16(), 409, "{err}");
     let body = serde_json::to_value(&err).unwrap();
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
     assert!(

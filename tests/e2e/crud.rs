@@ -188,6 +188,18 @@ async fn read_back_in_every_response_format(app: &App) {
         "application/javascript; charset=utf-8"
     );
     assert!(jsonp.text().starts_with("cb({\"url\":"), "{}", jsonp.text());
+    // With credentials it is refused as forbidden (the request is valid; this format is just
+    // not served to it), in JSON, never as JSONP.
+    let refused = app
+        .get(&format!("/api/tracks/{id}/?format=jsonp&callback=cb"), &[])
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    assert_eq!(refused.header("content-type"), "application/json");
+    assert!(
+        refused.text().contains("anonymous requests only"),
+        "{}",
+        refused.text()
+    );
     let any = app
         .get(&format!("/api/tracks/{id}/"), &[("accept", "*/*")])
         .await;
@@ -332,7 +344,8 @@ async fn users_have_unique_usernames(app: &App) {
             r#"{"username":"ada","password":"another-password"}"#,
         )
         .await;
-    assert_eq!(again.status, 400);
+    // A taken username is a conflict with the stored rows (409), in DRF's words.
+    assert_eq!(again.status, 409);
     assert_eq!(again.text(), "username:\n- This field must be unique.\n");
 
     let bad = app

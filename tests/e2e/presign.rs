@@ -56,9 +56,10 @@ async fn put_then_confirm(app: &App) {
     );
     assert!(expires > restframe::DateTime::now(), "{expires}");
 
-    // Not uploaded yet: confirm says so.
+    // Not uploaded yet: confirm says so. A key that is well formed but does not name an
+    // upload ready to bind conflicts with the stored state: 409, in DRF's field-error shape.
     let r = confirm(app, id, key).await;
-    assert_eq!(r.status, 400);
+    assert_eq!(r.status, 409);
     assert_eq!(
         r.json(),
         json!({"key": ["Nothing was uploaded with this key."]})
@@ -78,10 +79,10 @@ async fn put_then_confirm(app: &App) {
     let other = create_track(app, "Other", "Someone", None).await["id"]
         .as_i64()
         .unwrap();
-    assert_eq!(confirm(app, other, key).await.status, 400);
+    assert_eq!(confirm(app, other, key).await.status, 409);
     assert_eq!(
         confirm(app, id, "pending/tracks/1/nope.mp3").await.status,
-        400
+        409
     );
 
     let r = confirm(app, id, key).await;
@@ -94,7 +95,7 @@ async fn put_then_confirm(app: &App) {
     assert_eq!(file.status, 200);
     assert_eq!(file.body.as_ref(), &content[..]);
     // Confirmed once: the key is spent.
-    assert_eq!(confirm(app, id, key).await.status, 400);
+    assert_eq!(confirm(app, id, key).await.status, 409);
 
     // An object that is not an MP3 is refused at confirmation, and removed.
     let p = presign(app, id).await;
@@ -111,9 +112,10 @@ async fn put_then_confirm(app: &App) {
         r.json(),
         json!({"file": ["The file's content is image/png, not one of: audio/mpeg."]})
     );
+    // Refused and removed: the key names nothing any more.
     assert_eq!(
         confirm(app, id, p["key"].as_str().unwrap()).await.status,
-        400
+        409
     );
 }
 
@@ -138,10 +140,10 @@ async fn expired_urls_and_unconfirmed_uploads(app: &App) {
     assert_eq!(r.status, 403, "{}", r.text());
     assert_eq!(
         confirm(app, id, late["key"].as_str().unwrap()).await.status,
-        400
+        409
     );
     let r = confirm(app, id, kept["key"].as_str().unwrap()).await;
-    assert_eq!(r.status, 400);
+    assert_eq!(r.status, 409);
     assert_eq!(r.json(), json!({"key": ["Unknown or expired upload key."]}));
 }
 
@@ -333,7 +335,7 @@ async fn a_used_url_changes_nothing(app: &App, own_route: bool) {
         assert_eq!(again.status, 403, "{}", again.text());
         assert!(again.text().contains("already used"), "{}", again.text());
     }
-    assert_eq!(confirm(app, id, key).await.status, 400);
+    assert_eq!(confirm(app, id, key).await.status, 409);
     let file = app.get(&format!("/api/tracks/{id}/file/"), &[]).await;
     assert_eq!(file.status, 200);
     assert_eq!(file.body.as_ref(), &content[..]);

@@ -169,9 +169,9 @@ async fn a_progenitor_client_drives_tracks_uploads_and_pictures() {
         format!("{}/api/tracks/{id}/", app.base()).as_str()
     );
 
-    // A user with a taken username: the 400's field errors, decoded as the ValidationError
+    // A user with a taken username: the 409's field errors, decoded as the ValidationError
     // variant of the operation's one error type.
-    assert_eq!(out["invalid_create"]["status"], 400);
+    assert_eq!(out["invalid_create"]["status"], 409);
     assert_eq!(out["invalid_create"]["validation_error"], true);
     assert!(
         out["invalid_create"]["body"]["username"].is_array(),

@@ -965,7 +965,7 @@ impl Client {
         let result = self.http.send("POST", &url, &all, body).await;
         let expired_in_flight = asked.elapsed() >= Duration::from_secs(PRESIGN_EXPIRY_SECS);
         if let Ok(r) = &result
-            && r.status == 400
+            && r.status == 409
             && expired_in_flight
             && r.text().contains("Unknown or expired upload key.")
         {

@@ -39,7 +39,7 @@ async fn a_bookshop_from_two_declarations() {
     create(
         &app,
         "/api/books/",
-        json!({"title": "The Dispossessed", "isbn": "9780061054884", "price": 12.5,
+        json!({"title": "The Dispossessed", "isbn": "9780061054884", "price": "12.5",
                "author": le_guin["id"]}),
     )
     .await;
@@ -72,7 +72,7 @@ async fn a_bookshop_from_two_declarations() {
                 .to_string(),
         )
         .await;
-    assert_eq!(again.status, 400, "{}", again.text());
+    assert_eq!(again.status, 409, "{}", again.text());
     assert_eq!(
         again.json(),
         json!({"isbn": ["This field must be unique."]})

@@ -267,7 +267,8 @@ fn operation(
         if doc.responses.contains_key(&status) {
             continue;
         }
-        let schema = if status == 400 {
+        // 400 and 409 (a unique value taken) may carry field errors.
+        let schema = if status == 400 || status == 409 {
             RefOr::T(Schema::OneOf(
                 OneOfBuilder::new()
                     .item(Ref::from_schema_name(ERROR))

@@ -369,6 +369,10 @@ impl<M: Table> Repository for SqlRepository<M> {
     type Input = M::Input;
     type Patch = Partial<M::Patch>;
 
+    fn may_conflict(&self) -> bool {
+        M::COLUMNS.iter().any(|c| c.unique)
+    }
+
     async fn list(&self, query: &ListQuery) -> Result<Page<M>, ApiError> {
         let mut params = Vec::with_capacity(query.filters.len() + 2);
         let mut errors = Vec::new();

@@ -174,6 +174,8 @@ pub(super) struct ActionDocs<'a> {
     schemas: Option<ModelSchemas>,
     pagination: &'a dyn Pagination,
     list_fields: &'a ListFields,
+    /// Whether writes may conflict with stored rows (a 409, [`Repository::may_conflict`]).
+    conflicts: bool,
 }
 
 impl<'a> ActionDocs<'a> {
@@ -197,6 +199,7 @@ impl<'a> ActionDocs<'a> {
             schemas: viewset.schemas,
             pagination,
             list_fields: &viewset.list_fields,
+            conflicts: viewset.repo.may_conflict(),
         }
     }
 
@@ -358,8 +361,18 @@ impl<'a> ActionDocs<'a> {
         }
     }
 
+    /// The base of a write: a 409 when it may conflict with stored rows.
+    fn write(&self, name: &str, summary: String) -> Doc {
+        let doc = self.base(name, summary);
+        if self.conflicts {
+            doc.errors([409])
+        } else {
+            doc
+        }
+    }
+
     fn create(&self) -> Doc {
-        let doc = self.base("create", format!("Create a {}", self.basename));
+        let doc = self.write("create", format!("Create a {}", self.basename));
         match self.schemas {
             Some(s) => doc
                 .request_component(s.input)
@@ -377,7 +390,7 @@ impl<'a> ActionDocs<'a> {
     }
 
     fn update(&self) -> Doc {
-        let doc = self.base("update", format!("Replace a {}", self.basename));
+        let doc = self.write("update", format!("Replace a {}", self.basename));
         match self.schemas {
             Some(s) => {
                 doc.request_component(s.input)
@@ -388,7 +401,7 @@ impl<'a> ActionDocs<'a> {
     }
 
     fn partial_update(&self) -> Doc {
-        let doc = self.base(
+        let doc = self.write(
             "partial_update",
             format!("Change some fields of a {}", self.basename),
         );

@@ -84,6 +84,13 @@ pub trait Repository: Send + Sync + 'static {
 
     /// Deletes a row; `false` when there was none.
     fn destroy(&self, id: &str) -> impl Future<Output = Result<bool, ApiError>> + Send;
+
+    /// Whether a create or an update may conflict with the stored rows (a unique column): the
+    /// document then lists a 409 for them ([`ApiError::conflict`]). `false` by default;
+    /// [`crate::sql::SqlRepository`] answers whether its table has a unique column.
+    fn may_conflict(&self) -> bool {
+        false
+    }
 }
 
 /// Whether every `field = value` of `scope` holds for `row`, its fields serialized (a number

@@ -97,13 +97,14 @@ async fn flow(base: &str, token: &str, mp3: &[u8], png: &[u8]) -> Step<Value> {
         .to_string();
 
     // A create the server refuses: a user with the owner's username, taken (a check only the
-    // server can make). The 400's field errors decode as the ValidationError variant of the
+    // server can make). The 409's field errors decode as the ValidationError variant of the
     // operation's one error type.
+    let taken = created
+        .owner_username
+        .clone()
+        .ok_or("create: the new track has no owner_username")?;
     let duplicate = types::UserInput {
-        username: created
-            .owner_username
-            .clone()
-            .ok_or("create: the new track has no owner_username")?,
+        username: value("invalid create", taken)?,
         password: value("invalid create", "another-password")?,
         email: None,
         is_active: None,
@@ -124,7 +125,7 @@ async fn flow(base: &str, token: &str, mp3: &[u8], png: &[u8]) -> Step<Value> {
     // List, filtered by artist.
     let listed = client
         .tracks_list(
-            Some("Miles Davis"),
+            Some(&value("list", "Miles Davis")?),
             None,
             None,
             None,

@@ -11,7 +11,8 @@ use crate::{Mime, ParseContext, ParseError, Parsed, Parser, Position, TextTree, 
 /// Parses CSV with a header row, as `CsvRenderer` (and djangorestframework-csv) writes it.
 ///
 /// The first row names the columns; each following row becomes an object, and the document is
-/// the list of them. Dotted headers nest back into objects (`artist.name`), and numeric
+/// the list of them. Read as one object (a create or an update), a table of exactly one row is
+/// that row. Dotted headers nest back into objects (`artist.name`), and numeric
 /// segments into lists, in index order (`tags.0`, `tags.1`; a missing index is null). Cells are
 /// text, coerced by the target type (see [`TextTree`]): an empty cell is `""`, which an
 /// `Option` field reads as `None`.

@@ -199,6 +199,12 @@ impl<'a> Deserializer<'a> for Lenient<'a> {
     }
 
     fn deserialize_map<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
+        // A table of one row (a CSV body) read as one object is that row.
+        if let Value::Array(rows) = self.0
+            && let [row @ Value::Object(_)] = rows.as_slice()
+        {
+            return Lenient(row).deserialize_any(visitor);
+        }
         if self.is_blank() {
             visitor.visit_map(Entries {
                 iter: EMPTY.iter(),
@@ -385,6 +391,27 @@ mod tests {
 
     fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, crate::DataError> {
         Parsed::new(TextTree::new(v)).deserialize()
+    }
+
+    #[test]
+    fn a_table_of_one_row_read_as_an_object_is_that_row() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Row {
+            title: String,
+            year: u16,
+        }
+        let one = json!([{"title": "So What", "year": "1959"}]);
+        assert_eq!(
+            parse::<Row>(one.clone()).unwrap(),
+            Row {
+                title: "So What".into(),
+                year: 1959
+            }
+        );
+        // Read as a list, it stays a list; two rows are no object.
+        assert_eq!(parse::<Vec<Row>>(one).unwrap().len(), 1);
+        let two = json!([{"title": "a", "year": "1"}, {"title": "b", "year": "2"}]);
+        assert!(parse::<Row>(two).is_err());
     }
 
     #[test]

@@ -39,6 +39,37 @@ async fn every_format_is_parsed_and_echoed_as_json() {
     }
 }
 
+/// A CSV body is a table: a create of one row takes that row, with CSV's text read by the
+/// field types (an empty cell is null); a table of two rows is no object.
+#[tokio::test]
+async fn a_csv_row_creates_a_track() {
+    let app = start();
+    let r = app
+        .post(
+            "/api/tracks/",
+            "text/csv",
+            "title,artist_name,release_date,duration\r\nSo What,Miles Davis,,545.20\r\n",
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let track = r.json();
+    assert_eq!(track["title"], "So What");
+    assert_eq!(track["release_date"], serde_json::Value::Null);
+    assert_eq!(track["duration"], "545.20");
+    let r = app
+        .post(
+            "/api/tracks/",
+            "text/csv",
+            "title,artist_name\r\na,b\r\nc,d\r\n",
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]})
+    );
+}
+
 #[tokio::test]
 async fn a_structured_suffix_reaches_its_parser() {
     let app = start();

@@ -35,7 +35,7 @@ pub enum Slot<T> {
 }
 
 /// The body as a whole, which must be an object (a text-only format's empty body is an empty
-/// one): anything else is DRF's "Invalid data. Expected a dictionary, but got list."
+/// one, and its table of one row, a CSV body, is that row): anything else is DRF's "Invalid data. Expected a dictionary, but got list."
 pub fn body<'de, D: Deserializer<'de>>(deserializer: D) -> Result<FieldValue, D::Error> {
     // What no JSON value can hold (MessagePack bytes, a YAML map with number keys): refused in
     // DRF's words rather than the format's.
@@ -46,6 +46,12 @@ pub fn body<'de, D: Deserializer<'de>>(deserializer: D) -> Result<FieldValue, D:
     };
     if body.value().is_object() {
         return Ok(body);
+    }
+    if body.is_text_only()
+        && let serde_json::Value::Array(rows) = body.value()
+        && let [row @ serde_json::Value::Object(_)] = rows.as_slice()
+    {
+        return Ok(FieldValue::new(row.clone(), true));
     }
     if body.is_text_only() && body.is_blank() {
         return Ok(FieldValue::new(

@@ -70,6 +70,9 @@ pub fn body<'de, D: Deserializer<'de>>(deserializer: D) -> Result<FieldValue, D:
     Err(fail(errors))
 }
 
+/// A decimal given as a number.
+const DECIMAL_AS_TEXT: &str = "A decimal is written as a string, such as \"545.20\".";
+
 /// Reads the field `name` of `body` as a `T`, recording what is wrong in `errors`.
 ///
 /// In a text-only format an empty text is `null` for a nullable field, unless the field may be
@@ -91,6 +94,15 @@ pub fn read<T: FieldType>(
     // empty element is null, as DRF's XML parser reads it.
     if value.is_null() {
         errors.add(name, NULL);
+        return Slot::Invalid;
+    }
+    // A decimal is text, as the schema says: a JSON, YAML or MessagePack number may already
+    // have lost digits (`0.1` as a float), so it is refused rather than guessed at.
+    if T::COLUMN == crate::sql::ColumnType::Decimal
+        && !value.is_text_only()
+        && value.value().is_number()
+    {
+        errors.add(name, DECIMAL_AS_TEXT);
         return Slot::Invalid;
     }
     match value.deserialize::<T>() {
@@ -167,7 +179,7 @@ pub fn pattern(errors: &mut ValidationErrors, name: &str, value: &str, pattern: 
     }
 }
 
-pub use crate::validation::EMAIL_PATTERN;
+pub use crate::validation::{EMAIL_PATTERN, NUL_FREE_PATTERN};
 
 /// DRF's `EmailField` rule.
 pub fn email(errors: &mut ValidationErrors, name: &str, value: &str) {

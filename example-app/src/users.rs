@@ -83,6 +83,7 @@ impl User {
 /// What create (registration) and update accept.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserInput {
+    #[schema(min_length = 1, max_length = 150, pattern = r"^[A-Za-z0-9@.+_-]+$")]
     username: String,
     #[schema(
         format = "email",
@@ -132,6 +133,7 @@ impl UserInput {
 #[derive(Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct UserPatch {
+    #[schema(min_length = 1, max_length = 150, pattern = r"^[A-Za-z0-9@.+_-]+$")]
     username: Option<String>,
     #[serde(with = "::serde_with::rust::double_option")]
     #[schema(
@@ -151,9 +153,11 @@ fn check_password(errors: &mut ValidationErrors, password: &str) {
     errors.length("password", password, 8, 128);
 }
 
+/// What a username may hold: ASCII letters, digits and `@.+-_` (Django's
+/// `ASCIIUsernameValidator`), 150 characters at most, as the schemas' `pattern` says.
 fn check_username(errors: &mut ValidationErrors, username: &str) {
     errors.length("username", username, 1, 150);
-    let valid_name = |c: char| c.is_alphanumeric() || "@.+-_".contains(c);
+    let valid_name = |c: char| c.is_ascii_alphanumeric() || "@.+-_".contains(c);
     if !username.chars().all(valid_name) {
         errors.add(
             "username",

@@ -671,6 +671,11 @@ fn property(f: &Field, shape: Shape) -> TokenStream {
             schema = quote!(#schema.pattern(::std::option::Option::Some(
                 ::restframe::__private::URL_PATTERN
             )));
+        } else {
+            // No NUL character, which no SQL repository stores.
+            schema = quote!(#schema.pattern(::std::option::Option::Some(
+                ::restframe::__private::NUL_FREE_PATTERN
+            )));
         }
         if a.email {
             schema = quote!(#schema.format(::std::option::Option::Some(

@@ -8,6 +8,18 @@ use crate::ApiError;
 /// for both the `regex` crate and ECMA-262, so a schema's `pattern` can say it.
 pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
 
+/// The pattern of a text with no NUL character (U+0000), which no text a SQL repository stores
+/// or filters on may hold ("Null characters are not allowed."): the schema of a text field or
+/// query parameter that has no pattern of its own says it, for both the `regex` crate and
+/// ECMA-262.
+///
+/// ```
+/// let re = regex::Regex::new(restframe::validation::NUL_FREE_PATTERN).unwrap();
+/// assert!(re.is_match("So What") && re.is_match(""));
+/// assert!(!re.is_match("a\0b"));
+/// ```
+pub const NUL_FREE_PATTERN: &str = r"^[^\x00]*$";
+
 /// Checks a deserialized input, collecting every problem (not just the first), as DRF's
 /// serializers do. Types are already checked by deserialization; this is for lengths, ranges,
 /// formats and cross-field rules.

@@ -21,6 +21,6 @@ pub use datetime::{DATETIME_FORMAT_MESSAGE, DateTime, DateTimeError};
 pub use decimal::{
     DECIMAL_INVALID_MESSAGE, DECIMAL_TOO_LONG_MESSAGE, Decimal, decimal_rules, parse_decimal,
 };
-pub use errors::{EMAIL_PATTERN, Validate, ValidationErrors};
+pub use errors::{EMAIL_PATTERN, NUL_FREE_PATTERN, Validate, ValidationErrors};
 #[cfg(feature = "validators")]
 pub use files::{FileRules, IMAGE_HEAD_BYTES, INVALID_IMAGE_MESSAGE, SNIFF_BYTES};

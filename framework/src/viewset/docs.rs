@@ -15,6 +15,7 @@ use super::standard::StandardAction;
 use crate::ApiView;
 use crate::openapi::Doc;
 use crate::pagination::{Counts, Pagination};
+use crate::validation::NUL_FREE_PATTERN;
 
 type SchemaFn = fn(&mut Components) -> RefOr<Schema>;
 
@@ -60,11 +61,19 @@ fn parameter_schema(property: &RefOr<Schema>) -> Option<RefOr<Schema>> {
             object.default = None;
             // An empty value is no filter (django-filter): a text the pattern checks may also
             // be empty, and its `format` (which no empty text meets) gives way to the pattern.
+            let text = match &object.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(types) => types.contains(&Type::String),
+                _ => false,
+            };
             if let Some(pattern) = object.pattern.take() {
                 let inner = pattern.strip_prefix('^').unwrap_or(&pattern);
                 let inner = inner.strip_suffix('$').unwrap_or(inner);
                 object.pattern = Some(format!("^(?:{inner})?$"));
                 object.format = None;
+            } else if text && object.format.is_none() {
+                // A text: no NUL character, which no SQL filter takes (empty is no filter).
+                object.pattern = Some(NUL_FREE_PATTERN.to_owned());
             }
             if let SchemaType::Array(types) = &object.schema_type {
                 let types: Vec<Type> = types
@@ -148,10 +157,15 @@ fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
 
-/// Comma-separated canonical integers (`4,8, 15`; empty entries and spaces around them are
-/// skipped), as `__in` on an integer field takes them.
-const INTEGER_LIST_PATTERN: &str =
-    r"^[\s,]*(?:(?:0|-?[1-9][0-9]{0,18})[\s,]*(?:,[\s,]*(?:0|-?[1-9][0-9]{0,18})[\s,]*)*)?$";
+/// A text parameter compared with stored text: no NUL character ([`NUL_FREE_PATTERN`]).
+fn text() -> ObjectBuilder {
+    string().pattern(Some(NUL_FREE_PATTERN))
+}
+
+/// Comma-separated canonical integers (`4,8, 15`; empty entries and ASCII spaces, tabs and
+/// line breaks around them are skipped), as `__in` on an integer field takes them. At most 18
+/// digits, so that every value the pattern allows fits a 64-bit integer.
+const INTEGER_LIST_PATTERN: &str = r"^[\t\n\v\f\r ,]*(?:(?:0|-?[1-9][0-9]{0,17})[\t\n\v\f\r ,]*(?:,[\t\n\v\f\r ,]*(?:0|-?[1-9][0-9]{0,17})[\t\n\v\f\r ,]*)*)?$";
 
 /// The `__in` parameter of a field whose own parameter schema is `field`: a string, with the
 /// pattern of a list of integers when the field is one.
@@ -260,7 +274,7 @@ impl<'a> ActionDocs<'a> {
                 .as_ref()
                 .and_then(|m| m.properties.get(field))
                 .and_then(parameter_schema)
-                .unwrap_or_else(|| RefOr::T(Schema::Object(string().build())))
+                .unwrap_or_else(|| RefOr::T(Schema::Object(text().build())))
         };
         if !fields.ordering_fields.is_empty() && !pagination.orders() {
             doc = doc.query_schema(
@@ -300,11 +314,11 @@ impl<'a> ActionDocs<'a> {
                     ),
                     Lookup::IContains => (
                         format!("`{field}` contains this, ignoring case."),
-                        string().into(),
+                        text().into(),
                     ),
                     Lookup::IStartsWith => (
                         format!("`{field}` starts with this, ignoring case."),
-                        string().into(),
+                        text().into(),
                     ),
                     Lookup::In => (
                         format!(
@@ -456,7 +470,19 @@ mod tests {
         for ok in ["", "1", "1,2", " 4 , 8,,15 ", "-3,0", ",7,"] {
             assert!(re.is_match(ok), "{ok:?}");
         }
-        for bad in ["+1", "01", "1 2", "-0", "a", "1,b", "1.5"] {
+        assert!(re.is_match("\t1\x0b,\x0c2\r\n"));
+        // No space but ASCII's, and no number past 18 digits (each fits an i64).
+        for bad in [
+            "+1",
+            "01",
+            "1 2",
+            "-0",
+            "a",
+            "1,b",
+            "1.5",
+            "\u{a0}1",
+            "1234567890123456789",
+        ] {
             assert!(!re.is_match(bad), "{bad:?}");
         }
     }

@@ -132,7 +132,8 @@ pub(super) fn conditions(
                 Lookup::In => {
                     let values: Vec<String> = value
                         .split(',')
-                        .map(str::trim)
+                        // The spaces the document's pattern allows, and no others.
+                        .map(|v| v.trim_matches(['\t', '\n', '\x0b', '\x0c', '\r', ' ']))
                         .filter(|v| !v.is_empty())
                         .map(str::to_owned)
                         .collect();

@@ -47,11 +47,12 @@ impl fmt::Display for Position {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ParseErrorKind {
-    /// The body is not valid in its format (400).
+    /// The body is not valid in its format, or a multipart body has more parts than
+    /// [`crate::ParserLimits::max_parts`] (400).
     Malformed,
     /// The body is larger than [`crate::ParserLimits::max_body_bytes`], or the document it
     /// holds would take far more memory than its size (see [`ParseError::too_expansive`]), or
-    /// an upload passes one of the upload limits (a file, a field, the number of parts) (413).
+    /// an upload passes one of the upload limits (a file, a field, the text in all) (413).
     TooLarge,
     /// The body nests deeper than [`crate::ParserLimits::max_depth`] (400).
     TooDeep,

@@ -140,9 +140,11 @@ async fn parse(body: BodyStream<'_>, ctx: ParseContext<'_>) -> Result<Parsed, Pa
     while let Some(mut field) = multipart.next_field().await.map_err(multer_error)? {
         progress();
         parts += 1;
+        // Too many fields is a bad request, not a large one (Django's `TooManyFieldsSent`):
+        // the document's `maxProperties` says the bound.
         if parts > limits.max_parts {
             return Err(ParseError::new(
-                ParseErrorKind::TooLarge,
+                ParseErrorKind::Malformed,
                 FORMAT,
                 format_args!("more than {} parts in a multipart body", limits.max_parts),
             ));

@@ -330,7 +330,11 @@ fn request_body(
             if doc.file_fields.is_empty() {
                 (media.essence_str().to_owned(), data.clone())
             } else {
-                let mut obj = ObjectBuilder::new().schema_type(Type::Object);
+                // As many parts as the view's parser takes (more are a 400).
+                let parts = view.resolved_settings().parser_limits().max_parts;
+                let mut obj = ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .max_properties(Some(parts));
                 for f in &doc.file_fields {
                     obj = obj.property(f.clone(), binary_string()).required(f.clone());
                 }

@@ -298,6 +298,17 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
         Ok(Value::Number(u.into()))
     }
 
+    // An integer past 64 bits is a float, as in JSON (`serde_json` reads one so).
+    #[allow(clippy::cast_precision_loss)]
+    fn visit_i128<E: de::Error>(self, i: i128) -> Result<Value, E> {
+        Ok(Value::from(i as f64))
+    }
+
+    #[allow(clippy::cast_precision_loss)]
+    fn visit_u128<E: de::Error>(self, u: u128) -> Result<Value, E> {
+        Ok(Value::from(u as f64))
+    }
+
     fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
         Ok(Value::Number(f.into()))
     }
@@ -435,6 +446,21 @@ mod tests {
             assert!(p.reads(&ct.parse().unwrap()), "{ct}");
         }
         assert!(!p.reads(&"application/json".parse().unwrap()));
+    }
+
+    #[test]
+    fn integers_past_64_bits_are_floats_as_in_json() {
+        #[derive(Deserialize)]
+        struct Big {
+            n: f64,
+            m: f64,
+        }
+        let big: Big = parse("n: 555098600814951440385572864\nm: -555098600814951440385572864\n")
+            .unwrap()
+            .deserialize()
+            .unwrap();
+        assert_eq!(big.n, 555_098_600_814_951_440_385_572_864_f64);
+        assert_eq!(big.m, -555_098_600_814_951_440_385_572_864_f64);
     }
 
     #[test]

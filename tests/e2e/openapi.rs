@@ -347,9 +347,9 @@ async fn schema_passes_openapi_spec_validator() {
     );
 }
 
-#[tokio::test]
-#[ignore = "needs schemathesis: ./tests/run-all installs it (or set RESTFRAME_TEST_PYTHON_TOOLS and pass --include-ignored)"]
-async fn the_app_keeps_its_schema_schemathesis() {
+/// Runs schemathesis against a freshly started app, with `checks` and the extra arguments
+/// (operation filters), as a plain user, and fails with its report when it finds anything.
+async fn run_schemathesis(label: &str, checks: &str, extra: &[&str], limit: Duration) {
     let schemathesis = python_tool("schemathesis");
     // Throttles off: a 429 is documented, but would cut the run short.
     let app = crate::start();
@@ -357,7 +357,7 @@ async fn the_app_keeps_its_schema_schemathesis() {
     // stopping at 401 (staff could deactivate itself and end the run early).
     let (_, token) = app.create_user("fuzzer", "fuzzer-password").await;
     let auth = format!("Authorization: Token {token}");
-    let report_dir = target_dir().join("schemathesis-report");
+    let report_dir = target_dir().join(format!("schemathesis-report-{label}"));
     let _ = std::fs::remove_dir_all(&report_dir);
     let mut cmd = Command::new(&schemathesis);
     cmd.arg("run")
@@ -366,9 +366,10 @@ async fn the_app_keeps_its_schema_schemathesis() {
         .args(["--header", &auth])
         // Revoking its own token would turn the rest of the run into 401s.
         .args(["--exclude-operation-id", "auth_token_delete"])
+        .args(extra)
         .args([
             "--checks",
-            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+            checks,
             // Bounded and repeatable: few cases per operation, a fixed seed, one worker.
             "--max-examples",
             "10",
@@ -395,14 +396,44 @@ async fn the_app_keeps_its_schema_schemathesis() {
         .env("NO_PROXY", "127.0.0.1,localhost")
         .env_remove("HTTP_PROXY")
         .env_remove("http_proxy");
-    let run = run_tool(&mut cmd, Duration::from_secs(240));
+    let run = run_tool(&mut cmd, limit);
     assert!(
         run.success(),
-        "schemathesis found responses that break the schema (JUnit report in {}): {}",
+        "schemathesis ({label}) found responses that break the schema (JUnit report in {}): {}",
         report_dir.display(),
         run.report()
     );
-    eprintln!("schemathesis passed in {:.1} s", run.elapsed.as_secs_f64());
+    eprintln!(
+        "schemathesis ({label}) passed in {:.1} s",
+        run.elapsed.as_secs_f64()
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs schemathesis: ./tests/run-all installs it (or set RESTFRAME_TEST_PYTHON_TOOLS and pass --include-ignored)"]
+async fn the_app_keeps_its_schema_schemathesis() {
+    run_schemathesis(
+        "responses",
+        "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+        &[],
+        Duration::from_secs(240),
+    )
+    .await;
+}
+
+/// Issue 14's check: every schemathesis check, including "schema-valid request rejected"
+/// (positive_data_acceptance) and "schema-invalid request accepted" (negative_data_rejection),
+/// on the tracks and users operations.
+#[tokio::test]
+#[ignore = "needs schemathesis: ./tests/run-all installs it (or set RESTFRAME_TEST_PYTHON_TOOLS and pass --include-ignored)"]
+async fn tracks_and_users_pass_every_schemathesis_check() {
+    run_schemathesis(
+        "all-checks",
+        "all",
+        &["--include-path-regex", "^/api/(tracks|users)/"],
+        Duration::from_secs(300),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A/B of two example-app release binaries on loopback: the same 1,000 tracks on SQLite, the
-# detail route and a 100-row page, wrk -t1 -c32, 2 interleaved rounds of 10 s (after 2 s of
-# warm-up). Not part of CI. Build the two binaries first, e.g. for a revision REV:
+# detail route and a 100-row page, wrk -t1 -c32, ROUNDS (default 4) interleaved rounds of 10 s
+# (after 2 s of warm-up), the order of the two binaries alternating from round to round (odd
+# rounds run `before` first, even rounds `after`), so that neither always has the warmer
+# machine. Not part of CI. Build the two binaries first, e.g. for a revision REV:
 #   git worktree add --detach /tmp/base REV && (cd /tmp/base && cargo build --release -p example-app)
 #   cargo build --release -p example-app
 #   bench/example-app/ab.sh /tmp/base/target/release/example-app target/release/example-app
@@ -33,8 +35,9 @@ seed() { # port
 }
 pb=$(start before 18901); pa=$(start after 18902); sleep 2
 seed 18901 && seed 18902 || { kill $pb $pa; exit 1; }
-for round in 1 2; do
-  for side in before after; do
+for round in $(seq 1 "${ROUNDS:-4}"); do
+  order="before after"; (( round % 2 == 0 )) && order="after before"
+  for side in $order; do
     port=$([ $side = before ] && echo 18901 || echo 18902)
     for route in "/api/tracks/500/" "/api/tracks/?page_size=100"; do
       wrk -t1 -c32 -d2s "http://127.0.0.1:$port$route" >/dev/null

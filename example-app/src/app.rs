@@ -216,8 +216,13 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
             "schema-json",
             api_info().media_types(["application/json"]),
         )?
-        // Each path version's own document (`/api/v2/schema/`).
-        .schema("/api/{version:v[12]}/schema/", "schema", api_info())?
+        // Each path version's own document (`/api/v2/schema/`), where version 2 nests a
+        // track's owner.
+        .schema(
+            "/api/{version:v[12]}/schema/",
+            "schema",
+            api_info().version_component("v2", "Track", tracks::schema_v2),
+        )?
         .swagger_ui_with(
             "/api/docs/",
             "swagger-ui",

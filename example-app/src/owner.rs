@@ -15,13 +15,14 @@ pub struct Owner {
 }
 
 /// The owner as version 2 shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OwnerSummary {
     /// The user's id.
     pub id: i64,
     /// Their username.
     pub username: String,
     /// Their URL.
+    #[schema(format = "uri")]
     pub url: String,
 }
 

@@ -86,6 +86,31 @@ impl Track {
     }
 }
 
+/// `Track` as version 2's document shows it: `owner` is the nested object
+/// (`{"id", "username", "url"}`, [`OwnerSummary`]) or null, where version 1 shows the id.
+/// Given to [`restframe::openapi::ApiInfo::version_component`].
+pub fn schema_v2(
+    components: &mut utoipa::openapi::Components,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    use utoipa::openapi::{Ref, RefOr};
+    use utoipa::{PartialSchema, ToSchema};
+    components
+        .schemas
+        .insert(OwnerSummary::name().into_owned(), OwnerSummary::schema());
+    let mut track = <Track as PartialSchema>::schema();
+    if let RefOr::T(Schema::Object(object)) = &mut track {
+        let owner = OneOfBuilder::new()
+            .item(Ref::from_schema_name(OwnerSummary::name()))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some(
+                "The user who created the track: they (and staff) may change it.",
+            ));
+        object.properties.insert("owner".into(), owner.into());
+    }
+    track
+}
+
 /// The tracks' owners, looked up for a whole page at once (DRF's `prefetch_related`): the
 /// router's state, so that every view answering tracks shows them alike.
 #[derive(Clone)]

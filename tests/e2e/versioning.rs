@@ -298,6 +298,51 @@ async fn each_version_has_its_own_document(app: &App) {
     let v1_params = list_params(&v1doc, "/api/v1/tracks/");
     assert!(v1_params.contains(&"page".to_owned()), "{v1_params:?}");
     assert!(!v1_params.contains(&"cursor".to_owned()), "{v1_params:?}");
+    // Each version's `Track` is the one it answers: the owner's id in version 1, the nested
+    // owner (or null) in version 2, whose properties are those of a real version-2 answer.
+    let owner_v1 = &v1doc["components"]["schemas"]["Track"]["properties"]["owner"];
+    assert_eq!(
+        owner_v1["type"],
+        serde_json::json!(["integer", "null"]),
+        "{owner_v1}"
+    );
+    let owner_v2 = &v2doc["components"]["schemas"]["Track"]["properties"]["owner"];
+    assert_eq!(
+        owner_v2["oneOf"],
+        serde_json::json!([{"$ref": "#/components/schemas/OwnerSummary"}, {"type": "null"}]),
+        "{owner_v2}"
+    );
+    let summary = &v2doc["components"]["schemas"]["OwnerSummary"];
+    let mut documented: Vec<&str> = summary["properties"]
+        .as_object()
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    documented.sort_unstable();
+    let track = crate::crud::create_track(app, "Nardis", "Bill Evans", None).await;
+    let id = track["id"].as_i64().expect("id");
+    let shown = app
+        .get(
+            &format!("/api/v2/tracks/{id}/"),
+            &[("accept", "application/json")],
+        )
+        .await
+        .json();
+    let mut answered: Vec<&str> = shown["owner"]
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    answered.sort_unstable();
+    assert_eq!(answered, documented, "{shown}");
+    assert_eq!(
+        summary["required"],
+        serde_json::json!(["id", "username", "url"])
+    );
+    // The unversioned document (by Accept, version 1 by default) keeps the id.
+    let plain_doc = doc("/api/schema/").await;
+    assert_eq!(
+        plain_doc["components"]["schemas"]["Track"]["properties"]["owner"]["type"],
+        serde_json::json!(["integer", "null"])
+    );
     // Swagger UI offers the three in its selector.
     let init = app
         .anonymous()

@@ -45,8 +45,12 @@ const FIELD_ERRORS: &str = "ValidationError";
 /// Bytes of any type.
 const OCTET_STREAM: &str = "application/octet-stream";
 
-/// Builds the document.
-pub(crate) fn generate<'a>(info: &ApiInfo, routes: impl Iterator<Item = RouteDesc<'a>>) -> OpenApi {
+/// Builds the document (of URL-path `version`, when given).
+pub(crate) fn generate<'a>(
+    info: &ApiInfo,
+    version: Option<&str>,
+    routes: impl Iterator<Item = RouteDesc<'a>>,
+) -> OpenApi {
     let mut components = Components::new();
     components.schemas.insert(ERROR.into(), error_schema());
     components
@@ -90,6 +94,15 @@ pub(crate) fn generate<'a>(info: &ApiInfo, routes: impl Iterator<Item = RouteDes
         if let Some(item) = item {
             paths.paths.insert(route.path.clone(), item);
         }
+    }
+    // What this version shows otherwise, over what the views gave.
+    for replace in info
+        .for_versions
+        .iter()
+        .filter(|c| Some(c.version.as_str()) == version)
+    {
+        let schema = (replace.schema)(&mut components);
+        components.schemas.insert(replace.name.clone(), schema);
     }
     let mut api_info = InfoBuilder::new()
         .title(info.title.clone())

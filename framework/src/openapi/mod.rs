@@ -71,7 +71,34 @@ pub struct ApiInfo {
     pub(crate) description: String,
     /// The data media types the document lists; `None`: every one the views offer.
     pub(crate) media_types: Option<Vec<String>>,
+    /// Components that one version's document describes otherwise.
+    pub(crate) for_versions: Vec<VersionComponent>,
 }
+
+/// A schema component as one version of the API shows it ([`ApiInfo::version_component`]).
+#[derive(Clone)]
+pub(crate) struct VersionComponent {
+    pub(crate) version: String,
+    pub(crate) name: String,
+    pub(crate) schema: fn(
+        &mut utoipa::openapi::Components,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+}
+
+impl std::fmt::Debug for VersionComponent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} in version {}", self.name, self.version)
+    }
+}
+
+/// Two are the same when they replace the same component of the same version.
+impl PartialEq for VersionComponent {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version && self.name == other.name
+    }
+}
+
+impl Eq for VersionComponent {}
 
 impl ApiInfo {
     /// The API's title and version (of the API, not of restframe).
@@ -81,7 +108,44 @@ impl ApiInfo {
             version: version.to_owned(),
             description: String::new(),
             media_types: None,
+            for_versions: Vec::new(),
         }
+    }
+
+    /// In the document of URL-path `version` (`"v2"`: the value of the route's `{version}`
+    /// capture), the schema component `name` is `schema`'s instead of the one the views give:
+    /// for a representation that changes between versions, such as a relation shown as its id
+    /// in one version and nested in the next. `schema` may register the components it refers
+    /// to. Documents of other versions, and the unversioned one, are left as they are.
+    ///
+    /// ```
+    /// use restframe::openapi::ApiInfo;
+    /// use utoipa::openapi::schema::{Components, ObjectBuilder, Schema, Type};
+    /// use utoipa::openapi::RefOr;
+    ///
+    /// fn owner_v2(_: &mut Components) -> RefOr<Schema> {
+    ///     ObjectBuilder::new()
+    ///         .property("id", ObjectBuilder::new().schema_type(Type::Integer))
+    ///         .property("username", ObjectBuilder::new().schema_type(Type::String))
+    ///         .into()
+    /// }
+    /// let info = ApiInfo::new("Music", "2").version_component("v2", "Owner", owner_v2);
+    /// # let _ = info;
+    /// ```
+    pub fn version_component(
+        mut self,
+        version: &str,
+        name: &str,
+        schema: fn(
+            &mut utoipa::openapi::Components,
+        ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    ) -> Self {
+        self.for_versions.push(VersionComponent {
+            version: version.to_owned(),
+            name: name.to_owned(),
+            schema,
+        });
+        self
     }
 
     /// A description (CommonMark).

@@ -126,7 +126,7 @@ fn document(table: &RouteTable, info: &ApiInfo, version: Option<(&str, &str)>) -
             version: version.map(|(_, value)| value),
         })
     });
-    generate(info, routes)
+    generate(info, version.map(|(_, value)| value), routes)
 }
 
 impl Router {

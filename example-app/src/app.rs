@@ -11,7 +11,10 @@ use restframe::renderers::{
 };
 use restframe::sql::{Database, DbError, Migration, SqlRepository};
 use restframe::versioning::{AcceptHeaderVersioning, URLPathVersioning};
-use restframe::{ApiSettings, Request, Response, RouteError, Router, api_view};
+use restframe::{
+    ApiSettings, LimitOffsetPagination, ModelViewSet, Request, Response, RouteError, Router,
+    api_view,
+};
 use serde::Serialize;
 
 use crate::{tracks, users};
@@ -198,7 +201,7 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
         options.debug,
     )?;
     if options.test_routes {
-        router = test_routes(router)?;
+        router = test_routes(router, &options.db)?;
     }
     router = root_redirect(router)?;
     router
@@ -318,8 +321,10 @@ fn root_redirect(router: Router) -> Result<Router, RouteError> {
 }
 
 /// Routes for the end-to-end tests only: a view that panics (the server must answer 500 and
-/// keep serving) and one that sleeps `?ms=` milliseconds (graceful shutdown must let it finish).
-fn test_routes(router: Router) -> Result<Router, RouteError> {
+/// keep serving), one that sleeps `?ms=` milliseconds (graceful shutdown must let it finish),
+/// and the tracks read-only behind `?limit=&offset=` (the third paginator, 5 rows by default,
+/// at most 10).
+fn test_routes(router: Router, db: &Database) -> Result<Router, RouteError> {
     let panic = api_view(|_req: Request| async move {
         if std::hint::black_box(true) {
             panic!("{INTENTIONAL_PANIC}");
@@ -340,6 +345,14 @@ fn test_routes(router: Router) -> Result<Router, RouteError> {
     })
     .name("Slow")
     .doc(Doc::new().exclude());
+    let router = ModelViewSet::read_only(
+        "Track",
+        "test-track-by-offset",
+        SqlRepository::<tracks::Track>::new(db),
+    )
+    .pagination(LimitOffsetPagination::new(5, 10))
+    .ordering_fields(["title", "id"])
+    .register(router, "/api/test/tracks-by-offset/")?;
     router
         .route("/api/test/panic/", "test-panic", [(Method::GET, panic)])?
         .route("/api/test/slow/", "test-slow", [(Method::GET, slow)])

@@ -12,6 +12,7 @@ on_every_backend!(
     ordering_is_allow_listed_with_a_stable_tiebreaker,
     filters_are_exact_and_typed,
     lookups_search_and_bad_values,
+    limit_offset_windows,
 );
 
 async fn seed(app: &App, n: usize) {
@@ -367,4 +368,87 @@ async fn lookups_search_and_bad_values(app: &App) {
         ids_of(app, &format!("search={long}")).await,
         vec![blue_green, blue_monk, percent]
     );
+}
+
+/// The third paginator over HTTP (`/api/test/tracks-by-offset/`, `LimitOffsetPagination` with 5
+/// rows by default and at most 10): windows, their links, a capped limit, an offset past the
+/// end, the count, and bad values named in a 400.
+async fn limit_offset_windows(app: &App) {
+    seed(app, 12).await;
+    let get = |query: &'static str| async move {
+        let r = app
+            .get(&format!("/api/test/tracks-by-offset/{query}"), &[])
+            .await;
+        assert_eq!(r.status, 200, "{query}: {}", r.text());
+        r.json()
+    };
+    let base = format!("{}/api/test/tracks-by-offset/", app.base());
+
+    let first = get("?ordering=title").await;
+    assert_eq!(first["count"], 12);
+    assert_eq!(
+        titles(&first),
+        ["Track 00", "Track 01", "Track 02", "Track 03", "Track 04"]
+    );
+    assert_eq!(first["previous"], Value::Null);
+    assert_eq!(
+        first["next"],
+        format!("{base}?ordering=title&limit=5&offset=5")
+    );
+
+    let middle = get("?ordering=title&limit=5&offset=5").await;
+    assert_eq!(titles(&middle)[0], "Track 05");
+    // Back to the start: DRF leaves `offset` out rather than writing `offset=0`.
+    assert_eq!(middle["previous"], format!("{base}?ordering=title&limit=5"));
+
+    let last = get("?ordering=title&limit=5&offset=10").await;
+    assert_eq!(titles(&last), ["Track 10", "Track 11"]);
+    assert_eq!(last["next"], Value::Null);
+    assert_eq!(
+        last["previous"],
+        format!("{base}?ordering=title&limit=5&offset=5")
+    );
+
+    // A limit past the maximum is capped; an offset past the end is an empty window.
+    assert_eq!(
+        get("?limit=1000").await["results"].as_array().map(Vec::len),
+        Some(10)
+    );
+    let past = get("?offset=500").await;
+    assert_eq!(past["results"], serde_json::json!([]));
+    assert_eq!(past["count"], 12);
+    assert_eq!(past["next"], Value::Null);
+
+    // The order goes on across windows: every row once, newest first.
+    let mut ids = Vec::new();
+    for query in [
+        "?ordering=-id",
+        "?ordering=-id&offset=5",
+        "?ordering=-id&offset=10",
+    ] {
+        let page = get(query).await;
+        ids.extend(
+            page["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t["id"].as_i64()),
+        );
+    }
+    assert_eq!(ids.len(), 12, "{ids:?}");
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+
+    // Bad values: a 400 naming the parameter.
+    for (query, param) in [
+        ("?limit=abc", "limit"),
+        ("?limit=0", "limit"),
+        ("?offset=-1", "offset"),
+        ("?offset=x", "offset"),
+    ] {
+        let r = app
+            .get(&format!("/api/test/tracks-by-offset/{query}"), &[])
+            .await;
+        assert_eq!(r.status, 400, "{query}: {}", r.text());
+        assert!(r.json()[param].is_array(), "{query}: {}", r.text());
+    }
 }

@@ -30,6 +30,7 @@ mod oas30;
 mod routes;
 #[cfg(feature = "auth")]
 mod security;
+mod single;
 mod ui;
 
 /// Without feature `auth` there is no request policy to describe.
@@ -73,6 +74,8 @@ pub struct ApiInfo {
     pub(crate) media_types: Option<Vec<String>>,
     /// Components that one version's document describes otherwise.
     pub(crate) for_versions: Vec<VersionComponent>,
+    /// One media type per request body, one success type and one error type per operation.
+    pub(crate) one_type: bool,
 }
 
 /// A schema component as one version of the API shows it ([`ApiInfo::version_component`]).
@@ -109,7 +112,37 @@ impl ApiInfo {
             description: String::new(),
             media_types: None,
             for_versions: Vec::new(),
+            one_type: false,
         }
+    }
+
+    /// Describes one type per place, for client generators that take no alternatives
+    /// (progenitor, for one, stops at an operation with two request body types): a request
+    /// body keeps one media type (`application/json`, else `application/octet-stream`, else a
+    /// form); an operation keeps the success responses of its first 2xx's type (a `206` of
+    /// bytes goes where the `200` is JSON); and its JSON error responses, when their schemas
+    /// differ, each answer one union of them (`ErrorOrValidationError`, a component).
+    ///
+    /// What is left is still true of the server, which keeps taking and giving every
+    /// alternative; the document only leaves some out. Serve it beside the full document, for
+    /// the generators that need it.
+    ///
+    /// ```
+    /// use restframe::Router;
+    /// use restframe::openapi::ApiInfo;
+    /// let router = Router::new().schema(
+    ///     "/api/schema/client/",
+    ///     "schema-client",
+    ///     ApiInfo::new("Music", "1")
+    ///         .media_types(["application/json"])
+    ///         .one_type_per_operation(),
+    /// )?;
+    /// # let _ = router;
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn one_type_per_operation(mut self) -> Self {
+        self.one_type = true;
+        self
     }
 
     /// In the document of URL-path `version` (`"v2"`: the value of the route's `{version}`

@@ -20,6 +20,9 @@ pub(super) struct SchemaInfo(pub(super) Arc<ApiInfo>);
 #[derive(Default)]
 pub(super) struct SchemaCache {
     current: Mutex<Vec<Cached<OpenApi>>>,
+    /// With one type per operation ([`ApiInfo::one_type_per_operation`]): the documents as
+    /// JSON, narrowed, made on first use.
+    narrowed: Mutex<Vec<Cached<serde_json::Value>>>,
     /// Their OpenAPI 3.0.3 forms ([`super::to_oas30`]), made on first use.
     legacy: Mutex<Vec<Cached<serde_json::Value>>>,
 }
@@ -68,9 +71,31 @@ impl SchemaCache {
         version: Option<(&str, &str)>,
     ) -> Result<Arc<serde_json::Value>, serde_json::Error> {
         cached(&self.legacy, table, version.map(|v| v.1), || {
-            let current = serde_json::to_value(&*self.document(table, info, version))?;
+            let current = match self.narrowed(table, info, version)? {
+                Some(narrowed) => narrowed,
+                None => Arc::new(serde_json::to_value(&*self.document(table, info, version))?),
+            };
             Ok(super::to_oas30(&current))
         })
+    }
+
+    /// The document of `table` as JSON with one type per operation, made on first use; `None`
+    /// unless `info` asks for it.
+    pub(super) fn narrowed(
+        &self,
+        table: &Arc<RouteTable>,
+        info: &ApiInfo,
+        version: Option<(&str, &str)>,
+    ) -> Result<Option<Arc<serde_json::Value>>, serde_json::Error> {
+        if !info.one_type {
+            return Ok(None);
+        }
+        cached(&self.narrowed, table, version.map(|v| v.1), || {
+            let mut json = serde_json::to_value(&*self.document(table, info, version))?;
+            super::single::one_type_per_operation(&mut json);
+            Ok(json)
+        })
+        .map(Some)
     }
 
     /// The document of `table` (of the routes of URL-path `version`, when given), generated on

@@ -48,20 +48,24 @@ pub(crate) fn schema_view(settings: &ApiSettings, info: Arc<ApiInfo>) -> ApiView
             .path_version()
             .or_else(|| req.path_param("version").map(|v| ("version", v)));
         let document = table.map(|t| match version.as_deref() {
-            None | Some("" | "3.1" | "3.1.0") => Ok(Some(Shared::Current(cache.document(
-                &t,
-                &info,
-                api_version,
-            )))),
+            None | Some("" | "3.1" | "3.1.0") => match cache.narrowed(&t, &info, api_version) {
+                Ok(Some(narrowed)) => Ok(Some(Shared::Json(narrowed))),
+                Ok(None) => Ok(Some(Shared::Current(cache.document(
+                    &t,
+                    &info,
+                    api_version,
+                )))),
+                Err(e) => Err(e),
+            },
             Some("3.0" | "3.0.3") => cache
                 .legacy(&t, &info, api_version)
-                .map(|d| Some(Shared::Legacy(d))),
+                .map(|d| Some(Shared::Json(d))),
             Some(_) => Ok(None),
         });
         async move {
             let document = document
                 .ok_or_else(|| ApiError::internal("schema view called without its route table"))?
-                .map_err(|e| ApiError::internal(format!("the 3.0 document: {e}")))?
+                .map_err(|e| ApiError::internal(format!("the document as JSON: {e}")))?
                 .ok_or_else(|| {
                     ApiError::validation([("oas", "Select a valid choice: 3.1 or 3.0.")])
                 })?;
@@ -83,15 +87,15 @@ pub(crate) fn schema_view(settings: &ApiSettings, info: Arc<ApiInfo>) -> ApiView
 enum Shared {
     /// OpenAPI 3.1.
     Current(Arc<utoipa::openapi::OpenApi>),
-    /// Its 3.0.3 form.
-    Legacy(Arc<serde_json::Value>),
+    /// As JSON: its 3.0.3 form, or the document with one type per operation.
+    Json(Arc<serde_json::Value>),
 }
 
 impl serde::Serialize for Shared {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Shared::Current(doc) => doc.serialize(s),
-            Shared::Legacy(doc) => doc.serialize(s),
+            Shared::Json(doc) => doc.serialize(s),
         }
     }
 }

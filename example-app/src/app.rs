@@ -219,6 +219,15 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
             "schema-json",
             api_info().media_types(["application/json"]),
         )?
+        // The same with one type per place, for generators that take no alternatives
+        // (progenitor): one body type per upload, one success type, one error type.
+        .schema(
+            "/api/schema/client/",
+            "schema-client",
+            api_info()
+                .media_types(["application/json"])
+                .one_type_per_operation(),
+        )?
         // Each path version's own document (`/api/v2/schema/`), where version 2 nests a
         // track's owner.
         .schema(

@@ -306,12 +306,14 @@ async fn schema_passes_openapi_spec_validator() {
     assert_eq!(json30.json()["openapi"], "3.0.3");
     let yaml30 = app.get(&format!("{SCHEMA}?oas=3.0&format=yaml"), &[]).await;
     assert_eq!(yaml30.status, 200, "{}", yaml30.text());
-    // Each path version's document, and the JSON-only one, in both OpenAPI versions.
+    // Each path version's document, the JSON-only one and the one for client generators (one
+    // type per place), in both OpenAPI versions.
     let mut more = Vec::new();
     for (name, path) in [
         ("openapi-v1", "/api/v1/schema/"),
         ("openapi-v2", "/api/v2/schema/"),
         ("openapi-json-only", "/api/schema/json/"),
+        ("openapi-client", "/api/schema/client/"),
     ] {
         for (suffix, query) in [(".json", ""), ("-3.0.json", "?oas=3.0")] {
             let r = app.get(&format!("{path}{query}"), &[]).await;
@@ -434,6 +436,63 @@ async fn tracks_and_users_pass_every_schemathesis_check() {
         Duration::from_secs(300),
     )
     .await;
+}
+
+/// `/api/schema/client/` (`ApiInfo::one_type_per_operation`) leaves out the alternatives that
+/// some generators cannot take, and only those; `/api/schema/json/` keeps them.
+#[tokio::test]
+async fn the_client_document_has_one_type_per_place() {
+    let app = start_as_shipped();
+    let get = |path: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.get(path, &[]).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text());
+            r.json()
+        }
+    };
+    let full = get("/api/schema/json/").await;
+    let client = get("/api/schema/client/").await;
+    let keys = |v: &Value| -> Vec<String> {
+        let mut k: Vec<String> = v
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        k.sort();
+        k
+    };
+    let upload = "/api/tracks/{id}/upload/{filename}/";
+    let picture = "/api/users/{id}/picture/";
+    assert_eq!(
+        keys(&full["paths"][upload]["post"]["requestBody"]["content"]),
+        ["application/octet-stream", "multipart/form-data"]
+    );
+    assert_eq!(
+        keys(&client["paths"][upload]["post"]["requestBody"]["content"]),
+        ["application/octet-stream"]
+    );
+    assert_eq!(
+        keys(&client["paths"][picture]["put"]["requestBody"]["content"]),
+        ["application/json"]
+    );
+    assert!(full["paths"][picture]["get"]["responses"]["206"].is_object());
+    assert!(client["paths"][picture]["get"]["responses"]["206"].is_null());
+    // Every JSON error of an operation answers the one union.
+    let union = serde_json::json!({"$ref": "#/components/schemas/ErrorOrValidationError"});
+    for (path, item) in client["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("an item") {
+            for (code, response) in op["responses"].as_object().into_iter().flatten() {
+                if code.starts_with('4') {
+                    assert_eq!(
+                        response["content"]["application/json"]["schema"], union,
+                        "{method} {path} {code}"
+                    );
+                }
+            }
+        }
+    }
+    // The operations are the same.
+    assert_eq!(keys(&full["paths"]), keys(&client["paths"]));
 }
 
 #[tokio::test]

@@ -70,6 +70,9 @@ pub struct Request {
     parsers: Arc<[Arc<dyn Parser>]>,
     limits: ParserLimits,
     state: SharedState,
+    /// [`Request::base_url`], worked out on first use: a list builds several links per row,
+    /// each on the same checked host. Forgotten when the extensions change.
+    base: std::sync::OnceLock<Result<String, ApiError>>,
     /// The view's authenticators, and the user they found, resolved on first use.
     #[cfg(feature = "auth")]
     auth: Auth,
@@ -113,6 +116,7 @@ impl Request {
             parsers,
             limits,
             state,
+            base: std::sync::OnceLock::new(),
             #[cfg(feature = "auth")]
             auth: Auth::default(),
         }
@@ -197,6 +201,8 @@ impl Request {
     /// Request extensions, to add to (the viewset puts the row of a detail action here).
     #[cfg_attr(not(feature = "auth"), allow(dead_code))]
     pub(crate) fn extensions_mut(&mut self) -> &mut http::Extensions {
+        // The mount prefix and the trusted proxy's word live there: the base may change.
+        self.base.take();
         &mut self.parts.extensions
     }
 
@@ -254,14 +260,18 @@ impl Request {
     /// When the router is mounted under a prefix (`Router::mount_prefix`), the prefix is
     /// part of the base, so `base_url() + uri().path()` is the request's own URL.
     pub fn base_url(&self) -> Result<String, ApiError> {
-        let host = checked_host(&self.parts.headers, &self.parts.uri, &self.parts.extensions)?;
-        let prefix = self
-            .parts
-            .extensions
-            .get::<MountPrefix>()
-            .map_or("", MountPrefix::as_str);
-        let scheme = request_scheme(&self.parts.uri, &self.parts.extensions);
-        Ok(format!("{scheme}://{host}{prefix}"))
+        self.base
+            .get_or_init(|| {
+                let parts = &self.parts;
+                let host = checked_host(&parts.headers, &parts.uri, &parts.extensions)?;
+                let prefix = parts
+                    .extensions
+                    .get::<MountPrefix>()
+                    .map_or("", MountPrefix::as_str);
+                let scheme = request_scheme(&parts.uri, &parts.extensions);
+                Ok(format!("{scheme}://{host}{prefix}"))
+            })
+            .clone()
     }
 
     /// A path parameter captured by the router (`{id}` in `/tracks/{id}/`), percent-decoded.

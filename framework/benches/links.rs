@@ -1,0 +1,67 @@
+//! The links of a list (issue 16): a 100-row page builds an absolute URL for each row, from
+//! the request's checked base URL and a reversed route. The base URL is worked out once per
+//! request (`Request::base_url` keeps it); this guards that, and measures the reverse.
+//! Run: `cargo bench -p restframe --bench links`.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use http::Method;
+use restframe::{Request, Response, Router, api_view};
+use tower::ServiceExt;
+
+/// Rows of the page, each with one link.
+const ROWS: usize = 100;
+
+fn router(reverse: bool) -> Router {
+    let links = api_view(move |req: Request| async move {
+        let mut out = Vec::with_capacity(ROWS);
+        for id in 0..ROWS {
+            let base = req.base_url()?;
+            let path = if reverse {
+                req.reverse_path("item-detail", &[&id.to_string()])?
+            } else {
+                format!("/items/{id}/")
+            };
+            out.push(format!("{base}{path}"));
+        }
+        Ok(Response::new(out.len()))
+    });
+    let ok = api_view(|_req: Request| async { Ok(Response::new("ok")) });
+    Router::new()
+        .route("/links/", "links", [(Method::GET, links)])
+        .and_then(|r| r.route("/items/{id:[0-9]+}/", "item-detail", [(Method::GET, ok)]))
+        .expect("the routes")
+}
+
+fn links(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let request = || {
+        http::Request::get("/links/")
+            .header("host", "127.0.0.1:8000")
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .expect("a request")
+    };
+    let mut group = c.benchmark_group("list_links");
+    for (name, reverse) in [
+        ("base_url_x100", false),
+        ("base_url_and_reverse_x100", true),
+    ] {
+        let router = router(reverse);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                runtime.block_on(async {
+                    let response = router.clone().oneshot(black_box(request())).await;
+                    response.map(|r| r.status())
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, links);
+criterion_main!(benches);

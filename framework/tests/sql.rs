@@ -2038,3 +2038,98 @@ async fn postgres_types_round_trip_and_checks() {
     }
     db.close().await;
 }
+
+// Foreign keys.
+
+#[derive(Serialize, Deserialize, restframe::Model)]
+#[model(table = "sqltest_fk_author")]
+struct FkAuthor {
+    #[field(primary_key, read_only)]
+    id: i64,
+    name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, restframe::Model)]
+#[model(table = "sqltest_fk_book")]
+struct FkBook {
+    #[field(primary_key, read_only)]
+    id: i64,
+    #[field(references = FkAuthor, on_delete = restrict, index)]
+    author: i64,
+    #[field(references = FkAuthor, on_delete = set_null)]
+    editor: Option<i64>,
+}
+
+/// A write naming a row that does not exist is a 400 naming each such field, in DRF's words;
+/// a delete that `RESTRICT` refuses is a 409; `SET NULL` clears the key.
+async fn foreign_keys(db: &Database) {
+    for table in ["sqltest_fk_book", "sqltest_fk_author"] {
+        db.query(&format!("DROP TABLE IF EXISTS {table}"), vec![], &[])
+            .await
+            .unwrap();
+    }
+    db.create_table::<FkAuthor>().await.unwrap();
+    db.create_table::<FkBook>().await.unwrap();
+    let (authors, books) = (
+        SqlRepository::<FkAuthor>::new(db),
+        SqlRepository::<FkBook>::new(db),
+    );
+    let author = |name: &str| FkAuthorInput { name: name.into() };
+    let (a, b) = (
+        authors.create(author("a")).await.unwrap(),
+        authors.create(author("b")).await.unwrap(),
+    );
+    let missing = books
+        .create(FkBookInput {
+            author: 999,
+            editor: Some(998),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.status().as_u16(), 400, "{missing}");
+    assert_eq!(
+        serde_json::to_value(&missing).unwrap(),
+        json!({
+            "author": ["Invalid pk \"999\" - object does not exist."],
+            "editor": ["Invalid pk \"998\" - object does not exist."],
+        })
+    );
+    let book = books
+        .create(FkBookInput {
+            author: a.id,
+            editor: Some(b.id),
+        })
+        .await
+        .unwrap();
+    let id = book.id.to_string();
+    let patch = FkBookPatch {
+        author: Some(997),
+        ..Default::default()
+    };
+    let missing = books.partial_update(&id, Partial(patch)).await.unwrap_err();
+    assert_eq!(
+        serde_json::to_value(&missing).unwrap(),
+        json!({"author": ["Invalid pk \"997\" - object does not exist."]})
+    );
+    let kept = authors.destroy(&a.id.to_string()).await.unwrap_err();
+    assert_eq!(kept.status().as_u16(), 409, "{kept}");
+    assert!(authors.destroy(&b.id.to_string()).await.unwrap());
+    let book = books.retrieve(&id).await.unwrap().unwrap();
+    assert_eq!((book.author, book.editor), (a.id, None));
+    assert!(books.destroy(&id).await.unwrap());
+    assert!(authors.destroy(&a.id.to_string()).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_foreign_keys() {
+    foreign_keys(&Database::connect("sqlite::memory:").await.unwrap()).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: ./tests/run-all starts one (or set RESTFRAME_TEST_POSTGRES_URL and pass --include-ignored)"]
+async fn postgres_foreign_keys() {
+    let url = std::env::var("RESTFRAME_TEST_POSTGRES_URL")
+        .expect("RESTFRAME_TEST_POSTGRES_URL: run ./tests/run-all, which starts PostgreSQL");
+    foreign_keys(&Database::connect(&url).await.unwrap()).await;
+}

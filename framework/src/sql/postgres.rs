@@ -26,6 +26,11 @@ fn db_error(e: sqlx::Error) -> DbError {
             .unwrap_or_default();
         return DbError::Unique(columns);
     }
+    if let sqlx::Error::Database(db) = &e
+        && db.code().as_deref() == Some("23503")
+    {
+        return DbError::ForeignKey;
+    }
     DbError::Other(e.to_string())
 }
 
@@ -205,7 +210,13 @@ pub(crate) async fn execute_locked(pool: &PgPool, sql: &str) -> Result<(), DbErr
     tx.commit().await.map_err(db_error)
 }
 
-pub(crate) async fn migrate(pool: &PgPool, migrations: &[Migration]) -> Result<(), DbError> {
+/// Runs the migrations not recorded; with `declared`, a database with none recorded runs
+/// that instead and records them all ([`super::Database::create_or_upgrade`]).
+pub(crate) async fn migrate(
+    pool: &PgPool,
+    migrations: &[Migration],
+    declared: Option<&str>,
+) -> Result<(), DbError> {
     let mut tx = pool.begin().await.map_err(db_error)?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(MIGRATION_LOCK)
@@ -222,6 +233,27 @@ pub(crate) async fn migrate(pool: &PgPool, migrations: &[Migration]) -> Result<(
     .execute(&mut *tx)
     .await
     .map_err(db_error)?;
+    if let Some(declared) = declared {
+        let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM restframe_migrations")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if recorded == 0 {
+            sqlx::raw_sql(AssertSqlSafe(declared.to_owned()))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            for (version, name) in super::setup::declared_records(migrations) {
+                sqlx::query("INSERT INTO restframe_migrations (version, name) VALUES ($1, $2)")
+                    .bind(version)
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            }
+            return tx.commit().await.map_err(db_error);
+        }
+    }
     for m in migrations {
         let done: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM restframe_migrations WHERE version = $1")

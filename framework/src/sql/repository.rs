@@ -228,6 +228,63 @@ impl<M: Table> SqlRepository<M> {
         }
     }
 
+    /// [`write_row`](Self::write_row) of a write that gives the foreign keys `related`: one the
+    /// database refuses is a 400 naming each field whose row does not exist, in DRF's words
+    /// (`Invalid pk "7" - object does not exist.`), found by a lookup per key only then.
+    async fn write_related(
+        &self,
+        sql: &Arc<str>,
+        params: Vec<SqlValue>,
+        related: Vec<(&'static Column, SqlValue)>,
+    ) -> Result<Option<M>, ApiError> {
+        let types = Arc::clone(&self.prepared.types);
+        match self.db.fetch(Arc::clone(sql), params, types).await {
+            Ok(rows) => self.first(rows),
+            Err(DbError::ForeignKey) if !related.is_empty() => {
+                Err(self.missing_related(related).await)
+            }
+            Err(e) => Err(own_columns::<M>(e)),
+        }
+    }
+
+    /// The 400 for the keys of `related` whose rows do not exist.
+    async fn missing_related(&self, related: Vec<(&'static Column, SqlValue)>) -> ApiError {
+        let mut errors = Vec::new();
+        for (column, value) in related {
+            let Some(fk) = column.references else {
+                continue;
+            };
+            let sql = format!(
+                "SELECT 1 FROM {} WHERE {} = {}",
+                super::statement::quote(fk.table),
+                super::statement::quote(fk.column),
+                self.prepared.statements.placeholder(1, column.ty)
+            );
+            let shown = match &value {
+                SqlValue::Integer(n) => n.to_string(),
+                SqlValue::Text(t) => t.clone(),
+                other => format!("{other:?}"),
+            };
+            let found = self
+                .db
+                .fetch(sql.into(), vec![value], Arc::from([ColumnType::Integer]))
+                .await;
+            match found {
+                Ok(rows) if rows.is_empty() => errors.push((
+                    column.name,
+                    format!("Invalid pk \"{shown}\" - object does not exist."),
+                )),
+                Ok(_) => {}
+                Err(e) => return own_columns::<M>(e),
+            }
+        }
+        if errors.is_empty() {
+            // Gone and back between the write and the lookup: nothing to name.
+            return DbError::ForeignKey.into();
+        }
+        ApiError::validation(errors.iter().map(|(f, m)| (*f, m.as_str())))
+    }
+
     async fn write_row(
         &self,
         sql: &Arc<str>,
@@ -240,6 +297,16 @@ impl<M: Table> SqlRepository<M> {
             .map_err(own_columns::<M>)?;
         self.first(rows)
     }
+}
+
+/// The foreign-key columns among `written` with the non-null values a write gives them.
+fn related<'a>(
+    written: impl Iterator<Item = (&'static Column, &'a SqlValue)>,
+) -> Vec<(&'static Column, SqlValue)> {
+    written
+        .filter(|(c, v)| c.references.is_some() && !matches!(v, SqlValue::Null))
+        .map(|(c, v)| (c, v.clone()))
+        .collect()
 }
 
 /// A unique violation names only columns of `M` (an index on an expression names none), so
@@ -549,7 +616,8 @@ impl<M: Table> Repository for SqlRepository<M> {
 
     async fn create(&self, input: M::Input) -> Result<M, ApiError> {
         let values = self.values(&input)?;
-        self.write_row(&self.prepared.insert, values)
+        let related = related(M::COLUMNS.iter().filter(|c| c.writable).zip(&values));
+        self.write_related(&self.prepared.insert, values, related)
             .await?
             .ok_or_else(|| ApiError::internal(format!("INSERT INTO {} returned no row", M::NAME)))
     }
@@ -559,8 +627,10 @@ impl<M: Table> Repository for SqlRepository<M> {
             return Ok(None);
         };
         let mut values = self.values(&input)?;
+        let related = related(M::COLUMNS.iter().filter(|c| c.writable).zip(&values));
         values.push(key);
-        self.write_row(&self.prepared.update, values).await
+        self.write_related(&self.prepared.update, values, related)
+            .await
     }
 
     async fn partial_update(
@@ -639,7 +709,8 @@ impl<M: Table> Repository for SqlRepository<M> {
             .statements
             .update_columns(M::PRIMARY_KEY, &changed)
             .into();
-        self.write_row(&sql, values).await
+        let related = related(changed.iter().copied().zip(&values));
+        self.write_related(&sql, values, related).await
     }
 
     async fn destroy(&self, id: &str) -> Result<bool, ApiError> {

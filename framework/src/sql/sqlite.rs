@@ -70,6 +70,15 @@ fn db_error(e: rusqlite::Error) -> DbError {
             .unwrap_or_default();
         return DbError::Unique(columns);
     }
+    if let rusqlite::Error::SqliteFailure(err, message) = &e
+        && err.code == ErrorCode::ConstraintViolation
+        // SQLITE_CONSTRAINT_FOREIGNKEY; a RESTRICT action reports its own code with the same
+        // message.
+        && (err.extended_code == 787
+            || message.as_deref() == Some("FOREIGN KEY constraint failed"))
+    {
+        return DbError::ForeignKey;
+    }
     DbError::Other(e.to_string())
 }
 
@@ -238,7 +247,13 @@ impl Drop for Lease<'_> {
     }
 }
 
-pub(crate) async fn migrate(pool: &Arc<Pool>, migrations: Vec<Migration>) -> Result<(), DbError> {
+/// Runs the migrations not recorded; with `declared`, a database with none recorded runs
+/// that instead and records them all ([`super::Database::create_or_upgrade`]).
+pub(crate) async fn migrate(
+    pool: &Arc<Pool>,
+    migrations: Vec<Migration>,
+    declared: Option<String>,
+) -> Result<(), DbError> {
     pool.run(move |conn| {
         // IMMEDIATE takes the write lock first, so two processes starting together migrate
         // one after the other.
@@ -250,6 +265,22 @@ pub(crate) async fn migrate(pool: &Arc<Pool>, migrations: Vec<Migration>) -> Res
                 applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
             )",
         )?;
+        if let Some(declared) = &declared {
+            let recorded: i64 =
+                tx.query_row("SELECT COUNT(*) FROM restframe_migrations", [], |r| {
+                    r.get(0)
+                })?;
+            if recorded == 0 {
+                tx.execute_batch(declared)?;
+                for (version, name) in super::setup::declared_records(&migrations) {
+                    tx.execute(
+                        "INSERT INTO restframe_migrations (version, name) VALUES (?1, ?2)",
+                        rusqlite::params![version, name],
+                    )?;
+                }
+                return tx.commit();
+            }
+        }
         for m in &migrations {
             let done: i64 = tx.query_row(
                 "SELECT COUNT(*) FROM restframe_migrations WHERE version = ?1",

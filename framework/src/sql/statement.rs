@@ -3,8 +3,9 @@
 
 use std::fmt::Write;
 
+use super::schema::default_sql;
 use super::value::ColumnType;
-use super::{AutoNow, Column};
+use super::{AutoNow, Column, ColumnDefault};
 
 /// Which SQL a statement is written in: a [`Database`](super::Database)'s
 /// ([`Database::dialect`](super::Database::dialect)), or the one a generated `CREATE TABLE`
@@ -128,7 +129,16 @@ impl Statements {
         let mut values = writable
             .iter()
             .enumerate()
-            .map(|(i, c)| s.placeholder(i + 1, c.ty))
+            .map(|(i, c)| match absent_default(c) {
+                // A column that cannot hold NULL takes its default for a value not given
+                // (Django's model default: a field a client may leave out).
+                Some(default) => format!(
+                    "COALESCE({}, {})",
+                    s.placeholder(i + 1, c.ty),
+                    default_sql(dialect, c.ty, default)
+                ),
+                None => s.placeholder(i + 1, c.ty),
+            })
             .collect::<Vec<_>>();
         // Set by the repository, whatever the table's defaults (a hand-written table may
         // have none).
@@ -169,7 +179,14 @@ impl Statements {
         let mut sets = columns
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{} = {}", quote(c.name), self.placeholder(i + 1, c.ty)))
+            .map(|(i, c)| {
+                let value = self.placeholder(i + 1, c.ty);
+                match absent_default(c) {
+                    // Not given: kept as it is (an update leaves out a field with a default).
+                    Some(_) => format!("{0} = COALESCE({value}, {0})", quote(c.name)),
+                    None => format!("{} = {value}", quote(c.name)),
+                }
+            })
             .collect::<Vec<_>>();
         let stamped = self.columns.iter().filter(|c| {
             !c.writable
@@ -556,6 +573,16 @@ pub(crate) struct AfterKey<'a> {
     pub(crate) column: &'a str,
     pub(crate) descending: bool,
     pub(crate) null: bool,
+}
+
+/// The default a writable column takes when a write gives it no value: one that cannot hold
+/// `NULL` and has a [`ColumnDefault`], so that `NULL` can only mean "not given".
+fn absent_default(c: &Column) -> Option<ColumnDefault> {
+    if c.writable && !c.nullable && c.auto_now.is_none() {
+        c.default
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

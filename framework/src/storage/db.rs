@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::{ByteStream, ObjectMeta, PresignedUrl, Storage, StorageError};
 use crate::BoxFuture;
-use crate::sql::{ColumnType, Database, SqlValue};
+use crate::sql::{Column, ColumnType, Database, SqlValue};
 
 /// Blobs in a table with these columns (names fixed, key column named by you):
 ///
@@ -130,6 +130,31 @@ impl DatabaseStorage {
             url_template: url_template.to_owned(),
             max_size,
         }
+    }
+
+    /// The table's columns, after `key` (an integer column, as a rule a primary key that
+    /// references the owner `ON DELETE CASCADE`): for a generated schema
+    /// ([`Schema::table_with`](crate::sql::Schema::table_with)) and its startup check.
+    ///
+    /// ```
+    /// use restframe::sql::{Column, Dialect, OnDelete, Schema};
+    /// use restframe::storage::DatabaseStorage;
+    /// const PICTURE: &[Column] = &DatabaseStorage::columns(
+    ///     Column::integer("user_id").primary_key().references("app_user", "id", OnDelete::Cascade),
+    /// );
+    /// let sql = Schema::new().table_with("picture", "user_id", PICTURE).sql_for(Dialect::Sqlite);
+    /// assert!(sql.contains(r#""user_id" INTEGER PRIMARY KEY NOT NULL REFERENCES "app_user" ("id") ON DELETE CASCADE"#));
+    /// assert!(sql.contains(r#""data" BLOB NOT NULL"#));
+    /// ```
+    pub const fn columns(key: Column) -> [Column; 6] {
+        [
+            key,
+            Column::text("content_type"),
+            Column::integer("size"),
+            Column::text("sha256"),
+            Column::integer("last_updated"),
+            Column::blob("data"),
+        ]
     }
 
     fn key(key: &str) -> Result<SqlValue, StorageError> {

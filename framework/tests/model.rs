@@ -717,3 +717,194 @@ async fn computed_fields_are_no_columns_and_read_only_in_the_schema() {
         assert!(patch["properties"].get("artist_name").is_none(), "{patch}");
     }
 }
+
+/// What an account's owner is: the table a foreign key points at.
+#[allow(dead_code)]
+#[derive(Debug, Serialize, Deserialize, Model)]
+#[model(table = "model_owner")]
+struct Holder {
+    #[field(primary_key, read_only)]
+    id: i64,
+    #[field(ordering_index)]
+    name: String,
+}
+
+/// Django's model defaults (`db_default`), a nullable column whose inputs refuse null
+/// (`allow_null = false`), a pattern with its own message, and a foreign key.
+#[allow(dead_code)]
+#[derive(Debug, Serialize, Deserialize, Model)]
+#[model(table = "model_account")]
+struct Account {
+    #[field(primary_key, read_only)]
+    id: i64,
+    #[field(regex = r"^[a-z]+$", regex_message = "Lower-case letters only.")]
+    handle: String,
+    #[field(db_default = true)]
+    active: bool,
+    #[field(read_only, db_default = 3)]
+    level: i64,
+    #[field(write_only, allow_null = false, min_length = 4)]
+    #[serde(default, skip_serializing)]
+    secret: Option<String>,
+    #[field(references = Holder, on_delete = cascade, index)]
+    holder: i64,
+}
+
+#[test]
+fn defaults_indexes_and_foreign_keys_are_declared() {
+    use restframe::sql::{ColumnDefault, Dialect, ForeignKey, Index, OnDelete};
+    let column = |name: &str| Account::COLUMNS.iter().find(|c| c.name == name).unwrap();
+    assert_eq!(column("active").default, Some(ColumnDefault::Boolean(true)));
+    assert_eq!(column("level").default, Some(ColumnDefault::Integer(3)));
+    assert!(column("secret").nullable && column("secret").writable);
+    assert_eq!(
+        column("holder").references,
+        Some(ForeignKey {
+            table: "model_owner",
+            column: "id",
+            on_delete: OnDelete::Cascade
+        })
+    );
+    assert_eq!(column("holder").index, Some(Index::Column));
+    assert_eq!(Holder::COLUMNS[1].index, Some(Index::Ordering));
+    let sql = restframe::sql::Schema::new()
+        .table::<Holder>()
+        .table::<Account>()
+        .sql_for(Dialect::Postgres);
+    for part in [
+        r#""active" BOOLEAN NOT NULL DEFAULT (TRUE)"#,
+        r#""holder" BIGINT NOT NULL REFERENCES "model_owner" ("id") ON DELETE CASCADE"#,
+        r#"CREATE INDEX IF NOT EXISTS "model_owner_name_id" ON "model_owner" ("name", "id")"#,
+        r#"CREATE INDEX IF NOT EXISTS "model_account_holder" ON "model_account" ("holder")"#,
+    ] {
+        assert!(sql.contains(part), "{part} in\n{sql}");
+    }
+    // The inputs: a value left to the column's default is an `Option`; a nullable column
+    // whose inputs refuse null is not.
+    let input = AccountInput {
+        handle: "ann".into(),
+        active: None,
+        secret: "abcd".into(),
+        holder: 1,
+    };
+    assert!(input.validate().is_ok());
+    let patch = AccountPatch {
+        secret: Some("abcd".into()),
+        ..Default::default()
+    };
+    assert_eq!(patch.secret.as_deref(), Some("abcd"));
+}
+
+#[tokio::test]
+async fn a_model_default_is_taken_on_create_and_kept_by_an_update_that_leaves_it_out() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let schema = restframe::sql::Schema::new()
+        .table::<Holder>()
+        .table::<Account>();
+    db.create_or_upgrade(&schema, &[]).await.unwrap();
+    db.query("INSERT INTO model_owner (name) VALUES ('ann')", vec![], &[])
+        .await
+        .unwrap();
+    let router = ModelViewSet::new("Account", "account", SqlRepository::<Account>::new(&db))
+        .register(Router::new(), "/accounts/")
+        .unwrap();
+    let (status, body) = json(
+        &router,
+        Method::POST,
+        "/accounts/",
+        json!({"handle": "ann", "secret": "abcd", "holder": 1}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body,
+        json!({"id": 1, "handle": "ann", "active": true, "level": 3, "holder": 1})
+    );
+    let (status, body) = json(
+        &router,
+        Method::PATCH,
+        "/accounts/1/",
+        json!({"active": false}),
+    )
+    .await;
+    assert_eq!((status, &body["active"]), (StatusCode::OK, &json!(false)));
+    // PUT without `active` keeps it; with it, writes it.
+    let put = json!({"handle": "ann", "secret": "efgh", "holder": 1});
+    let (status, body) = json(&router, Method::PUT, "/accounts/1/", put).await;
+    assert_eq!((status, &body["active"]), (StatusCode::OK, &json!(false)));
+    let put = json!({"handle": "ann", "secret": "efgh", "holder": 1, "active": true});
+    let (status, body) = json(&router, Method::PUT, "/accounts/1/", put).await;
+    assert_eq!((status, &body["active"]), (StatusCode::OK, &json!(true)));
+    // Null is refused where the inputs take none, although the column holds it.
+    let (status, body) = json(
+        &router,
+        Method::POST,
+        "/accounts/",
+        json!({"handle": "Ann\u{0}", "secret": null, "holder": 1, "active": null}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        json!({
+            "handle": ["Null characters are not allowed.", "Lower-case letters only."],
+            "secret": ["This field may not be null."],
+            "active": ["This field may not be null."],
+        })
+    );
+    let (status, body) = json(
+        &router,
+        Method::POST,
+        "/accounts/",
+        json!({"handle": "bob", "holder": 1}),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"secret": ["This field is required."]})
+        )
+    );
+    let (status, body) = json(
+        &router,
+        Method::PATCH,
+        "/accounts/1/",
+        json!({"secret": null}),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"secret": ["This field may not be null."]})
+        )
+    );
+    // The foreign key: deleting the owner deletes the account.
+    db.query("DELETE FROM model_owner WHERE id = 1", vec![], &[])
+        .await
+        .unwrap();
+    let (status, _) = json(&router, Method::GET, "/accounts/1/", Value::Null).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[cfg(feature = "openapi")]
+#[test]
+fn model_defaults_and_refused_nulls_in_the_schemas() {
+    use utoipa::PartialSchema;
+    let input = serde_json::to_value(AccountInput::schema()).unwrap();
+    let required: Vec<&str> = input["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(required, ["handle", "secret", "holder"]);
+    assert_eq!(input["properties"]["active"]["type"], "boolean");
+    assert_eq!(input["properties"]["secret"]["type"], "string");
+    assert_eq!(input["properties"]["secret"]["writeOnly"], true);
+    let patch = serde_json::to_value(AccountPatch::schema()).unwrap();
+    assert_eq!(patch["properties"]["secret"]["type"], "string");
+    let model = serde_json::to_value(Account::schema()).unwrap();
+    assert!(model["properties"].get("secret").is_none());
+}

@@ -2,7 +2,7 @@
 //! its fields.
 
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Expr, Ident, LitInt, LitStr, Path};
+use syn::{Attribute, Expr, Ident, Lit, LitBool, LitInt, LitStr, Path, Type};
 
 /// `#[model(table = "...", input = "...", patch = "...", validate = path, derive(...))]`.
 #[derive(Default)]
@@ -85,6 +85,17 @@ pub(crate) struct FieldAttrs {
     pub(crate) decimal_places: Option<LitInt>,
     pub(crate) auto_now: bool,
     pub(crate) auto_now_add: bool,
+    /// Django's model default: the column's own, taken when a create leaves the field out;
+    /// an update that leaves it out keeps the stored value.
+    pub(crate) db_default: Option<Lit>,
+    /// `allow_null = false`: null refused in the inputs although the column is nullable.
+    pub(crate) allow_null: Option<LitBool>,
+    pub(crate) regex_message: Option<LitStr>,
+    pub(crate) index: bool,
+    pub(crate) ordering_index: bool,
+    /// A foreign key to the model's table.
+    pub(crate) references: Option<Type>,
+    pub(crate) on_delete: Option<Ident>,
 }
 
 impl FieldAttrs {
@@ -143,13 +154,36 @@ impl FieldAttrs {
                     out.auto_now = true;
                 } else if flag("auto_now_add") {
                     out.auto_now_add = true;
+                } else if flag("db_default") {
+                    let lit: Lit = meta.value()?.parse()?;
+                    if !matches!(lit, Lit::Bool(_) | Lit::Int(_) | Lit::Str(_)) {
+                        return Err(meta.error("db_default is a bool, integer or string literal"));
+                    }
+                    out.db_default = Some(lit);
+                } else if flag("allow_null") {
+                    out.allow_null = Some(meta.value()?.parse()?);
+                } else if flag("regex_message") {
+                    out.regex_message = Some(string(&meta)?);
+                } else if flag("index") {
+                    out.index = true;
+                } else if flag("ordering_index") {
+                    out.ordering_index = true;
+                } else if flag("references") {
+                    out.references = Some(meta.value()?.parse()?);
+                } else if flag("on_delete") {
+                    let name: Ident = meta.value()?.parse()?;
+                    if !matches!(name.to_string().as_str(), "cascade" | "set_null" | "restrict") {
+                        return Err(meta.error("on_delete is cascade, set_null or restrict"));
+                    }
+                    out.on_delete = Some(name);
                 } else {
                     return Err(meta.error(
                         "unknown field attribute: expected read_only, write_only, skip, \
                          computed, set_by_server, required, default, allow_blank, unique, primary_key, \
                          min_length, max_length, min_value, max_value, regex, email, url, \
-                         choices, validator, max_digits, decimal_places, auto_now or \
-                         auto_now_add",
+                         choices, validator, max_digits, decimal_places, auto_now, \
+                         auto_now_add, db_default, allow_null, regex_message, index, ordering_index, \
+                         references or on_delete",
                     ));
                 }
                 Ok(())

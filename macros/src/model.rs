@@ -50,7 +50,31 @@ impl Field {
 
     /// Must be in a create or update body.
     fn required(&self) -> bool {
-        self.attrs.required || (!self.nullable && self.attrs.default.is_none())
+        self.attrs.required
+            || (!self.input_nullable()
+                && self.attrs.default.is_none()
+                && self.attrs.db_default.is_none())
+    }
+
+    /// Whether the inputs take `null` for it: a nullable column, unless `allow_null = false`.
+    fn input_nullable(&self) -> bool {
+        self.nullable && self.attrs.allow_null.as_ref().is_none_or(|b| b.value)
+    }
+
+    /// Whether the create/update input holds it as an `Option`: nullable there, or left to
+    /// the column's default when absent (`db_default`).
+    fn input_optional(&self) -> bool {
+        self.input_nullable() || self.attrs.db_default.is_some()
+    }
+
+    /// Its type in the create/update input.
+    fn input_ty(&self) -> TokenStream {
+        let inner = &self.inner;
+        if self.input_optional() {
+            quote!(::std::option::Option<#inner>)
+        } else {
+            quote!(#inner)
+        }
     }
 
     fn check_fn(&self) -> Ident {
@@ -250,6 +274,49 @@ fn check_field(f: &Field) -> syn::Result<()> {
     {
         return err("regex is empty");
     }
+    if a.regex_message.is_some() && a.regex.is_none() {
+        return err("regex_message goes with regex");
+    }
+    if a.db_default.is_some() {
+        if f.nullable {
+            return err(
+                "db_default applies to a field that is not an Option: in a nullable column, \
+                 null could not tell a value left out from a null",
+            );
+        }
+        if a.default.is_some() || a.computed || a.set_by_server {
+            return err("db_default takes none of default, computed or set_by_server");
+        }
+    }
+    if let Some(allow) = &a.allow_null
+        && (!f.nullable || allow.value)
+    {
+        return err(
+            "allow_null = false refuses null in the inputs of an Option field (a nullable \
+             column); other fields take no null already",
+        );
+    }
+    match (&a.references, &a.on_delete) {
+        (Some(_), None) => {
+            return err("references needs on_delete = cascade, set_null or restrict");
+        }
+        (None, Some(_)) => return err("on_delete goes with references"),
+        (Some(_), Some(on_delete)) if on_delete == "set_null" && !f.nullable => {
+            return err("on_delete = set_null needs an Option field");
+        }
+        _ => {}
+    }
+    if a.computed
+        && (a.index || a.ordering_index || a.references.is_some() || a.db_default.is_some())
+    {
+        return err(
+            "a computed field is no column: it takes no index, ordering_index, references or \
+             db_default",
+        );
+    }
+    if a.index && a.ordering_index {
+        return err("index or ordering_index: one index per field");
+    }
     Ok(())
 }
 
@@ -292,6 +359,32 @@ fn table_impl(
         if a.auto_now_add {
             add("auto_now_add");
         }
+        if a.index {
+            add("index");
+        }
+        if a.ordering_index {
+            add("ordering_index");
+        }
+        if let Some(lit) = &a.db_default {
+            let default = match lit {
+                syn::Lit::Bool(_) => quote!(Boolean(#lit)),
+                syn::Lit::Int(_) => quote!(Integer(#lit)),
+                _ => quote!(Text(#lit)),
+            };
+            column = quote!(#column.default(::restframe::sql::ColumnDefault::#default));
+        }
+        if let (Some(target), Some(on_delete)) = (&a.references, &a.on_delete) {
+            let on_delete = match on_delete.to_string().as_str() {
+                "cascade" => quote!(Cascade),
+                "set_null" => quote!(SetNull),
+                _ => quote!(Restrict),
+            };
+            column = quote!(#column.references(
+                <#target as ::restframe::sql::Table>::NAME,
+                <#target as ::restframe::sql::Table>::PRIMARY_KEY,
+                ::restframe::sql::OnDelete::#on_delete,
+            ));
+        }
         column
     });
     quote! {
@@ -314,13 +407,20 @@ fn structs(
 ) -> TokenStream {
     let derives = &attrs.derives;
     let input_fields = fields.iter().filter(|f| f.in_input()).map(|f| {
-        let (ident, ty, vis, docs) = (&f.ident, &f.ty, &f.vis, &f.docs);
+        let (ident, vis, docs) = (&f.ident, &f.vis, &f.docs);
+        // A field the server sets keeps its declared type (copied from the stored row).
+        let ty = if f.attrs.set_by_server {
+            let ty = &f.ty;
+            quote!(#ty)
+        } else {
+            f.input_ty()
+        };
         quote!(#(#docs)* #vis #ident: #ty)
     });
     let patch_fields = fields.iter().filter(|f| f.writable()).map(|f| {
         let (ident, vis, docs) = (&f.ident, &f.vis, &f.docs);
         let inner = &f.inner;
-        let ty = if f.nullable {
+        let ty = if f.input_nullable() {
             quote!(::std::option::Option<::std::option::Option<#inner>>)
         } else {
             quote!(::std::option::Option<#inner>)
@@ -395,7 +495,11 @@ fn checks(input: &Ident, attrs: &ModelAttrs, fields: &[Field]) -> TokenStream {
             let max = opt(a.max_length.as_ref().map(|l| quote!(#l)));
             rules.push(quote!(#rt::text(errors, #name, value, #allow_blank, #min, #max);));
             if let Some(re) = &a.regex {
-                rules.push(quote!(#rt::pattern(errors, #name, value, #re);));
+                let message = match &a.regex_message {
+                    Some(m) => quote!(#m),
+                    None => quote!(#rt::PATTERN_MESSAGE),
+                };
+                rules.push(quote!(#rt::pattern(errors, #name, value, #re, #message);));
             }
             if a.email {
                 rules.push(quote!(#rt::email(errors, #name, value);));
@@ -445,7 +549,7 @@ fn checks(input: &Ident, attrs: &ModelAttrs, fields: &[Field]) -> TokenStream {
     let validate_fields = fields.iter().filter(|f| f.writable()).map(|f| {
         let ident = &f.ident;
         let check = f.check_fn();
-        if f.nullable {
+        if f.input_optional() {
             quote! {
                 if let ::std::option::Option::Some(value) = &self.#ident {
                     Self::#check(value, &mut errors);
@@ -501,17 +605,19 @@ fn input_deserialize(input: &Ident, fields: &[Field]) -> TokenStream {
         let ident = local(&f.ident);
         let name = &f.name;
         let inner = &f.inner;
-        let nullable = f.nullable;
+        let nullable = f.input_nullable();
         let allow_blank = f.attrs.allow_blank;
         let default = match &f.attrs.default {
             Some(Some(expr)) => quote!(#expr),
+            // Left to the column's default (`db_default`).
+            _ if f.attrs.db_default.is_some() => quote!(::std::option::Option::None),
             _ => quote!(::std::default::Default::default()),
         };
         if f.attrs.set_by_server {
             return quote!(let #ident = ::std::option::Option::Some(#default););
         }
         let check = f.check_fn();
-        let value = if nullable {
+        let value = if f.input_optional() {
             quote!(::std::option::Option::Some(::std::option::Option::Some(
                 value
             )))
@@ -573,7 +679,7 @@ fn patch_deserialize(input: &Ident, patch: &Ident, fields: &[Field]) -> TokenStr
         let ident = local(&f.ident);
         let name = &f.name;
         let inner = &f.inner;
-        let nullable = f.nullable;
+        let nullable = f.input_nullable();
         let allow_blank = f.attrs.allow_blank;
         let check = f.check_fn();
         let (value, null) = if nullable {
@@ -633,7 +739,10 @@ enum Shape {
 fn property(f: &Field, shape: Shape) -> TokenStream {
     let utoipa = quote!(::restframe::__private::utoipa);
     let inner = &f.inner;
-    let nullable = f.nullable;
+    let nullable = match shape {
+        Shape::Model => f.nullable,
+        Shape::Input | Shape::Patch => f.input_nullable(),
+    };
     let a = &f.attrs;
     let mut schema = quote!(<#inner as ::restframe::model::FieldType>::schema(#nullable));
     if let Some(d) = &f.description {
@@ -642,6 +751,13 @@ fn property(f: &Field, shape: Shape) -> TokenStream {
     if shape == Shape::Model {
         if f.read_only() {
             schema = quote!(#schema.read_only(true));
+        }
+        if a.email {
+            schema = quote!(#schema.format(::std::option::Option::Some(
+                #utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                    #utoipa::openapi::schema::KnownFormat::Email,
+                ),
+            )));
         }
         return schema;
     }

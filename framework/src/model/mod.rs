@@ -87,6 +87,22 @@ use crate::validation::{
 /// #[derive(serde::Serialize, serde::Deserialize, restframe::Model)]
 /// struct Album { id: i64, #[field(maxlength = 3)] title: String }
 /// ```
+///
+/// or a model default on a nullable column, where null could not tell a value left out:
+///
+/// ```compile_fail
+/// #[derive(serde::Serialize, serde::Deserialize, restframe::Model)]
+/// struct Album { id: i64, #[field(db_default = 1)] disc: Option<i64> }
+/// ```
+///
+/// or a foreign key without its `on_delete`:
+///
+/// ```compile_fail
+/// # #[derive(serde::Serialize, serde::Deserialize, restframe::Model)]
+/// # struct Artist { id: i64 }
+/// #[derive(serde::Serialize, serde::Deserialize, restframe::Model)]
+/// struct Album { id: i64, #[field(references = Artist)] artist: i64 }
+/// ```
 pub use restframe_macros::Model;
 
 /// `#[derive(Choices)]` on a unit-only enum: a field with a fixed set of values (the trait

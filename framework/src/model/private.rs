@@ -139,6 +139,11 @@ pub fn text(
         }
         return;
     }
+    // DRF's `ProhibitNullCharactersValidator`: no NUL, which no SQL repository stores (and a
+    // field that is not stored as written, a password hashed, refuses it alike).
+    if value.contains('\0') {
+        errors.add(name, crate::sql::NULL_CHARACTERS_MESSAGE);
+    }
     let n = value.chars().count();
     if let Some(max) = max_length
         && n > max
@@ -173,11 +178,20 @@ fn matches(pattern: &'static str, value: &str) -> bool {
 }
 
 /// DRF's `RegexField` rule (the pattern searched in the value, as Django's `RegexValidator`).
-pub fn pattern(errors: &mut ValidationErrors, name: &str, value: &str, pattern: &'static str) {
+pub fn pattern(
+    errors: &mut ValidationErrors,
+    name: &str,
+    value: &str,
+    pattern: &'static str,
+    message: &str,
+) {
     if !value.is_empty() && !matches(pattern, value) {
-        errors.add(name, "This value does not match the required pattern.");
+        errors.add(name, message);
     }
 }
+
+/// DRF's `RegexField` message, unless the field says its own (`regex_message`).
+pub const PATTERN_MESSAGE: &str = "This value does not match the required pattern.";
 
 pub use crate::validation::{EMAIL_PATTERN, NUL_FREE_PATTERN};
 

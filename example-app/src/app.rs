@@ -9,7 +9,7 @@ use restframe::renderers::{
     BrowsableApiRenderer, CsvRenderer, JsonRenderer, JsonpRenderer, MsgPackRenderer, Renderer,
     XmlRenderer, YamlRenderer,
 };
-use restframe::sql::{Database, DbError, Migration, SqlRepository};
+use restframe::sql::{Database, DbError, Migration, Schema, SqlRepository};
 use restframe::versioning::{AcceptHeaderVersioning, URLPathVersioning};
 use restframe::{
     ApiSettings, LimitOffsetPagination, ModelViewSet, Request, Response, RouteError, Router,
@@ -19,7 +19,25 @@ use serde::Serialize;
 
 use crate::{tracks, users};
 
-/// The app's schema, in both dialects; run at start.
+/// The app's tables as declared, in the order they are created (a table after those it points
+/// at), with the views over them: what a new database gets ([`database`]).
+pub fn schema() -> Schema {
+    Schema::new()
+        .table::<users::User>()
+        .table::<tracks::Track>()
+        .table::<crate::presign::PendingUpload>()
+        .table_with(crate::pictures::TABLE, "user_id", crate::pictures::COLUMNS)
+        .table::<crate::credentials::AuthToken>()
+        .table::<crate::credentials::AuthSession>()
+        .sql(
+            include_str!("../schema/views.sqlite.sql"),
+            include_str!("../schema/views.postgres.sql"),
+        )
+}
+
+/// How a database made by an older version of the app reaches [`schema`], in both dialects:
+/// a new database is created from the declarations and records these as applied. A change to
+/// a declaration comes with the migration that brings an existing database to it.
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -71,22 +89,14 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// Opens the database at `url`, brings its schema up to date, and checks every model against
-/// its table: a missing column, or one of another type, fails here (naming the table and the
-/// column) rather than as a 500 on the first request that touches it.
+/// Opens the database at `url`, creates its tables from the declarations ([`schema`]) or
+/// brings an older one up to date ([`MIGRATIONS`]), and checks every model against its table:
+/// a missing column, or one of another type, fails here (naming the table and the column)
+/// rather than as a 500 on the first request that touches it.
 pub async fn database(url: &str) -> Result<Database, DbError> {
     let db = Database::connect(url).await?;
-    db.migrate(MIGRATIONS).await?;
-    check_models(&db).await?;
+    db.create_or_upgrade(&schema(), MIGRATIONS).await?;
     Ok(db)
-}
-
-/// Checks each model of the app against its table ([`Database::check_table`]).
-pub async fn check_models(db: &Database) -> Result<(), DbError> {
-    db.check_table::<tracks::Track>().await?;
-    db.check_table::<users::User>().await?;
-    db.check_table::<crate::presign::PendingUpload>().await?;
-    crate::credentials::check_tables(db).await
 }
 
 /// Every data renderer, in the order the example app offers them: JSON first (the default),
@@ -370,12 +380,76 @@ fn test_routes(router: Router, db: &Database) -> Result<Router, RouteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use restframe::sql::{ColumnType, SqlValue};
+
+    /// The names of `table`'s indexes (SQLite's own for a key or a unique column aside), its
+    /// foreign keys, and its columns with their declared types and nullability (a key's
+    /// aside): what a schema made one way must share with one made the other way.
+    async fn shape(db: &Database, table: &str) -> Vec<String> {
+        let text = [ColumnType::Text];
+        let queries = [
+            "SELECT 'index ' || name FROM pragma_index_list(?1) \
+             WHERE name NOT LIKE 'sqlite_autoindex%'",
+            "SELECT 'fk ' || \"from\" || ' ' || \"table\" || '.' || \"to\" || ' ' || on_delete \
+             FROM pragma_foreign_key_list(?1)",
+            "SELECT 'column ' || name || ' ' || type || ' ' || (\"notnull\" = 0 AND pk = 0) \
+             FROM pragma_table_info(?1)",
+        ];
+        let mut out = Vec::new();
+        for sql in queries {
+            let rows = db
+                .query(sql, vec![SqlValue::Text(table.into())], &text)
+                .await
+                .expect("pragma");
+            out.extend(rows.into_iter().filter_map(|row| match row.first() {
+                Some(SqlValue::Text(line)) => Some(line.clone()),
+                _ => None,
+            }));
+        }
+        out.sort();
+        out
+    }
+
+    const TABLES: [&str; 6] = [
+        "app_user",
+        "track",
+        "pending_upload",
+        "user_picture",
+        "auth_token",
+        "auth_session",
+    ];
 
     #[tokio::test]
-    async fn the_migrations_give_every_model_its_table() {
-        // `database` migrates, then checks each model against its table.
-        let db = database("sqlite::memory:").await;
-        assert!(db.is_ok(), "{:?}", db.err());
+    async fn the_declarations_and_the_migrations_make_the_same_tables() {
+        // A new database: the tables as declared, every migration recorded as applied.
+        let declared = database("sqlite::memory:").await.expect("declared");
+        let recorded = declared
+            .query(
+                "SELECT COUNT(*) FROM restframe_migrations",
+                vec![],
+                &[ColumnType::Integer],
+            )
+            .await
+            .expect("count");
+        assert_eq!(
+            recorded,
+            vec![vec![SqlValue::Integer(MIGRATIONS.len() as i64 + 1)]]
+        );
+        // An old one: every migration run, then the same check.
+        let migrated = Database::connect("sqlite::memory:").await.expect("connect");
+        migrated.migrate(MIGRATIONS).await.expect("migrate");
+        migrated.check_schema(&schema()).await.expect("check");
+        for table in TABLES {
+            let (d, m) = (shape(&declared, table).await, shape(&migrated, table).await);
+            assert!(!d.is_empty(), "{table}");
+            assert_eq!(d, m, "{table}: declared, then migrated");
+        }
+        // The views answer on both.
+        for db in [&declared, &migrated] {
+            db.query("SELECT * FROM auth_session_user", vec![], &[])
+                .await
+                .expect("view");
+        }
     }
 
     #[tokio::test]
@@ -384,7 +458,10 @@ mod tests {
         db.query("ALTER TABLE track DROP COLUMN duration", vec![], &[])
             .await
             .expect("alter");
-        let err = check_models(&db).await.expect_err("the check passed");
+        let err = db
+            .check_schema(&schema())
+            .await
+            .expect_err("the check passed");
         let message = err.to_string();
         assert!(
             message.contains("table track") && message.contains("column duration is missing"),

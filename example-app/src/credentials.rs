@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use restframe::auth::{Identity, Session, SessionStore, TokenStore, generate_key, hash_key};
-use restframe::sql::{Column, ColumnType, Database, DbError, SqlRepository, Table};
+use restframe::sql::{Column, ColumnType, Database, OnDelete, SqlRepository, Table};
 use restframe::{ApiError, BoxFuture, ListQuery, OrderBy, Repository, Validate};
 use serde::{Deserialize, Serialize};
 
@@ -69,8 +69,14 @@ impl Table for AuthToken {
     const NAME: &'static str = "auth_token";
     const PRIMARY_KEY: &'static str = "key_hash";
     const COLUMNS: &'static [Column] = &[
-        Column::new("key_hash", ColumnType::Text),
-        Column::new("user_id", ColumnType::Integer),
+        Column::new("key_hash", ColumnType::Text).primary_key(),
+        Column::new("user_id", ColumnType::Integer)
+            .index()
+            .references(
+                <User as Table>::NAME,
+                <User as Table>::PRIMARY_KEY,
+                OnDelete::Cascade,
+            ),
         Column::new("created", ColumnType::Integer),
     ];
 }
@@ -92,10 +98,16 @@ impl Table for AuthSession {
     const NAME: &'static str = "auth_session";
     const PRIMARY_KEY: &'static str = "key_hash";
     const COLUMNS: &'static [Column] = &[
-        Column::new("key_hash", ColumnType::Text),
-        Column::new("user_id", ColumnType::Integer),
+        Column::new("key_hash", ColumnType::Text).primary_key(),
+        Column::new("user_id", ColumnType::Integer)
+            .index()
+            .references(
+                <User as Table>::NAME,
+                <User as Table>::PRIMARY_KEY,
+                OnDelete::Cascade,
+            ),
         Column::new("csrf_token", ColumnType::Text),
-        Column::new("expires_at", ColumnType::Integer),
+        Column::new("expires_at", ColumnType::Integer).index(),
     ];
 }
 
@@ -149,14 +161,6 @@ impl Table for SessionUser {
         Column::new("csrf_token", ColumnType::Text).read_only(),
         Column::new("expires_at", ColumnType::Integer).read_only(),
     ];
-}
-
-/// Checks the credential tables against their models ([`Database::check_table`]). The views
-/// over them are left out: a view's columns cannot be declared `NOT NULL`, so the check would
-/// find every one nullable.
-pub async fn check_tables(db: &Database) -> Result<(), DbError> {
-    db.check_table::<AuthToken>().await?;
-    db.check_table::<AuthSession>().await
 }
 
 /// Every credential store of the app, over its database.

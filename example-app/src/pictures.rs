@@ -15,7 +15,7 @@ use restframe::negotiation::accepts;
 use restframe::openapi::Doc;
 use restframe::parsers::{FileUploadParser, JsonParser, MultiPartParser, Parser, ParserLimits};
 use restframe::renderers::{BinaryRenderer, JsonRenderer, Renderer};
-use restframe::sql::{Database, SqlRepository};
+use restframe::sql::{Column, Database, OnDelete, SqlRepository, Table};
 use restframe::storage::{DatabaseStorage, Storage};
 use restframe::upload::UploadedFileExt;
 use restframe::validation::{FileRules, IMAGE_HEAD_BYTES};
@@ -39,11 +39,22 @@ static MISSING_ETAG: LazyLock<HeaderValue> = LazyLock::new(|| {
         .expect("quotes, letters and digits make a valid header value")
 });
 
+/// The pictures' table: one row per user who has a picture, deleted with its user.
+pub const TABLE: &str = "user_picture";
+
+/// The pictures' columns ([`DatabaseStorage::columns`]), keyed by their user's id.
+pub const COLUMNS: &[Column] =
+    &DatabaseStorage::columns(Column::integer("user_id").primary_key().references(
+        <User as Table>::NAME,
+        <User as Table>::PRIMARY_KEY,
+        OnDelete::Cascade,
+    ));
+
 /// The pictures' storage.
 pub fn storage(db: &Database) -> DatabaseStorage {
     DatabaseStorage::new(
         db,
-        "user_picture",
+        TABLE,
         "user_id",
         "/api/users/{key}/picture/",
         MAX_PICTURE,

@@ -27,7 +27,7 @@ use futures_util::StreamExt;
 use http::{Method, StatusCode};
 use restframe::openapi::Doc;
 use restframe::parsers::{FileUploadParser, Parser};
-use restframe::sql::{Column, ColumnType, SqlRepository, SqlValue, Table};
+use restframe::sql::{Column, ColumnType, OnDelete, SqlRepository, SqlValue, Table};
 use restframe::storage::{PresignedUrl, Storage};
 use restframe::validation::FileRules;
 use restframe::{
@@ -69,8 +69,12 @@ impl Table for PendingUpload {
     const NAME: &'static str = "pending_upload";
     const PRIMARY_KEY: &'static str = "key";
     const COLUMNS: &'static [Column] = &[
-        Column::new("key", ColumnType::Text),
-        Column::new("track_id", ColumnType::Integer),
+        Column::new("key", ColumnType::Text).primary_key(),
+        Column::new("track_id", ColumnType::Integer).references(
+            <Track as Table>::NAME,
+            <Track as Table>::PRIMARY_KEY,
+            OnDelete::Cascade,
+        ),
         Column::new("expires_at", ColumnType::Integer),
     ];
 }

@@ -26,10 +26,11 @@ pub struct Track {
     url: String,
     #[field(primary_key, read_only)]
     id: i64,
-    #[field(max_length = 100)]
+    #[field(max_length = 100, ordering_index)]
     title: String,
-    #[field(max_length = 100)]
+    #[field(max_length = 100, ordering_index)]
     artist_name: String,
+    #[field(ordering_index)]
     release_date: Option<Date>,
     /// Its length in seconds, a decimal (`"545.2"`) of at most 6 digits before the point and 3
     /// after it, kept as written (`545.20` stays `545.20`, on SQLite as on PostgreSQL).
@@ -40,7 +41,7 @@ pub struct Track {
     file: Option<String>,
     /// The user who created the track: they (and staff) may change it. Its id in version 1;
     /// `{"id", "username", "url"}` in version 2.
-    #[field(set_by_server)]
+    #[field(set_by_server, references = User, on_delete = set_null, index)]
     #[serde(default)]
     owner: Option<Owner>,
     /// The owner's username.

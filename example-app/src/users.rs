@@ -4,10 +4,8 @@
 use std::sync::Arc;
 
 use restframe::permissions::{AllowAny, IsAuthenticatedOrReadOnly, Permission};
-use restframe::sql::{Column, ColumnType::*, Partial, SqlRepository, Table};
-use restframe::{
-    ApiError, ApiSettings, DateTime, ModelViewSet, Request, Validate, ValidationErrors,
-};
+use restframe::sql::{Partial, SqlRepository};
+use restframe::{ApiError, ApiSettings, DateTime, Model, ModelViewSet, Request};
 use serde::{Deserialize, Serialize};
 
 use crate::identity_cache::IdentityCache;
@@ -15,37 +13,45 @@ use crate::ownership::IsSelfOrStaff;
 use crate::passwords::Passwords;
 
 /// A user as the API shows it.
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+// One declaration for its table, its create, update and PATCH inputs (`UserInput`,
+// `UserPatch`), their validation and their schemas (`#[derive(Model)]`).
+#[derive(Serialize, Deserialize, Model)]
+#[model(table = "app_user")]
 pub struct User {
     /// The user's own URL.
-    #[schema(read_only, required = true, format = "uri")]
+    #[field(computed)]
     #[serde(default)]
     url: String,
-    #[schema(read_only)]
+    #[field(primary_key, read_only)]
     id: i64,
+    /// Letters, digits and `@.+-_` (Django's `ASCIIUsernameValidator`).
+    #[field(
+        unique,
+        max_length = 150,
+        regex = r"^[A-Za-z0-9@.+_-]+$",
+        regex_message = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
+    )]
     username: String,
     /// Shown only to the user themself and to staff (null for everyone else).
-    #[schema(format = "email")]
+    #[field(email, max_length = 254)]
     email: Option<String>,
     /// Staff may change or delete anyone's rows; set by `example-app createsuperuser` only.
-    #[schema(read_only)]
+    #[field(read_only, db_default = false)]
     #[serde(default)]
     is_staff: bool,
-    /// An inactive user cannot authenticate, and is hidden from everyone but staff.
-    #[serde(default = "yes")]
+    /// An inactive user cannot authenticate, and is hidden from everyone but staff. Left out:
+    /// `true` on create, unchanged on update (Django's model default).
+    #[field(db_default = true)]
     is_active: bool,
     /// When the user registered.
-    #[schema(read_only)]
+    #[field(auto_now_add)]
     date_joined: DateTime,
-    /// The Argon2 hash of the password, for the repository (a PATCH is checked as the whole
-    /// row it makes); never shown: [`User::shown_to`] takes it out of every answer.
+    /// Write-only: 8 to 128 characters; stored as an Argon2 hash.
+    // The column is nullable (users made before passwords existed have none), but the inputs
+    // require one. Never shown: `User::shown_to` takes it out of every answer.
+    #[field(write_only, allow_null = false, min_length = 8, max_length = 128)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(ignore)]
     pub password: Option<String>,
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl User {
@@ -80,40 +86,10 @@ impl User {
     }
 }
 
-/// What create (registration) and update accept.
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
-pub struct UserInput {
-    #[schema(min_length = 1, max_length = 150, pattern = r"^[A-Za-z0-9@.+_-]+$")]
-    username: String,
-    #[schema(
-        format = "email",
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-    )]
-    email: Option<String>,
-    /// Write-only: 8 to 128 characters; stored as an Argon2 hash.
-    // Required (by the create and update hooks): an `Option` only so that a PATCH of a user
-    // made before passwords existed still validates as a whole row.
-    #[serde(default)]
-    #[schema(
-        write_only,
-        required = true,
-        nullable = false,
-        min_length = 8,
-        max_length = 128
-    )]
-    password: Option<String>,
-    /// Absent: `true` on create, unchanged on update.
-    #[serde(default)]
-    #[schema(nullable = false)]
-    is_active: Option<bool>,
-}
-
 impl UserInput {
     /// Replaces the password with its Argon2 hash, before the input is stored.
     pub async fn hash_password(&mut self, passwords: &Passwords) -> Result<(), ApiError> {
-        let password = self.password.as_deref().ok_or_else(password_required)?;
-        self.password = Some(passwords.hash(password).await?);
+        self.password = passwords.hash(&self.password).await?;
         Ok(())
     }
 
@@ -122,99 +98,10 @@ impl UserInput {
         Self {
             username,
             email,
-            password: Some(password),
+            password,
             is_active: Some(true),
         }
     }
-}
-
-/// What PATCH accepts; `"email": null` clears the email.
-#[serde_with::skip_serializing_none]
-#[derive(Serialize, Deserialize, Default, utoipa::ToSchema)]
-#[serde(default)]
-pub struct UserPatch {
-    #[schema(min_length = 1, max_length = 150, pattern = r"^[A-Za-z0-9@.+_-]+$")]
-    username: Option<String>,
-    #[serde(with = "::serde_with::rust::double_option")]
-    #[schema(
-        format = "email",
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-    )]
-    email: Option<Option<String>>,
-    /// Write-only: 8 to 128 characters; stored as an Argon2 hash.
-    #[schema(write_only, min_length = 8, max_length = 128)]
-    password: Option<String>,
-    is_active: Option<bool>,
-}
-
-/// The password rule, shared by create, update and PATCH.
-fn check_password(errors: &mut ValidationErrors, password: &str) {
-    errors.length("password", password, 8, 128);
-}
-
-/// What a username may hold: ASCII letters, digits and `@.+-_` (Django's
-/// `ASCIIUsernameValidator`), 150 characters at most, as the schemas' `pattern` says.
-fn check_username(errors: &mut ValidationErrors, username: &str) {
-    errors.length("username", username, 1, 150);
-    let valid_name = |c: char| c.is_ascii_alphanumeric() || "@.+-_".contains(c);
-    if !username.chars().all(valid_name) {
-        errors.add(
-            "username",
-            "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
-        );
-    }
-}
-
-/// DRF's `EmailField` (at most 254 characters), as the schema's pattern says it.
-fn check_email(errors: &mut ValidationErrors, email: Option<&str>) {
-    if let Some(email) = email.filter(|e| !e.is_empty()) {
-        errors.length("email", email, 3, 254);
-        errors.email("email", email);
-    }
-}
-
-impl Validate for UserInput {
-    fn validate(&self) -> Result<(), ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        check_username(&mut errors, &self.username);
-        check_email(&mut errors, self.email.as_deref());
-        if let Some(password) = &self.password {
-            check_password(&mut errors, password);
-        }
-        errors.into_result()
-    }
-}
-
-impl Validate for UserPatch {
-    fn validate(&self) -> Result<(), ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        if let Some(username) = &self.username {
-            check_username(&mut errors, username);
-        }
-        if let Some(email) = &self.email {
-            check_email(&mut errors, email.as_deref());
-        }
-        if let Some(password) = &self.password {
-            check_password(&mut errors, password);
-        }
-        errors.into_result()
-    }
-}
-
-impl Table for User {
-    type Input = UserInput;
-    type Patch = UserPatch;
-    const NAME: &'static str = "app_user";
-    const COLUMNS: &'static [Column] = &[
-        Column::new("id", Integer).read_only(),
-        Column::new("username", Text).unique(),
-        Column::new("email", Text).nullable(),
-        Column::new("is_staff", Boolean).read_only(),
-        Column::new("is_active", Boolean),
-        Column::new("password", Text).nullable(),
-        Column::new("date_joined", DateTime).auto_now_add(),
-    ];
 }
 
 /// Replaces a password with its Argon2 hash (on a blocking thread, a bounded number at once).
@@ -235,17 +122,6 @@ fn revoke_credentials(req: &Request, password_changed: &PasswordChanged) -> Resu
     };
     let revoke = password_changed(user.id);
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(revoke))
-}
-
-/// DRF's error for a missing required field.
-fn password_required() -> ApiError {
-    ApiError::validation([("password", "This field is required.")])
-}
-
-/// Create and PUT: a password is required (and hashed).
-fn hash_required(passwords: &Passwords, password: &mut Option<String>) -> Result<(), ApiError> {
-    let password = password.as_mut().ok_or_else(password_required)?;
-    hash_in_place(passwords, password)
 }
 
 /// Whether the request's user is `user` themself, or staff.
@@ -295,22 +171,14 @@ pub fn viewset(
         })
         .to_representation(|req, user: &mut User| user.shown_to(req))
         .perform_create(move |_req, input: &mut UserInput| {
-            input.is_active.get_or_insert(true);
-            hash_required(&passwords, &mut input.password)
+            hash_in_place(&passwords, &mut input.password)
         })
         .perform_update(move |req, input: &mut UserInput| {
             forget(req, &updated);
-            // PUT without `is_active` leaves it as it is (DRF: a field with a model default is
-            // not required, and an absent one is not written).
-            if input.is_active.is_none() {
-                input.is_active = req.extensions().get::<Arc<User>>().map(|u| u.is_active);
-            }
-            hash_required(&on_update, &mut input.password)?;
+            hash_in_place(&on_update, &mut input.password)?;
             revoke_credentials(req, &on_put)
         })
         .perform_partial_update(move |req, patch: &mut Partial<UserPatch>| {
-            // A patch's fields are checked here: the viewset checks whole inputs only.
-            patch.0.validate()?;
             forget(req, &patched);
             match patch.0.password.as_mut() {
                 Some(password) => {

@@ -25,6 +25,7 @@ mod server;
 mod startup;
 mod typescript;
 mod typescript_fetch;
+mod upgrade;
 mod uploads;
 mod versioning;
 

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use restframe::prelude::*;
+use restframe::sql::Schema;
 use restframe::{Date, Decimal, Lookup::*, Model};
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +50,8 @@ pub struct Book {
     #[field(min_value = 0, max_digits = 8, decimal_places = 2)]
     price: Decimal,
     published: Option<Date>,
-    /// The author's id.
+    /// The author's id (a foreign key: an author with books cannot be deleted).
+    #[field(references = Author, on_delete = restrict, index)]
     author: i64,
     /// The author's name, looked up for the whole page at once.
     #[field(computed)]
@@ -106,8 +108,9 @@ fn arg(name: &str, default: &str) -> String {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db = Database::connect(&arg("--database-url", "sqlite://./bookshop.db")).await?;
-    db.create_table::<Author>().await?;
-    db.create_table::<Book>().await?;
+    // The tables from the declarations, or checked against them if they exist.
+    let schema = Schema::new().table::<Author>().table::<Book>();
+    db.create_or_upgrade(&schema, &[]).await?;
     let listener = tokio::net::TcpListener::bind(arg("--bind", "127.0.0.1:8000")).await?;
     println!("bookshop listening on http://{}/", listener.local_addr()?);
     serve(

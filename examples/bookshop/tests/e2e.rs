@@ -1,6 +1,6 @@
 //! The bookshop binary on a free loopback port with a fresh SQLite file, over real HTTP: the
 //! tables come from the declarations, the ISBN is checked, every bad field is named at once,
-//! and lists filter, search, order and show each book's author.
+//! the author is a foreign key, and lists filter, search, order and show each book's author.
 
 use restframe_tests::App;
 use serde_json::{Value, json};
@@ -77,6 +77,26 @@ async fn a_bookshop_from_two_declarations() {
         again.json(),
         json!({"isbn": ["This field must be unique."]})
     );
+
+    // The author is a foreign key: one that does not exist is named, and an author with
+    // books cannot be deleted (`on_delete = restrict`).
+    let nobody = app
+        .post(
+            "/api/books/",
+            "application/json",
+            json!({"title": "Nobody's", "isbn": "9780306406157", "price": "1", "author": 999})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(nobody.status, 400, "{}", nobody.text());
+    assert_eq!(
+        nobody.json(),
+        json!({"author": ["Invalid pk \"999\" - object does not exist."]})
+    );
+    let path = format!("/api/authors/{}/", herbert["id"]);
+    let kept = app.delete(&path).await;
+    assert_eq!(kept.status, 409, "{}", kept.text());
+    assert_eq!(app.get(&path, &[]).await.status, 200);
 
     // Filters, search, ordering; each book shows its author's name.
     let page = app.get("/api/books/?price__lte=10", &[]).await.json();

@@ -26,6 +26,24 @@ pub(crate) struct PathPattern {
     pieces: Vec<String>,
     /// Whether the pattern ends in `/` (and its regex does not take the slash).
     slash: bool,
+    /// Whether every capture is a whole segment (`/` before it, `/` or the end after it) of a
+    /// regex that matches within one segment ([`SEGMENT_CAPTURES`]): then a value of [`plain`]
+    /// characters that its regex matches comes back from the path as given, so
+    /// [`fill`](Self::fill) need not match the path again.
+    segments: bool,
+}
+
+/// Capture regexes that match within one segment (no `/`): the default, and the usual id
+/// patterns.
+const SEGMENT_CAPTURES: [&str; 5] = [DEFAULT_CAPTURE, "[0-9]+", r"\d+", "[^/]+", "[a-zA-Z0-9_-]+"];
+
+/// Whether `value` needs no percent-encoding and holds no dot (which a format suffix or a
+/// dot-segment could take): ASCII letters, digits, `-`, `_` and `~`, at least one.
+fn plain(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~'))
 }
 
 /// What a matching path yields.
@@ -55,6 +73,7 @@ impl PathPattern {
         let mut rest = body;
         let mut template = String::new();
         let mut pieces: Vec<String> = Vec::new();
+        let mut segments = true;
         while let Some(open) = rest.find('{') {
             regex.push_str(&regex::escape(&rest[..open]));
             template.push_str(&rest[..open]);
@@ -73,6 +92,10 @@ impl PathPattern {
             if name.starts_with("__") || captures.iter().any(|(n, _)| n == name) {
                 return Err(bad(format!("capture `{name}` is reserved or repeated")));
             }
+            let after = &rest[open + close + 1..];
+            segments &= SEGMENT_CAPTURES.contains(&re)
+                && rest[..open].ends_with('/')
+                && (after.is_empty() || after.starts_with('/'));
             let own = Regex::new(&format!("^(?:{re})$"))
                 .map_err(|e| bad(format!("capture `{name}`: {e}")))?;
             regex.push_str(&format!("(?P<{name}>{re})"));
@@ -106,6 +129,7 @@ impl PathPattern {
             captures,
             pieces,
             slash,
+            segments,
         })
     }
 
@@ -258,6 +282,18 @@ impl PathPattern {
             self.pieces.iter().map(String::len).sum::<usize>()
                 + values.iter().map(|v| v.len()).sum::<usize>(),
         );
+        // Whole segments of plain values, which their regexes matched: the path parses back
+        // segment by segment into the same values, undecoded and without a format suffix.
+        if self.segments && values.iter().all(|v| plain(v)) {
+            for (piece, value) in self.pieces.iter().zip(values) {
+                path.push_str(piece);
+                path.push_str(value);
+            }
+            if let Some(last) = self.pieces.last() {
+                path.push_str(last);
+            }
+            return Ok(path);
+        }
         for (piece, value) in self.pieces.iter().zip(values) {
             path.push_str(piece);
             // A whole segment of dots would be a dot-segment, which clients resolve away.
@@ -531,6 +567,38 @@ mod tests {
             Err(FillError::NoMatch(0))
         );
         assert_eq!(fill("/c/{code:[a-z ]+}/", &["ab"]).as_deref(), Ok("/c/ab/"));
+    }
+
+    #[test]
+    fn whole_segment_captures_of_plain_values_skip_the_second_match_and_agree_with_it() {
+        let patterns = [
+            ("/t/{id}/", true),
+            ("/api/v/{version}/t/{id:[0-9]+}/play/", true),
+            ("/t/{id:\\d+}", true),
+            ("/f/{name:[^/]+}/", true),
+            // Not whole segments, or a regex that may take a slash: always matched again.
+            ("/t/{id}.x/", false),
+            ("/t/x{id}/", false),
+            ("/f/{path:.+}/", false),
+            ("/t/{a}-{b}/", false),
+        ];
+        for (source, segments) in patterns {
+            let pattern = PathPattern::compile(source, &["json"]).unwrap();
+            assert_eq!(pattern.segments, segments, "{source}");
+            let n = pattern.captures.len();
+            for value in ["4", "abc-DEF_9~", "kind-of-blue"] {
+                let values = vec![value; n];
+                let filled = pattern.fill(&values);
+                if let Ok(path) = &filled {
+                    // What the fast path gives is what the route reads back.
+                    let back = pattern.matches(path).unwrap();
+                    let got: Vec<&str> = back.params.iter().map(|(_, v)| v.as_str()).collect();
+                    assert_eq!((got, back.format), (values.clone(), None), "{source} {path}");
+                }
+            }
+        }
+        assert_eq!(fill("/t/{id:[0-9]+}/", &["abc"]), Err(FillError::NoMatch(0)));
+        assert!(!plain("a.b") && !plain("") && !plain("a%20") && !plain("é"));
     }
 
     #[test]

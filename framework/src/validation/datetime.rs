@@ -280,20 +280,41 @@ impl FromStr for DateTime {
 }
 
 /// RFC 3339 in UTC with six fraction digits: `2026-12-04T01:23:44.123456Z`.
+/// The length of the text of every [`DateTime`]: `YYYY-MM-DDThh:mm:ss.ffffffZ`.
+const TEXT_LEN: usize = 27;
+
+impl DateTime {
+    /// Writes the RFC 3339 text into `buf` and returns it: digit by digit, since a list
+    /// writes two per row (`created_at`, `updated_at`) and formatting machinery was most of
+    /// their cost.
+    fn write_text(self, buf: &mut [u8; TEXT_LEN]) -> &str {
+        let t = &self.0;
+        // Years 1–9999, so every part fits its digits.
+        let parts: [(u32, usize, usize); 7] = [
+            (t.year().unsigned_abs(), 0, 4),
+            (t.month(), 5, 2),
+            (t.day(), 8, 2),
+            (t.hour(), 11, 2),
+            (t.minute(), 14, 2),
+            (t.second(), 17, 2),
+            (t.nanosecond() / 1000, 20, 6),
+        ];
+        *buf = *b"0000-00-00T00:00:00.000000Z";
+        for (mut n, at, width) in parts {
+            for i in (at..at + width).rev() {
+                // `n % 10` is a digit.
+                buf[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        }
+        // Only ASCII digits and punctuation were written.
+        std::str::from_utf8(buf).unwrap_or("0001-01-01T00:00:00.000000Z")
+    }
+}
+
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = &self.0;
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            t.nanosecond() / 1000
-        )
+        f.write_str(self.write_text(&mut [0; TEXT_LEN]))
     }
 }
 
@@ -349,7 +370,7 @@ impl From<DateTime> for SystemTime {
 
 impl Serialize for DateTime {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(self.write_text(&mut [0; TEXT_LEN]))
     }
 }
 
@@ -396,6 +417,29 @@ mod tests {
 
     fn parse(s: &str) -> Result<String, super::DateTimeError> {
         s.parse::<DateTime>().map(|t| t.to_string())
+    }
+
+    #[test]
+    fn the_text_is_chronos_own_rfc_3339() {
+        use chrono::{SecondsFormat, TimeZone, Utc};
+        let seconds = [
+            -62_135_596_800_i64,
+            -1,
+            0,
+            86_399,
+            951_782_400,
+            1_780_000_000,
+            253_402_300_799,
+        ];
+        for secs in seconds {
+            for micros in [0, 1, 120_000, 999_999] {
+                let c = Utc.timestamp_opt(secs, micros * 1000).unwrap();
+                let t = DateTime::try_from(c).unwrap();
+                let expected = c.to_rfc3339_opts(SecondsFormat::Micros, true);
+                assert_eq!(t.to_string(), expected);
+                assert_eq!(serde_json::to_value(t).unwrap(), expected.as_str());
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,86 @@
+//! A list's rows (issue 16): a 100-row page read from SQLite through `SqlRepository` into the
+//! model and written as JSON — the row conversion and the rendering of each field (two
+//! `DateTime`s and a `Decimal` per row among them). Guards the work per row against a later
+//! change that adds to it. Run: `cargo bench -p restframe --features sqlite --bench rows`.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use restframe::sql::{Database, SqlRepository};
+use restframe::{Date, DateTime, Decimal, ListQuery, Model, OrderBy, Repository};
+use serde::{Deserialize, Serialize};
+
+/// A track as the example app stores it.
+#[derive(Serialize, Deserialize, Model)]
+#[model(table = "bench_track")]
+struct Track {
+    #[field(primary_key, read_only)]
+    id: i64,
+    #[field(max_length = 100)]
+    title: String,
+    #[field(max_length = 100)]
+    artist_name: String,
+    release_date: Option<Date>,
+    duration: Option<Decimal>,
+    #[field(read_only)]
+    file: Option<String>,
+    owner: Option<i64>,
+    #[field(auto_now_add)]
+    created_at: DateTime,
+    #[field(auto_now)]
+    updated_at: DateTime,
+}
+
+const ROWS: u64 = 100;
+
+fn rows(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let repo = runtime.block_on(async {
+        let db = Database::connect("sqlite::memory:").await.expect("sqlite");
+        db.create_table::<Track>().await.expect("table");
+        let repo = SqlRepository::<Track>::new(&db);
+        for i in 0..ROWS {
+            let input = TrackInput {
+                title: format!("Track {i}"),
+                artist_name: "Miles Davis".into(),
+                release_date: "1959-08-17".parse().ok(),
+                duration: "545.20".parse().ok(),
+                owner: Some(1),
+            };
+            repo.create(input).await.expect("a row");
+        }
+        repo
+    });
+    let query = ListQuery {
+        ordering: vec![OrderBy {
+            field: "id".into(),
+            descending: false,
+        }],
+        limit: ROWS,
+        ..ListQuery::default()
+    };
+    let mut group = c.benchmark_group("list_rows");
+    group.bench_function("read_and_render_x100", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let page = repo.list(black_box(&query)).await.expect("a page");
+                serde_json::to_vec(&page.items).expect("JSON").len()
+            })
+        })
+    });
+    let page = runtime
+        .block_on(repo.list(&query))
+        .expect("a page");
+    group.bench_function("render_x100", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&page.items)).expect("JSON").len())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, rows);
+criterion_main!(benches);

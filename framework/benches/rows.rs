@@ -73,11 +73,13 @@ fn rows(c: &mut Criterion) {
             })
         })
     });
-    let page = runtime
-        .block_on(repo.list(&query))
-        .expect("a page");
+    let page = runtime.block_on(repo.list(&query)).expect("a page");
     group.bench_function("render_x100", |b| {
-        b.iter(|| serde_json::to_vec(black_box(&page.items)).expect("JSON").len())
+        b.iter(|| {
+            serde_json::to_vec(black_box(&page.items))
+                .expect("JSON")
+                .len()
+        })
     });
     group.finish();
 }

@@ -593,11 +593,18 @@ mod tests {
                     // What the fast path gives is what the route reads back.
                     let back = pattern.matches(path).unwrap();
                     let got: Vec<&str> = back.params.iter().map(|(_, v)| v.as_str()).collect();
-                    assert_eq!((got, back.format), (values.clone(), None), "{source} {path}");
+                    assert_eq!(
+                        (got, back.format),
+                        (values.clone(), None),
+                        "{source} {path}"
+                    );
                 }
             }
         }
-        assert_eq!(fill("/t/{id:[0-9]+}/", &["abc"]), Err(FillError::NoMatch(0)));
+        assert_eq!(
+            fill("/t/{id:[0-9]+}/", &["abc"]),
+            Err(FillError::NoMatch(0))
+        );
         assert!(!plain("a.b") && !plain("") && !plain("a%20") && !plain("é"));
     }
 

@@ -272,14 +272,18 @@ impl FromStr for DateTime {
         let local = NaiveDate::from_ymd_opt(year, month, day)
             .and_then(|d| d.and_hms_micro_opt(hour, minute, second, micros))
             .ok_or(DateTimeError)?;
-        let utc = local
-            .checked_sub_signed(chrono::Duration::seconds(offset_secs))
-            .ok_or(DateTimeError)?;
+        // UTC already (as every stored value is): nothing to apply.
+        let utc = if offset_secs == 0 {
+            local
+        } else {
+            local
+                .checked_sub_signed(chrono::Duration::seconds(offset_secs))
+                .ok_or(DateTimeError)?
+        };
         Self::from_chrono(Utc.from_utc_datetime(&utc)).ok_or(DateTimeError)
     }
 }
 
-/// RFC 3339 in UTC with six fraction digits: `2026-12-04T01:23:44.123456Z`.
 /// The length of the text of every [`DateTime`]: `YYYY-MM-DDThh:mm:ss.ffffffZ`.
 const TEXT_LEN: usize = 27;
 
@@ -312,6 +316,7 @@ impl DateTime {
     }
 }
 
+/// RFC 3339 in UTC with six fraction digits: `2026-12-04T01:23:44.123456Z`.
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.write_text(&mut [0; TEXT_LEN]))

@@ -224,7 +224,11 @@ fn rows(conn: &Connection, sql: &str, params: &[SqlValue]) -> rusqlite::Result<V
                 ValueRef::Null => SqlValue::Null,
                 ValueRef::Integer(n) => SqlValue::Integer(n),
                 ValueRef::Real(f) => SqlValue::Real(f),
-                ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+                // Valid UTF-8 (as everything the repositories write is) is copied as it is.
+                ValueRef::Text(t) => SqlValue::Text(match std::str::from_utf8(t) {
+                    Ok(text) => text.to_owned(),
+                    Err(_) => String::from_utf8_lossy(t).into_owned(),
+                }),
                 ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
             });
         }

@@ -7,6 +7,7 @@ mod browser;
 mod crud;
 mod data;
 mod disconnects;
+mod durability;
 mod edge;
 mod errors;
 mod html;

@@ -47,6 +47,8 @@ mod schema;
 mod setup;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_writer;
 mod statement;
 mod value;
 

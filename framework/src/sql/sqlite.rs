@@ -12,6 +12,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql, TransactionBehavior, par
 use rust_decimal::Decimal;
 use tokio::sync::Semaphore;
 
+use super::sqlite_writer::{Output, Writer};
 use super::statement::DECIMAL_COLLATION;
 use super::value::SqlValue;
 use super::{DbError, Migration, Read};
@@ -31,10 +32,21 @@ fn decimal_order(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// N connections; a semaphore permit guarantees one is free in the vector.
+/// N connections for reads (a semaphore permit guarantees one is free in the vector), and for
+/// a file one more, owned by the [`Writer`] thread, for every write. An in-memory database
+/// has one connection for everything.
 pub(crate) struct Pool {
     connections: Mutex<Vec<Connection>>,
     permits: Arc<Semaphore>,
+    writer: Option<Writer>,
+}
+
+/// Whether `sql` only reads (`SELECT …`): it may run on any connection. Anything else goes to
+/// the writer.
+fn reads_only(sql: &str) -> bool {
+    sql.trim_start()
+        .get(..6)
+        .is_some_and(|word| word.eq_ignore_ascii_case("select"))
 }
 
 impl ToSql for SqlValue {
@@ -51,7 +63,7 @@ impl ToSql for SqlValue {
     }
 }
 
-fn db_error(e: rusqlite::Error) -> DbError {
+pub(crate) fn db_error(e: rusqlite::Error) -> DbError {
     if let rusqlite::Error::SqliteFailure(err, message) = &e
         && err.code == ErrorCode::ConstraintViolation
         // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY
@@ -106,7 +118,9 @@ impl Pool {
         } else {
             std::thread::available_parallelism().map_or(4, |n| n.get().clamp(2, 8))
         };
-        let connections = (0..size)
+        // A file gets its writer's connection too.
+        let count = if memory { 1 } else { size + 1 };
+        let mut connections = (0..count)
             .map(|_| {
                 let conn = if memory {
                     Connection::open_in_memory()?
@@ -131,9 +145,18 @@ impl Pool {
             })
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(db_error)?;
+        let writer = match connections.pop() {
+            Some(conn) if !memory => Some(Writer::start(conn)?),
+            Some(conn) => {
+                connections.push(conn);
+                None
+            }
+            None => None,
+        };
         Ok(Self {
             connections: Mutex::new(connections),
             permits: Arc::new(Semaphore::new(size)),
+            writer,
         })
     }
 
@@ -175,7 +198,13 @@ impl Pool {
         sql: Arc<str>,
         params: Vec<SqlValue>,
     ) -> Result<Vec<Vec<SqlValue>>, DbError> {
-        self.run(move |conn| rows(conn, &sql, &params)).await
+        match &self.writer {
+            Some(writer) if !reads_only(&sql) => match writer.statement(sql, params, true).await? {
+                Output::Rows(rows) => Ok(rows),
+                Output::Changed(_) => Ok(Vec::new()),
+            },
+            _ => self.run(move |conn| rows(conn, &sql, &params)).await,
+        }
     }
 
     pub(crate) async fn execute(
@@ -183,6 +212,12 @@ impl Pool {
         sql: Arc<str>,
         params: Vec<SqlValue>,
     ) -> Result<u64, DbError> {
+        if let Some(writer) = &self.writer {
+            return match writer.statement(sql, params, false).await? {
+                Output::Changed(n) => Ok(n),
+                Output::Rows(rows) => Ok(rows.len() as u64),
+            };
+        }
         self.run(move |conn| {
             // `execute` steps the statement to SQLITE_DONE.
             let n = conn
@@ -212,7 +247,11 @@ impl Pool {
 
 /// Every row of `sql`: the statement is stepped until SQLite says it is done, which is what
 /// lets a write's auto-checkpoint run (a statement left at its first row never checkpoints).
-fn rows(conn: &Connection, sql: &str, params: &[SqlValue]) -> rusqlite::Result<Vec<Vec<SqlValue>>> {
+pub(crate) fn rows(
+    conn: &Connection,
+    sql: &str,
+    params: &[SqlValue],
+) -> rusqlite::Result<Vec<Vec<SqlValue>>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let width = stmt.column_count();
     let mut rows = stmt.query(params_from_iter(params.iter()))?;
@@ -258,7 +297,7 @@ pub(crate) async fn migrate(
     migrations: Vec<Migration>,
     declared: Option<String>,
 ) -> Result<(), DbError> {
-    pool.run(move |conn| {
+    let migrate = move |conn: &mut Connection| -> rusqlite::Result<()> {
         // IMMEDIATE takes the write lock first, so two processes starting together migrate
         // one after the other.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -300,8 +339,15 @@ pub(crate) async fn migrate(
             }
         }
         tx.commit()
-    })
-    .await
+    };
+    match &pool.writer {
+        Some(writer) => {
+            writer
+                .alone(move |conn| migrate(conn).map_err(db_error))
+                .await
+        }
+        None => pool.run(migrate).await,
+    }
 }
 
 #[cfg(test)]

@@ -874,6 +874,25 @@ impl Database {
         json_cells(rows, &types)
     }
 
+    /// [`fetch`](Self::fetch) of a point read: rows by primary key, a bounded handful. On
+    /// SQLite it runs on the calling thread when a read connection is free at once, since the
+    /// hop to a blocking thread costs more than such a read does.
+    pub(crate) async fn fetch_point(
+        &self,
+        sql: Arc<str>,
+        params: Vec<SqlValue>,
+        types: Arc<[ColumnType]>,
+    ) -> Result<Vec<Vec<SqlValue>>, DbError> {
+        #[cfg(feature = "sqlite")]
+        if let Backend::Sqlite(pool) = &self.backend {
+            refuse_nul(&params)?;
+            self.statements.fetch_add(1, Ordering::Relaxed);
+            let rows = pool.fetch_point(sql, params).await?;
+            return json_cells(rows, &types);
+        }
+        self.fetch(sql, params, types).await
+    }
+
     /// Runs a statement that returns no rows; how many rows it changed.
     pub(crate) async fn execute(
         &self,

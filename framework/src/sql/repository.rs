@@ -172,10 +172,13 @@ impl<M: Table> SqlRepository<M> {
                 .statements
                 .select_in(M::PRIMARY_KEY, chunk.len())
                 .into();
-            let found = self
-                .db
-                .fetch(sql, chunk.to_vec(), Arc::clone(&self.prepared.types))
-                .await?;
+            let (params, types) = (chunk.to_vec(), Arc::clone(&self.prepared.types));
+            // A page's worth of keys is a point read; more go to a blocking thread.
+            let found = if chunk.len() <= 100 {
+                self.db.fetch_point(sql, params, types).await?
+            } else {
+                self.db.fetch(sql, params, types).await?
+            };
             for row in found {
                 rows.push(self.model(row)?);
             }
@@ -585,7 +588,16 @@ impl<M: Table> Repository for SqlRepository<M> {
         let Some(key) = self.key(id) else {
             return Ok(None);
         };
-        self.write_row(&self.prepared.retrieve, vec![key]).await
+        let rows = self
+            .db
+            .fetch_point(
+                Arc::clone(&self.prepared.retrieve),
+                vec![key],
+                Arc::clone(&self.prepared.types),
+            )
+            .await
+            .map_err(own_columns::<M>)?;
+        self.first(rows)
     }
 
     /// One statement: `WHERE pk = ? AND field = ? …`. A scope value that cannot be of its

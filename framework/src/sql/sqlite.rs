@@ -207,6 +207,28 @@ impl Pool {
         }
     }
 
+    /// A point read (rows by primary key): on this thread when a read connection is free at
+    /// once, else as [`fetch`](Self::fetch) does.
+    pub(crate) async fn fetch_point(
+        self: &Arc<Self>,
+        sql: Arc<str>,
+        params: Vec<SqlValue>,
+    ) -> Result<Vec<Vec<SqlValue>>, DbError> {
+        if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
+            let lease = Lease {
+                conn: self.lock().pop(),
+                pool: self,
+            };
+            if let Some(conn) = &lease.conn {
+                let found = rows(conn, &sql, &params).map_err(db_error);
+                drop(lease);
+                drop(permit);
+                return found;
+            }
+        }
+        self.fetch(sql, params).await
+    }
+
     pub(crate) async fn execute(
         self: &Arc<Self>,
         sql: Arc<str>,

@@ -1,6 +1,8 @@
-//! SQLite through rusqlite: a small pool of connections used on tokio's blocking threads, with
-//! cached prepared statements and WAL. Chosen over sqlx's SQLite driver by measurement
-//! (docs/performance.md): 1.8–3× the throughput for a 100-row page.
+//! SQLite through rusqlite, in WAL mode with cached prepared statements: a small pool of read
+//! connections used on tokio's blocking threads (a point read by primary key on the calling
+//! thread when a connection is free), and one write connection owned by the writer thread
+//! (`sqlite_writer`), which commits writes that arrive together as a group. Chosen over sqlx's
+//! SQLite driver by measurement (docs/performance.md): 1.8–3× the throughput for a 100-row page.
 
 use std::cmp::Ordering;
 use std::path::Path;

@@ -380,77 +380,9 @@ fn test_routes(router: Router, db: &Database) -> Result<Router, RouteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use restframe::sql::{ColumnType, SqlValue};
 
-    /// The names of `table`'s indexes (SQLite's own for a key or a unique column aside), its
-    /// foreign keys, and its columns with their declared types and nullability (a key's
-    /// aside): what a schema made one way must share with one made the other way.
-    async fn shape(db: &Database, table: &str) -> Vec<String> {
-        let text = [ColumnType::Text];
-        let queries = [
-            "SELECT 'index ' || name FROM pragma_index_list(?1) \
-             WHERE name NOT LIKE 'sqlite_autoindex%'",
-            "SELECT 'fk ' || \"from\" || ' ' || \"table\" || '.' || \"to\" || ' ' || on_delete \
-             FROM pragma_foreign_key_list(?1)",
-            "SELECT 'column ' || name || ' ' || type || ' ' || (\"notnull\" = 0 AND pk = 0) \
-             FROM pragma_table_info(?1)",
-        ];
-        let mut out = Vec::new();
-        for sql in queries {
-            let rows = db
-                .query(sql, vec![SqlValue::Text(table.into())], &text)
-                .await
-                .expect("pragma");
-            out.extend(rows.into_iter().filter_map(|row| match row.first() {
-                Some(SqlValue::Text(line)) => Some(line.clone()),
-                _ => None,
-            }));
-        }
-        out.sort();
-        out
-    }
-
-    const TABLES: [&str; 6] = [
-        "app_user",
-        "track",
-        "pending_upload",
-        "user_picture",
-        "auth_token",
-        "auth_session",
-    ];
-
-    #[tokio::test]
-    async fn the_declarations_and_the_migrations_make_the_same_tables() {
-        // A new database: the tables as declared, every migration recorded as applied.
-        let declared = database("sqlite::memory:").await.expect("declared");
-        let recorded = declared
-            .query(
-                "SELECT COUNT(*) FROM restframe_migrations",
-                vec![],
-                &[ColumnType::Integer],
-            )
-            .await
-            .expect("count");
-        assert_eq!(
-            recorded,
-            vec![vec![SqlValue::Integer(MIGRATIONS.len() as i64 + 1)]]
-        );
-        // An old one: every migration run, then the same check.
-        let migrated = Database::connect("sqlite::memory:").await.expect("connect");
-        migrated.migrate(MIGRATIONS).await.expect("migrate");
-        migrated.check_schema(&schema()).await.expect("check");
-        for table in TABLES {
-            let (d, m) = (shape(&declared, table).await, shape(&migrated, table).await);
-            assert!(!d.is_empty(), "{table}");
-            assert_eq!(d, m, "{table}: declared, then migrated");
-        }
-        // The views answer on both.
-        for db in [&declared, &migrated] {
-            db.query("SELECT * FROM auth_session_user", vec![], &[])
-                .await
-                .expect("view");
-        }
-    }
+    // That the declarations and the migrations make the same tables, on SQLite and
+    // PostgreSQL, is tests/e2e/upgrade.rs.
 
     #[tokio::test]
     async fn a_model_without_its_column_is_named() {

@@ -883,7 +883,9 @@ impl Database {
         params: Vec<SqlValue>,
         types: Arc<[ColumnType]>,
     ) -> Result<Vec<Vec<SqlValue>>, DbError> {
+        // Irrefutable when SQLite is the only backend built.
         #[cfg(feature = "sqlite")]
+        #[allow(irrefutable_let_patterns)]
         if let Backend::Sqlite(pool) = &self.backend {
             refuse_nul(&params)?;
             self.statements.fetch_add(1, Ordering::Relaxed);

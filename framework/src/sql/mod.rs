@@ -48,6 +48,8 @@ mod setup;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "sqlite")]
+mod sqlite_checkpointer;
+#[cfg(feature = "sqlite")]
 mod sqlite_writer;
 mod statement;
 mod value;

@@ -1,7 +1,8 @@
 //! SQLite through rusqlite, in WAL mode with cached prepared statements: a small pool of read
 //! connections used on tokio's blocking threads (a point read by primary key on the calling
 //! thread when a connection is free), and one write connection owned by the writer thread
-//! (`sqlite_writer`), which commits writes that arrive together as a group. Chosen over sqlx's
+//! (`sqlite_writer`), which commits writes that arrive together as a group, and whose WAL is
+//! checkpointed by a thread of its own (`sqlite_checkpointer`). Chosen over sqlx's
 //! SQLite driver by measurement (docs/performance.md): 1.8–3× the throughput for a 100-row page.
 
 use std::cmp::Ordering;
@@ -120,8 +121,8 @@ impl Pool {
         } else {
             std::thread::available_parallelism().map_or(4, |n| n.get().clamp(2, 8))
         };
-        // A file gets its writer's connection too.
-        let count = if memory { 1 } else { size + 1 };
+        // A file gets its writer's and its checkpointer's connections too.
+        let count = if memory { 1 } else { size + 2 };
         let mut connections = (0..count)
             .map(|_| {
                 let conn = if memory {
@@ -147,13 +148,13 @@ impl Pool {
             })
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(db_error)?;
-        let writer = match connections.pop() {
-            Some(conn) if !memory => Some(Writer::start(conn)?),
-            Some(conn) => {
-                connections.push(conn);
-                None
+        let writer = if memory {
+            None
+        } else {
+            match (connections.pop(), connections.pop()) {
+                (Some(conn), Some(checkpoints)) => Some(Writer::start(conn, checkpoints)?),
+                _ => None,
             }
-            None => None,
         };
         Ok(Self {
             connections: Mutex::new(connections),
@@ -269,8 +270,8 @@ impl Pool {
     }
 }
 
-/// Every row of `sql`: the statement is stepped until SQLite says it is done, which is what
-/// lets a write's auto-checkpoint run (a statement left at its first row never checkpoints).
+/// Every row of `sql`: the statement is stepped until SQLite says it is done, so that it
+/// leaves no read open (which would keep a checkpoint from copying the frames after it).
 pub(crate) fn rows(
     conn: &Connection,
     sql: &str,

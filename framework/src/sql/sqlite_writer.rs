@@ -2,7 +2,8 @@
 //! every write, so that no two connections of the process wait on each other in SQLite's busy
 //! handler (which sleeps whole milliseconds). Writes that arrive while it is busy are committed
 //! together (group commit): one transaction, each statement in a savepoint of its own, every
-//! caller answered once the transaction has committed — a 201 still means committed.
+//! caller answered once the transaction has committed — a 201 still means committed. Its
+//! auto-checkpoint is off: the checkpoints run on a thread of their own (`sqlite_checkpointer`).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
@@ -11,6 +12,7 @@ use rusqlite::{Connection, params_from_iter};
 use tokio::sync::oneshot;
 
 use super::DbError;
+use super::sqlite_checkpointer::Checkpointer;
 use super::value::SqlValue;
 
 /// The most statements one transaction commits.
@@ -47,12 +49,16 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the thread, which owns `conn` from now on.
-    pub(crate) fn start(conn: Connection) -> Result<Self, DbError> {
+    /// Starts the thread, which owns `conn` from now on, and the checkpointer's, which owns
+    /// `checkpoints` (a second connection to the same file).
+    pub(crate) fn start(conn: Connection, checkpoints: Connection) -> Result<Self, DbError> {
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(super::sqlite::db_error)?;
+        let checkpointer = Checkpointer::start(checkpoints)?;
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("restframe-sqlite-writer".into())
-            .spawn(move || run(conn, &queue))
+            .spawn(move || run(conn, &queue, &checkpointer))
             .map_err(|e| DbError::Other(format!("starting the SQLite writer: {e}")))?;
         Ok(Self { jobs })
     }
@@ -96,8 +102,8 @@ fn gone() -> DbError {
 }
 
 /// The thread: takes a job, then every job already waiting (up to [`MAX_BATCH`]), and runs
-/// them; no job waits for company.
-fn run(mut conn: Connection, queue: &Receiver<Job>) {
+/// them; no job waits for company. The checkpointer hears of every batch.
+fn run(mut conn: Connection, queue: &Receiver<Job>, checkpointer: &Checkpointer) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -128,12 +134,15 @@ fn run(mut conn: Connection, queue: &Receiver<Job>) {
             }
         }
         commit(&mut conn, statements);
+        if checkpointer.committed() {
+            let _ = super::sqlite_checkpointer::checkpoint(&conn);
+        }
     }
 }
 
 type Statement = (std::sync::Arc<str>, Vec<SqlValue>, bool, Reply);
 
-/// One statement, stepped to its end (so that a write's auto-checkpoint runs).
+/// One statement, stepped to its end.
 fn execute(
     conn: &Connection,
     sql: &str,
@@ -216,7 +225,11 @@ mod tests {
             )
             .unwrap();
         (
-            Writer::start(Connection::open(&path).unwrap()).unwrap(),
+            Writer::start(
+                Connection::open(&path).unwrap(),
+                Connection::open(&path).unwrap(),
+            )
+            .unwrap(),
             setup,
         )
     }

@@ -4,7 +4,8 @@
 # callgrind's total. Run it for two N and divide the difference (docs/performance.md):
 #   bench/example-app/instr.sh target/release/example-app 5
 #   bench/example-app/instr.sh target/release/example-app 25   # (b - a) / 20 per request
-# PATH defaults to the 100-row list; give /api/tracks/1/ for the detail.
+# PATH defaults to the 100-row list; give /api/tracks/1/ for the detail. With KEEP=FILE the
+# callgrind output is kept there, for `callgrind_annotate --inclusive=yes FILE`.
 set -euo pipefail
 bin=$1 n=$2 path=${3:-/api/tracks/?page_size=100}
 export EXAMPLE_APP_THROTTLE_ANON=off EXAMPLE_APP_THROTTLE_USER=off EXAMPLE_APP_THROTTLE_UPLOADS=off
@@ -39,3 +40,4 @@ for _ in range(n + 1):
 PY
 kill -INT "$pid"; wait "$pid" 2>/dev/null || true
 grep -E "^(summary|totals):" "$dir/cg.out" | head -1
+if [ -n "${KEEP:-}" ]; then cp "$dir/cg.out" "$KEEP"; fi

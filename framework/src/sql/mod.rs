@@ -50,6 +50,8 @@ mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_checkpointer;
 #[cfg(feature = "sqlite")]
+mod sqlite_readers;
+#[cfg(feature = "sqlite")]
 mod sqlite_writer;
 mod statement;
 mod value;
@@ -878,7 +880,7 @@ impl Database {
 
     /// [`fetch`](Self::fetch) of a point read: rows by primary key, a bounded handful. On
     /// SQLite it runs on the calling thread when a read connection is free at once, since the
-    /// hop to a blocking thread costs more than such a read does.
+    /// hop to a reader thread costs more than such a read does.
     pub(crate) async fn fetch_point(
         &self,
         sql: Arc<str>,

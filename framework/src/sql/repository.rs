@@ -173,7 +173,7 @@ impl<M: Table> SqlRepository<M> {
                 .select_in(M::PRIMARY_KEY, chunk.len())
                 .into();
             let (params, types) = (chunk.to_vec(), Arc::clone(&self.prepared.types));
-            // A page's worth of keys is a point read; more go to a blocking thread.
+            // A page's worth of keys is a point read; more go to a reader thread as a page does.
             let found = if chunk.len() <= 100 {
                 self.db.fetch_point(sql, params, types).await?
             } else {

@@ -1,20 +1,21 @@
 //! SQLite through rusqlite, in WAL mode with cached prepared statements: a small pool of read
-//! connections used on tokio's blocking threads (a point read by primary key on the calling
-//! thread when a connection is free), and one write connection owned by the writer thread
-//! (`sqlite_writer`), which commits writes that arrive together as a group, and whose WAL is
-//! checkpointed by a thread of its own (`sqlite_checkpointer`). Chosen over sqlx's
-//! SQLite driver by measurement (docs/performance.md): 1.8–3× the throughput for a 100-row page.
+//! connections, each with a reader thread of its own (`sqlite_readers`; a point read by
+//! primary key runs on the calling thread when a connection is free), and one write connection
+//! owned by the writer thread (`sqlite_writer`), which commits writes that arrive together as a
+//! group, and whose WAL is checkpointed by a thread of its own (`sqlite_checkpointer`). Chosen
+//! over sqlx's SQLite driver by measurement (docs/performance.md): 1.8–3× the throughput for a
+//! 100-row page.
 
 use std::cmp::Ordering;
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql, TransactionBehavior, params_from_iter};
 use rust_decimal::Decimal;
-use tokio::sync::Semaphore;
 
+use super::sqlite_readers::Readers;
 use super::sqlite_writer::{Output, Writer};
 use super::statement::DECIMAL_COLLATION;
 use super::value::SqlValue;
@@ -35,12 +36,11 @@ fn decimal_order(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// N connections for reads (a semaphore permit guarantees one is free in the vector), and for
-/// a file one more, owned by the [`Writer`] thread, for every write. An in-memory database
-/// has one connection for everything.
+/// N connections for reads, each used by a reader thread ([`Readers`]), and for a file one
+/// more, owned by the [`Writer`] thread, for every write. An in-memory database has one
+/// connection for everything.
 pub(crate) struct Pool {
-    connections: Mutex<Vec<Connection>>,
-    permits: Arc<Semaphore>,
+    readers: Readers,
     writer: Option<Writer>,
 }
 
@@ -157,43 +157,18 @@ impl Pool {
             }
         };
         Ok(Self {
-            connections: Mutex::new(connections),
-            permits: Arc::new(Semaphore::new(size)),
+            readers: Readers::start(connections)?,
             writer,
         })
     }
 
-    /// Runs `f` on a free connection on a blocking thread.
-    async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<T, DbError>
+    /// Runs `f` on a free connection on a reader thread.
+    async fn run<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|e| DbError::Other(e.to_string()))?;
-        let pool = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let mut lease = Lease {
-                conn: pool.lock().pop(),
-                pool: &pool,
-            };
-            let conn = lease
-                .conn
-                .as_mut()
-                .ok_or_else(|| DbError::Other("connection pool is empty".into()))?;
-            f(conn).map_err(db_error)
-        })
-        .await
-        .map_err(|e| DbError::Other(e.to_string()))?
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
-        self.connections
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.readers.run(false, f).await
     }
 
     pub(crate) async fn fetch(
@@ -211,25 +186,18 @@ impl Pool {
     }
 
     /// A point read (rows by primary key): on this thread when a read connection is free at
-    /// once, else as [`fetch`](Self::fetch) does.
+    /// once, else on a reader thread ahead of the pages and counts queued.
     pub(crate) async fn fetch_point(
-        self: &Arc<Self>,
+        &self,
         sql: Arc<str>,
         params: Vec<SqlValue>,
     ) -> Result<Vec<Vec<SqlValue>>, DbError> {
-        if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
-            let lease = Lease {
-                conn: self.lock().pop(),
-                pool: self,
-            };
-            if let Some(conn) = &lease.conn {
-                let found = rows(conn, &sql, &params).map_err(db_error);
-                drop(lease);
-                drop(permit);
-                return found;
-            }
+        if let Some(found) = self.readers.try_here(|conn| rows(conn, &sql, &params)) {
+            return found;
         }
-        self.fetch(sql, params).await
+        self.readers
+            .run(true, move |conn| rows(conn, &sql, &params))
+            .await
     }
 
     pub(crate) async fn execute(
@@ -299,20 +267,6 @@ pub(crate) fn rows(
         out.push(values);
     }
     Ok(out)
-}
-
-/// Puts the connection back even when the closure panics.
-struct Lease<'a> {
-    conn: Option<Connection>,
-    pool: &'a Pool,
-}
-
-impl Drop for Lease<'_> {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.pool.lock().push(conn);
-        }
-    }
 }
 
 /// Runs the migrations not recorded; with `declared`, a database with none recorded runs

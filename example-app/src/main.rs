@@ -25,10 +25,6 @@ mod tracks;
 mod uploads;
 mod users;
 
-// mimalloc instead of glibc's malloc: measured in docs/performance.md ("The allocator").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 

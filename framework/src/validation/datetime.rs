@@ -272,14 +272,14 @@ impl FromStr for DateTime {
         let local = NaiveDate::from_ymd_opt(year, month, day)
             .and_then(|d| d.and_hms_micro_opt(hour, minute, second, micros))
             .ok_or(DateTimeError)?;
-        // UTC already (as every stored value is): nothing to apply.
-        let utc = if offset_secs == 0 {
-            local
-        } else {
-            local
-                .checked_sub_signed(chrono::Duration::seconds(offset_secs))
-                .ok_or(DateTimeError)?
-        };
+        // UTC already (as every stored value is): nothing to apply, and the year and the
+        // microseconds are checked (`from_chrono`'s steps cost more than the parse).
+        if offset_secs == 0 {
+            return Ok(Self(Utc.from_utc_datetime(&local)));
+        }
+        let utc = local
+            .checked_sub_signed(chrono::Duration::seconds(offset_secs))
+            .ok_or(DateTimeError)?;
         Self::from_chrono(Utc.from_utc_datetime(&utc)).ok_or(DateTimeError)
     }
 }

@@ -172,6 +172,11 @@ struct Args {
     /// The most connections served at once; past it, new ones wait to be accepted.
     #[arg(long, env = "EXAMPLE_APP_MAX_CONNECTIONS", default_value = "4096", value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
+    /// The most requests without a body handled at once; past it, they wait (holding only
+    /// their head) for a handler to end. Bounds the memory of pages in flight under many
+    /// connections; `0` for no limit.
+    #[arg(long, env = "EXAMPLE_APP_MAX_REQUESTS", default_value = "64")]
+    max_requests: u32,
     /// Log lines as `text` or `json` (one object a line), on stderr.
     #[arg(long, env = "EXAMPLE_APP_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
@@ -338,6 +343,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .body_read_timeout(args.body_read_timeout)
         .request_timeout((!args.request_timeout.is_zero()).then_some(args.request_timeout))
         .max_connections(usize::try_from(args.max_connections).unwrap_or(usize::MAX))
+        .max_requests(
+            (args.max_requests > 0)
+                .then(|| usize::try_from(args.max_requests).unwrap_or(usize::MAX)),
+        )
         .trusted_proxies(args.trusted_proxies.clone())
         .grace(GRACE);
     let served = restframe::serve_with(

@@ -44,6 +44,7 @@ const MAX_REQUEST_ID_LEN: usize = 128;
 /// | [`body_read_timeout`](Self::body_read_timeout) | 30 s | a request body sending less than [`MIN_BODY_PROGRESS`] in that long (stalled or trickled): the read fails (408 from the parsing view; the connection, or on HTTP/2 the stream, is closed); a response the client takes nothing of for that long (a blocked write, or on HTTP/2 no flow-control credit): the connection is closed |
 /// | [`request_timeout`](Self::request_timeout) | 60 s | a request to a route without upload parsers: 503 "Request timed out." |
 /// | [`max_connections`](Self::max_connections) | 4096 | accept waits until a connection ends |
+/// | [`max_requests`](Self::max_requests) | none | a request without a body waits, holding only its head, until a handler ends |
 /// | [`trusted_proxies`](Self::trusted_proxies) | none | whose `X-Forwarded-*` headers count ([`TrustedProxies`]) |
 /// | [`grace`](Self::grace) | 30 s | in-flight requests after shutdown: abandoned |
 ///
@@ -74,6 +75,7 @@ pub struct ServeOptions {
     body_read_timeout: Duration,
     request_timeout: Option<Duration>,
     max_connections: usize,
+    max_requests: Option<usize>,
     trusted_proxies: TrustedProxies,
     grace: Duration,
     request_log: bool,
@@ -87,6 +89,7 @@ impl Default for ServeOptions {
             body_read_timeout: Duration::from_secs(30),
             request_timeout: Some(Duration::from_secs(60)),
             max_connections: 4096,
+            max_requests: None,
             trusted_proxies: TrustedProxies::none(),
             grace: Duration::from_secs(30),
             request_log: true,
@@ -132,6 +135,24 @@ impl ServeOptions {
     /// 4096 (at least 1).
     pub fn max_connections(mut self, max: usize) -> Self {
         self.max_connections = max.max(1);
+        self
+    }
+
+    /// The most requests without a body (GET, HEAD, DELETE, …) whose handlers run at once;
+    /// past it, such a request waits for a slot holding nothing but its head. A slot is held
+    /// until the handler has produced the response's head (not while its body is sent). A
+    /// page's rows and rendering live only while its handler runs, so this bounds that memory
+    /// under many connections where `max_connections` alone does not; on a few cores, a few
+    /// dozen handlers at once serve as many requests per second as a thousand. Requests with a
+    /// body are not counted: a slow upload must not hold a slot other requests wait for (their
+    /// bodies have their own limits). Default: no limit (at least 1 when set).
+    ///
+    /// ```
+    /// let options = restframe::ServeOptions::default().max_requests(Some(64));
+    /// # let _ = options;
+    /// ```
+    pub fn max_requests(mut self, max: Option<usize>) -> Self {
+        self.max_requests = max.map(|n| n.max(1));
         self
     }
 
@@ -242,6 +263,7 @@ where
         .max_concurrent_streams(MAX_CONCURRENT_STREAMS);
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(options.max_connections));
+    let handlers = options.max_requests.map(|n| Arc::new(Semaphore::new(n)));
     let options = Arc::new(options);
     let mut accept_errors = AcceptErrors::default();
     let mut shutdown = pin!(shutdown);
@@ -270,6 +292,7 @@ where
                     peer,
                     state: conn_state,
                     options: options.clone(),
+                    handlers: handlers.clone(),
                 };
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
                 let conn = graceful.watch(conn.into_owned());
@@ -666,6 +689,8 @@ struct ConnectionService<S> {
     peer: std::net::SocketAddr,
     state: Arc<ConnState>,
     options: Arc<ServeOptions>,
+    /// The slots of [`ServeOptions::max_requests`].
+    handlers: Option<Arc<Semaphore>>,
 }
 
 impl<S, B> hyper::service::Service<http::Request<Incoming>> for ConnectionService<S>
@@ -715,11 +740,18 @@ where
             RequestBody::new(body, self.options.body_read_timeout, body_done.clone()),
         );
         let service = self.service.clone();
+        let handlers = self.handlers.clone().filter(|_| !has_body);
         Box::pin(async move {
+            // Closed never (the semaphore lives as long as the server): `None` is no wait.
+            let slot = match handlers {
+                Some(handlers) => handlers.acquire_owned().await.ok(),
+                None => None,
+            };
             let res = match tower::ServiceExt::oneshot(service, req).await {
                 Ok(res) => res,
                 Err(never) => match never {},
             };
+            drop(slot);
             let (mut parts, body) = res.into_parts();
             parts.headers.insert(REQUEST_ID_HEADER, id);
             if http1 && has_body && !body_done.load(Ordering::SeqCst) {

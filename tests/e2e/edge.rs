@@ -579,6 +579,71 @@ async fn a_slow_request_gets_503_at_the_request_timeout() {
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
+#[tokio::test]
+async fn past_max_requests_a_get_waits_for_a_handler_to_end() {
+    let app = start_with(&[("EXAMPLE_APP_MAX_REQUESTS", "1")]);
+    let slow = {
+        let base = app.base().to_owned();
+        tokio::spawn(async move {
+            let mut conn = TcpStream::connect(base.trim_start_matches("http://"))
+                .await
+                .unwrap();
+            conn.write_all(b"GET /api/test/slow/?ms=1500 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .await
+                .unwrap();
+            read_head(&mut conn, Duration::from_secs(5)).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The one slot is the slow handler's: a GET waits for it to end.
+    let started = Instant::now();
+    let mut second = TcpStream::connect(addr(&app)).await.unwrap();
+    second.write_all(HELLO).await.unwrap();
+    assert!(
+        read_head(&mut second, Duration::from_millis(600))
+            .await
+            .is_none(),
+        "a second GET was handled while the one slot was taken"
+    );
+    let head = read_head(&mut second, Duration::from_secs(5)).await;
+    assert!(
+        head.as_deref()
+            .is_some_and(|h| h.starts_with("HTTP/1.1 200")),
+        "the waiting GET was not served once the slot was free: {head:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    let first = slow.await.unwrap();
+    assert!(first.is_some_and(|h| h.starts_with("HTTP/1.1 200")));
+    // A request with a body takes no slot: a POST is answered while a slow GET runs.
+    let slow = {
+        let base = app.base().to_owned();
+        tokio::spawn(async move {
+            let mut conn = TcpStream::connect(base.trim_start_matches("http://"))
+                .await
+                .unwrap();
+            conn.write_all(b"GET /api/test/slow/?ms=1500 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .await
+                .unwrap();
+            read_head(&mut conn, Duration::from_secs(5)).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut post = TcpStream::connect(addr(&app)).await.unwrap();
+    post.write_all(
+        b"POST /api/echo/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+    )
+    .await
+    .unwrap();
+    // Answered at once (401: the echo wants a login; its handler ran, and that is the point).
+    let head = read_head(&mut post, Duration::from_millis(800)).await;
+    assert!(
+        head.as_deref()
+            .is_some_and(|h| h.starts_with("HTTP/1.1 401")),
+        "a POST waited for the GET's slot: {head:?}"
+    );
+    assert!(slow.await.unwrap().is_some());
+}
+
 /// The example app with its stderr read line by line into a channel (the harness lets stderr
 /// through to the terminal).
 struct Logged {

@@ -128,11 +128,11 @@ impl Owners {
 /// URL, the owners read in one query whatever the number of tracks (no N+1).
 pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
     let owners = req.state::<Owners>()?;
-    let ids: Vec<String> = tracks
-        .iter()
-        .filter_map(Track::owner)
-        .map(|id| id.to_string())
-        .collect();
+    // Each owner once: a page of one user's tracks asks for one row, not a hundred.
+    let mut ids: Vec<i64> = tracks.iter().filter_map(Track::owner).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
     let users: HashMap<i64, User> = if ids.is_empty() {
         HashMap::new()
     } else {
@@ -144,17 +144,25 @@ pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
             .map(|u| (u.id(), u))
             .collect()
     };
+    // Each owner's URL once, however many of the tracks are theirs.
+    let urls: HashMap<i64, Option<String>> = users
+        .keys()
+        .map(|&id| {
+            let id_text = id.to_string();
+            let url = req
+                .reverse("user-detail", &[&id_text])
+                .or_else(|_| req.reverse_path("user-detail", &[&id_text]))
+                .ok();
+            (id, url)
+        })
+        .collect();
     let nested = nests_owner(req);
     for track in tracks.iter_mut() {
         track.absolute(req);
         let Some(owner) = track.owner().and_then(|id| users.get(&id)) else {
             continue;
         };
-        let id = owner.id().to_string();
-        let url = req
-            .reverse("user-detail", &[&id])
-            .or_else(|_| req.reverse_path("user-detail", &[&id]))
-            .ok();
+        let url = urls.get(&owner.id()).cloned().flatten();
         if nested {
             if let Some(field) = track.owner.as_mut() {
                 field.nested = Some(OwnerSummary {

@@ -5,7 +5,8 @@
 #   bench/example-app/instr.sh target/release/example-app 5
 #   bench/example-app/instr.sh target/release/example-app 25   # (b - a) / 20 per request
 # PATH defaults to the 100-row list; give /api/tracks/1/ for the detail. With KEEP=FILE the
-# callgrind output is kept there, for `callgrind_annotate --inclusive=yes FILE`.
+# callgrind output is kept there, for `callgrind_annotate --inclusive=yes FILE`. With OWNED=1 the
+# tracks are owned by a superuser, as the yardstick seeds them (the list then reads the owners).
 set -euo pipefail
 bin=$1 n=$2 path=${3:-/api/tracks/?page_size=100}
 export EXAMPLE_APP_THROTTLE_ANON=off EXAMPLE_APP_THROTTLE_USER=off EXAMPLE_APP_THROTTLE_UPLOADS=off
@@ -17,14 +18,21 @@ wait_up() { for _ in $(seq 600); do grep -q "http://" "$1" 2>/dev/null && return
 # The tables, from the app itself; then the rows, straight into the file.
 "$bin" "${flags[@]}" >"$dir/first.log" 2>&1 &
 pid=$!; wait_up "$dir/first.log"; kill -INT "$pid"; wait "$pid" 2>/dev/null || true
-python3 - "$dir/db.sqlite3" <<'PY'
+owner=NULL
+if [ -n "${OWNED:-}" ]; then
+  printf 'bench-password-1\n' | "$bin" createsuperuser --username bench --email b@example.com \
+    --database-url "sqlite://$dir/db.sqlite3" >/dev/null 2>&1
+  owner=1
+fi
+python3 - "$dir/db.sqlite3" "$owner" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
+owner = None if sys.argv[2] == "NULL" else int(sys.argv[2])
 t = "2026-12-04T01:23:44.123456Z"
 c.executemany(
-    "INSERT INTO track (title, artist_name, release_date, duration, created_at, updated_at) "
-    "VALUES (?, 'Miles Davis', '1959-08-17', '545.20', ?, ?)",
-    [(f"Track {i}", t, t) for i in range(1000)])
+    "INSERT INTO track (title, artist_name, release_date, duration, owner, created_at, updated_at) "
+    "VALUES (?, 'Miles Davis', '1959-08-17', '545.20', ?, ?, ?)",
+    [(f"Track {i}", owner, t, t) for i in range(1000)])
 c.commit()
 PY
 valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" "$bin" "${flags[@]}" >"$dir/app.log" 2>&1 &

@@ -292,7 +292,8 @@ impl DateTime {
     /// writes two per row (`created_at`, `updated_at`) and formatting machinery was most of
     /// their cost.
     fn write_text(self, buf: &mut [u8; TEXT_LEN]) -> &str {
-        let t = &self.0;
+        // The naive UTC time: a `DateTime<Utc>`'s own getters add the (zero) offset each.
+        let t = self.0.naive_utc();
         // Years 1–9999, so every part fits its digits.
         let parts: [(u32, usize, usize); 7] = [
             (t.year().unsigned_abs(), 0, 4),

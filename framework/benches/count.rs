@@ -61,7 +61,11 @@ fn count(c: &mut Criterion) {
         let page = runtime.block_on(repo.list(&query)).expect("a page");
         assert_eq!((page.items.len(), page.count), (20, expected), "{name}");
         group.bench_function(name, |b| {
-            b.iter(|| runtime.block_on(repo.list(black_box(&query))).expect("a page"))
+            b.iter(|| {
+                runtime
+                    .block_on(repo.list(black_box(&query)))
+                    .expect("a page")
+            })
         });
     }
     group.finish();

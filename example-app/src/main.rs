@@ -3,8 +3,10 @@
 //! A music catalogue: tracks and users as multi-format CRUD APIs over SQLite (the default,
 //! `./data/example.db`) or PostgreSQL, plus `/api/hello/` and `/api/echo/`, two function views
 //! that show content negotiation, and the API root `/api/`.
-#![forbid(unsafe_code)]
+// Unsafe code only in `allocator` (a `GlobalAlloc`), allowed there alone.
+#![deny(unsafe_code)]
 
+mod allocator;
 mod app;
 mod auth_views;
 mod credentials;
@@ -24,6 +26,10 @@ mod sweep;
 mod tracks;
 mod uploads;
 mod users;
+
+/// mimalloc for small blocks, glibc's malloc for big ones ([`allocator`]).
+#[global_allocator]
+static ALLOCATOR: allocator::Split = allocator::Split;
 
 use std::net::SocketAddr;
 use std::time::Duration;

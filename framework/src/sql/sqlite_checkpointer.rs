@@ -1,9 +1,10 @@
 //! SQLite's WAL checkpoints, on a thread of their own. A connection's auto-checkpoint runs
 //! inside the commit that crosses its threshold and syncs the database file there; on the one
 //! writer thread (`sqlite_writer`) every write queued behind that commit waited for it, which
-//! was the p99 of creates (docs/performance.md, "The checkpointer"). The writer's
-//! auto-checkpoint is off; after its commits it wakes this thread, which runs a `PASSIVE`
-//! checkpoint (it takes no lock a writer or reader waits for) at most every [`INTERVAL`].
+//! was the p99 of creates (docs/performance.md, "The checkpointer"). After its commits the
+//! writer wakes this thread, which runs a `PASSIVE` checkpoint (it takes no lock a writer or
+//! reader waits for) at most every [`INTERVAL`]. The writer's auto-checkpoint stays, at
+//! [`BACKSTOP_FRAMES`], for when this thread falls behind (its syncs slow on a busy disk).
 //!
 //! A checkpoint copies frames; only a writer beginning when every frame is copied starts the
 //! WAL file again from its beginning. Under a steady load the writer always has a frame the
@@ -26,6 +27,11 @@ pub(crate) const INTERVAL: Duration = Duration::from_millis(50);
 /// The WAL's length, in frames (pages), from which the writer is asked to finish a checkpoint:
 /// SQLite's own auto-checkpoint threshold (4 MiB with 4 KiB pages).
 pub(crate) const FINISH_FRAMES: i64 = 1000;
+
+/// The WAL's length, in frames, at which the writer's own auto-checkpoint runs after a commit,
+/// as SQLite's does at 1,000 by default: reached only when this thread is late, it keeps the
+/// WAL bounded (about 12 MiB with 4 KiB pages) whatever the disk does.
+pub(crate) const BACKSTOP_FRAMES: i64 = 3000;
 
 #[derive(Default)]
 struct State {

@@ -2,8 +2,9 @@
 //! every write, so that no two connections of the process wait on each other in SQLite's busy
 //! handler (which sleeps whole milliseconds). Writes that arrive while it is busy are committed
 //! together (group commit): one transaction, each statement in a savepoint of its own, every
-//! caller answered once the transaction has committed — a 201 still means committed. Its
-//! auto-checkpoint is off: the checkpoints run on a thread of their own (`sqlite_checkpointer`).
+//! caller answered once the transaction has committed — a 201 still means committed. The
+//! checkpoints run on a thread of their own (`sqlite_checkpointer`); the writer's own
+//! auto-checkpoint is only a backstop.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
@@ -52,8 +53,14 @@ impl Writer {
     /// Starts the thread, which owns `conn` from now on, and the checkpointer's, which owns
     /// `checkpoints` (a second connection to the same file).
     pub(crate) fn start(conn: Connection, checkpoints: Connection) -> Result<Self, DbError> {
-        conn.pragma_update(None, "wal_autocheckpoint", 0)
-            .map_err(super::sqlite::db_error)?;
+        // SQLite's own auto-checkpoint only as a backstop, for when the checkpointer falls
+        // behind (its syncs slow on a busy disk): then the writer checkpoints as it used to.
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            super::sqlite_checkpointer::BACKSTOP_FRAMES,
+        )
+        .map_err(super::sqlite::db_error)?;
         let checkpointer = Checkpointer::start(checkpoints)?;
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()

@@ -1,0 +1,45 @@
+# Sourced by the scripts here. `app_start BIN [TRACKS]` starts the example app at BIN on loopback
+# on a fresh SQLite file, with a superuser `bench` and throttles off; with TRACKS, that many
+# tracks owned by the superuser (as the yardstick seeds them) are written into the file first.
+# It sets `dir` (the scratch folder, removed on exit), `pid` and `base` (the app's URL).
+# `app_token` then logs in: `token`, and `$dir/post.lua`, a wrk script POSTing one track with it.
+app_start() {
+  local bin=$1 tracks=${2:-0}
+  export EXAMPLE_APP_THROTTLE_ANON=off EXAMPLE_APP_THROTTLE_USER=off EXAMPLE_APP_THROTTLE_UPLOADS=off
+  dir=$(mktemp -d)
+  local port=$((20000 + RANDOM % 20000))
+  local db="sqlite://$dir/db.sqlite3"
+  # Creates the tables too.
+  printf 'bench-password-1\n' | "$bin" createsuperuser --username bench --email b@example.com \
+    --database-url "$db" >/dev/null 2>&1
+  if [ "$tracks" -gt 0 ]; then
+    python3 - "$dir/db.sqlite3" "$tracks" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+t = "2026-12-04T01:23:44.123456Z"
+c.executemany(
+    "INSERT INTO track (title, artist_name, release_date, owner, created_at, updated_at) "
+    "VALUES (?, 'Miles Davis', '1959-08-17', 1, ?, ?)",
+    [(f"Track {i}", t, t) for i in range(int(sys.argv[2]))])
+c.commit()
+PY
+  fi
+  "$bin" --bind "127.0.0.1:$port" --database-url "$db" --media-root "$dir/media" --log error \
+    >"$dir/app.log" 2>&1 &
+  pid=$!
+  trap 'kill -INT $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+  base="http://127.0.0.1:$port"
+  for _ in $(seq 100); do curl -fs -o /dev/null "$base/api/" && break; sleep 0.1; done
+}
+
+app_token() {
+  token=$(curl -fsS -H 'Content-Type: application/json' \
+    -d '{"username":"bench","password":"bench-password-1"}' "$base/api/auth/token/" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  cat >"$dir/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"title": "So What", "artist_name": "Miles Davis", "release_date": "1959-08-17"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Token $token"
+LUA
+}

@@ -579,21 +579,22 @@ async fn a_slow_request_gets_503_at_the_request_timeout() {
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
+/// A GET of the slow test route (1.5 s) on a connection of its own: its response head.
+fn slow_get(app: &App) -> tokio::task::JoinHandle<Option<String>> {
+    let addr = addr(app);
+    tokio::spawn(async move {
+        let mut conn = TcpStream::connect(addr).await.unwrap();
+        conn.write_all(b"GET /api/test/slow/?ms=1500 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .await
+            .unwrap();
+        read_head(&mut conn, Duration::from_secs(5)).await
+    })
+}
+
 #[tokio::test]
 async fn past_max_requests_a_get_waits_for_a_handler_to_end() {
     let app = start_with(&[("EXAMPLE_APP_MAX_REQUESTS", "1")]);
-    let slow = {
-        let base = app.base().to_owned();
-        tokio::spawn(async move {
-            let mut conn = TcpStream::connect(base.trim_start_matches("http://"))
-                .await
-                .unwrap();
-            conn.write_all(b"GET /api/test/slow/?ms=1500 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                .await
-                .unwrap();
-            read_head(&mut conn, Duration::from_secs(5)).await
-        })
-    };
+    let slow = slow_get(&app);
     tokio::time::sleep(Duration::from_millis(300)).await;
     // The one slot is the slow handler's: a GET waits for it to end.
     let started = Instant::now();
@@ -615,18 +616,7 @@ async fn past_max_requests_a_get_waits_for_a_handler_to_end() {
     let first = slow.await.unwrap();
     assert!(first.is_some_and(|h| h.starts_with("HTTP/1.1 200")));
     // A request with a body takes no slot: a POST is answered while a slow GET runs.
-    let slow = {
-        let base = app.base().to_owned();
-        tokio::spawn(async move {
-            let mut conn = TcpStream::connect(base.trim_start_matches("http://"))
-                .await
-                .unwrap();
-            conn.write_all(b"GET /api/test/slow/?ms=1500 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                .await
-                .unwrap();
-            read_head(&mut conn, Duration::from_secs(5)).await
-        })
-    };
+    let slow = slow_get(&app);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut post = TcpStream::connect(addr(&app)).await.unwrap();
     post.write_all(

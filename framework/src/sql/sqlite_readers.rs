@@ -250,12 +250,20 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(n, 42);
-        assert_eq!(
-            readers
-                .try_here(|conn| conn.query_row("SELECT 7", [], |r| r.get::<_, i64>(0)))
-                .unwrap()
-                .unwrap(),
-            7
-        );
+        // The reader thread gives the connection back just after it answers: wait for it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let here = loop {
+            if let Some(found) =
+                readers.try_here(|conn| conn.query_row("SELECT 7", [], |r| r.get::<_, i64>(0)))
+            {
+                break found;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the connection never came back"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        };
+        assert_eq!(here.unwrap(), 7);
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use restframe::permissions::{IsAuthenticatedOrReadOnly, Permission};
 use restframe::renderers::Renderer;
+use restframe::router::Reverser;
 use restframe::sql::{Database, SqlRepository};
 use restframe::{ApiError, ApiSettings, Date, DateTime, Decimal, Model, ModelViewSet, Request};
 
@@ -70,19 +71,17 @@ impl Track {
         self.owner.as_ref().map(|o| o.id)
     }
 
-    /// Makes `file` (stored as a path, `/api/tracks/ID/file/`) an absolute URL on `req`'s
-    /// checked host, and sets `url`; paths when the request has no usable host.
-    fn absolute(&mut self, req: &Request) {
-        let base = req.base_url().ok();
+    /// Makes `file` (stored as a path, `/api/tracks/ID/file/`) an absolute URL on `base`, the
+    /// request's checked host, and sets `url` from `links` (the `track-detail` route's); paths
+    /// when the request has no usable host.
+    fn absolute(&mut self, base: Option<&str>, links: Option<&Reverser<'_>>) {
         if let Some(file) = self.file.as_mut().filter(|f| f.starts_with('/'))
-            && let Some(base) = &base
+            && let Some(base) = base
         {
-            *file = format!("{base}{file}");
+            file.insert_str(0, base);
         }
-        let id = self.id.to_string();
-        self.url = req
-            .reverse("track-detail", &[&id])
-            .or_else(|_| req.reverse_path("track-detail", &[&id]))
+        self.url = links
+            .and_then(|links| links.url(&[&self.id.to_string()]).ok())
             .unwrap_or_default();
     }
 }
@@ -157,8 +156,13 @@ pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
         })
         .collect();
     let nested = nests_owner(req);
+    let base = req.base_url().ok();
+    let links = req
+        .reverser("track-detail")
+        .or_else(|_| req.path_reverser("track-detail"))
+        .ok();
     for track in tracks.iter_mut() {
-        track.absolute(req);
+        track.absolute(base.as_deref(), links.as_ref());
         let Some(owner) = track.owner().and_then(|id| users.get(&id)) else {
             continue;
         };

@@ -16,7 +16,7 @@ mod pattern;
 mod reverse;
 mod table;
 
-pub use reverse::ReverseError;
+pub use reverse::{ReverseError, Reverser};
 pub use table::{RouteEntry, RouteTable};
 
 use std::any::Any;

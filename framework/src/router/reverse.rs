@@ -6,6 +6,7 @@
 //! `http://host/api/tracks/4/` from any view of the router. The table reverses paths (with the
 //! mount prefix); the request makes them absolute (DRF's `request.build_absolute_uri`).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -205,42 +206,102 @@ impl RouteTable {
         version: Option<(&str, &str)>,
         fill: impl Fn(&RouteEntry) -> Result<String, ReverseError>,
     ) -> Result<String, ReverseError> {
-        let mut first_error = None;
-        // A versioned request's routes first: the link stays in its version.
+        fill_first(name, &self.candidates(name, version), fill)
+    }
+
+    /// The routes named `name`, in the order reversing tries them: with `version` (a capture
+    /// and its value), those with that capture first, each given the value (DRF's
+    /// `URLPathVersioning.reverse`), so the link stays in the request's version.
+    fn candidates<'a>(
+        &'a self,
+        name: &str,
+        version: Option<(&str, &str)>,
+    ) -> Vec<Cow<'a, RouteEntry>> {
         let has = |entry: &RouteEntry| {
             version.is_some_and(|(capture, _)| entry.captures.iter().any(|(n, _)| n == capture))
         };
-        let versioned = self.named(name).filter(|e| has(e));
-        for entry in versioned.chain(self.named(name).filter(|e| !has(e))) {
-            let filled = match version {
-                Some((capture, value)) if has(entry) => entry.with_version(capture, value, &fill),
-                _ => fill(entry),
-            };
-            match filled {
-                Ok(path) => return Ok(path),
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
+        let mut out: Vec<Cow<'a, RouteEntry>> = Vec::new();
+        if let Some((capture, value)) = version {
+            for entry in self.named(name).filter(|e| has(e)) {
+                let mut versioned = entry.clone();
+                versioned.version = Some((capture.to_owned(), value.to_owned()));
+                out.push(Cow::Owned(versioned));
             }
         }
-        Err(first_error.unwrap_or_else(|| ReverseError::UnknownName(name.to_owned())))
+        out.extend(self.named(name).filter(|e| !has(e)).map(Cow::Borrowed));
+        out
+    }
+}
+
+/// The path of the first of `entries` that `fill` fills, else the first one's error.
+fn fill_first(
+    name: &str,
+    entries: &[Cow<'_, RouteEntry>],
+    fill: impl Fn(&RouteEntry) -> Result<String, ReverseError>,
+) -> Result<String, ReverseError> {
+    let mut first_error = None;
+    for entry in entries {
+        match fill(entry) {
+            Ok(path) => return Ok(path),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| ReverseError::UnknownName(name.to_owned())))
+}
+
+/// The URLs of one named route for many objects (the `url` of each row of a page): the route
+/// table, scheme, host, mount prefix and version are looked up once, so each URL costs the
+/// check of its arguments and one string. Made by [`Request::reverser`] (absolute URLs) or
+/// [`Request::path_reverser`] (paths); each URL is what [`Request::reverse`] or
+/// [`Request::reverse_path`] gives for the same arguments.
+///
+/// ```
+/// use restframe::{api_view, Request, Response, Router};
+/// use http::Method;
+///
+/// let list = api_view(|req: Request| async move {
+///     let links = req.reverser("track-detail")?;
+///     let urls = [4, 5].iter().map(|id| links.url(&[&id.to_string()])).collect::<Result<Vec<_>, _>>()?;
+///     Ok(Response::new(urls))
+/// });
+/// let router = Router::new()
+///     .route("/tracks/", "track-list", [(Method::GET, list.clone())])?
+///     .route("/tracks/{id:[0-9]+}/", "track-detail", [(Method::GET, list)])?;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use http_body_util::BodyExt;
+/// use tower::ServiceExt;
+/// let req = http::Request::get("/tracks/").header("host", "example.org")
+///     .body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap();
+/// let res = router.oneshot(req).await.unwrap();
+/// let body = res.into_body().collect().await.unwrap().to_bytes();
+/// assert_eq!(&body[..], br#"["http://example.org/tracks/4/","http://example.org/tracks/5/"]"#);
+/// # });
+/// # Ok::<(), restframe::RouteError>(())
+/// ```
+#[derive(Debug)]
+pub struct Reverser<'r> {
+    name: &'r str,
+    entries: Vec<Cow<'r, RouteEntry>>,
+    /// `scheme://host/mount-prefix`, or the mount prefix alone.
+    prefix: String,
+}
+
+impl Reverser<'_> {
+    /// The URL of the route with `args` as its captures, checked as [`Request::reverse`]
+    /// checks them; a mistake is the same 500.
+    pub fn url(&self, args: &[&str]) -> Result<String, ApiError> {
+        let path = fill_first(self.name, &self.entries, |e| e.fill(args))?;
+        let mut url = String::with_capacity(self.prefix.len() + path.len());
+        url.push_str(&self.prefix);
+        url.push_str(&path);
+        Ok(url)
     }
 }
 
 impl RouteEntry {
-    /// `fill` on this entry with its version capture given `value` (DRF's
-    /// `URLPathVersioning.reverse`): the caller's arguments name the other captures.
-    fn with_version(
-        &self,
-        capture: &str,
-        value: &str,
-        fill: &dyn Fn(&RouteEntry) -> Result<String, ReverseError>,
-    ) -> Result<String, ReverseError> {
-        let mut versioned = self.clone();
-        versioned.version = Some((capture.to_owned(), value.to_owned()));
-        fill(&versioned)
-    }
-
     fn capture_names(&self) -> Vec<String> {
         self.captures.iter().map(|(n, _)| n.clone()).collect()
     }
@@ -376,6 +437,44 @@ impl Request {
         let table = route_table(self)?;
         let path = table.fill(name, self.path_version(), |e| e.fill(args))?;
         Ok(format!("{}{path}", table.mount_prefix))
+    }
+
+    /// A [`Reverser`] of the route named `name`: absolute URLs, as [`Request::reverse`] gives
+    /// them, for many arguments at the cost of one lookup. A bad `Host` is the 400 of
+    /// [`Request::base_url`]; an unknown name shows when a URL is asked for.
+    ///
+    /// ```
+    /// # use restframe::{ApiError, Request};
+    /// # fn f(req: &Request, ids: &[i64]) -> Result<Vec<String>, ApiError> {
+    /// let links = req.reverser("track-detail")?;
+    /// ids.iter().map(|id| links.url(&[&id.to_string()])).collect()
+    /// # }
+    /// ```
+    pub fn reverser<'r>(&'r self, name: &'r str) -> Result<Reverser<'r>, ApiError> {
+        let entries = route_table(self)?.candidates(name, self.path_version());
+        Ok(Reverser {
+            name,
+            entries,
+            prefix: self.base_url()?,
+        })
+    }
+
+    /// [`Request::reverser`] for paths under the mount prefix, as [`Request::reverse_path`]
+    /// gives them.
+    ///
+    /// ```
+    /// # use restframe::{ApiError, Request};
+    /// # fn f(req: &Request) -> Result<String, ApiError> {
+    /// req.path_reverser("track-detail")?.url(&["4"])
+    /// # }
+    /// ```
+    pub fn path_reverser<'r>(&'r self, name: &'r str) -> Result<Reverser<'r>, ApiError> {
+        let table = route_table(self)?;
+        Ok(Reverser {
+            name,
+            entries: table.candidates(name, self.path_version()),
+            prefix: table.mount_prefix.clone(),
+        })
     }
 
     /// The URL-path version's capture and this request's value of it (see

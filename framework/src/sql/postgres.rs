@@ -172,9 +172,9 @@ async fn consistent(
     pool: &PgPool,
     statements: Vec<Read>,
 ) -> Result<Vec<Vec<Vec<SqlValue>>>, DbError> {
-    let mut tx = pool.begin().await.map_err(db_error)?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
+    // One round trip for the transaction and its isolation, not two.
+    let mut tx = pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await
         .map_err(db_error)?;
     let mut out = Vec::with_capacity(statements.len());
@@ -275,4 +275,47 @@ pub(crate) async fn migrate(
         }
     }
     tx.commit().await.map_err(db_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{SqlValue, connect, fetch_consistent};
+    use crate::sql::ColumnType;
+
+    /// The count and the page of a list read one snapshot: the transaction is repeatable-read
+    /// and read-only, as its one `BEGIN` asks.
+    #[tokio::test]
+    #[ignore = "needs PostgreSQL: ./tests/run-all starts one (or set RESTFRAME_TEST_POSTGRES_URL and pass --include-ignored)"]
+    async fn a_consistent_read_is_one_repeatable_read_only_transaction() {
+        let url = std::env::var("RESTFRAME_TEST_POSTGRES_URL")
+            .expect("RESTFRAME_TEST_POSTGRES_URL: run ./tests/run-all, which starts PostgreSQL");
+        let pool = connect(&url).await.unwrap();
+        let text: Arc<[ColumnType]> = Arc::from([ColumnType::Text]);
+        let setting = |name: &str| {
+            (
+                Arc::from(format!("SELECT current_setting('{name}')")),
+                Vec::new(),
+                Arc::clone(&text),
+            )
+        };
+        let got = fetch_consistent(
+            &pool,
+            vec![
+                setting("transaction_isolation"),
+                setting("transaction_read_only"),
+            ],
+        )
+        .await
+        .unwrap();
+        let values: Vec<&SqlValue> = got.iter().map(|rows| &rows[0][0]).collect();
+        assert_eq!(
+            values,
+            [
+                &SqlValue::Text("repeatable read".into()),
+                &SqlValue::Text("on".into())
+            ]
+        );
+    }
 }

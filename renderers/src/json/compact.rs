@@ -15,6 +15,8 @@ use super::escape::{StrContents, write_str_contents};
 
 mod key;
 mod raw;
+#[cfg(test)]
+mod tests;
 
 /// The error type: serde_json's, so that the messages (a `Serialize` impl's own included) read
 /// exactly as they did when serde_json wrote the output.

@@ -62,6 +62,12 @@ pub(crate) async fn connect(url: &str) -> Result<PgPool, DbError> {
     }
     PgPoolOptions::new()
         .max_connections(16)
+        // No ping before each use (sqlx's default), a round trip on every statement's path.
+        // sqlx pings a connection as it goes back to the pool, off the request's path, and
+        // drops it when that fails; one the server closes while idle is found by the statement
+        // that uses it next, which fails, as with Django's default (`CONN_HEALTH_CHECKS`
+        // off).
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(db_error)

@@ -1,14 +1,16 @@
 # Sourced by the scripts here. `app_start BIN [TRACKS]` starts the example app at BIN on loopback
 # on a fresh SQLite file, with a superuser `bench` and throttles off; with TRACKS, that many
 # tracks owned by the superuser (as the yardstick seeds them) are written into the file first.
-# It sets `dir` (the scratch folder, removed on exit), `pid` and `base` (the app's URL).
+# It sets `dir` (the scratch folder, removed on exit), `pid` and `base` (the app's URL). With
+# APP_DB set (a database URL, e.g. an empty PostgreSQL database) the app uses that database instead,
+# and TRACKS must be 0 (`app_seed` writes tracks through the API). `app_stop` stops the app.
 # `app_token` then logs in: `token`, and `$dir/post.lua`, a wrk script POSTing one track with it.
 app_start() {
   local bin=$1 tracks=${2:-0}
   export EXAMPLE_APP_THROTTLE_ANON=off EXAMPLE_APP_THROTTLE_USER=off EXAMPLE_APP_THROTTLE_UPLOADS=off
   dir=$(mktemp -d)
   local port=$((20000 + RANDOM % 20000))
-  local db="sqlite://$dir/db.sqlite3"
+  local db=${APP_DB:-"sqlite://$dir/db.sqlite3"}
   # Creates the tables too.
   printf 'bench-password-1\n' | "$bin" createsuperuser --username bench --email b@example.com \
     --database-url "$db" >/dev/null 2>&1
@@ -27,7 +29,7 @@ PY
   "$bin" --bind "127.0.0.1:$port" --database-url "$db" --media-root "$dir/media" --log error \
     >"$dir/app.log" 2>&1 &
   pid=$!
-  trap 'kill -INT $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+  trap app_stop EXIT
   base="http://127.0.0.1:$port"
   for _ in $(seq 100); do curl -fs -o /dev/null "$base/api/" && break; sleep 0.1; done
 }
@@ -42,4 +44,27 @@ wrk.body = '{"title": "So What", "artist_name": "Miles Davis", "release_date": "
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Token $token"
 LUA
+}
+
+app_stop() {
+  kill -INT "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+}
+
+# `app_seed N`: N tracks through the API, with the token of `app_token` (so owned by `bench`), on
+# one keep-alive connection.
+app_seed() {
+  python3 - "$base" "$token" "$1" <<'PY'
+import http.client, json, sys, urllib.parse
+base, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+u = urllib.parse.urlsplit(base)
+c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+for i in range(n):
+    body = json.dumps({"title": f"Track {i}", "artist_name": "Miles Davis", "release_date": "1959-08-17"})
+    c.request("POST", "/api/tracks/", body, {"Content-Type": "application/json", "Authorization": f"Token {token}"})
+    r = c.getresponse(); r.read()
+    if r.status != 201:
+        sys.exit(f"seeding: {r.status}")
+PY
 }

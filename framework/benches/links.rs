@@ -1,7 +1,8 @@
 //! The links of a list (issue 16): a 100-row page builds an absolute URL for each row, from
 //! the request's checked base URL and a reversed route. The base URL is worked out once per
-//! request (`Request::base_url` keeps it); this guards that, and measures the reverse.
-//! Run: `cargo bench -p restframe --bench links`.
+//! request (`Request::base_url` keeps it); this guards that, and measures the reverse: one
+//! `Request::reverse` per row against one `Request::reverser` per page (what the example app's
+//! tracks use). Run: `cargo bench -p restframe --bench links`.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -14,17 +15,38 @@ use tower::ServiceExt;
 /// Rows of the page, each with one link.
 const ROWS: usize = 100;
 
-fn router(reverse: bool) -> Router {
+/// How each row's link is made.
+#[derive(Clone, Copy)]
+enum Link {
+    /// The base URL and a path formatted by hand: no reverse at all.
+    Formatted,
+    /// `Request::reverse` for each row.
+    Reverse,
+    /// One `Request::reverser` for the page, `url` for each row.
+    Reverser,
+}
+
+fn router(link: Link) -> Router {
     let links = api_view(move |req: Request| async move {
         let mut out = Vec::with_capacity(ROWS);
-        for id in 0..ROWS {
-            let base = req.base_url()?;
-            let path = if reverse {
-                req.reverse_path("item-detail", &[&id.to_string()])?
-            } else {
-                format!("/items/{id}/")
-            };
-            out.push(format!("{base}{path}"));
+        match link {
+            Link::Formatted => {
+                for id in 0..ROWS {
+                    let base = req.base_url()?;
+                    out.push(format!("{base}/items/{id}/"));
+                }
+            }
+            Link::Reverse => {
+                for id in 0..ROWS {
+                    out.push(req.reverse("item-detail", &[&id.to_string()])?);
+                }
+            }
+            Link::Reverser => {
+                let reverser = req.reverser("item-detail")?;
+                for id in 0..ROWS {
+                    out.push(reverser.url(&[&id.to_string()])?);
+                }
+            }
         }
         Ok(Response::new(out.len()))
     });
@@ -46,11 +68,12 @@ fn links(c: &mut Criterion) {
             .expect("a request")
     };
     let mut group = c.benchmark_group("list_links");
-    for (name, reverse) in [
-        ("base_url_x100", false),
-        ("base_url_and_reverse_x100", true),
+    for (name, link) in [
+        ("base_url_x100", Link::Formatted),
+        ("base_url_and_reverse_x100", Link::Reverse),
+        ("reverser_x100", Link::Reverser),
     ] {
-        let router = router(reverse);
+        let router = router(link);
         group.bench_function(name, |b| {
             b.iter(|| {
                 runtime.block_on(async {

@@ -191,11 +191,7 @@ fn escape_non_ascii(out: &mut Vec<u8>, start: usize, ascii: bool) {
     for (i, c) in text.char_indices() {
         if (ascii && !c.is_ascii()) || matches!(c, '\u{2028}' | '\u{2029}') {
             out.extend_from_slice(&tail[copied..i]);
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                out.extend_from_slice(b"\\u");
-                out.extend_from_slice(&hex4(*unit));
-            }
+            escape::write_utf16_escape(out, c);
             copied = i + c.len_utf8();
         }
     }

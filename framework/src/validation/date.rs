@@ -118,19 +118,29 @@ impl Date {
     fn write_text(self, buf: &mut [u8; 10]) -> &str {
         *buf = *b"0000-00-00";
         // Years 1–9999, so every part fits its digits.
-        for (mut n, at, width) in [
-            (self.year, 0, 4),
-            (u16::from(self.month), 5, 2),
-            (u16::from(self.day), 8, 2),
-        ] {
-            for i in (at..at + width).rev() {
-                // `n % 10` is a digit.
-                buf[i] = b'0' + (n % 10) as u8;
-                n /= 10;
-            }
-        }
+        write_digits(
+            buf,
+            &[
+                (u32::from(self.year), 0, 4),
+                (u32::from(self.month), 5, 2),
+                (u32::from(self.day), 8, 2),
+            ],
+        );
         // Only ASCII digits and dashes were written.
         std::str::from_utf8(buf).unwrap_or("0001-01-01")
+    }
+}
+
+/// Writes each `(number, at, width)` into `buf[at..at + width]` as decimal digits, zero-padded
+/// on the left; the number must fit its width (more significant digits are dropped). Shared by
+/// the `Date` and `DateTime` writers.
+pub(super) fn write_digits(buf: &mut [u8], parts: &[(u32, usize, usize)]) {
+    for &(mut n, at, width) in parts {
+        for slot in buf.iter_mut().skip(at).take(width).rev() {
+            // `n % 10` is a digit.
+            *slot = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
     }
 }
 

@@ -305,13 +305,7 @@ impl DateTime {
             (t.nanosecond() / 1000, 20, 6),
         ];
         *buf = *b"0000-00-00T00:00:00.000000Z";
-        for (mut n, at, width) in parts {
-            for i in (at..at + width).rev() {
-                // `n % 10` is a digit.
-                buf[i] = b'0' + (n % 10) as u8;
-                n /= 10;
-            }
-        }
+        super::date::write_digits(buf, &parts);
         // Only ASCII digits and punctuation were written.
         std::str::from_utf8(buf).unwrap_or("0001-01-01T00:00:00.000000Z")
     }

@@ -199,7 +199,7 @@ fn ascii_escape(byte: u8) -> ([u8; 6], usize) {
 }
 
 /// `c` as `\uXXXX`, two of them (a surrogate pair) past the BMP.
-fn write_utf16_escape(out: &mut Vec<u8>, c: char) {
+pub(super) fn write_utf16_escape(out: &mut Vec<u8>, c: char) {
     let mut units = [0u16; 2];
     for unit in c.encode_utf16(&mut units) {
         out.extend_from_slice(b"\\u");

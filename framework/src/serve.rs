@@ -44,7 +44,7 @@ const MAX_REQUEST_ID_LEN: usize = 128;
 /// | [`body_read_timeout`](Self::body_read_timeout) | 30 s | a request body sending less than [`MIN_BODY_PROGRESS`] in that long (stalled or trickled): the read fails (408 from the parsing view; the connection, or on HTTP/2 the stream, is closed); a response the client takes nothing of for that long (a blocked write, or on HTTP/2 no flow-control credit): the connection is closed |
 /// | [`request_timeout`](Self::request_timeout) | 60 s | a request to a route without upload parsers: 503 "Request timed out." |
 /// | [`max_connections`](Self::max_connections) | 4096 | accept waits until a connection ends |
-/// | [`max_requests`](Self::max_requests) | none | a request without a body waits, holding only its head, until a handler ends |
+/// | [`max_requests`](Self::max_requests) | none | a request without a body waits, holding only its head, until a handler ends; past the request timeout: 503 "Request timed out." |
 /// | [`trusted_proxies`](Self::trusted_proxies) | none | whose `X-Forwarded-*` headers count ([`TrustedProxies`]) |
 /// | [`grace`](Self::grace) | 30 s | in-flight requests after shutdown: abandoned |
 ///
@@ -124,8 +124,9 @@ impl ServeOptions {
         self
     }
 
-    /// The longest a request to a route without upload parsers may take, `None` for no limit.
-    /// Default 60 s. Applied by the [`Router`](crate::Router).
+    /// The longest a request to a route without upload parsers may take, counted from the
+    /// arrival of its head (a wait for a [`max_requests`](Self::max_requests) slot counts),
+    /// `None` for no limit. Default 60 s. Applied by the [`Router`](crate::Router).
     pub fn request_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.request_timeout = timeout;
         self
@@ -145,7 +146,11 @@ impl ServeOptions {
     /// under many connections where `max_connections` alone does not; on a few cores, a few
     /// dozen handlers at once serve as many requests per second as a thousand. Requests with a
     /// body are not counted: a slow upload must not hold a slot other requests wait for (their
-    /// bodies have their own limits). Default: no limit (at least 1 when set).
+    /// bodies have their own limits). The wait counts against the
+    /// [`request_timeout`](Self::request_timeout): a request still waiting when it runs out is
+    /// answered 503 "Request timed out." by the [`Router`](crate::Router) in the negotiated
+    /// format, without its view being called (with no request timeout, the wait has no limit
+    /// either). Default: no limit (at least 1 when set).
     ///
     /// ```
     /// let options = restframe::ServeOptions::default().max_requests(Some(64));
@@ -177,9 +182,19 @@ impl ServeOptions {
     }
 }
 
-/// The request timeout in force ([`ServeOptions::request_timeout`]), for the router.
+/// The request timeout in force ([`ServeOptions::request_timeout`]), for the router: how long
+/// it is, and when it runs out (counted from the request's arrival, so a wait for a
+/// [`ServeOptions::max_requests`] slot counts).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct RequestTimeout(pub(crate) Duration);
+pub(crate) struct RequestTimeout {
+    pub(crate) timeout: Duration,
+    pub(crate) deadline: tokio::time::Instant,
+}
+
+/// Set on a request whose timeout ran out while it waited for a [`ServeOptions::max_requests`]
+/// slot: the router answers it 503 without calling its view.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WaitedPastTimeout;
 
 /// Serves `service` on `listener` until `shutdown` resolves, then stops accepting, lets
 /// in-flight requests finish (for up to `grace`), and returns. Every other setting is
@@ -713,9 +728,12 @@ where
         self.options.trusted_proxies.apply(&mut req, self.peer);
         let id = request_id(req.headers());
         req.headers_mut().insert(REQUEST_ID_HEADER, id.clone());
-        if let Some(timeout) = self.options.request_timeout {
-            req.extensions_mut().insert(RequestTimeout(timeout));
-        }
+        let deadline = self.options.request_timeout.map(|timeout| {
+            let deadline = tokio::time::Instant::now() + timeout;
+            req.extensions_mut()
+                .insert(RequestTimeout { timeout, deadline });
+            deadline
+        });
         let log = self.options.request_log.then(|| RequestLog {
             method: req.method().clone(),
             path: req.uri().path().to_owned(),
@@ -735,17 +753,27 @@ where
         let has_body = !http_body::Body::is_end_stream(req.body());
         let body_done = Arc::new(AtomicBool::new(false));
         let (parts, body) = req.into_parts();
-        let req = http::Request::from_parts(
+        let mut req = http::Request::from_parts(
             parts,
             RequestBody::new(body, self.options.body_read_timeout, body_done.clone()),
         );
         let service = self.service.clone();
         let handlers = self.handlers.clone().filter(|_| !has_body);
         Box::pin(async move {
-            // Closed never (the semaphore lives as long as the server): `None` is no wait.
-            let slot = match handlers {
-                Some(handlers) => handlers.acquire_owned().await.ok(),
-                None => None,
+            // Closed never (the semaphore lives as long as the server): `None` is no wait. A
+            // wait that outlasts the request timeout ends it: the router answers 503.
+            let slot = match (handlers, deadline) {
+                (Some(handlers), Some(deadline)) => {
+                    match tokio::time::timeout_at(deadline, handlers.acquire_owned()).await {
+                        Ok(slot) => slot.ok(),
+                        Err(_) => {
+                            req.extensions_mut().insert(WaitedPastTimeout);
+                            None
+                        }
+                    }
+                }
+                (Some(handlers), None) => handlers.acquire_owned().await.ok(),
+                (None, _) => None,
             };
             let res = match tower::ServiceExt::oneshot(service, req).await {
                 Ok(res) => res,

@@ -40,7 +40,7 @@ use crate::extensions::{
 use crate::host::{AllowedHosts, invalid_host, request_host};
 use crate::request::Request;
 use crate::response::Response;
-use crate::serve::RequestTimeout;
+use crate::serve::{RequestTimeout, WaitedPastTimeout};
 use crate::settings::ApiSettings;
 use crate::util::{BoxError, BoxFuture};
 use crate::view::{ApiView, api_view};
@@ -513,22 +513,31 @@ impl Router {
     /// Calls a route's view within the request timeout `restframe::serve` set
     /// ([`crate::ServeOptions::request_timeout`]), unless the view takes uploads (a parser that
     /// carries files): an upload may take long on a slow link, and its body has the body-read
-    /// timeout. Past it: a 503 "Request timed out." in the negotiated format.
+    /// timeout. Past it: a 503 "Request timed out." in the negotiated format. The timeout
+    /// counts from the request's arrival; a request whose timeout ran out while it waited for a
+    /// [`crate::ServeOptions::max_requests`] slot gets the 503 at once, on any route.
     async fn call_timed<B>(&self, view: &ApiView, req: http::Request<B>) -> http::Response<Body>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        if req.extensions().get::<WaitedPastTimeout>().is_some() {
+            tracing::warn!(
+                path = req.uri().path(),
+                "request timed out waiting for a handler slot"
+            );
+            return call(&self.inner.timed_out, req).await;
+        }
         let timeout = req
             .extensions()
             .get::<RequestTimeout>()
-            .map(|t| t.0)
+            .copied()
             .filter(|_| !view.parser_list().iter().any(|p| p.carries_files()));
-        let Some(timeout) = timeout else {
+        let Some(RequestTimeout { timeout, deadline }) = timeout else {
             return call(view, req).await;
         };
         let head = request_head(&req);
-        match tokio::time::timeout(timeout, call(view, req)).await {
+        match tokio::time::timeout_at(deadline, call(view, req)).await {
             Ok(res) => res,
             Err(_) => {
                 tracing::warn!(path = head.uri().path(), ?timeout, "request timed out");

@@ -8,10 +8,15 @@
 //! Point reads by primary key (a detail, the owners of a page) go to the urgent queue, ahead of
 //! pages and counts: they cost microseconds, and they are most often the last statement of a
 //! request that already holds its rows in memory, which it frees by finishing.
+//!
+//! A read whose caller finds a connection free runs on the caller's thread instead
+//! ([`Readers::try_here`]), for at most [`HERE_BUDGET`]: SQLite's progress handler gives it up
+//! past that, and it is queued here. The queues serve what could not run at once.
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -121,9 +126,13 @@ impl Readers {
         }
     }
 
-    /// Runs `f` on this thread when a connection is free now; `None` when none is.
+    /// Runs `f` on this thread when a connection is free now, with `budgeted` for at most
+    /// [`HERE_BUDGET`] (and a thousand VM instructions more): `None` when no connection is free
+    /// or `f` ran out of time (its work is given up; run it on a reader thread instead). A
+    /// point read by primary key, bounded by its keys, goes without the budget's clock.
     pub(crate) fn try_here<T>(
         &self,
+        budgeted: bool,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Option<Result<T, DbError>> {
         let conn = self.shared.lock().free.pop()?;
@@ -132,9 +141,37 @@ impl Readers {
             shared: &self.shared,
         };
         let conn = lease.conn.as_mut()?;
-        Some(f(conn).map_err(super::sqlite::db_error))
+        let started = Instant::now();
+        let budget = budgeted
+            && conn
+                .progress_handler(
+                    BUDGET_CHECK_OPS,
+                    Some(move || started.elapsed() > HERE_BUDGET),
+                )
+                .is_ok();
+        let out = f(conn);
+        if budget {
+            // Only ever fails for a connection not owned here, which `budget` rules out.
+            let _ = conn.progress_handler(0, None::<fn() -> bool>);
+        }
+        match out {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::OperationInterrupted =>
+            {
+                None
+            }
+            out => Some(out.map_err(super::sqlite::db_error)),
+        }
     }
 }
+
+/// The longest a statement runs on the calling thread (a tokio worker) before it is given up
+/// and queued for a reader thread instead: long enough for a page and its count (about 100 µs
+/// for 100 rows), short enough that a scan of a big table does not hold up the runtime.
+pub(crate) const HERE_BUDGET: Duration = Duration::from_millis(1);
+
+/// How many SQLite VM instructions run between two looks at the clock.
+const BUDGET_CHECK_OPS: i32 = 1000;
 
 impl Drop for Readers {
     fn drop(&mut self) {
@@ -253,9 +290,9 @@ mod tests {
         // The reader thread gives the connection back just after it answers: wait for it.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         let here = loop {
-            if let Some(found) =
-                readers.try_here(|conn| conn.query_row("SELECT 7", [], |r| r.get::<_, i64>(0)))
-            {
+            if let Some(found) = readers.try_here(false, |conn| {
+                conn.query_row("SELECT 7", [], |r| r.get::<_, i64>(0))
+            }) {
                 break found;
             }
             assert!(

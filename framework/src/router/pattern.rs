@@ -24,6 +24,10 @@ pub(crate) struct PathPattern {
     /// The text around the captures, one more piece than there are captures: the template is
     /// `pieces[0] {c0} pieces[1] {c1} … pieces[n]`.
     pieces: Vec<String>,
+    /// The pattern's text before its first capture (all of it without one), its trailing
+    /// slash left out: every path the regex matches starts with it, so a path that does not is
+    /// turned away without running the regex (a router tries each route in turn).
+    literal: String,
     /// Whether the pattern ends in `/` (and its regex does not take the slash).
     slash: bool,
     /// Whether every capture is a whole segment (`/` before it, `/` or the end after it) of a
@@ -122,12 +126,14 @@ impl PathPattern {
         let slash = source.ends_with('/');
         regex.push_str(if slash { "$" } else { "/?$" });
         let regex = Regex::new(&regex).map_err(|e| bad(e.to_string()))?;
+        let literal = body[..body.find('{').unwrap_or(body.len())].to_owned();
         Ok(Self {
             source: source.to_owned(),
             template,
             regex,
             captures,
             pieces,
+            literal,
             slash,
             segments,
         })
@@ -158,6 +164,11 @@ impl PathPattern {
     /// else — in the pattern's own text, or in a capture without slashes — it matches nothing,
     /// so `/tracks/1%2Fplay/` never reaches the `play` action of track 1.
     pub(crate) fn matches(&self, path: &str) -> Option<PathMatch> {
+        // A `%2F` the literal text would take as its own slash matches nothing, so the path as
+        // received starts with the literal whenever its decoded form can match.
+        if !path.starts_with(self.literal.as_str()) {
+            return None;
+        }
         if let Some(found) = self.match_path(path, &[]) {
             return Some(found);
         }
@@ -387,6 +398,8 @@ mod tests {
         assert_eq!(m("/tracks/{id}/play/", "/tracks/1%2Fplay/"), None);
         assert_eq!(m("/tracks/{id}/", "/tracks/1%2F2/"), None);
         assert_eq!(m("/media/{key:[a-z/]+}", "%2Fmedia/ab"), None);
+        assert_eq!(m("/api/tracks/{id}/", "/api%2Ftracks/4/"), None);
+        assert_eq!(m("/api/tracks/", "/api%2Ftracks/"), None);
         // A trailing %2F is not the pattern's own slash.
         assert_eq!(m("/files/{name:[a-z]+}/", "/files/ab%2F"), None);
         // Other escapes are decoded once, as before.

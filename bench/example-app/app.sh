@@ -4,6 +4,7 @@
 # It sets `dir` (the scratch folder, removed on exit), `pid` and `base` (the app's URL). With
 # APP_DB set (a database URL, e.g. an empty PostgreSQL database) the app uses that database instead,
 # and TRACKS must be 0 (`app_seed` writes tracks through the API). `app_stop` stops the app.
+# APP_LOG sets `--log` (default `error`: no request logs).
 # `app_token` then logs in: `token`, and `$dir/post.lua`, a wrk script POSTing one track with it.
 app_start() {
   local bin=$1 tracks=${2:-0}
@@ -26,7 +27,7 @@ c.executemany(
 c.commit()
 PY
   fi
-  "$bin" --bind "127.0.0.1:$port" --database-url "$db" --media-root "$dir/media" --log error \
+  "$bin" --bind "127.0.0.1:$port" --database-url "$db" --media-root "$dir/media" --log "${APP_LOG:-error}" \
     >"$dir/app.log" 2>&1 &
   pid=$!
   trap app_stop EXIT

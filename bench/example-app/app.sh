@@ -4,11 +4,13 @@
 # It sets `dir` (the scratch folder, removed on exit), `pid` and `base` (the app's URL). With
 # APP_DB set (a database URL, e.g. an empty PostgreSQL database) the app uses that database instead,
 # and TRACKS must be 0 (`app_seed` writes tracks through the API). `app_stop` stops the app.
-# APP_LOG sets `--log` (default `error`: no request logs).
+# APP_LOG sets `--log` (default `error`: no request logs); APP_THROTTLE the three throttle rates
+# (default `off`; the yardstick sets `100000000/min`, on but never reached).
 # `app_token` then logs in: `token`, and `$dir/post.lua`, a wrk script POSTing one track with it.
 app_start() {
   local bin=$1 tracks=${2:-0}
-  export EXAMPLE_APP_THROTTLE_ANON=off EXAMPLE_APP_THROTTLE_USER=off EXAMPLE_APP_THROTTLE_UPLOADS=off
+  local throttle=${APP_THROTTLE:-off}
+  export EXAMPLE_APP_THROTTLE_ANON=$throttle EXAMPLE_APP_THROTTLE_USER=$throttle EXAMPLE_APP_THROTTLE_UPLOADS=$throttle
   dir=$(mktemp -d)
   local port=$((20000 + RANDOM % 20000))
   local db=${APP_DB:-"sqlite://$dir/db.sqlite3"}
@@ -27,7 +29,10 @@ c.executemany(
 c.commit()
 PY
   fi
-  "$bin" --bind "127.0.0.1:$port" --database-url "$db" --media-root "$dir/media" --log "${APP_LOG:-error}" \
+  # In a session of its own, as the yardstick starts servers: with autogroup scheduling
+  # (/proc/sys/kernel/sched_autogroup_enabled) the app and wrk then share the CPUs as two groups,
+  # which leaves the app about one core of two, not more.
+  setsid "$bin" --bind "127.0.0.1:$port" --database-url "$db" --media-root "$dir/media" --log "${APP_LOG:-error}" \
     >"$dir/app.log" 2>&1 &
   pid=$!
   trap app_stop EXIT

@@ -2120,6 +2120,56 @@ async fn foreign_keys(db: &Database) {
     assert!(authors.destroy(&a.id.to_string()).await.unwrap());
 }
 
+/// The destroy of a table that a `RESTRICT` foreign key points at lists the 409 it may answer;
+/// one that nothing restricts does not.
+#[cfg(feature = "openapi")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restricted_destroy_documents_its_409() {
+    use restframe::{ModelViewSet, Router};
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let doc = |db: &Database| {
+        let router = ModelViewSet::new("Author", "author", SqlRepository::<FkAuthor>::new(db))
+            .register(Router::new(), "/authors/")
+            .and_then(|r| {
+                ModelViewSet::new("Book", "book", SqlRepository::<FkBook>::new(db))
+                    .register(r, "/books/")
+            })
+            .unwrap();
+        serde_json::to_value(router.openapi(&restframe::openapi::ApiInfo::new("T", "1"))).unwrap()
+    };
+    let destroy = |doc: &Value, path: &str| doc["paths"][path]["delete"]["responses"].clone();
+    // Before the book table is known, nothing restricts an author's deletion.
+    db.create_table::<FkAuthor>().await.unwrap();
+    let before = doc(&db);
+    assert!(destroy(&before, "/authors/{id}/").get("204").is_some());
+    assert!(destroy(&before, "/authors/{id}/").get("409").is_none());
+    db.create_table::<FkBook>().await.unwrap();
+    let after = doc(&db);
+    let author = destroy(&after, "/authors/{id}/");
+    assert!(author.get("409").is_some(), "{author}");
+    assert!(destroy(&after, "/books/{id}/").get("409").is_none());
+    // A database whose tables were made by SQL of its own knows once it checked the book
+    // table (as `create_or_upgrade` checks every table).
+    let checked = Database::connect("sqlite::memory:").await.unwrap();
+    for sql in [
+        restframe::sql::create_table_sql::<FkAuthor>(restframe::sql::Dialect::Sqlite),
+        restframe::sql::create_table_sql::<FkBook>(restframe::sql::Dialect::Sqlite),
+    ] {
+        checked.query(&sql, vec![], &[]).await.unwrap();
+    }
+    assert!(
+        destroy(&doc(&checked), "/authors/{id}/")
+            .get("409")
+            .is_none()
+    );
+    checked.check_table::<FkBook>().await.unwrap();
+    assert!(
+        destroy(&doc(&checked), "/authors/{id}/")
+            .get("409")
+            .is_some()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_foreign_keys() {
     foreign_keys(&Database::connect("sqlite::memory:").await.unwrap()).await;

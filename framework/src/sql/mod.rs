@@ -588,6 +588,10 @@ pub struct Database {
     backend: Backend,
     /// Statements run through it (every clone shares the count).
     statements: Arc<AtomicU64>,
+    /// The tables a `RESTRICT` foreign key points at, among the tables this database created
+    /// or checked (every clone shares them): deleting their rows may be refused, a 409 the
+    /// OpenAPI document then lists for their destroy.
+    restricted: Arc<std::sync::RwLock<std::collections::BTreeSet<String>>>,
 }
 
 #[derive(Clone)]
@@ -617,6 +621,7 @@ impl Database {
             return Ok(Self {
                 backend: Backend::Sqlite(Arc::new(pool)),
                 statements: Arc::default(),
+                restricted: Arc::default(),
             });
         }
         #[cfg(feature = "postgres")]
@@ -625,6 +630,7 @@ impl Database {
             return Ok(Self {
                 backend: Backend::Postgres(pool),
                 statements: Arc::default(),
+                restricted: Arc::default(),
             });
         }
         Err(DbError::Url(format!(
@@ -719,6 +725,7 @@ impl Database {
         primary_key: &str,
         columns: &[Column],
     ) -> Result<(), DbError> {
+        self.note_references(columns);
         let mut statements = vec![table_sql(self.dialect(), name, primary_key, columns)];
         statements.extend(indexes_sql(self.dialect(), name, primary_key, columns));
         match &self.backend {
@@ -789,6 +796,7 @@ impl Database {
         primary_key: &str,
         columns: &[Column],
     ) -> Result<(), DbError> {
+        self.note_references(columns);
         schema::check(self, name, primary_key, columns).await
     }
 
@@ -837,6 +845,32 @@ impl Database {
             Dialect::Sqlite => format!("?{n}"),
             Dialect::Postgres => format!("${n}::{}", ty.pg_cast()),
         }
+    }
+
+    /// Notes the tables that `columns`' `RESTRICT` foreign keys point at.
+    fn note_references(&self, columns: &[Column]) {
+        let targets = columns
+            .iter()
+            .filter_map(|c| c.references)
+            .filter(|fk| fk.on_delete == OnDelete::Restrict);
+        let mut restricted = self
+            .restricted
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for fk in targets {
+            restricted.insert(fk.table.to_owned());
+        }
+    }
+
+    /// Whether deleting a row of `table` may be refused: a `RESTRICT` foreign key of a table
+    /// this database created or checked ([`create_table`](Self::create_table),
+    /// [`check_columns`](Self::check_columns), [`create_or_upgrade`](Self::create_or_upgrade))
+    /// points at it.
+    pub(crate) fn restricts_deletes_of(&self, table: &str) -> bool {
+        self.restricted
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(table)
     }
 
     /// The SQL dialect it speaks.

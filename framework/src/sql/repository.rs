@@ -443,6 +443,10 @@ impl<M: Table> Repository for SqlRepository<M> {
         M::COLUMNS.iter().any(|c| c.unique)
     }
 
+    fn may_conflict_on_destroy(&self) -> bool {
+        self.db.restricts_deletes_of(M::NAME)
+    }
+
     async fn list(&self, query: &ListQuery) -> Result<Page<M>, ApiError> {
         let mut params = Vec::with_capacity(query.filters.len() + 2);
         let mut errors = Vec::new();

@@ -190,6 +190,8 @@ pub(super) struct ActionDocs<'a> {
     list_fields: &'a ListFields,
     /// Whether writes may conflict with stored rows (a 409, [`Repository::may_conflict`]).
     conflicts: bool,
+    /// Whether a destroy may (a 409, [`Repository::may_conflict_on_destroy`]).
+    destroy_conflicts: bool,
 }
 
 impl<'a> ActionDocs<'a> {
@@ -214,6 +216,7 @@ impl<'a> ActionDocs<'a> {
             pagination,
             list_fields: &viewset.list_fields,
             conflicts: viewset.repo.may_conflict(),
+            destroy_conflicts: viewset.repo.may_conflict_on_destroy(),
         }
     }
 
@@ -429,8 +432,14 @@ impl<'a> ActionDocs<'a> {
     }
 
     fn destroy(&self) -> Doc {
-        self.base("destroy", format!("Delete a {}", self.basename))
-            .empty_response(204, "Deleted.")
+        let doc = self
+            .base("destroy", format!("Delete a {}", self.basename))
+            .empty_response(204, "Deleted.");
+        if self.destroy_conflicts {
+            doc.errors([409])
+        } else {
+            doc
+        }
     }
 
     /// An extra action's defaults: id `{tag}_{url_name}` (`_{method}` when it has several),

@@ -91,6 +91,14 @@ pub trait Repository: Send + Sync + 'static {
     fn may_conflict(&self) -> bool {
         false
     }
+
+    /// Whether a destroy may conflict with stored rows (rows of another table that point at
+    /// this one and forbid its deletion): the document then lists a 409 for it. `false` by
+    /// default; [`crate::sql::SqlRepository`] answers whether a `RESTRICT` foreign key of a
+    /// table its database created or checked points at its table.
+    fn may_conflict_on_destroy(&self) -> bool {
+        false
+    }
 }
 
 /// Whether every `field = value` of `scope` holds for `row`, its fields serialized (a number

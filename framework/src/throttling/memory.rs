@@ -15,7 +15,12 @@ const DEFAULT_MAX_KEYS: usize = 100_000;
 ///
 /// Memory is bounded: histories that have left their window are dropped as the map grows,
 /// and when more than `max_keys` keys are live at once the least recently hit are evicted
-/// (so those clients start afresh, which errs on the side of letting requests through).
+/// (so those clients start afresh, which errs on the side of letting requests through). A
+/// history keeps each request's time, as DRF's does, for a rate of up to 64 requests; above
+/// that, requests within 1/64 of the window of each other share one entry (counted from the
+/// first), so a key holds at most about 64 entries whatever its rate (DRF's list for
+/// `1000/day` holds a thousand). Such requests then leave the window up to 1/64 of it early,
+/// which errs on the side of letting requests through.
 ///
 /// ```
 /// use restframe::throttling::{MemoryThrottleStore, ThrottleStore};
@@ -44,26 +49,59 @@ struct Histories {
     tick: u64,
 }
 
+/// Past this many requests in a rate, a history groups requests close in time (see
+/// [`MemoryThrottleStore`]); at or below it, it keeps each one, as DRF does.
+const EXACT_UP_TO: u32 = 64;
+
 #[derive(Debug)]
 struct History {
-    /// Request times, oldest first, all within the last `per`.
-    times: VecDeque<Instant>,
+    /// Request times, oldest first, all within the last `per`, each with how many requests
+    /// it stands for (1 unless the rate is above [`EXACT_UP_TO`]).
+    times: VecDeque<(Instant, u64)>,
+    /// How many requests `times` stands for.
+    count: u64,
     /// The window of the rate last used with this key: decides when the history is stale.
     per: Duration,
     last_tick: u64,
 }
 
 impl History {
+    fn new(now: Instant, per: Duration, last_tick: u64) -> Self {
+        let mut times = VecDeque::with_capacity(1);
+        times.push_back((now, 1));
+        Self {
+            times,
+            count: 1,
+            per,
+            last_tick,
+        }
+    }
+
     /// Drops the times that left the window ending at `now` (DRF: `while history and
     /// history[-1] <= now - duration: history.pop()`).
     fn expire(&mut self, now: Instant) {
-        while let Some(&oldest) = self.times.front() {
+        while let Some(&(oldest, n)) = self.times.front() {
             if now.saturating_duration_since(oldest) >= self.per {
                 self.times.pop_front();
+                self.count -= n;
             } else {
                 break;
             }
         }
+    }
+
+    /// Records a request at `now` under `rate`: in the newest entry when the rate is above
+    /// [`EXACT_UP_TO`] and that entry began less than 1/64 of the window ago.
+    fn record(&mut self, rate: Rate, now: Instant) {
+        self.count += 1;
+        if rate.requests > EXACT_UP_TO
+            && let Some((newest, n)) = self.times.back_mut()
+            && now.saturating_duration_since(*newest) < rate.per / EXACT_UP_TO
+        {
+            *n += 1;
+            return;
+        }
+        self.times.push_back((now, 1));
     }
 }
 
@@ -121,16 +159,8 @@ impl MemoryThrottleStore {
         if h.map.len() >= h.sweep_at {
             h.make_room(now);
         }
-        let mut times = VecDeque::with_capacity(1);
-        times.push_back(now);
-        h.map.insert(
-            key.to_owned(),
-            History {
-                times,
-                per: rate.per,
-                last_tick: tick,
-            },
-        );
+        h.map
+            .insert(key.to_owned(), History::new(now, rate.per, tick));
         None
     }
 
@@ -143,20 +173,24 @@ impl MemoryThrottleStore {
 
 /// DRF's `allow_request` on an expired history: refuse when it is full, else record `now`.
 fn admit(history: &mut History, rate: Rate, now: Instant) -> Option<Duration> {
-    let len = history.times.len();
-    let limit = rate.requests as usize;
-    if len < limit {
-        history.times.push_back(now);
+    let limit = u64::from(rate.requests);
+    if history.count < limit {
+        history.record(rate, now);
         return None;
     }
-    // Full: allowed again once `len - limit + 1` times have left the window, i.e. when the
-    // time at index `len - limit` does. With `len == limit` (the usual case: the rate did not
-    // change) that is the oldest, and the wait is DRF's `duration - (now - history[-1])`.
-    let wait = match history.times.get(len - limit) {
-        Some(&t) => rate.per.saturating_sub(now.saturating_duration_since(t)),
-        None => rate.per, // `requests == 0` and an empty history: never allowed.
-    };
-    Some(wait)
+    // Full: allowed again once `count - limit + 1` requests have left the window, i.e. when
+    // the entry holding the one at that position does. With `count == limit` (the usual case:
+    // the rate did not change) that is the oldest, and the wait is DRF's
+    // `duration - (now - history[-1])`.
+    let mut leaving = history.count - limit + 1;
+    for &(t, n) in &history.times {
+        if n >= leaving {
+            return Some(rate.per.saturating_sub(now.saturating_duration_since(t)));
+        }
+        leaving -= n;
+    }
+    // `requests == 0` and an empty history: never allowed.
+    Some(rate.per)
 }
 
 impl Histories {
@@ -255,6 +289,36 @@ mod tests {
         // of them left, i.e. until t0+2 leaves at t0+62.
         let low = Rate::new(2, secs(60));
         assert_eq!(store.hit_at("k", low, t0 + secs(10)), Some(secs(52)));
+    }
+
+    #[test]
+    fn a_high_rate_keeps_a_bounded_history_and_still_counts_every_request() {
+        let store = MemoryThrottleStore::new();
+        let rate = Rate::new(10_000, secs(64));
+        let t0 = Instant::now();
+        // 10,000 requests over 32 s, one every 3.2 ms: all allowed, the next refused.
+        let at = |i: u32| t0 + Duration::from_micros(u64::from(i) * 3_200);
+        for i in 0..10_000 {
+            assert_eq!(store.hit_at("k", rate, at(i)), None, "request {i}");
+        }
+        let entries = store.lock().map.get("k").map(|h| h.times.len());
+        assert!(entries.is_some_and(|n| n <= 33), "{entries:?} entries");
+        // The oldest (t0, with the requests of its first second) leaves at t0 + 64 s.
+        let wait = store.hit_at("k", rate, at(10_000));
+        assert_eq!(wait, Some(secs(64) - Duration::from_micros(32_000_000)));
+        // Once the first second's requests have left, about that many are allowed again.
+        let later = t0 + secs(65);
+        let allowed = (0..1_000)
+            .take_while(|_| store.hit_at("k", rate, later).is_none())
+            .count();
+        assert!((300..=700).contains(&allowed), "{allowed}");
+        // A small rate keeps every request: exactly DRF's list.
+        let exact = Rate::new(64, secs(64));
+        for i in 0..64 {
+            assert_eq!(store.hit_at("e", exact, at(i)), None);
+        }
+        let entries = store.lock().map.get("e").map(|h| h.times.len());
+        assert_eq!(entries, Some(64));
     }
 
     #[test]

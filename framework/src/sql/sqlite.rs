@@ -188,7 +188,7 @@ impl Pool {
     /// a reader thread. An `urgent` read, a point read by primary key, has no budget (its keys
     /// bound it) and goes ahead of the pages and counts queued. A page read here is
     /// freed by the thread that allocated it, and skips two hand-offs: a 100-row list went
-    /// from 7,383 / 7,534 to 9,059 / 8,920 req/s, its p99 from 8.9 to 6.7 ms
+    /// from 7,701 / 7,667 to 8,855 / 8,738 req/s, its p99 from 8.4 to 6.7 ms
     /// (docs/performance.md).
     async fn read<T, F>(&self, urgent: bool, f: F) -> Result<T, DbError>
     where

@@ -194,6 +194,11 @@ pub(super) struct ActionDocs<'a> {
     destroy_conflicts: bool,
 }
 
+/// `doc` with a 409 among its errors when the operation `may` conflict with stored rows.
+fn with_conflict(doc: Doc, may: bool) -> Doc {
+    if may { doc.errors([409]) } else { doc }
+}
+
 impl<'a> ActionDocs<'a> {
     /// The docs of `viewset`'s actions under `prefix`, tagged with the prefix's last segment
     /// (else the basename).
@@ -380,12 +385,7 @@ impl<'a> ActionDocs<'a> {
 
     /// The base of a write: a 409 when it may conflict with stored rows.
     fn write(&self, name: &str, summary: String) -> Doc {
-        let doc = self.base(name, summary);
-        if self.conflicts {
-            doc.errors([409])
-        } else {
-            doc
-        }
+        with_conflict(self.base(name, summary), self.conflicts)
     }
 
     fn create(&self) -> Doc {
@@ -435,11 +435,7 @@ impl<'a> ActionDocs<'a> {
         let doc = self
             .base("destroy", format!("Delete a {}", self.basename))
             .empty_response(204, "Deleted.");
-        if self.destroy_conflicts {
-            doc.errors([409])
-        } else {
-            doc
-        }
+        with_conflict(doc, self.destroy_conflicts)
     }
 
     /// An extra action's defaults: id `{tag}_{url_name}` (`_{method}` when it has several),

@@ -12,6 +12,7 @@ mod auth_views;
 mod credentials;
 mod durations;
 mod identity_cache;
+mod log_writer;
 mod media;
 mod owner;
 mod ownership;
@@ -250,14 +251,12 @@ fn quiet_intentional_panics() {
 /// The server, from its flags to its end; an error names the problem and, where there is one,
 /// the fix.
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    // Lines go to a thread of their own, which writes what has queued up at once (a request
-    // log line per request cost 17% of a detail's throughput as a write of its own under the
-    // stderr lock). Not lossy: past 128 K lines queued, a logging task waits. The guard writes
-    // what is left when `run` ends. Colours only on a terminal.
-    let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("example-app-log")
-        .finish(std::io::BufWriter::new(std::io::stderr()));
+    // Lines gather in memory and a thread of their own writes them in batches (`log_writer`):
+    // a request log line per request cost 17% of a detail's throughput as a write of its own
+    // under the stderr lock, and 13% with a thread woken per line. Not lossy: past 1 MiB
+    // waiting, a logging task writes itself. The guard writes what is left when `run` ends.
+    // Colours only on a terminal.
+    let (writer, _flush_on_exit) = log_writer::batched(std::io::stderr(), "example-app-log")?;
     let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&args.log))
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

@@ -5,15 +5,17 @@
 # APP_DB set (a database URL, e.g. an empty PostgreSQL database) the app uses that database instead,
 # and TRACKS must be 0 (`app_seed` writes tracks through the API). `app_stop` stops the app.
 # APP_LOG sets `--log` (default `error`: no request logs); APP_THROTTLE the three throttle rates
-# (default `off`; the yardstick sets `100000000/min`, on but never reached).
+# (default `off`; the yardstick sets `100000000/min`, on but never reached). APP_SQLITE_QUERY is
+# appended to the SQLite URL (`?exclusive=true`).
 # `app_token` then logs in: `token`, and `$dir/post.lua`, a wrk script POSTing one track with it.
 app_start() {
+  APP_SQLITE_QUERY=${APP_SQLITE_QUERY:-}
   local bin=$1 tracks=${2:-0}
   local throttle=${APP_THROTTLE:-off}
   export EXAMPLE_APP_THROTTLE_ANON=$throttle EXAMPLE_APP_THROTTLE_USER=$throttle EXAMPLE_APP_THROTTLE_UPLOADS=$throttle
   dir=$(mktemp -d)
   local port=$((20000 + RANDOM % 20000))
-  local db=${APP_DB:-"sqlite://$dir/db.sqlite3"}
+  local db=${APP_DB:-"sqlite://$dir/db.sqlite3$APP_SQLITE_QUERY"}
   # Creates the tables too.
   printf 'bench-password-1\n' | "$bin" createsuperuser --username bench --email b@example.com \
     --database-url "$db" >/dev/null 2>&1

@@ -1611,6 +1611,82 @@ async fn sqlite_file_repository() {
     core_scenario(&db).await;
 }
 
+/// `?exclusive=true`: the pool's process holds the file alone. Its connections share the
+/// locks in memory and the WAL index is kept in the heap (no `-shm` file), and everything
+/// still works; another process finds the file locked, and opens it once the pool is closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exclusive_sqlite_file_is_this_process_alone() {
+    for exclusive in [true, false] {
+        let dir = TempDir::new("exclusive");
+        let path = dir.path().join("music.sqlite");
+        let url = format!("{}?exclusive={exclusive}", sqlite_url(&path));
+        let db = Database::connect(&url).await.unwrap();
+        core_scenario(&db).await;
+        let n = SqlRepository::<Track>::new(&db)
+            .list(&all())
+            .await
+            .unwrap()
+            .count
+            .unwrap();
+        let read = format!("read {n} tracks");
+        let shm = dir.path().join("music.sqlite-shm");
+        assert_eq!(shm.exists(), !exclusive, "exclusive={exclusive}");
+        assert!(dir.path().join("music.sqlite-wal").exists());
+        // Another process (this test binary, running `another_process_reads` alone).
+        let other = || {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "another_process_reads",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(OTHER_DB, &path)
+                .output()
+                .unwrap()
+        };
+        let out = other();
+        let said = String::from_utf8_lossy(&out.stdout);
+        let expected = if exclusive { "locked" } else { read.as_str() };
+        assert!(said.contains(expected), "exclusive={exclusive}: {said}");
+        drop(db);
+        // Closed (its threads end on their own): the file is anyone's again, with every
+        // committed row.
+        let started = std::time::Instant::now();
+        loop {
+            let said = String::from_utf8_lossy(&other().stdout).into_owned();
+            if said.contains(&read) {
+                break;
+            }
+            assert!(started.elapsed().as_secs() < 10, "closed: {said}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Set by `an_exclusive_sqlite_file_is_this_process_alone` for the process it starts.
+const OTHER_DB: &str = "RESTFRAME_SQLTEST_OTHER_DB";
+
+/// Run alone in a process of its own by the test above (a no-op otherwise): reads the file at
+/// [`OTHER_DB`] with SQLite's default locking, without waiting, and prints what happened.
+#[test]
+fn another_process_reads() {
+    let Some(path) = std::env::var_os(OTHER_DB) else {
+        return;
+    };
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.busy_timeout(std::time::Duration::ZERO).unwrap();
+    match conn.query_row("SELECT count(*) FROM sqltest_track", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(n) => println!("read {n} tracks"),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
+            println!("locked")
+        }
+        Err(e) => println!("failed: {e}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_memory_repository() {
     let db = Database::connect("sqlite::memory:").await.unwrap();
@@ -1628,7 +1704,13 @@ async fn sqlite_memory_repository() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsupported_urls_are_refused() {
-    for url in ["mysql://root@localhost/db", "music.sqlite", ""] {
+    for url in [
+        "mysql://root@localhost/db",
+        "music.sqlite",
+        "",
+        "sqlite://music.sqlite?exclusive=yes",
+        "sqlite://music.sqlite?cache=shared",
+    ] {
         match Database::connect(url).await {
             Err(DbError::Url(message)) => assert!(!message.is_empty()),
             other => panic!("{url:?}: {other:?}"),

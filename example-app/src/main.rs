@@ -204,8 +204,22 @@ enum Command {
 /// How long in-flight requests may take to finish after SIGINT/SIGTERM.
 const GRACE: Duration = Duration::from_secs(30);
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    allocator::settle_big_blocks();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(start()),
+        Err(e) => {
+            eprintln!("example-app: error: starting the runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The command, or the server, from the command line.
+async fn start() -> std::process::ExitCode {
     let mut args = Args::parse();
     if let Some(Command::Createsuperuser(command)) = args.command.take() {
         return match superuser::run(command).await {

@@ -205,7 +205,7 @@ enum Command {
 const GRACE: Duration = Duration::from_secs(30);
 
 fn main() -> std::process::ExitCode {
-    allocator::settle_big_blocks();
+    allocator::settle();
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

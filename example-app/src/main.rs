@@ -267,9 +267,9 @@ fn quiet_intentional_panics() {
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // Lines gather in memory and a thread of their own writes them in batches (`log_writer`):
     // a request log line per request cost 17% of a detail's throughput as a write of its own
-    // under the stderr lock, and 13% with a thread woken per line. Not lossy: past 1 MiB
-    // waiting, a logging task writes itself. The guard writes what is left when `run` ends.
-    // Colours only on a terminal.
+    // under the stderr lock, and a thread woken per line (tracing-appender) still cost a
+    // wake-up per request (docs/server.md). Not lossy: past 1 MiB waiting, a logging task
+    // writes itself. The guard writes what is left when `run` ends. Colours only on a terminal.
     let (writer, _flush_on_exit) = log_writer::batched(std::io::stderr(), "example-app-log")?;
     let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&args.log))

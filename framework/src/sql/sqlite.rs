@@ -125,8 +125,8 @@ pub(crate) enum Locking {
     Shared,
     /// The pool's process holds the file alone (SQLite's `unix-excl` VFS): its connections
     /// share the locks in memory and the WAL index lives in the heap, not in `-shm`; another
-    /// process that opens the file finds it locked. A detail went from 27,105 / 26,996 to
-    /// 31,321 / 30,822 req/s (docs/performance.md).
+    /// process that opens the file finds it locked. A detail went from 27,767 / 28,606 to
+    /// 35,335 / 33,463 req/s (docs/performance.md).
     Exclusive,
 }
 

@@ -21,6 +21,9 @@ pub(crate) struct PathPattern {
     regex: Regex,
     /// Each capture's name and its own regex, anchored, to check the decoded value against.
     captures: Vec<(String, Regex)>,
+    /// Per capture, what its regex says of a [`plain`] value when it is one of
+    /// [`SEGMENT_CAPTURES`] (checked without running it: a page's links are many).
+    plain_fits: Vec<Option<PlainFit>>,
     /// The text around the captures, one more piece than there are captures: the template is
     /// `pieces[0] {c0} pieces[1] {c1} … pieces[n]`.
     pieces: Vec<String>,
@@ -40,6 +43,30 @@ pub(crate) struct PathPattern {
 /// Capture regexes that match within one segment (no `/`): the default, and the usual id
 /// patterns.
 const SEGMENT_CAPTURES: [&str; 5] = [DEFAULT_CAPTURE, "[0-9]+", r"\d+", "[^/]+", "[a-zA-Z0-9_-]+"];
+
+/// Whether a [`plain`] value fits one capture regex, without running it.
+type PlainFit = fn(&str) -> bool;
+
+/// What the capture regex `re` says of a [`plain`] value, as a plain function, when `re` is one
+/// of [`SEGMENT_CAPTURES`].
+fn plain_fit(re: &str) -> Option<PlainFit> {
+    fn any(_: &str) -> bool {
+        true
+    }
+    fn digits(v: &str) -> bool {
+        v.bytes().all(|b| b.is_ascii_digit())
+    }
+    fn word(v: &str) -> bool {
+        !v.contains('~')
+    }
+    match re {
+        // A plain value holds no `/` and no `.`, and only ASCII (so `\d` is `[0-9]`).
+        DEFAULT_CAPTURE | "[^/]+" => Some(any),
+        "[0-9]+" | r"\d+" => Some(digits),
+        "[a-zA-Z0-9_-]+" => Some(word),
+        _ => None,
+    }
+}
 
 /// Whether `value` needs no percent-encoding and holds no dot (which a format suffix or a
 /// dot-segment could take): ASCII letters, digits, `-`, `_` and `~`, at least one.
@@ -74,6 +101,7 @@ impl PathPattern {
         let body = source.strip_suffix('/').unwrap_or(source);
         let mut regex = String::from("^");
         let mut captures: Vec<(String, Regex)> = Vec::new();
+        let mut plain_fits = Vec::new();
         let mut rest = body;
         let mut template = String::new();
         let mut pieces: Vec<String> = Vec::new();
@@ -104,6 +132,7 @@ impl PathPattern {
                 .map_err(|e| bad(format!("capture `{name}`: {e}")))?;
             regex.push_str(&format!("(?P<{name}>{re})"));
             captures.push((name.to_owned(), own));
+            plain_fits.push(plain_fit(re));
             template.push('{');
             template.push_str(name);
             template.push('}');
@@ -132,6 +161,7 @@ impl PathPattern {
             template,
             regex,
             captures,
+            plain_fits,
             pieces,
             literal,
             slash,
@@ -282,10 +312,20 @@ impl PathPattern {
         if values.len() != self.captures.len() {
             return Err(FillError::Arity(self.captures.len()));
         }
+        let fits = |(i, (v, (_, own))): (usize, (&&str, &(String, Regex)))| match self
+            .plain_fits
+            .get(i)
+            .copied()
+            .flatten()
+        {
+            Some(fit) if plain(v) => fit(v),
+            _ => own.is_match(v),
+        };
         if let Some(i) = values
             .iter()
             .zip(&self.captures)
-            .position(|(v, (_, own))| !own.is_match(v))
+            .enumerate()
+            .position(|c| !fits(c))
         {
             return Err(FillError::NoMatch(i));
         }
@@ -556,6 +596,42 @@ mod tests {
             m("/d/{dir:[a-z]+/}/", "/d/x/").unwrap().params,
             params(&[("dir", "x/")])
         );
+    }
+
+    #[test]
+    fn a_plain_value_fits_a_usual_capture_as_its_regex_says() {
+        let mut values: Vec<String> = ["4", "0042", "abc", "a-b_c", "a~b", "~", "-", "_", "A9"]
+            .map(String::from)
+            .to_vec();
+        // Every plain byte alone and around a digit.
+        for b in (0u8..128).filter(|b| plain(&char::from(*b).to_string())) {
+            let c = char::from(b);
+            values.extend([c.to_string(), format!("1{c}"), format!("{c}1")]);
+        }
+        for re in SEGMENT_CAPTURES {
+            let fit = plain_fit(re).unwrap();
+            let own = Regex::new(&format!("^(?:{re})$")).unwrap();
+            for v in values.iter().filter(|v| plain(v)) {
+                assert_eq!(fit(v), own.is_match(v), "{re} on {v:?}");
+            }
+        }
+        assert!(plain_fit("[a-z]+").is_none());
+        // Filling takes the same decisions through either path.
+        assert_eq!(fill("/t/{id:[0-9]+}/", &["42"]).unwrap(), "/t/42/");
+        assert!(matches!(
+            fill("/t/{id:[0-9]+}/", &["4a"]),
+            Err(FillError::NoMatch(0))
+        ));
+        assert!(matches!(
+            fill("/t/{id:[0-9]+}/", &["٤"]),
+            Err(FillError::NoMatch(0))
+        ));
+        assert_eq!(fill(r"/t/{id:\d+}/", &["42"]).unwrap(), "/t/42/");
+        assert_eq!(fill("/t/{id}/", &["a~b"]).unwrap(), "/t/a~b/");
+        assert!(matches!(
+            fill("/t/{id:[a-zA-Z0-9_-]+}/", &["a~b"]),
+            Err(FillError::NoMatch(0))
+        ));
     }
 
     #[test]

@@ -2129,6 +2129,7 @@ struct FkAuthor {
     #[field(primary_key, read_only)]
     id: i64,
     name: String,
+    since: Option<restframe::Date>,
 }
 
 #[derive(Debug, Serialize, Deserialize, restframe::Model)]
@@ -2140,6 +2141,14 @@ struct FkBook {
     author: i64,
     #[field(references = FkAuthor, on_delete = set_null)]
     editor: Option<i64>,
+    /// The author's name, read with the book by `select_related`.
+    #[field(computed)]
+    #[serde(default)]
+    author_name: Option<String>,
+    /// When the editor began, likewise (a date: PostgreSQL reads it as text).
+    #[field(computed)]
+    #[serde(default)]
+    editor_since: Option<restframe::Date>,
 }
 
 /// A write naming a row that does not exist is a 400 naming each such field, in DRF's words;
@@ -2156,7 +2165,10 @@ async fn foreign_keys(db: &Database) {
         SqlRepository::<FkAuthor>::new(db),
         SqlRepository::<FkBook>::new(db),
     );
-    let author = |name: &str| FkAuthorInput { name: name.into() };
+    let author = |name: &str| FkAuthorInput {
+        name: name.into(),
+        since: "2020-01-02".parse().ok(),
+    };
     let (a, b) = (
         authors.create(author("a")).await.unwrap(),
         authors.create(author("b")).await.unwrap(),
@@ -2184,6 +2196,55 @@ async fn foreign_keys(db: &Database) {
         .await
         .unwrap();
     let id = book.id.to_string();
+    // `select_related`: the detail reads the related columns in its one statement; other
+    // reads do not.
+    let detailed = SqlRepository::<FkBook>::new(db)
+        .select_related::<FkAuthor>("author", "name", "author_name")
+        .and_then(|r| r.select_related::<FkAuthor>("editor", "since", "editor_since"))
+        .unwrap();
+    let before = db.statements_run();
+    let read = detailed.retrieve(&id).await.unwrap().unwrap();
+    assert_eq!(db.statements_run() - before, 1);
+    assert_eq!(read.author_name.as_deref(), Some("a"));
+    assert_eq!(
+        read.editor_since.map(|d| d.to_string()).as_deref(),
+        Some("2020-01-02")
+    );
+    let plain = books.retrieve(&id).await.unwrap().unwrap();
+    assert_eq!((plain.author_name, plain.editor_since), (None, None));
+    let many = detailed.retrieve_many([&id]).await.unwrap();
+    assert_eq!(many[0].author_name, None);
+    let refused = |r: Result<SqlRepository<FkBook>, restframe::sql::DbError>| match r {
+        Ok(_) => panic!("select_related accepted a mistake"),
+        Err(e) => e.to_string(),
+    };
+    let repo = || SqlRepository::<FkBook>::new(db);
+    assert_eq!(
+        refused(repo().select_related::<FkAuthor>("writer", "name", "writer_name")),
+        "select_related: table sqltest_fk_book has no column writer"
+    );
+    assert_eq!(
+        refused(repo().select_related::<FkAuthor>("author", "nickname", "nick")),
+        "select_related: table sqltest_fk_author has no column nickname"
+    );
+    assert_eq!(
+        refused(repo().select_related::<FkAuthor>("author", "name", "editor")),
+        "select_related: editor is already read from sqltest_fk_book"
+    );
+    assert!(
+        refused(
+            repo()
+                .select_related::<FkAuthor>("author", "name", "author_name")
+                .and_then(|r| r.select_related::<FkAuthor>("editor", "name", "author_name"))
+        )
+        .contains("author_name is already read")
+    );
+    let wrong_type =
+        match SqlRepository::<FkAuthor>::new(db).select_related::<FkBook>("name", "id", "book") {
+            Ok(_) => panic!("a text column cannot point at an integer key"),
+            Err(e) => e.to_string(),
+        };
+    assert!(wrong_type.contains("cannot point at"), "{wrong_type}");
     let patch = FkBookPatch {
         author: Some(997),
         ..Default::default()
@@ -2198,6 +2259,12 @@ async fn foreign_keys(db: &Database) {
     assert!(authors.destroy(&b.id.to_string()).await.unwrap());
     let book = books.retrieve(&id).await.unwrap().unwrap();
     assert_eq!((book.author, book.editor), (a.id, None));
+    // The editor gone (`SET NULL`), its column reads `NULL`; the author's is still read.
+    let read = detailed.retrieve(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (read.author_name.as_deref(), read.editor_since),
+        (Some("a"), None)
+    );
     assert!(books.destroy(&id).await.unwrap());
     assert!(authors.destroy(&a.id.to_string()).await.unwrap());
 }

@@ -34,6 +34,32 @@ fn pg_datetime_text(expr: &str) -> String {
     format!("to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
 }
 
+/// `expr`, a value of type `ty`, as the text a row reads (PostgreSQL's dates, decimals, UUIDs,
+/// JSON and datetimes); `None` when it is read as it is.
+fn read_as_text(dialect: Dialect, ty: ColumnType, expr: &str) -> Option<String> {
+    match (dialect, ty) {
+        (
+            Dialect::Postgres,
+            ColumnType::Date | ColumnType::Decimal | ColumnType::Uuid | ColumnType::Json,
+        ) => Some(format!("{expr}::text")),
+        (Dialect::Postgres, ColumnType::DateTime) => Some(pg_datetime_text(expr)),
+        _ => None,
+    }
+}
+
+/// A column of a related row read with each row ([`Statements::retrieve_related`]): `column`
+/// (of type `ty`) of the `table` row whose `primary_key` equals this row's `foreign_key`,
+/// named `field`.
+#[derive(Clone, Debug)]
+pub(crate) struct RelatedColumn {
+    pub(crate) field: &'static str,
+    pub(crate) foreign_key: &'static str,
+    pub(crate) table: &'static str,
+    pub(crate) primary_key: &'static str,
+    pub(crate) column: &'static str,
+    pub(crate) ty: ColumnType,
+}
+
 /// The current time as a value of type `ty` (see [`ColumnDefault::Now`](super::ColumnDefault)).
 pub(crate) fn now_sql(dialect: Dialect, ty: ColumnType) -> String {
     match (dialect, ty) {
@@ -87,18 +113,9 @@ impl Statements {
             .iter()
             .map(|c| {
                 let name = quote(c.name);
-                match (dialect, c.ty) {
-                    (
-                        Dialect::Postgres,
-                        ColumnType::Date
-                        | ColumnType::Decimal
-                        | ColumnType::Uuid
-                        | ColumnType::Json,
-                    ) => format!("{name}::text AS {name}"),
-                    (Dialect::Postgres, ColumnType::DateTime) => {
-                        format!("{} AS {name}", pg_datetime_text(&name))
-                    }
-                    _ => name,
+                match read_as_text(dialect, c.ty, &name) {
+                    Some(text) => format!("{text} AS {name}"),
+                    None => name,
                 }
             })
             .collect::<Vec<_>>()
@@ -120,11 +137,7 @@ impl Statements {
             primary_key,
         };
         let pk = quote(primary_key);
-        s.retrieve = format!(
-            "SELECT {} FROM {table_q} WHERE {pk} = {}",
-            s.select_list,
-            s.placeholder(1, pk_ty)
-        );
+        s.retrieve = s.select_by_key("");
         let mut names = writable.iter().map(|c| quote(c.name)).collect::<Vec<_>>();
         let mut values = writable
             .iter()
@@ -248,6 +261,47 @@ impl Statements {
     }
 
     /// The `n`th (1-based) placeholder for a value of type `ty`.
+    /// [`retrieve`](Self::retrieve) that also reads each of `related` (a scalar subquery each,
+    /// so the outer query's names keep their meaning and a missing row reads `NULL`).
+    pub(crate) fn retrieve_related(&self, related: &[RelatedColumn]) -> String {
+        let mut extra = String::new();
+        for r in related {
+            // An alias of our own, so a table related to itself (a parent row) reads the
+            // other row.
+            let inner = "\"restframe_related\"";
+            let value = format!("{inner}.{}", quote(r.column));
+            let value = read_as_text(self.dialect, r.ty, &value).unwrap_or(value);
+            extra.push_str(&format!(
+                ", (SELECT {value} FROM {} AS {inner} WHERE {inner}.{} = {}.{}) AS {}",
+                quote(r.table),
+                quote(r.primary_key),
+                self.table,
+                quote(r.foreign_key),
+                quote(r.field),
+            ));
+        }
+        self.select_by_key(&extra)
+    }
+
+    /// `SELECT (the columns){extra} FROM t WHERE pk = ?`.
+    fn select_by_key(&self, extra: &str) -> String {
+        format!(
+            "SELECT {}{extra} FROM {} WHERE {} = {}",
+            self.select_list,
+            self.table,
+            quote(self.primary_key),
+            self.placeholder(1, self.key_type())
+        )
+    }
+
+    /// The primary key's type (an integer when the columns do not name it).
+    fn key_type(&self) -> ColumnType {
+        self.columns
+            .iter()
+            .find(|c| c.name == self.primary_key)
+            .map_or(ColumnType::Integer, |c| c.ty)
+    }
+
     pub(crate) fn placeholder(&self, n: usize, ty: ColumnType) -> String {
         match self.dialect {
             Dialect::Sqlite => format!("?{n}"),
@@ -587,7 +641,7 @@ fn absent_default(c: &Column) -> Option<ColumnDefault> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Clause, Dialect, Statements};
+    use super::{Clause, Dialect, RelatedColumn, Statements};
     use crate::sql::{Column, ColumnType};
 
     const COLUMNS: &[Column] = &[
@@ -614,6 +668,33 @@ mod tests {
                 &[("release_date", true), ("id", false)]
             ),
             r#"SELECT "id", "title", "release_date" FROM "track" WHERE "title" = ?1 ORDER BY "track"."release_date" DESC NULLS FIRST, "track"."id" ASC LIMIT ?2 OFFSET ?3"#
+        );
+    }
+
+    #[test]
+    fn a_related_column_is_a_scalar_subquery_of_the_retrieve() {
+        let related = [RelatedColumn {
+            field: "owner_since",
+            foreign_key: "owner",
+            table: "user",
+            primary_key: "id",
+            column: "since",
+            ty: ColumnType::Date,
+        }];
+        const OWNED: &[Column] = &[Column::integer("id"), Column::integer("owner")];
+        let sqlite = Statements::new(Dialect::Sqlite, "track", "id", OWNED);
+        assert_eq!(
+            sqlite.retrieve,
+            r#"SELECT "id", "owner" FROM "track" WHERE "id" = ?1"#
+        );
+        assert_eq!(
+            sqlite.retrieve_related(&related),
+            r#"SELECT "id", "owner", (SELECT "restframe_related"."since" FROM "user" AS "restframe_related" WHERE "restframe_related"."id" = "track"."owner") AS "owner_since" FROM "track" WHERE "id" = ?1"#
+        );
+        let postgres = Statements::new(Dialect::Postgres, "track", "id", OWNED);
+        assert_eq!(
+            postgres.retrieve_related(&related),
+            r#"SELECT "id", "owner", (SELECT "restframe_related"."since"::text FROM "user" AS "restframe_related" WHERE "restframe_related"."id" = "track"."owner") AS "owner_since" FROM "track" WHERE "id" = $1::bigint"#
         );
     }
 

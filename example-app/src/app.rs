@@ -159,7 +159,7 @@ pub struct Options {
 
 /// The app's router: `/api/` (root), `/api/tracks/`, `/api/users/`, `/api/hello/`,
 /// `/api/echo/`.
-pub fn router(options: &Options) -> Result<Router, RouteError> {
+pub fn router(options: &Options) -> Result<Router, Box<dyn std::error::Error>> {
     // Every parser the enabled features offer (JSON first); the app's own renderer list; the
     // request policy. Every view inherits these.
     let settings = options
@@ -214,7 +214,7 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
         router = test_routes(router, &options.db)?;
     }
     router = root_redirect(router)?;
-    router
+    Ok(router
         .route("/api/hello/", "hello", [(Method::GET, hello)])?
         .route(
             "/api/echo/",
@@ -254,7 +254,7 @@ pub fn router(options: &Options) -> Result<Router, RouteError> {
                 ("v2 (/api/v2/)", "/api/v2/schema/"),
             ],
         )?
-        .redoc("/api/redoc/", "redoc", "/api/schema/")
+        .redoc("/api/redoc/", "redoc", "/api/schema/")?)
 }
 
 /// `/api/…`: the version is `Accept`'s (`application/json; version=2`), 1 by default.
@@ -274,8 +274,8 @@ fn api_viewsets(
     options: &Options,
     prefix: &str,
     versioning: &ApiSettings,
-) -> Result<Router, RouteError> {
-    let tracks = crate::uploads::repository(&options.db, &options.media);
+) -> Result<Router, Box<dyn std::error::Error>> {
+    let tracks = tracks::with_owner(crate::uploads::repository(&options.db, &options.media))?;
     let viewset = tracks::viewset(tracks.clone(), with_jsonp(), &options.secret);
     let viewset = crate::uploads::actions(viewset, &tracks, &options.media).settings(versioning);
     router = options
@@ -284,7 +284,7 @@ fn api_viewsets(
         .register(router, &format!("{prefix}tracks/"))?;
     let users = SqlRepository::new(&options.db);
     let picture = crate::pictures::views(&users, &options.db);
-    users::viewset(
+    Ok(users::viewset(
         users,
         options.credentials.passwords.clone(),
         options.credentials.token_cache.clone(),
@@ -301,7 +301,7 @@ fn api_viewsets(
         |action, (method, view)| action.method(method, view),
     ))
     .settings(versioning)
-    .register(router, &format!("{prefix}users/"))
+    .register(router, &format!("{prefix}users/"))?)
 }
 
 /// The OpenAPI document's title, version and description.

@@ -2214,6 +2214,38 @@ async fn foreign_keys(db: &Database) {
     assert_eq!((plain.author_name, plain.editor_since), (None, None));
     let many = detailed.retrieve_many([&id]).await.unwrap();
     assert_eq!(many[0].author_name, None);
+    // What a create and a whole update return reads them too, in the write's own statement.
+    let before = db.statements_run();
+    let made = detailed
+        .create(FkBookInput {
+            author: a.id,
+            editor: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(db.statements_run() - before, 1);
+    assert_eq!(
+        (made.author_name.as_deref(), made.editor_since),
+        (Some("a"), None)
+    );
+    let made_id = made.id.to_string();
+    let put = detailed
+        .update(
+            &made_id,
+            FkBookInput {
+                author: b.id,
+                editor: Some(a.id),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(put.author_name.as_deref(), Some("b"));
+    assert_eq!(
+        put.editor_since.map(|d| d.to_string()).as_deref(),
+        Some("2020-01-02")
+    );
+    assert!(detailed.destroy(&made_id).await.unwrap());
     let refused = |r: Result<SqlRepository<FkBook>, restframe::sql::DbError>| match r {
         Ok(_) => panic!("select_related accepted a mistake"),
         Err(e) => e.to_string(),

@@ -41,10 +41,12 @@ impl<M> Clone for SqlRepository<M> {
     }
 }
 
-/// The read of one row by its key with its related columns ([`SqlRepository::select_related`]).
+/// The statements that read a row with its related columns ([`SqlRepository::select_related`]).
 struct RelatedRead {
     columns: Vec<RelatedColumn>,
-    sql: Arc<str>,
+    retrieve: Arc<str>,
+    insert: Arc<str>,
+    update: Arc<str>,
     names: Vec<&'static str>,
     types: Arc<[ColumnType]>,
 }
@@ -105,14 +107,15 @@ impl<M: Table> SqlRepository<M> {
     }
 
     /// Reads `field` with each row [`retrieve`](Repository::retrieve)d by its key (a detail
-    /// view's `GET`): `column` of the `R` row whose primary key is this row's `foreign_key`, in
-    /// the same statement, `NULL` when there is none (Django's `select_related`, one column of
-    /// it: `annotate(field=F("foreign_key__column"))`). The model reads it as it reads a column:
-    /// a field named `field`, with `#[serde(default)]` so that rows read without it (lists,
-    /// writes) still fit. A detail then costs one statement instead of two when its view shows
-    /// something of the related row; a page keeps looking its related rows up at once
-    /// ([`retrieve_many`](Self::retrieve_many)), which costs one statement per page whatever its
-    /// size. May be called once per field.
+    /// view's `GET`) and each row a [`create`](Repository::create) or a whole
+    /// [`update`](Repository::update) returns: `column` of the `R` row whose primary key is this
+    /// row's `foreign_key`, in the same statement, `NULL` when there is none (Django's
+    /// `select_related`, one column of it: `annotate(field=F("foreign_key__column"))`). The
+    /// model reads it as it reads a column: a field named `field`, with `#[serde(default)]` so
+    /// that rows read without it (lists, PATCHes) still fit. A detail then costs one statement
+    /// instead of two when its view shows something of the related row; a page keeps looking
+    /// its related rows up at once ([`retrieve_many`](Self::retrieve_many)), which costs one
+    /// statement per page whatever its size. May be called once per field.
     ///
     /// An error names the column that does not exist, or the `field` already taken by a
     /// column of `M`.
@@ -179,8 +182,11 @@ impl<M: Table> SqlRepository<M> {
             ty: target.ty,
         });
         let prepared = &self.prepared;
+        let [retrieve, insert, update] = prepared.statements.with_related(&columns);
         let read = RelatedRead {
-            sql: prepared.statements.retrieve_related(&columns).into(),
+            retrieve: retrieve.into(),
+            insert: insert.into(),
+            update: update.into(),
             names: prepared
                 .names
                 .iter()
@@ -347,13 +353,28 @@ impl<M: Table> SqlRepository<M> {
     /// (`Invalid pk "7" - object does not exist.`), found by a lookup per key only then.
     async fn write_related(
         &self,
-        sql: &Arc<str>,
+        sql: Write<'_>,
         params: Vec<SqlValue>,
         related: Vec<(&'static Column, SqlValue)>,
     ) -> Result<Option<M>, ApiError> {
-        let types = Arc::clone(&self.prepared.types);
-        match self.db.fetch(Arc::clone(sql), params, types).await {
-            Ok(rows) => self.first(rows),
+        let p = &self.prepared;
+        let (sql, types, names) = match (sql, &self.related) {
+            (Write::Insert, Some(r)) => (&r.insert, &r.types, &r.names),
+            (Write::Update, Some(r)) => (&r.update, &r.types, &r.names),
+            (Write::Insert, None) => (&p.insert, &p.types, &p.names),
+            (Write::Update, None) => (&p.update, &p.types, &p.names),
+            (Write::Other(sql), _) => (sql, &p.types, &p.names),
+        };
+        match self
+            .db
+            .fetch(Arc::clone(sql), params, Arc::clone(types))
+            .await
+        {
+            Ok(rows) => rows
+                .into_iter()
+                .next()
+                .map(|row| self.model_named(names, row))
+                .transpose(),
             Err(DbError::ForeignKey) if !related.is_empty() => {
                 Err(self.missing_related(related).await)
             }
@@ -411,6 +432,15 @@ impl<M: Table> SqlRepository<M> {
             .map_err(own_columns::<M>)?;
         self.first(rows)
     }
+}
+
+/// Which statement a write runs: the prepared `INSERT` or whole-row `UPDATE` (which read the
+/// related columns, when there are any), or another.
+#[derive(Clone, Copy)]
+enum Write<'a> {
+    Insert,
+    Update,
+    Other(&'a Arc<str>),
 }
 
 /// The foreign-key columns among `written` with the non-null values a write gives them.
@@ -704,7 +734,7 @@ impl<M: Table> Repository for SqlRepository<M> {
             return Ok(None);
         };
         let (sql, types, names) = match &self.related {
-            Some(r) => (&r.sql, &r.types, &r.names),
+            Some(r) => (&r.retrieve, &r.types, &r.names),
             None => (
                 &self.prepared.retrieve,
                 &self.prepared.types,
@@ -751,7 +781,7 @@ impl<M: Table> Repository for SqlRepository<M> {
     async fn create(&self, input: M::Input) -> Result<M, ApiError> {
         let values = self.values(&input)?;
         let related = related(M::COLUMNS.iter().filter(|c| c.writable).zip(&values));
-        self.write_related(&self.prepared.insert, values, related)
+        self.write_related(Write::Insert, values, related)
             .await?
             .ok_or_else(|| ApiError::internal(format!("INSERT INTO {} returned no row", M::NAME)))
     }
@@ -763,8 +793,7 @@ impl<M: Table> Repository for SqlRepository<M> {
         let mut values = self.values(&input)?;
         let related = related(M::COLUMNS.iter().filter(|c| c.writable).zip(&values));
         values.push(key);
-        self.write_related(&self.prepared.update, values, related)
-            .await
+        self.write_related(Write::Update, values, related).await
     }
 
     async fn partial_update(
@@ -844,7 +873,8 @@ impl<M: Table> Repository for SqlRepository<M> {
             .update_columns(M::PRIMARY_KEY, &changed)
             .into();
         let related = related(changed.iter().copied().zip(&values));
-        self.write_related(&sql, values, related).await
+        self.write_related(Write::Other(&sql), values, related)
+            .await
     }
 
     async fn destroy(&self, id: &str) -> Result<bool, ApiError> {

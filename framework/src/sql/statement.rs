@@ -261,9 +261,21 @@ impl Statements {
     }
 
     /// The `n`th (1-based) placeholder for a value of type `ty`.
-    /// [`retrieve`](Self::retrieve) that also reads each of `related` (a scalar subquery each,
-    /// so the outer query's names keep their meaning and a missing row reads `NULL`).
-    pub(crate) fn retrieve_related(&self, related: &[RelatedColumn]) -> String {
+    /// [`retrieve`](Self::retrieve), [`insert`](Self::insert) and [`update`](Self::update)
+    /// that also read each of `related`, in that order.
+    pub(crate) fn with_related(&self, related: &[RelatedColumn]) -> [String; 3] {
+        let extra = self.related_list(related);
+        [
+            self.select_by_key(&extra),
+            // Both end in `RETURNING` and the columns.
+            format!("{}{extra}", self.insert),
+            format!("{}{extra}", self.update),
+        ]
+    }
+
+    /// `, (subquery) AS "field"` for each of `related`: a scalar subquery each, so the outer
+    /// statement's names keep their meaning and a missing row reads `NULL`.
+    fn related_list(&self, related: &[RelatedColumn]) -> String {
         let mut extra = String::new();
         for r in related {
             // An alias of our own, so a table related to itself (a parent row) reads the
@@ -280,7 +292,7 @@ impl Statements {
                 quote(r.field),
             ));
         }
-        self.select_by_key(&extra)
+        extra
     }
 
     /// `SELECT (the columns){extra} FROM t WHERE pk = ?`.
@@ -672,7 +684,7 @@ mod tests {
     }
 
     #[test]
-    fn a_related_column_is_a_scalar_subquery_of_the_retrieve() {
+    fn a_related_column_is_a_scalar_subquery_of_the_retrieve_and_the_writes() {
         let related = [RelatedColumn {
             field: "owner_since",
             foreign_key: "owner",
@@ -687,13 +699,27 @@ mod tests {
             sqlite.retrieve,
             r#"SELECT "id", "owner" FROM "track" WHERE "id" = ?1"#
         );
+        let since = r#"(SELECT "restframe_related"."since" FROM "user" AS "restframe_related" WHERE "restframe_related"."id" = "track"."owner") AS "owner_since""#;
+        let [retrieve, insert, update] = sqlite.with_related(&related);
         assert_eq!(
-            sqlite.retrieve_related(&related),
-            r#"SELECT "id", "owner", (SELECT "restframe_related"."since" FROM "user" AS "restframe_related" WHERE "restframe_related"."id" = "track"."owner") AS "owner_since" FROM "track" WHERE "id" = ?1"#
+            retrieve,
+            format!(r#"SELECT "id", "owner", {since} FROM "track" WHERE "id" = ?1"#)
+        );
+        assert_eq!(
+            insert,
+            format!(
+                r#"INSERT INTO "track" ("id", "owner") VALUES (?1, ?2) RETURNING "id", "owner", {since}"#
+            )
+        );
+        assert_eq!(
+            update,
+            format!(
+                r#"UPDATE "track" SET "id" = ?1, "owner" = ?2 WHERE "id" = ?3 RETURNING "id", "owner", {since}"#
+            )
         );
         let postgres = Statements::new(Dialect::Postgres, "track", "id", OWNED);
         assert_eq!(
-            postgres.retrieve_related(&related),
+            postgres.with_related(&related)[0],
             r#"SELECT "id", "owner", (SELECT "restframe_related"."since"::text FROM "user" AS "restframe_related" WHERE "restframe_related"."id" = "track"."owner") AS "owner_since" FROM "track" WHERE "id" = $1::bigint"#
         );
     }

@@ -2013,6 +2013,74 @@ async fn postgres_repository() {
     db.close().await;
 }
 
+/// The backend's process id serving the next statement.
+#[cfg(feature = "postgres")]
+async fn backend_pid(db: &Database) -> i64 {
+    match &db
+        .query(
+            "SELECT pg_backend_pid()::bigint",
+            vec![],
+            &[ColumnType::Integer],
+        )
+        .await
+        .unwrap()[0][0]
+    {
+        restframe::sql::SqlValue::Integer(pid) => *pid,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A statement whose future is dropped mid-way (a client gone, a timeout) closes its
+/// connection: the next statement never lands on it, behind the abandoned one. With no ping
+/// as connections come back, this is what keeps them sound. And the pool opens at most 16.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: ./tests/run-all starts one (or set RESTFRAME_TEST_POSTGRES_URL and pass --include-ignored)"]
+async fn postgres_a_dropped_statement_closes_its_connection() {
+    let url = std::env::var("RESTFRAME_TEST_POSTGRES_URL")
+        .expect("RESTFRAME_TEST_POSTGRES_URL: run ./tests/run-all, which starts PostgreSQL");
+    let db = Database::connect(&url).await.unwrap();
+    // One connection, idle: the next statement takes it.
+    let first = backend_pid(&db).await;
+    assert_eq!(backend_pid(&db).await, first);
+    let sleep = db.query("SELECT pg_sleep(3)", vec![], &[ColumnType::Text]);
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(200), sleep)
+            .await
+            .is_err()
+    );
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        assert_ne!(backend_pid(&db).await, first);
+    }
+    // Not queued behind the sleep on its connection.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // A database error leaves the connection usable: it is kept.
+    let kept = backend_pid(&db).await;
+    assert!(db.query("SELECT 1/0", vec![], &[]).await.is_err());
+    assert_eq!(backend_pid(&db).await, kept);
+    // 40 statements at once share at most 16 connections.
+    let pids = futures_util::future::join_all((0..40).map(|_| {
+        db.query(
+            "SELECT pg_backend_pid()::bigint FROM pg_sleep(0.2)",
+            vec![],
+            &[ColumnType::Integer],
+        )
+    }))
+    .await;
+    let distinct: std::collections::HashSet<String> = pids
+        .into_iter()
+        .map(|rows| format!("{:?}", rows.unwrap()[0][0]))
+        .collect();
+    assert!(distinct.len() <= 16, "{} connections", distinct.len());
+    db.close().await;
+    assert!(db.query("SELECT 1", vec![], &[]).await.is_err());
+}
+
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: ./tests/run-all starts one (or set RESTFRAME_TEST_POSTGRES_URL and pass --include-ignored)"]

@@ -41,6 +41,8 @@
 
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_pool;
 mod repository;
 mod row;
 mod schema;
@@ -599,7 +601,7 @@ enum Backend {
     #[cfg(feature = "sqlite")]
     Sqlite(Arc<sqlite::Pool>),
     #[cfg(feature = "postgres")]
-    Postgres(sqlx::PgPool),
+    Postgres(postgres::Pool),
 }
 
 impl fmt::Debug for Database {

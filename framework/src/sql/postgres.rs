@@ -1,10 +1,11 @@
 //! PostgreSQL through sqlx. Statements carry `$N::type` casts (see `statement.rs`), so every
 //! value binds as its natural Rust type and NULLs bind as text.
 
-use sqlx::postgres::{PgArguments, PgDatabaseError, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnection, PgDatabaseError, PgRow};
 use sqlx::query::Query;
-use sqlx::{AssertSqlSafe, Postgres, Row};
+use sqlx::{AssertSqlSafe, Connection, Postgres, Row};
 
+pub(crate) use super::postgres_pool::Pool;
 use super::value::{ColumnType, SqlValue};
 use super::{DbError, Migration, Read};
 
@@ -37,7 +38,7 @@ fn db_error(e: sqlx::Error) -> DbError {
 /// How long the first connection may take before start-up gives up.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
-pub(crate) async fn connect(url: &str) -> Result<PgPool, DbError> {
+pub(crate) async fn connect(url: &str) -> Result<Pool, DbError> {
     // One direct connection first, so that an unreachable server or a refused login is reported
     // as itself within 5 s, not as the pool's "timed out" after 30 s of silent retries.
     let options: sqlx::postgres::PgConnectOptions = url.parse().map_err(db_error)?;
@@ -60,17 +61,10 @@ pub(crate) async fn connect(url: &str) -> Result<PgPool, DbError> {
             )));
         }
     }
-    PgPoolOptions::new()
-        .max_connections(16)
-        // No ping before each use (sqlx's default), a round trip on every statement's path.
-        // sqlx pings a connection as it goes back to the pool, off the request's path, and
-        // drops it when that fails; one the server closes while idle is found by the statement
-        // that uses it next, which fails, as with Django's default (`CONN_HEALTH_CHECKS`
-        // off).
-        .test_before_acquire(false)
-        .connect_with(options)
-        .await
-        .map_err(db_error)
+    // No ping before a connection is used, nor as it is given back (`postgres_pool.rs`): one
+    // the server closed while idle is found by the statement that uses it next, which fails,
+    // as with Django's default (`CONN_HEALTH_CHECKS` off).
+    Ok(Pool::new(options))
 }
 
 fn bind(
@@ -133,39 +127,52 @@ fn decode(row: &PgRow, types: &[ColumnType]) -> Result<Vec<SqlValue>, DbError> {
 }
 
 pub(crate) async fn fetch(
-    pool: &PgPool,
+    pool: &Pool,
     sql: &str,
     params: Vec<SqlValue>,
     types: &[ColumnType],
 ) -> Result<Vec<Vec<SqlValue>>, DbError> {
+    let mut lease = pool.acquire().await?;
     let rows = bind(sqlx::query(AssertSqlSafe(sql.to_owned())), params)
-        .fetch_all(pool)
-        .await
-        .map_err(db_error)?;
+        .fetch_all(lease.conn()?)
+        .await;
+    let rows = lease.finish_if_sound(rows).map_err(db_error)?;
     rows.iter().map(|r| decode(r, types)).collect()
 }
 
-pub(crate) async fn execute(
-    pool: &PgPool,
-    sql: &str,
-    params: Vec<SqlValue>,
-) -> Result<u64, DbError> {
+pub(crate) async fn execute(pool: &Pool, sql: &str, params: Vec<SqlValue>) -> Result<u64, DbError> {
+    let mut lease = pool.acquire().await?;
     let done = bind(sqlx::query(AssertSqlSafe(sql.to_owned())), params)
-        .execute(pool)
-        .await
-        .map_err(db_error)?;
+        .execute(lease.conn()?)
+        .await;
+    let done = lease.finish_if_sound(done).map_err(db_error)?;
     Ok(done.rows_affected())
+}
+
+/// Runs `work` on a connection of `pool`, given back only when it succeeds (a failed
+/// transaction's connection is closed, which rolls it back).
+async fn on_connection<T>(
+    pool: &Pool,
+    work: impl AsyncFnOnce(&mut PgConnection) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    let mut lease = pool.acquire().await?;
+    let out = work(lease.conn()?).await;
+    if out.is_ok() {
+        lease.finish();
+    }
+    out
 }
 
 /// Runs `statements` in one read-only, repeatable-read transaction.
 ///
 /// The transaction runs in a task of its own, to the end, whatever becomes of the request that
-/// asked: a future dropped while its `BEGIN` is in flight puts the connection back in the pool
-/// still inside that transaction (sqlx 0.9.0, transact-rs/sqlx#4393), and the writes that later
-/// borrow it would be acknowledged, then rolled back. A client that disconnects during a list
-/// must not cost anyone else their writes.
+/// asked. With sqlx's pool, a future dropped while its `BEGIN` was in flight put the connection
+/// back still inside that transaction (sqlx 0.9.0, transact-rs/sqlx#4393), and the writes that
+/// later borrowed it were acknowledged, then rolled back. Our pool closes a connection whose
+/// work did not finish, so that cannot happen; the task stays so that a list a client walked
+/// away from still costs one transaction, not a connection opened again.
 pub(crate) async fn fetch_consistent(
-    pool: &PgPool,
+    pool: &Pool,
     statements: Vec<Read>,
 ) -> Result<Vec<Vec<Vec<SqlValue>>>, DbError> {
     let pool = pool.clone();
@@ -175,11 +182,18 @@ pub(crate) async fn fetch_consistent(
 }
 
 async fn consistent(
-    pool: &PgPool,
+    pool: &Pool,
+    statements: Vec<Read>,
+) -> Result<Vec<Vec<Vec<SqlValue>>>, DbError> {
+    on_connection(pool, async |conn| read_consistent(conn, statements).await).await
+}
+
+async fn read_consistent(
+    conn: &mut PgConnection,
     statements: Vec<Read>,
 ) -> Result<Vec<Vec<Vec<SqlValue>>>, DbError> {
     // One round trip for the transaction and its isolation, not two.
-    let mut tx = pool
+    let mut tx = conn
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await
         .map_err(db_error)?;
@@ -202,8 +216,12 @@ async fn consistent(
 /// Runs `sql` (DDL) in a transaction holding the migration lock, so instances starting
 /// together do not race on `CREATE TABLE IF NOT EXISTS` (which can fail on PostgreSQL's
 /// catalogue when two create the same table at once).
-pub(crate) async fn execute_locked(pool: &PgPool, sql: &str) -> Result<(), DbError> {
-    let mut tx = pool.begin().await.map_err(db_error)?;
+pub(crate) async fn execute_locked(pool: &Pool, sql: &str) -> Result<(), DbError> {
+    on_connection(pool, async |conn| execute_locked_on(conn, sql).await).await
+}
+
+async fn execute_locked_on(conn: &mut PgConnection, sql: &str) -> Result<(), DbError> {
+    let mut tx = conn.begin().await.map_err(db_error)?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(MIGRATION_LOCK)
         .execute(&mut *tx)
@@ -219,11 +237,22 @@ pub(crate) async fn execute_locked(pool: &PgPool, sql: &str) -> Result<(), DbErr
 /// Runs the migrations not recorded; with `declared`, a database with none recorded runs
 /// that instead and records them all ([`super::Database::create_or_upgrade`]).
 pub(crate) async fn migrate(
-    pool: &PgPool,
+    pool: &Pool,
     migrations: &[Migration],
     declared: Option<&str>,
 ) -> Result<(), DbError> {
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    on_connection(pool, async |conn| {
+        migrate_on(conn, migrations, declared).await
+    })
+    .await
+}
+
+async fn migrate_on(
+    conn: &mut PgConnection,
+    migrations: &[Migration],
+    declared: Option<&str>,
+) -> Result<(), DbError> {
+    let mut tx = conn.begin().await.map_err(db_error)?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(MIGRATION_LOCK)
         .execute(&mut *tx)

@@ -1046,7 +1046,8 @@ impl<B> Drop for LoggedBody<B> {
                 method = %log.method,
                 path = %log.path,
                 status = log.status.as_u16(),
-                latency_ms = log.started.elapsed().as_secs_f64() * 1000.0,
+                // To the microsecond: `1.452206`, not `1.4522059999999999`.
+                latency_ms = log.started.elapsed().as_micros() as f64 / 1000.0,
                 bytes = log.bytes,
                 request_id = log.id.to_str().unwrap_or(""),
                 client = %log.client.ip(),

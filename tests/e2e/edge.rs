@@ -747,4 +747,8 @@ async fn each_request_is_logged_with_its_propagated_request_id_as_json() {
     assert_eq!(fields["request_id"], "e2e-req-42", "{line}");
     assert!(fields["bytes"].as_u64().is_some_and(|b| b > 0), "{line}");
     assert!(fields["latency_ms"].is_number(), "{line}");
+    // To the microsecond: at most three decimals.
+    let latency = fields["latency_ms"].to_string();
+    let decimals = latency.split_once('.').map_or(0, |(_, d)| d.len());
+    assert!(decimals <= 3, "{line}");
 }

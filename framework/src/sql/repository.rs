@@ -117,8 +117,9 @@ impl<M: Table> SqlRepository<M> {
     /// its related rows up at once ([`retrieve_many`](Self::retrieve_many)), which costs one
     /// statement per page whatever its size. May be called once per field.
     ///
-    /// An error names the column that does not exist, or the `field` already taken by a
-    /// column of `M`.
+    /// An error names the column that does not exist, the `field` already taken (by a column
+    /// of `M` or an earlier `select_related`), or the foreign key whose type is not the related
+    /// primary key's.
     ///
     /// ```
     /// # use restframe::sql::{SqlRepository, Table, Database, DbError};

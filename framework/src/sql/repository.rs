@@ -41,14 +41,20 @@ impl<M> Clone for SqlRepository<M> {
     }
 }
 
-/// The statements that read a row with its related columns ([`SqlRepository::select_related`]).
-struct RelatedRead {
-    columns: Vec<RelatedColumn>,
+/// The statements a model is read back from (a retrieve, and what a create and a whole update
+/// return), with the names and types of their columns.
+struct Reads {
     retrieve: Arc<str>,
     insert: Arc<str>,
     update: Arc<str>,
     names: Vec<&'static str>,
     types: Arc<[ColumnType]>,
+}
+
+/// [`Reads`] with related columns ([`SqlRepository::select_related`]).
+struct RelatedRead {
+    columns: Vec<RelatedColumn>,
+    reads: Reads,
 }
 
 /// How a [`SqlRepository`] deletes a row instead of its plain `DELETE`
@@ -61,12 +67,8 @@ pub type DestroyHook<M> = Arc<
 
 struct Prepared {
     statements: Statements,
-    retrieve: Arc<str>,
-    insert: Arc<str>,
-    update: Arc<str>,
+    reads: Reads,
     delete: Arc<str>,
-    names: Vec<&'static str>,
-    types: Arc<[ColumnType]>,
     pk_type: ColumnType,
 }
 
@@ -88,12 +90,14 @@ impl<M: Table> SqlRepository<M> {
             .find(|c| c.name == M::PRIMARY_KEY)
             .map_or(ColumnType::Integer, |c| c.ty);
         let prepared = Prepared {
-            retrieve: statements.retrieve.as_str().into(),
-            insert: statements.insert.as_str().into(),
-            update: statements.update.as_str().into(),
+            reads: Reads {
+                retrieve: statements.retrieve.as_str().into(),
+                insert: statements.insert.as_str().into(),
+                update: statements.update.as_str().into(),
+                names: M::COLUMNS.iter().map(|c| c.name).collect(),
+                types: M::COLUMNS.iter().map(|c| c.ty).collect(),
+            },
             delete: statements.delete.as_str().into(),
-            names: M::COLUMNS.iter().map(|c| c.name).collect(),
-            types: M::COLUMNS.iter().map(|c| c.ty).collect(),
             pk_type,
             statements,
         };
@@ -182,26 +186,26 @@ impl<M: Table> SqlRepository<M> {
             column: target.name,
             ty: target.ty,
         });
-        let prepared = &self.prepared;
-        let [retrieve, insert, update] = prepared.statements.with_related(&columns);
-        let read = RelatedRead {
+        let plain = &self.prepared.reads;
+        let [retrieve, insert, update] = self.prepared.statements.with_related(&columns);
+        let reads = Reads {
             retrieve: retrieve.into(),
             insert: insert.into(),
             update: update.into(),
-            names: prepared
+            names: plain
                 .names
                 .iter()
                 .copied()
                 .chain(columns.iter().map(|r| r.field))
                 .collect(),
-            types: prepared
+            types: plain
                 .types
                 .iter()
                 .copied()
                 .chain(columns.iter().map(|r| r.ty))
                 .collect(),
-            columns,
         };
+        let read = RelatedRead { columns, reads };
         self.related = Some(Arc::new(read));
         Ok(self)
     }
@@ -285,7 +289,7 @@ impl<M: Table> SqlRepository<M> {
                 .statements
                 .select_in(M::PRIMARY_KEY, chunk.len())
                 .into();
-            let (params, types) = (chunk.to_vec(), Arc::clone(&self.prepared.types));
+            let (params, types) = (chunk.to_vec(), Arc::clone(&self.prepared.reads.types));
             // A page's worth of keys is a point read; more go to a reader thread as a page does.
             let found = if chunk.len() <= 100 {
                 self.db.fetch_point(sql, params, types).await?
@@ -304,8 +308,15 @@ impl<M: Table> SqlRepository<M> {
         SqlValue::from_query(id, self.prepared.pk_type).ok()
     }
 
+    /// The statements the model is read back from: with the related columns, when there are.
+    fn reads(&self) -> &Reads {
+        self.related
+            .as_ref()
+            .map_or(&self.prepared.reads, |r| &r.reads)
+    }
+
     fn model(&self, row: Vec<SqlValue>) -> Result<M, ApiError> {
-        self.model_named(&self.prepared.names, row)
+        self.model_named(&self.prepared.reads.names, row)
     }
 
     /// The model from `row`, its values named by `names`.
@@ -358,14 +369,12 @@ impl<M: Table> SqlRepository<M> {
         params: Vec<SqlValue>,
         related: Vec<(&'static Column, SqlValue)>,
     ) -> Result<Option<M>, ApiError> {
-        let p = &self.prepared;
-        let (sql, types, names) = match (sql, &self.related) {
-            (Write::Insert, Some(r)) => (&r.insert, &r.types, &r.names),
-            (Write::Update, Some(r)) => (&r.update, &r.types, &r.names),
-            (Write::Insert, None) => (&p.insert, &p.types, &p.names),
-            (Write::Update, None) => (&p.update, &p.types, &p.names),
-            (Write::Other(sql), _) => (sql, &p.types, &p.names),
+        let (sql, reads) = match sql {
+            Write::Insert => (&self.reads().insert, self.reads()),
+            Write::Update => (&self.reads().update, self.reads()),
+            Write::Other(sql) => (sql, &self.prepared.reads),
         };
+        let (types, names) = (&reads.types, &reads.names);
         match self
             .db
             .fetch(Arc::clone(sql), params, Arc::clone(types))
@@ -428,7 +437,11 @@ impl<M: Table> SqlRepository<M> {
     ) -> Result<Option<M>, ApiError> {
         let rows = self
             .db
-            .fetch(Arc::clone(sql), params, Arc::clone(&self.prepared.types))
+            .fetch(
+                Arc::clone(sql),
+                params,
+                Arc::clone(&self.prepared.reads.types),
+            )
             .await
             .map_err(own_columns::<M>)?;
         self.first(rows)
@@ -684,7 +697,7 @@ impl<M: Table> Repository for SqlRepository<M> {
         let page: (Arc<str>, Vec<SqlValue>, Arc<[ColumnType]>) = (
             st.page_where(&where_sql, where_params, &ordering).into(),
             params,
-            Arc::clone(&self.prepared.types),
+            Arc::clone(&self.prepared.reads.types),
         );
         let count_sql = match query.count {
             Count::Exact => Some(st.count_where(&count_where)),
@@ -734,14 +747,12 @@ impl<M: Table> Repository for SqlRepository<M> {
         let Some(key) = self.key(id) else {
             return Ok(None);
         };
-        let (sql, types, names) = match &self.related {
-            Some(r) => (&r.retrieve, &r.types, &r.names),
-            None => (
-                &self.prepared.retrieve,
-                &self.prepared.types,
-                &self.prepared.names,
-            ),
-        };
+        let Reads {
+            retrieve: sql,
+            types,
+            names,
+            ..
+        } = self.reads();
         let rows = self
             .db
             .fetch_point(Arc::clone(sql), vec![key], Arc::clone(types))
@@ -808,9 +819,9 @@ impl<M: Table> Repository for SqlRepository<M> {
         let rows = self
             .db
             .fetch(
-                Arc::clone(&self.prepared.retrieve),
+                Arc::clone(&self.prepared.reads.retrieve),
                 vec![key],
-                Arc::clone(&self.prepared.types),
+                Arc::clone(&self.prepared.reads.types),
             )
             .await
             .map_err(own_columns::<M>)?;

@@ -29,6 +29,14 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// long-lived backend holds (caches, prepared statements) is given back now and then.
 const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
+/// How long closing a connection (its goodbye to the server) may take before it is dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Closes `conn` politely, for at most [`CLOSE_TIMEOUT`]; past it, the socket is dropped.
+async fn close(conn: PgConnection) {
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, conn.close()).await;
+}
+
 /// The pool: at most [`MAX_CONNECTIONS`] connections, opened when needed, kept while they work.
 #[derive(Clone)]
 pub(crate) struct Pool {
@@ -77,7 +85,7 @@ impl Pool {
                 match inner.lock_idle().pop() {
                     Some((conn, opened)) if opened.elapsed() >= MAX_LIFETIME => {
                         // Closed off the caller's path.
-                        tokio::spawn(conn.close());
+                        tokio::spawn(close(conn));
                     }
                     found => break found,
                 }
@@ -116,7 +124,7 @@ impl Pool {
         self.inner.slots.close();
         let idle = std::mem::take(&mut *self.inner.lock_idle());
         for (conn, _) in idle {
-            let _ = conn.close().await;
+            close(conn).await;
         }
     }
 }

@@ -54,6 +54,8 @@ mod sqlite_checkpointer;
 #[cfg(feature = "sqlite")]
 mod sqlite_readers;
 #[cfg(feature = "sqlite")]
+mod sqlite_row;
+#[cfg(feature = "sqlite")]
 mod sqlite_writer;
 mod statement;
 mod value;
@@ -582,6 +584,7 @@ pub const FOREIGN_KEY_MESSAGE: &str =
     "This row refers to a row that does not exist, or rows still refer to it.";
 
 /// A read statement with its parameters and the types of its columns.
+#[cfg(feature = "postgres")]
 pub(crate) type Read = (Arc<str>, Vec<SqlValue>, Arc<[ColumnType]>);
 
 /// A connection pool to SQLite or PostgreSQL, chosen by URL.
@@ -920,27 +923,6 @@ impl Database {
         json_cells(rows, &types)
     }
 
-    /// [`fetch`](Self::fetch) of a point read: rows by primary key, a bounded handful. On
-    /// SQLite it runs on the calling thread when a read connection is free at once, since the
-    /// hop to a reader thread costs more than such a read does.
-    pub(crate) async fn fetch_point(
-        &self,
-        sql: Arc<str>,
-        params: Vec<SqlValue>,
-        types: Arc<[ColumnType]>,
-    ) -> Result<Vec<Vec<SqlValue>>, DbError> {
-        // Irrefutable when SQLite is the only backend built.
-        #[cfg(feature = "sqlite")]
-        #[allow(irrefutable_let_patterns)]
-        if let Backend::Sqlite(pool) = &self.backend {
-            refuse_nul(&params)?;
-            self.statements.fetch_add(1, Ordering::Relaxed);
-            let rows = pool.fetch_point(sql, params).await?;
-            return json_cells(rows, &types);
-        }
-        self.fetch(sql, params, types).await
-    }
-
     /// Runs a statement that returns no rows; how many rows it changed.
     pub(crate) async fn execute(
         &self,
@@ -957,30 +939,88 @@ impl Database {
         }
     }
 
-    /// Runs several read statements on one connection in one read transaction, so that a
-    /// count and a page agree.
-    pub(crate) async fn fetch_consistent(
+    /// The rows of a read statement, each read into a `T` (its columns named by `names` and
+    /// typed by `types`): on SQLite straight from the row as it is stepped, on PostgreSQL
+    /// through [`SqlValue`]s. A row that does not fit `T` is an error naming `table`.
+    ///
+    /// `point`: rows by primary key, a bounded handful. On SQLite such a read runs on the
+    /// calling thread when a read connection is free at once, since the hop to a reader thread
+    /// costs more than the read does.
+    pub(crate) async fn fetch_models<T: DeserializeOwned + Send + 'static>(
         &self,
-        statements: Vec<Read>,
-    ) -> Result<Vec<Vec<Vec<SqlValue>>>, DbError> {
-        for (_, params, _) in &statements {
-            refuse_nul(params)?;
-        }
-        self.statements
-            .fetch_add(statements.len() as u64, Ordering::Relaxed);
-        let types: Vec<Arc<[ColumnType]>> =
-            statements.iter().map(|(_, _, t)| Arc::clone(t)).collect();
-        let results = match &self.backend {
+        table: &'static str,
+        point: bool,
+        (sql, params): (Arc<str>, Vec<SqlValue>),
+        names: Arc<[&'static str]>,
+        types: Arc<[ColumnType]>,
+    ) -> Result<Vec<T>, DbError> {
+        let (_, items) = self
+            .fetch_page(table, point, None, (sql, params), names, types)
+            .await?;
+        Ok(items)
+    }
+
+    /// [`fetch_models`](Self::fetch_models) of a page and, with `count`, the rows of a
+    /// statement run first in the same read transaction (its count), so that the two agree:
+    /// SQLite's deferred transaction, PostgreSQL's repeatable read.
+    pub(crate) async fn fetch_page<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: &'static str,
+        point: bool,
+        count: Option<(Arc<str>, Vec<SqlValue>)>,
+        page: (Arc<str>, Vec<SqlValue>),
+        names: Arc<[&'static str]>,
+        types: Arc<[ColumnType]>,
+    ) -> Result<(Vec<Vec<SqlValue>>, Vec<T>), DbError> {
+        let misfit = |e: serde::de::value::Error| {
+            DbError::Other(format!("row of {table} into its model: {e}"))
+        };
+        match &self.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => pool.fetch_consistent(statements).await,
+            Backend::Sqlite(pool) => {
+                for (_, params) in count.iter().chain([&page]) {
+                    refuse_nul(params)?;
+                }
+                self.statements
+                    .fetch_add(1 + u64::from(count.is_some()), Ordering::Relaxed);
+                let (counted, items) = pool.fetch_page(point, count, page, names, types).await?;
+                Ok((counted, items.map_err(misfit)?))
+            }
             #[cfg(feature = "postgres")]
-            Backend::Postgres(pool) => postgres::fetch_consistent(pool, statements).await,
-        }?;
-        results
-            .into_iter()
-            .zip(types)
-            .map(|(rows, types)| json_cells(rows, &types))
-            .collect()
+            Backend::Postgres(pool) => {
+                // Every read takes a pooled connection alike; a point read is no different.
+                let _ = point;
+                let (sql, params) = page;
+                let (counted, rows) = match count {
+                    None => (
+                        Vec::new(),
+                        self.fetch(sql, params, Arc::clone(&types)).await?,
+                    ),
+                    Some((count_sql, count_params)) => {
+                        refuse_nul(&count_params)?;
+                        refuse_nul(&params)?;
+                        self.statements.fetch_add(2, Ordering::Relaxed);
+                        let statements = vec![
+                            (count_sql, count_params, Arc::from([ColumnType::Integer])),
+                            (sql, params, Arc::clone(&types)),
+                        ];
+                        let mut results = postgres::fetch_consistent(pool, statements)
+                            .await?
+                            .into_iter();
+                        let counted = results.next().unwrap_or_default();
+                        (
+                            counted,
+                            json_cells(results.next().unwrap_or_default(), &types)?,
+                        )
+                    }
+                };
+                let items = rows
+                    .into_iter()
+                    .map(|row| row::from_row(&names, row).map_err(misfit))
+                    .collect::<Result<_, _>>()?;
+                Ok((counted, items))
+            }
+        }
     }
 
     /// Runs one statement of your own — in this database's dialect

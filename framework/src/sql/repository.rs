@@ -47,7 +47,7 @@ struct Reads {
     retrieve: Arc<str>,
     insert: Arc<str>,
     update: Arc<str>,
-    names: Vec<&'static str>,
+    names: Arc<[&'static str]>,
     types: Arc<[ColumnType]>,
 }
 
@@ -283,22 +283,25 @@ impl<M: Table> SqlRepository<M> {
             }
         }
         let mut rows = Vec::with_capacity(keys.len());
+        let reads = &self.prepared.reads;
         for chunk in keys.chunks(CHUNK) {
             let sql: Arc<str> = self
                 .prepared
                 .statements
                 .select_in(M::PRIMARY_KEY, chunk.len())
                 .into();
-            let (params, types) = (chunk.to_vec(), Arc::clone(&self.prepared.reads.types));
             // A page's worth of keys is a point read; more go to a reader thread as a page does.
-            let found = if chunk.len() <= 100 {
-                self.db.fetch_point(sql, params, types).await?
-            } else {
-                self.db.fetch(sql, params, types).await?
-            };
-            for row in found {
-                rows.push(self.model(row)?);
-            }
+            let found = self
+                .db
+                .fetch_models(
+                    M::NAME,
+                    chunk.len() <= 100,
+                    (sql, chunk.to_vec()),
+                    Arc::clone(&reads.names),
+                    Arc::clone(&reads.types),
+                )
+                .await?;
+            rows.extend(found);
         }
         Ok(rows)
     }
@@ -694,52 +697,43 @@ impl<M: Table> Repository for SqlRepository<M> {
         let clamp = |n: u64| SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX));
         params.push(clamp(query.limit));
         params.push(clamp(query.offset));
-        let page: (Arc<str>, Vec<SqlValue>, Arc<[ColumnType]>) = (
-            st.page_where(&where_sql, where_params, &ordering).into(),
+        let page = (
+            Arc::from(st.page_where(&where_sql, where_params, &ordering)),
             params,
-            Arc::clone(&self.prepared.reads.types),
         );
         let count_sql = match query.count {
             Count::Exact => Some(st.count_where(&count_where)),
             Count::UpTo(cap) => Some(st.count_capped(&count_where, cap)),
             Count::Off => None,
         };
-        let (count, rows) = match count_sql {
-            None => {
-                let (sql, params, types) = page;
-                (None, self.db.fetch(sql, params, types).await?)
+        let counting = count_sql.is_some();
+        let reads = &self.prepared.reads;
+        let (counted, items) = self
+            .db
+            .fetch_page(
+                M::NAME,
+                false,
+                count_sql.map(|sql| (Arc::from(sql), count_params)),
+                page,
+                Arc::clone(&reads.names),
+                Arc::clone(&reads.types),
+            )
+            .await?;
+        let count = if counting {
+            let count = match counted.first() {
+                Some(row) => match row.first() {
+                    Some(SqlValue::Integer(n)) => u64::try_from(*n).unwrap_or(0),
+                    _ => return Err(ApiError::internal("COUNT(*) gave no integer")),
+                },
+                None => return Err(ApiError::internal("COUNT(*) gave no row")),
+            };
+            match query.count {
+                Count::UpTo(cap) if count > cap => None,
+                _ => Some(count),
             }
-            Some(count_sql) => {
-                let mut results = self
-                    .db
-                    .fetch_consistent(vec![
-                        (
-                            count_sql.into(),
-                            count_params,
-                            Arc::from([ColumnType::Integer]),
-                        ),
-                        page,
-                    ])
-                    .await?
-                    .into_iter();
-                let count = match results.next().and_then(|rows| rows.into_iter().next()) {
-                    Some(row) => match row.first() {
-                        Some(SqlValue::Integer(n)) => u64::try_from(*n).unwrap_or(0),
-                        _ => return Err(ApiError::internal("COUNT(*) gave no integer")),
-                    },
-                    None => return Err(ApiError::internal("COUNT(*) gave no row")),
-                };
-                let count = match query.count {
-                    Count::UpTo(cap) if count > cap => None,
-                    _ => Some(count),
-                };
-                (count, results.next().unwrap_or_default())
-            }
+        } else {
+            None
         };
-        let items = rows
-            .into_iter()
-            .map(|r| self.model(r))
-            .collect::<Result<_, _>>()?;
         Ok(Page { items, count })
     }
 
@@ -755,13 +749,16 @@ impl<M: Table> Repository for SqlRepository<M> {
         } = self.reads();
         let rows = self
             .db
-            .fetch_point(Arc::clone(sql), vec![key], Arc::clone(types))
+            .fetch_models(
+                M::NAME,
+                true,
+                (Arc::clone(sql), vec![key]),
+                Arc::clone(names),
+                Arc::clone(types),
+            )
             .await
             .map_err(own_columns::<M>)?;
-        rows.into_iter()
-            .next()
-            .map(|row| self.model_named(names, row))
-            .transpose()
+        Ok(rows.into_iter().next())
     }
 
     /// One statement: `WHERE pk = ? AND field = ? …`. A scope value that cannot be of its

@@ -17,7 +17,7 @@ pub(crate) fn from_row<T: de::DeserializeOwned>(
 }
 
 /// One column's value as a deserializer.
-struct Cell(SqlValue);
+pub(super) struct Cell(pub(super) SqlValue);
 
 impl<'de> IntoDeserializer<'de, Error> for Cell {
     type Deserializer = Self;

@@ -19,8 +19,11 @@ use rust_decimal::Decimal;
 use super::sqlite_readers::Readers;
 use super::sqlite_writer::{Output, Writer};
 use super::statement::DECIMAL_COLLATION;
-use super::value::SqlValue;
-use super::{DbError, Migration, Read};
+
+use super::sqlite_row::from_sqlite_row;
+use super::value::{ColumnType, SqlValue};
+use super::{DbError, Migration};
+use serde::de::{DeserializeOwned, value as row_error};
 
 /// How the decimal collation orders two texts: as the numbers they write (`2.5` < `10`,
 /// `1.50` = `1.5`), exactly; text that is no number after every number, by its bytes.
@@ -261,15 +264,6 @@ impl Pool {
         }
     }
 
-    /// A point read (rows by primary key): [`read`](Self::read), urgent.
-    pub(crate) async fn fetch_point(
-        &self,
-        sql: Arc<str>,
-        params: Vec<SqlValue>,
-    ) -> Result<Vec<Vec<SqlValue>>, DbError> {
-        self.read(true, move |conn| rows(conn, &sql, &params)).await
-    }
-
     pub(crate) async fn execute(
         self: &Arc<Self>,
         sql: Arc<str>,
@@ -291,21 +285,54 @@ impl Pool {
         .await
     }
 
-    pub(crate) async fn fetch_consistent(
-        self: &Arc<Self>,
-        statements: Vec<Read>,
-    ) -> Result<Vec<Vec<Vec<SqlValue>>>, DbError> {
-        self.read(false, move |conn| {
+    /// The rows of `page` read straight into `T` ([`models`]) and, with `count`, the rows of
+    /// a statement run first in the same deferred transaction (its count, so that the two
+    /// agree); [`read`](Self::read), urgent for a `point` read. The outer error is the
+    /// database's, the inner one the row's that did not fit `T`.
+    pub(crate) async fn fetch_page<T: DeserializeOwned + Send + 'static>(
+        &self,
+        point: bool,
+        count: Option<(Arc<str>, Vec<SqlValue>)>,
+        page: (Arc<str>, Vec<SqlValue>),
+        names: Arc<[&'static str]>,
+        types: Arc<[ColumnType]>,
+    ) -> Result<(Vec<Vec<SqlValue>>, Result<Vec<T>, row_error::Error>), DbError> {
+        self.read(point, move |conn| {
+            let (sql, params) = &page;
+            let Some((count_sql, count_params)) = &count else {
+                let items = models(conn, sql, params, &names, &types)?;
+                return Ok((Vec::new(), items));
+            };
             let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            let out = statements
-                .iter()
-                .map(|(sql, params, _)| rows(&tx, sql, params))
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let counted = rows(&tx, count_sql, count_params)?;
+            let items = models(&tx, sql, params, &names, &types)?;
             tx.commit()?;
-            Ok(out)
+            Ok((counted, items))
         })
         .await
     }
+}
+
+/// Every row of `sql`, each read into a `T` as it is stepped ([`from_sqlite_row`]), its
+/// columns named by `names` and typed by `types`. Stepped to the end as [`rows`] is, unless a
+/// row does not fit `T` (the statement is then reset, which ends its read as well).
+pub(crate) fn models<T: DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    params: &[SqlValue],
+    names: &[&'static str],
+    types: &[ColumnType],
+) -> rusqlite::Result<Result<Vec<T>, row_error::Error>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        match from_sqlite_row(row, names, types) {
+            Ok(model) => out.push(model),
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    Ok(Ok(out))
 }
 
 /// Every row of `sql`: the statement is stepped until SQLite says it is done, so that it

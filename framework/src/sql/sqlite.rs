@@ -15,15 +15,14 @@ use rusqlite::config::DbConfig;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql, TransactionBehavior, params_from_iter};
 use rust_decimal::Decimal;
+use serde::de::{DeserializeOwned, value as row_error};
 
 use super::sqlite_readers::Readers;
+use super::sqlite_row::from_sqlite_row;
 use super::sqlite_writer::{Output, Writer};
 use super::statement::DECIMAL_COLLATION;
-
-use super::sqlite_row::from_sqlite_row;
 use super::value::{ColumnType, SqlValue};
 use super::{DbError, Migration};
-use serde::de::{DeserializeOwned, value as row_error};
 
 /// How the decimal collation orders two texts: as the numbers they write (`2.5` < `10`,
 /// `1.50` = `1.5`), exactly; text that is no number after every number, by its bytes.

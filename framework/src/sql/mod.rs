@@ -950,12 +950,12 @@ impl Database {
         &self,
         table: &'static str,
         point: bool,
-        (sql, params): (Arc<str>, Vec<SqlValue>),
+        statement: (Arc<str>, Vec<SqlValue>),
         names: Arc<[&'static str]>,
         types: Arc<[ColumnType]>,
     ) -> Result<Vec<T>, DbError> {
         let (_, items) = self
-            .fetch_page(table, point, None, (sql, params), names, types)
+            .fetch_page(table, point, None, statement, names, types)
             .await?;
         Ok(items)
     }

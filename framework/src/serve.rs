@@ -15,7 +15,7 @@ use futures_util::task::AtomicWaker;
 use http::HeaderValue;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -266,12 +266,9 @@ where
     B::Error: Into<BoxError>,
 {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    // The connection watch below enforces the head and idle timeouts; hyper's own header
-    // timeout (which also runs on an idle keep-alive connection) only backs it up.
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(options.header_read_timeout + options.keep_alive_timeout);
+    // The connection watch (`WatchedIo`) enforces the head and idle timeouts, so hyper gets no
+    // timer and keeps no header timeout of its own: it armed one per request head (a boxed
+    // sleep made and dropped each time), about 1% of a detail's time for a backup only.
     // Each HTTP/2 stream holds a request and its response: at most this many per connection.
     builder
         .http2()

@@ -12,6 +12,7 @@ mod auth_views;
 mod credentials;
 mod durations;
 mod identity_cache;
+mod log_time;
 mod log_writer;
 mod media;
 mod owner;
@@ -274,6 +275,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&args.log))
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_timer(log_time::Timestamp)
         .with_writer(writer);
     match args.log_format.as_str() {
         "json" => logs.json().init(),

@@ -24,29 +24,24 @@ pub trait Throttle: Send + Sync + 'static {
 /// [`ClientAddr`] extension). `X-Forwarded-For` is not trusted: any client can write it. A
 /// request without a recorded address (served by another server, or in tests) counts as
 /// one client, `unknown`.
-fn client_ident(req: &Request) -> Address {
-    Address(req.extensions().get::<ClientAddr>().map(|a| a.0.ip()))
+fn client_ident(req: &Request) -> String {
+    req.extensions()
+        .get::<ClientAddr>()
+        .map_or_else(|| "unknown".to_owned(), |a| address_ident(a.0.ip()))
 }
 
-/// An anonymous client's identity, written into a key as it is formatted (no string of its
-/// own): its IPv4 address, or the /64 network of its IPv6 address (one host holds a whole /64
-/// and could otherwise change address at every request); `unknown` without an address.
-struct Address(Option<std::net::IpAddr>);
-
-impl std::fmt::Display for Address {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use std::net::IpAddr;
-        match self.0 {
-            None => f.write_str("unknown"),
-            Some(IpAddr::V4(v4)) => v4.fmt(f),
-            Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-                Some(v4) => v4.fmt(f),
-                None => {
-                    let s = v6.segments();
-                    write!(f, "{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-                }
-            },
-        }
+/// An anonymous client's identity: its IPv4 address, or the /64 network of its IPv6 address
+/// (one host holds a whole /64 and could otherwise change address at every request).
+fn address_ident(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -116,26 +111,11 @@ impl UserRateThrottle {
 }
 
 /// `user:<id>` for a user, `ip:<address>` otherwise.
-async fn user_ident(req: &Request) -> Result<UserIdent, ApiError> {
+async fn user_ident(req: &Request) -> Result<String, ApiError> {
     Ok(match req.user().await?.id() {
-        Some(id) => UserIdent::User(id),
-        None => UserIdent::Address(client_ident(req)),
+        Some(id) => format!("user:{id}"),
+        None => format!("ip:{}", client_ident(req)),
     })
-}
-
-/// What [`user_ident`] found, written into a key as it is formatted.
-enum UserIdent {
-    User(i64),
-    Address(Address),
-}
-
-impl std::fmt::Display for UserIdent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::User(id) => write!(f, "user:{id}"),
-            Self::Address(address) => write!(f, "ip:{address}"),
-        }
-    }
 }
 
 impl Throttle for UserRateThrottle {
@@ -225,24 +205,15 @@ pub(crate) async fn check_throttles(
 
 #[cfg(test)]
 mod tests {
-    use super::{Address, UserIdent};
+    use super::address_ident;
 
     #[test]
     fn anonymous_clients_are_counted_by_ipv4_address_or_ipv6_network() {
-        let ident =
-            |s: &str| Address(Some(s.parse().unwrap_or_else(|e| panic!("{s}: {e}")))).to_string();
+        let ident = |s: &str| address_ident(s.parse().unwrap_or_else(|e| panic!("{s}: {e}")));
         assert_eq!(ident("192.0.2.7"), "192.0.2.7");
         assert_eq!(ident("::ffff:192.0.2.7"), "192.0.2.7");
         assert_eq!(ident("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
         assert_eq!(ident("2001:db8:1:2:ffff:1:2:3"), ident("2001:db8:1:2::9"));
         assert_ne!(ident("2001:db8:1:3::1"), ident("2001:db8:1:2::1"));
-        assert_eq!(Address(None).to_string(), "unknown");
-    }
-
-    #[test]
-    fn users_are_counted_by_id_and_anonymous_clients_by_address() {
-        assert_eq!(UserIdent::User(7).to_string(), "user:7");
-        let address = Address(Some("192.0.2.7".parse().unwrap_or_else(|e| panic!("{e}"))));
-        assert_eq!(UserIdent::Address(address).to_string(), "ip:192.0.2.7");
     }
 }

@@ -13,6 +13,7 @@ use rusqlite::{Connection, params_from_iter};
 use tokio::sync::oneshot;
 
 use super::DbError;
+use super::sqlite::run_cached;
 use super::sqlite_checkpointer::Checkpointer;
 use super::value::SqlValue;
 
@@ -178,7 +179,9 @@ fn commit(conn: &mut Connection, mut statements: Vec<Statement>) {
         }
         return;
     }
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    // Each control statement from the statement cache (`run_cached`): parsed once per
+    // connection, not once per write.
+    if let Err(e) = run_cached(conn, "BEGIN IMMEDIATE") {
         let e = super::sqlite::db_error(e);
         for (.., reply) in statements {
             let _ = reply.send(Err(e.clone()));
@@ -187,24 +190,21 @@ fn commit(conn: &mut Connection, mut statements: Vec<Statement>) {
     }
     let mut answers = Vec::with_capacity(statements.len());
     for (sql, params, rows, reply) in statements {
-        let result = conn
-            .execute_batch("SAVEPOINT one")
+        let result = run_cached(conn, "SAVEPOINT one")
             .map_err(super::sqlite::db_error)
             .and_then(|()| {
                 let result = execute(conn, &sql, &params, rows);
-                let end = if result.is_ok() {
-                    "RELEASE one"
-                } else {
-                    "ROLLBACK TO one; RELEASE one"
-                };
-                conn.execute_batch(end).map_err(super::sqlite::db_error)?;
+                if result.is_err() {
+                    run_cached(conn, "ROLLBACK TO one").map_err(super::sqlite::db_error)?;
+                }
+                run_cached(conn, "RELEASE one").map_err(super::sqlite::db_error)?;
                 Ok(result)
             });
         answers.push((reply, result));
     }
-    let committed = conn.execute_batch("COMMIT");
+    let committed = run_cached(conn, "COMMIT");
     if let Err(e) = committed {
-        let _ = conn.execute_batch("ROLLBACK");
+        let _ = run_cached(conn, "ROLLBACK");
         let e = super::sqlite::db_error(e);
         for (reply, _) in answers {
             let _ = reply.send(Err(e.clone()));

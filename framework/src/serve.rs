@@ -268,7 +268,10 @@ where
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // The connection watch (`WatchedIo`) enforces the head and idle timeouts, so hyper gets no
     // timer and keeps no header timeout of its own: it armed one per request head (a boxed
-    // sleep made and dropped each time), about 1% of a detail's time for a backup only.
+    // sleep made and dropped each time), about 1% of a detail's time for a backup only. Turned
+    // off in so many words: hyper's default one, without a timer, logs a warning (with its
+    // `tracing` feature) on every connection.
+    builder.http1().header_read_timeout(None);
     // Each HTTP/2 stream holds a request and its response: at most this many per connection.
     builder
         .http2()

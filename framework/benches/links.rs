@@ -5,12 +5,11 @@
 //! tracks use). Run: `cargo bench -p restframe --bench links`.
 #![allow(missing_docs)]
 
-use std::hint::black_box;
+mod oneshot;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Method;
 use restframe::{Request, Response, Router, api_view};
-use tower::ServiceExt;
 
 /// Rows of the page, each with one link.
 const ROWS: usize = 100;
@@ -58,30 +57,13 @@ fn router(link: Link) -> Router {
 }
 
 fn links(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("a runtime");
-    let request = || {
-        http::Request::get("/links/")
-            .header("host", "127.0.0.1:8000")
-            .body(http_body_util::Empty::<bytes::Bytes>::new())
-            .expect("a request")
-    };
     let mut group = c.benchmark_group("list_links");
     for (name, link) in [
         ("base_url_x100", Link::Formatted),
         ("base_url_and_reverse_x100", Link::Reverse),
         ("reverser_x100", Link::Reverser),
     ] {
-        let router = router(link);
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                runtime.block_on(async {
-                    let response = router.clone().oneshot(black_box(request())).await;
-                    response.map(|r| r.status())
-                })
-            })
-        });
+        oneshot::bench(&mut group, name, &router(link), || oneshot::get("/links/"));
     }
     group.finish();
 }

@@ -5,12 +5,11 @@
 //! the first. Run: `cargo bench -p restframe --bench routing`.
 #![allow(missing_docs)]
 
-use std::hint::black_box;
+mod oneshot;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Method;
 use restframe::{Request, Response, Router, api_view};
-use tower::ServiceExt;
 
 /// Viewset-like pairs of routes: `/api/things{i}/` and `/api/things{i}/{id}/`.
 const PAIRS: usize = 30;
@@ -38,16 +37,7 @@ fn router() -> Router {
 }
 
 fn routing(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("a runtime");
     let router = router();
-    let request = |path: &str| {
-        http::Request::get(path)
-            .header("host", "127.0.0.1:8000")
-            .body(http_body_util::Empty::<bytes::Bytes>::new())
-            .expect("a request")
-    };
     let mut group = c.benchmark_group("routing");
     let last = format!("/api/things{}/4/", PAIRS - 1);
     for (name, path) in [
@@ -55,14 +45,7 @@ fn routing(c: &mut Criterion) {
         ("second_of_60", "/api/things0/4/"),
         ("last_of_60", last.as_str()),
     ] {
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                runtime.block_on(async {
-                    let response = router.clone().oneshot(black_box(request(path))).await;
-                    response.map(|r| r.status())
-                })
-            })
-        });
+        oneshot::bench(&mut group, name, &router, || oneshot::get(path));
     }
     group.finish();
 }

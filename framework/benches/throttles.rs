@@ -6,7 +6,8 @@
 //! throttles`.
 #![allow(missing_docs)]
 
-use std::hint::black_box;
+mod oneshot;
+
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -16,7 +17,6 @@ use restframe::throttling::{
     AnonRateThrottle, MemoryThrottleStore, ScopedRateThrottle, Throttle, UserRateThrottle,
 };
 use restframe::{Request, Response, Router, api_view};
-use tower::ServiceExt;
 
 fn router(throttles: Vec<Arc<dyn Throttle>>) -> Router {
     let ok = api_view(|_req: Request| async { Ok(Response::new("ok")) }).throttles(throttles);
@@ -26,9 +26,6 @@ fn router(throttles: Vec<Arc<dyn Throttle>>) -> Router {
 }
 
 fn throttles(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("a runtime");
     let store = Arc::new(MemoryThrottleStore::new());
     let never = || "100000000/min".parse().expect("a rate");
     let three: Vec<Arc<dyn Throttle>> = vec![
@@ -36,29 +33,16 @@ fn throttles(c: &mut Criterion) {
         Arc::new(UserRateThrottle::new(never(), store.clone())),
         Arc::new(ScopedRateThrottle::new(store).rate("uploads", never())),
     ];
+    // An anonymous client at a fixed address, as `restframe::serve` records it.
     let request = || {
-        let mut req = http::Request::get("/api/tracks/4/")
-            .header("host", "127.0.0.1:8000")
-            .body(http_body_util::Empty::<bytes::Bytes>::new())
-            .expect("a request");
+        let mut req = oneshot::get("/api/tracks/4/");
         let peer = "192.0.2.7:50000".parse().expect("an address");
         req.extensions_mut().insert(ClientAddr(peer));
         req
     };
     let mut group = c.benchmark_group("throttles");
-    for (name, router) in [
-        ("none", router(Vec::new())),
-        ("anon_user_scoped", router(three)),
-    ] {
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                runtime.block_on(async {
-                    let response = router.clone().oneshot(black_box(request())).await;
-                    response.map(|r| r.status())
-                })
-            })
-        });
-    }
+    oneshot::bench(&mut group, "none", &router(Vec::new()), request);
+    oneshot::bench(&mut group, "anon_user_scoped", &router(three), request);
     group.finish();
 }
 

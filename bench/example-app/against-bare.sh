@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The detail's req/s as connections grow, for the app at BIN and for the yardstick's bare hyper
-# (precomputed bytes, no database) in turn, so that what the machine and wrk lose at 1,024
-# connections is told apart from what the app loses. Needs one yardstick run first
+# The detail's req/s and p99 as connections grow, for the app at BIN and for the yardstick's
+# bare hyper (precomputed bytes, no database) in turn, so that what the machine and wrk lose at
+# 1,024 connections is told apart from what the app loses. Needs one yardstick run first
 # (../shared/bench-peers/run.sh builds peer-hyper-bare and writes the golden answers):
 #   bench/example-app/against-bare.sh target/release/example-app
 # The app runs with the yardstick's settings (request logs on, throttles on and never reached).
@@ -28,8 +28,10 @@ for round in $(seq "${ROUNDS:-2}"); do
     for server in restframe=$base bare-hyper=http://127.0.0.1:$bare_port; do
       url=${server#*=}/api/tracks/1/
       wrk -t1 -c"$c" -d2s --timeout 10s "$url" >/dev/null
-      rps=$(wrk -t1 -c"$c" -d"${DURATION:-5s}" --timeout 10s "$url" | awk '/Requests\/sec/ {print $2}')
-      echo "round $round  ${server%%=*}  $c connections  $rps req/s"
+      out=$(wrk -t1 -c"$c" -d"${DURATION:-5s}" --timeout 10s --latency "$url")
+      rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+      p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+      echo "round $round  ${server%%=*}  $c connections  $rps req/s  p99 $p99"
     done
   done
 done

@@ -212,25 +212,33 @@ impl FromStr for DateTime {
 
     fn from_str(s: &str) -> Result<Self, DateTimeError> {
         let b = s.as_bytes();
-        // Date, time and the fraction's dot; the offset is checked after the fraction.
-        let shape = b.len() >= 20
-            && b[4] == b'-'
-            && b[7] == b'-'
-            && matches!(b[10], b'T' | b't')
-            && b[13] == b':'
-            && b[16] == b':'
-            && [0..4, 5..7, 8..10, 11..13, 14..16, 17..19]
-                .into_iter()
-                .all(|r| b[r].iter().all(u8::is_ascii_digit));
-        if !shape {
+        // Date, time and the fraction's dot; the offset is checked after the fraction. Byte by
+        // byte, without iterators: a list parses two of these per row.
+        let Some(head) = b.first_chunk::<19>() else {
+            return Err(DateTimeError);
+        };
+        if head[4] != b'-'
+            || head[7] != b'-'
+            || !matches!(head[10], b'T' | b't')
+            || head[13] != b':'
+            || head[16] != b':'
+        {
             return Err(DateTimeError);
         }
-        // All ASCII digits up to 19, so each slice is a number.
-        let num = |r: std::ops::Range<usize>| {
-            b[r].iter().fold(0_u32, |n, d| n * 10 + u32::from(d - b'0'))
+        let digit = |i: usize| {
+            let d = head[i].wrapping_sub(b'0');
+            (d < 10).then_some(u32::from(d))
         };
-        let (year, month, day) = (num(0..4), num(5..7), num(8..10));
-        let (hour, minute, second) = (num(11..13), num(14..16), num(17..19));
+        let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+        let (Some(century), Some(year_of), Some(month), Some(day)) =
+            (two(0), two(2), two(5), two(8))
+        else {
+            return Err(DateTimeError);
+        };
+        let (Some(hour), Some(minute), Some(second)) = (two(11), two(14), two(17)) else {
+            return Err(DateTimeError);
+        };
+        let year = century * 100 + year_of;
         let mut rest = &b[19..];
         let mut micros = 0;
         if let Some(fraction) = rest.strip_prefix(b".") {
@@ -239,11 +247,12 @@ impl FromStr for DateTime {
                 return Err(DateTimeError);
             }
             // The first six digits, padded: ".5" is 500000 µs; the rest is truncated.
-            micros = fraction[..digits]
-                .iter()
-                .chain(std::iter::repeat(&b'0'))
-                .take(6)
-                .fold(0_u32, |n, d| n * 10 + u32::from(d - b'0'));
+            for &d in &fraction[..digits.min(6)] {
+                micros = micros * 10 + u32::from(d - b'0');
+            }
+            for _ in digits..6 {
+                micros *= 10;
+            }
             rest = &fraction[digits..];
         }
         let offset_secs: i64 = match rest {

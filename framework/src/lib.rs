@@ -4,6 +4,7 @@
 #[cfg(feature = "auth")]
 pub mod auth;
 mod body;
+mod detach;
 mod error;
 pub mod extensions;
 #[cfg(feature = "files")]

@@ -23,6 +23,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Sleep;
 
+use crate::detach::{detach, detach_frame};
 use crate::proxy::TrustedProxies;
 use crate::util::BoxError;
 
@@ -757,23 +758,38 @@ where
             parts,
             RequestBody::new(body, self.options.body_read_timeout, body_done.clone()),
         );
+        if has_body {
+            // It waits for its body, and for its commit: it keeps copies, not hyper's buffer.
+            detach(&mut req);
+        }
         let service = self.service.clone();
         let handlers = self.handlers.clone().filter(|_| !has_body);
         Box::pin(async move {
             // Closed never (the semaphore lives as long as the server): `None` is no wait. A
             // wait that outlasts the request timeout ends it: the router answers 503.
-            let slot = match (handlers, deadline) {
-                (Some(handlers), Some(deadline)) => {
-                    match tokio::time::timeout_at(deadline, handlers.acquire_owned()).await {
-                        Ok(slot) => slot.ok(),
-                        Err(_) => {
-                            req.extensions_mut().insert(WaitedPastTimeout);
-                            None
+            let slot = match handlers {
+                None => None,
+                Some(handlers) => match handlers.clone().try_acquire_owned() {
+                    Ok(slot) => Some(slot),
+                    Err(_) => {
+                        // A request that waits keeps copies, not hyper's buffer.
+                        detach(&mut req);
+                        match deadline {
+                            Some(deadline) => {
+                                match tokio::time::timeout_at(deadline, handlers.acquire_owned())
+                                    .await
+                                {
+                                    Ok(slot) => slot.ok(),
+                                    Err(_) => {
+                                        req.extensions_mut().insert(WaitedPastTimeout);
+                                        None
+                                    }
+                                }
+                            }
+                            None => handlers.acquire_owned().await.ok(),
                         }
                     }
-                }
-                (Some(handlers), None) => handlers.acquire_owned().await.ok(),
-                (None, _) => None,
+                },
             };
             let res = match tower::ServiceExt::oneshot(service, req).await {
                 Ok(res) => res,
@@ -915,7 +931,7 @@ impl HttpBody for RequestBody {
                 if this.inner.is_end_stream() {
                     this.done.store(true, Ordering::SeqCst);
                 }
-                Poll::Ready(Some(Ok(frame)))
+                Poll::Ready(Some(Ok(detach_frame(frame))))
             }
             Poll::Ready(None) => {
                 this.done.store(true, Ordering::SeqCst);

@@ -192,6 +192,15 @@ pub(crate) struct RequestTimeout {
     pub(crate) deadline: tokio::time::Instant,
 }
 
+/// The 503 of a request past its [`RequestTimeout`] (or past it while it waited for a slot).
+pub(crate) fn timed_out_error() -> crate::error::ApiError {
+    crate::error::ApiError::new(
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        "request_timeout",
+        "Request timed out.",
+    )
+}
+
 /// Set on a request whose timeout ran out while it waited for a [`ServeOptions::max_requests`]
 /// slot: the router answers it 503 without calling its view.
 #[derive(Clone, Copy, Debug)]

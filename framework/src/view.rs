@@ -22,6 +22,7 @@ use crate::render::{self, PageRequest, RendererSet, RequestInfo};
 use crate::renderers::Renderer;
 use crate::request::Request;
 use crate::response::Response;
+use crate::serve::{RequestTimeout, timed_out_error};
 use crate::settings::ApiSettings;
 use crate::util::{BoxError, BoxFuture};
 
@@ -397,6 +398,15 @@ impl ViewInner {
         B::Error: Into<BoxError>,
     {
         let (mut parts, body) = req.into_parts();
+        // The request timeout `serve` set, unless the view takes uploads (a parser that carries
+        // files): an upload may take long on a slow link, and its body has the body-read
+        // timeout. Kept here rather than in the router, which would need a copy of the request's
+        // head to answer it: past it, the 503 goes out in the format already negotiated.
+        let timeout = parts
+            .extensions
+            .get::<RequestTimeout>()
+            .copied()
+            .filter(|_| !self.parsers.iter().any(|p| p.carries_files()));
         // The handler takes the parts; rendering afterwards still needs the query string.
         let uri = parts.uri.clone();
         let method = parts.method.clone();
@@ -523,8 +533,19 @@ impl ViewInner {
             }
             handler(request).await
         })
-        .catch_unwind()
-        .await;
+        .catch_unwind();
+        let outcome = match timeout {
+            None => outcome.await,
+            Some(RequestTimeout { timeout, deadline }) => {
+                match tokio::time::timeout_at(deadline, outcome).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        tracing::warn!(path = uri.path(), ?timeout, "request timed out");
+                        Ok(Err(timed_out_error()))
+                    }
+                }
+            }
+        };
         #[cfg(feature = "auth")]
         let access = render::with_object_denied(
             access.as_deref().and_then(std::sync::OnceLock::get),

@@ -1,5 +1,6 @@
-//! `ServeOptions::max_requests` over real TCP: a request waiting for a handler slot is bounded
-//! by the request timeout, and answered 503 in the negotiated format when it runs out.
+//! `ServeOptions::max_requests` and `request_timeout` over real TCP: a request waiting for a
+//! handler slot, and a handler that takes too long, are bounded by the request timeout, and
+//! answered 503 in the negotiated format when it runs out.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -11,10 +12,9 @@ use restframe_parsers::{MultiPartParser, Parser};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// A router with `/hold/` (a GET that sleeps `ms`; its view takes uploads, so the request
-/// timeout does not apply to it, as to any upload route) and `/quick/`.
-fn router() -> Router {
-    let hold = api_view(|req: restframe::Request| async move {
+/// A view that sleeps `?ms=` milliseconds, then answers how long.
+fn sleeper() -> restframe::ApiView {
+    api_view(|req: restframe::Request| async move {
         let ms = req
             .query()
             .get("ms")
@@ -23,12 +23,19 @@ fn router() -> Router {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         Ok(Response::new(serde_json::json!({ "held_ms": ms })))
     })
-    .parsers([Arc::new(MultiPartParser::new()) as Arc<dyn Parser>]);
+}
+
+/// A router with `/hold/` (a GET that sleeps `ms`; its view takes uploads, so the request
+/// timeout does not apply to it, as to any upload route), `/slow/` (the same without uploads)
+/// and `/quick/`.
+fn router() -> Router {
+    let hold = sleeper().parsers([Arc::new(MultiPartParser::new()) as Arc<dyn Parser>]);
     let quick = api_view(|_req: restframe::Request| async move {
         Ok(Response::new(serde_json::json!({ "quick": true })))
     });
     Router::new()
         .route("/hold/", "hold", [(Method::GET, hold)])
+        .and_then(|r| r.route("/slow/", "slow", [(Method::GET, sleeper())]))
         .and_then(|r| r.route("/quick/", "quick", [(Method::GET, quick)]))
         .unwrap()
 }
@@ -105,4 +112,31 @@ async fn a_request_that_gets_a_slot_in_time_is_served() {
     // It did wait for the slot.
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert!(held.await.unwrap().starts_with("HTTP/1.1 200"));
+}
+
+#[tokio::test]
+async fn a_handler_past_the_request_timeout_is_answered_503_and_frees_its_slot() {
+    let addr = start(Duration::from_millis(400)).await;
+    let started = Instant::now();
+    let slow = get(addr, "/slow/?ms=5000").await;
+    let took = started.elapsed();
+    assert!(slow.starts_with("HTTP/1.1 503"), "{slow}");
+    assert!(slow.contains("application/json"), "{slow}");
+    assert!(slow.contains("Request timed out."), "{slow}");
+    assert!(!slow.contains("held_ms"), "{slow}");
+    assert!(
+        took >= Duration::from_millis(300),
+        "answered after {took:?}"
+    );
+    assert!(
+        took < Duration::from_millis(2500),
+        "answered after {took:?}"
+    );
+    // The handler was dropped with its slot: the next request is served at once.
+    let quick = get(addr, "/quick/").await;
+    assert!(quick.starts_with("HTTP/1.1 200"), "{quick}");
+    // Within the timeout, the handler's own answer.
+    let slow = get(addr, "/slow/?ms=50").await;
+    assert!(slow.starts_with("HTTP/1.1 200"), "{slow}");
+    assert!(slow.contains(r#"{"held_ms":50}"#), "{slow}");
 }

@@ -40,7 +40,7 @@ use crate::extensions::{
 use crate::host::{AllowedHosts, invalid_host, request_host};
 use crate::request::Request;
 use crate::response::Response;
-use crate::serve::{RequestTimeout, WaitedPastTimeout};
+use crate::serve::{WaitedPastTimeout, timed_out_error};
 use crate::settings::ApiSettings;
 use crate::util::{BoxError, BoxFuture};
 use crate::view::{ApiView, api_view};
@@ -215,15 +215,9 @@ impl Router {
             .name("Bad request")
             .settings(&settings);
         let bad_host = without_policy(bad_host);
-        let timed_out = api_view(|_req: Request| async move {
-            Err(ApiError::new(
-                http::StatusCode::SERVICE_UNAVAILABLE,
-                "request_timeout",
-                "Request timed out.",
-            ))
-        })
-        .name("Service unavailable")
-        .settings(&settings);
+        let timed_out = api_view(|_req: Request| async move { Err(timed_out_error()) })
+            .name("Service unavailable")
+            .settings(&settings);
         let timed_out = without_policy(timed_out);
         Self {
             inner: Arc::new(Inner {
@@ -510,12 +504,10 @@ impl Router {
 }
 
 impl Router {
-    /// Calls a route's view within the request timeout `restframe::serve` set
-    /// ([`crate::ServeOptions::request_timeout`]), unless the view takes uploads (a parser that
-    /// carries files): an upload may take long on a slow link, and its body has the body-read
-    /// timeout. Past it: a 503 "Request timed out." in the negotiated format. The timeout
-    /// counts from the request's arrival; a request whose timeout ran out while it waited for a
-    /// [`crate::ServeOptions::max_requests`] slot gets the 503 at once, on any route.
+    /// Calls a route's view, which keeps to the request timeout `restframe::serve` set
+    /// ([`crate::ServeOptions::request_timeout`]; see `ViewInner::handle`). A request whose
+    /// timeout ran out while it waited for a [`crate::ServeOptions::max_requests`] slot gets
+    /// the 503 at once, on any route.
     async fn call_timed<B>(&self, view: &ApiView, req: http::Request<B>) -> http::Response<Body>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -528,34 +520,8 @@ impl Router {
             );
             return call(&self.inner.timed_out, req).await;
         }
-        let timeout = req
-            .extensions()
-            .get::<RequestTimeout>()
-            .copied()
-            .filter(|_| !view.parser_list().iter().any(|p| p.carries_files()));
-        let Some(RequestTimeout { timeout, deadline }) = timeout else {
-            return call(view, req).await;
-        };
-        let head = request_head(&req);
-        match tokio::time::timeout_at(deadline, call(view, req)).await {
-            Ok(res) => res,
-            Err(_) => {
-                tracing::warn!(path = head.uri().path(), ?timeout, "request timed out");
-                call(&self.inner.timed_out, head).await
-            }
-        }
+        call(view, req).await
     }
-}
-
-/// A copy of a request without its body, for answering it after its view was given up.
-fn request_head<B>(req: &http::Request<B>) -> http::Request<http_body_util::Empty<Bytes>> {
-    let mut head = http::Request::new(http_body_util::Empty::new());
-    *head.method_mut() = req.method().clone();
-    *head.uri_mut() = req.uri().clone();
-    *head.version_mut() = req.version();
-    *head.headers_mut() = req.headers().clone();
-    *head.extensions_mut() = req.extensions().clone();
-    head
 }
 
 /// A view of the router's own that no policy applies to (an unknown path is a 404 for all,

@@ -275,18 +275,22 @@ where
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // One builder per protocol: which one a connection speaks is told by `sniff`, so hyper-util
+    // does not read the first bytes itself (see `sniff` for why).
+    let mut http1 = auto::Builder::new(TokioExecutor::new()).http1_only();
     // The connection watch (`WatchedIo`) enforces the head and idle timeouts, so hyper gets no
     // timer and keeps no header timeout of its own: it armed one per request head (a boxed
     // sleep made and dropped each time), about 1% of a detail's time for a backup only. Turned
     // off in so many words: hyper's default one, without a timer, logs a warning (with its
     // `tracing` feature) on every connection.
-    builder.http1().header_read_timeout(None);
+    http1.http1().header_read_timeout(None);
+    let mut http2 = auto::Builder::new(TokioExecutor::new()).http2_only();
     // Each HTTP/2 stream holds a request and its response: at most this many per connection.
-    builder
-        .http2()
-        .max_concurrent_streams(MAX_CONCURRENT_STREAMS);
+    http2.http2().max_concurrent_streams(MAX_CONCURRENT_STREAMS);
+    let builders = Arc::new((http1, http2));
     let graceful = GracefulShutdown::new();
+    // Tells connections still finding out their protocol that the server is shutting down.
+    let (stopping, stop) = tokio::sync::watch::channel(false);
     let permits = Arc::new(Semaphore::new(options.max_connections));
     let handlers = options.max_requests.map(|n| Arc::new(Semaphore::new(n)));
     let options = Arc::new(options);
@@ -311,7 +315,7 @@ where
                     }
                 };
                 let conn_state = Arc::new(ConnState::new());
-                let io = WatchedIo::new(stream, conn_state.clone(), &options, permit);
+                let mut io = WatchedIo::new(stream, conn_state.clone(), &options, permit);
                 let service = ConnectionService {
                     service: service.clone(),
                     peer,
@@ -319,10 +323,18 @@ where
                     options: options.clone(),
                     handlers: handlers.clone(),
                 };
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
-                let conn = graceful.watch(conn.into_owned());
+                let watcher = graceful.watcher();
+                let builders = Arc::clone(&builders);
+                let mut stop = stop.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
+                    let http2 = tokio::select! {
+                        http2 = sniff(&mut io) => http2,
+                        _ = stop.wait_for(|stopping| *stopping) => return,
+                    };
+                    let Ok(http2) = http2 else { return };
+                    let builder = if http2 { &builders.1 } else { &builders.0 };
+                    let conn = builder.serve_connection(TokioIo::new(io), service);
+                    if let Err(e) = watcher.watch(conn.into_owned()).await {
                         tracing::debug!(%peer, error = %e, "connection ended with an error");
                     }
                 });
@@ -331,12 +343,54 @@ where
         }
     }
     drop(listener);
+    let _ = stopping.send(true);
     tracing::info!("shutting down: waiting for in-flight requests");
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections closed"),
         () = tokio::time::sleep(options.grace) => tracing::warn!("grace period over; exiting with requests in flight"),
     }
     Ok(())
+}
+
+/// The first bytes of an HTTP/2 connection with prior knowledge (h2c), RFC 9113, 3.4.
+const HTTP2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// How often a connection whose first bytes are the start of [`HTTP2_PREFACE`] is looked at
+/// again until the rest arrives (or the header-read timeout ends it).
+const PREFACE_RECHECK: Duration = Duration::from_millis(10);
+
+/// Whether the connection speaks HTTP/2 (it opens with [`HTTP2_PREFACE`]) or HTTP/1, told by
+/// peeking at its first bytes, which stay in the socket for hyper to read.
+///
+/// hyper-util's `auto` builder finds out by reading the first 24 bytes itself, and hands them
+/// to hyper's HTTP/1 parser ahead of the socket. hyper then has a partial request in its 8 KiB
+/// read buffer, reserves room for its next read, and so doubles the buffer: every HTTP/1
+/// connection kept 16 KiB of read buffer for its whole life, where 8 KiB do (heaptrack, under
+/// 1,024 connections of creates: 16.8 MB). Peeking reads nothing, so hyper's first read gets
+/// the whole of what the client sent.
+///
+/// Waits as a first read would: past the header-read timeout from the connection's accept, an
+/// error. At the end of the stream, HTTP/1 (hyper then sees the end itself).
+async fn sniff(io: &mut WatchedIo) -> std::io::Result<bool> {
+    let mut first = [0u8; HTTP2_PREFACE.len()];
+    loop {
+        let peeked = std::future::poll_fn(|cx| io.poll_peek(cx, &mut first)).await?;
+        let seen = &first[..peeked];
+        if peeked == 0 || !HTTP2_PREFACE.starts_with(seen) {
+            return Ok(false);
+        }
+        if peeked == HTTP2_PREFACE.len() {
+            return Ok(true);
+        }
+        // The start of the preface: peeking again at once would see the same bytes.
+        if io.head_timed_out() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "no request within the header-read timeout",
+            ));
+        }
+        tokio::time::sleep(PREFACE_RECHECK).await;
+    }
 }
 
 /// The most HTTP/2 streams (requests) one connection may have in flight (nginx allows 128).
@@ -531,6 +585,46 @@ impl WatchedIo {
         Poll::Pending
     }
 
+    /// Peeks at the first bytes the client sent into `buf`, without reading them: how many.
+    /// Pending until some arrive, with the deadline of a read.
+    fn poll_peek(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<std::io::Result<usize>> {
+        let Some(inner) = self.inner.as_mut() else {
+            return Poll::Ready(Err(closed()));
+        };
+        let mut buf = ReadBuf::new(buf);
+        match inner.poll_peek(cx, &mut buf) {
+            Poll::Ready(result) => Poll::Ready(result),
+            Poll::Pending => self.poll_deadline(cx).map(Err),
+        }
+    }
+
+    /// Whether a connection that has sent no whole request head yet is past its
+    /// header-read timeout.
+    fn head_timed_out(&self) -> bool {
+        Instant::now() >= later(self.accepted, self.header_timeout)
+    }
+
+    /// Pending until the connection's deadline ([`Self::deadline`]), then the timeout error;
+    /// the task is woken when the deadline may have changed.
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Error> {
+        // Registered before the state is read: a request ending (or a response stalling)
+        // after this wakes the task to compute its deadline again.
+        self.state.waker.register(cx.waker());
+        let Some(deadline) = self.deadline() else {
+            return Poll::Pending;
+        };
+        self.sleep
+            .as_mut()
+            .reset(tokio::time::Instant::from_std(deadline));
+        if self.sleep.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "no request within the header-read or keep-alive timeout",
+            ));
+        }
+        Poll::Pending
+    }
+
     /// When the connection gives up waiting, if it is waiting for a request.
     fn deadline(&self) -> Option<Instant> {
         if self.state.in_flight.load(Ordering::SeqCst) > 0 {
@@ -634,24 +728,7 @@ impl AsyncRead for WatchedIo {
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => {
-                // Registered before the state is read: a request ending (or a response
-                // stalling) after this wakes the task to compute its deadline again.
-                this.state.waker.register(cx.waker());
-                let Some(deadline) = this.deadline() else {
-                    return Poll::Pending;
-                };
-                this.sleep
-                    .as_mut()
-                    .reset(tokio::time::Instant::from_std(deadline));
-                if this.sleep.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(Err(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        "no request within the header-read or keep-alive timeout",
-                    )));
-                }
-                Poll::Pending
-            }
+            Poll::Pending => this.poll_deadline(cx).map(Err),
         }
     }
 }
@@ -1109,6 +1186,82 @@ pub async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::{AcceptErrors, REQUEST_ID_HEADER, request_id};
+
+    mod sniff {
+        use std::sync::Arc;
+        use std::time::Duration;
+
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::net::{TcpListener, TcpStream};
+        use tokio::sync::Semaphore;
+
+        use super::super::{ConnState, HTTP2_PREFACE, ServeOptions, WatchedIo, sniff};
+
+        /// A connected client, and the server's side of the connection as `serve` watches it.
+        async fn connected(options: &ServeOptions) -> (TcpStream, WatchedIo) {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let client = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            let permit = Arc::new(Semaphore::new(1)).acquire_owned().await.unwrap();
+            let state = Arc::new(ConnState::new());
+            (client, WatchedIo::new(server, state, options, permit))
+        }
+
+        /// Reads `n` bytes from `io`, as hyper would after the sniff.
+        async fn read(io: &mut WatchedIo, n: usize) -> Vec<u8> {
+            let mut got = vec![0; n];
+            io.read_exact(&mut got).await.unwrap();
+            got
+        }
+
+        #[tokio::test]
+        async fn http1_is_told_and_its_bytes_stay_for_hyper() {
+            let (mut client, mut io) = connected(&ServeOptions::default()).await;
+            let request = b"GET /api/ HTTP/1.1\r\nHost: x\r\n\r\n";
+            client.write_all(request).await.unwrap();
+            assert!(!sniff(&mut io).await.unwrap());
+            assert_eq!(read(&mut io, request.len()).await, request);
+        }
+
+        #[tokio::test]
+        async fn a_preface_sent_in_two_parts_is_http2() {
+            let (mut client, mut io) = connected(&ServeOptions::default()).await;
+            let (start, rest) = HTTP2_PREFACE.split_at(9);
+            client.write_all(start).await.unwrap();
+            let writer = tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                client.write_all(rest).await.unwrap();
+                client
+            });
+            assert!(sniff(&mut io).await.unwrap());
+            assert_eq!(read(&mut io, HTTP2_PREFACE.len()).await, HTTP2_PREFACE);
+            drop(writer.await.unwrap());
+        }
+
+        #[tokio::test]
+        async fn a_closed_connection_is_left_to_hyper_as_http1() {
+            let (client, mut io) = connected(&ServeOptions::default()).await;
+            drop(client);
+            assert!(!sniff(&mut io).await.unwrap());
+        }
+
+        #[tokio::test]
+        async fn silence_and_a_stalled_preface_end_at_the_header_read_timeout() {
+            let options = ServeOptions::default().header_read_timeout(Duration::from_millis(200));
+            let (_silent, mut io) = connected(&options).await;
+            let waited = tokio::time::timeout(Duration::from_secs(5), sniff(&mut io)).await;
+            let err = waited.expect("ended by its own timeout").unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+
+            let (mut stalled, mut io) = connected(&options).await;
+            stalled.write_all(&HTTP2_PREFACE[..5]).await.unwrap();
+            let waited = tokio::time::timeout(Duration::from_secs(5), sniff(&mut io)).await;
+            let err = waited.expect("ended by its own timeout").unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        }
+    }
 
     #[test]
     fn accept_errors_are_logged_once_a_second_with_a_count() {

@@ -4,10 +4,11 @@
 //! hyper parses an HTTP/1 request in place: the URI, each header value and the first body
 //! frames are slices of the connection's read buffer (8 KiB). While a request is in flight,
 //! hyper reads on to notice a client that hangs up; if the request still holds a slice then,
-//! the buffer cannot be reused, and hyper allocates a new one of twice the size, which the
-//! connection keeps. A create waiting for its group commit held 16 KiB of read buffer that way
-//! instead of 8. [`serve`](crate::serve) copies what a request that will wait keeps (one with a
-//! body, or one waiting for a handler slot): a few hundred bytes, against 8 KiB a connection.
+//! the buffer cannot be reused, so hyper allocates another 8 KiB one, and the first is freed
+//! only when the request ends. A create waiting for its group commit held two read buffers
+//! that way instead of one. [`serve`](crate::serve) copies what a request that will wait keeps
+//! (one with a body, or one waiting for a handler slot): a few hundred bytes, against 8 KiB a
+//! connection.
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Uri};

@@ -49,9 +49,10 @@ const MAX_REQUEST_ID_LEN: usize = 128;
 /// | [`trusted_proxies`](Self::trusted_proxies) | none | whose `X-Forwarded-*` headers count ([`TrustedProxies`]) |
 /// | [`grace`](Self::grace) | 30 s | in-flight requests after shutdown: abandoned |
 ///
-/// The request timeout is applied by the [`Router`](crate::Router) (it knows the route): a
-/// route whose view has a parser that carries files (multipart, raw uploads) is exempt, since an
-/// upload may take long on a slow link; its body still has the body-read timeout.
+/// The request timeout is applied by each [`ApiView`](crate::ApiView), once it has negotiated
+/// the format the 503 goes out in: a view with a parser that carries files (multipart, raw
+/// uploads) is exempt, since an upload may take long on a slow link; its body still has the
+/// body-read timeout.
 ///
 /// ```no_run
 /// use std::time::Duration;

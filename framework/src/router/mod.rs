@@ -490,11 +490,11 @@ impl Router {
         extensions.insert(FormatSuffix(found.format));
         let method = req.method().clone();
         if let Some(view) = route.view(&method) {
-            return self.call_timed(view, req).await;
+            return self.call_route(view, req).await;
         }
         match method {
             Method::HEAD => match route.view(&Method::GET) {
-                Some(view) => without_body(self.call_timed(view, req).await),
+                Some(view) => without_body(self.call_route(view, req).await),
                 None => call(&route.not_allowed, req).await,
             },
             Method::OPTIONS => call(&route.options, req).await,
@@ -508,7 +508,7 @@ impl Router {
     /// ([`crate::ServeOptions::request_timeout`]; see `ViewInner::handle`). A request whose
     /// timeout ran out while it waited for a [`crate::ServeOptions::max_requests`] slot gets
     /// the 503 at once, on any route.
-    async fn call_timed<B>(&self, view: &ApiView, req: http::Request<B>) -> http::Response<Body>
+    async fn call_route<B>(&self, view: &ApiView, req: http::Request<B>) -> http::Response<Body>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,

@@ -33,6 +33,7 @@
 mod cursor;
 mod versioned;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use http::HeaderValue;
@@ -571,8 +572,8 @@ fn invalid_page() -> ApiError {
     ApiError::not_found("Invalid page.")
 }
 
-/// The URL of `page` of the list at `base` + `path`, keeping every other query parameter in
-/// its place; page 1 drops the parameter, as DRF.
+/// The URL of `page` of the list at `base` + `path`, with every other query parameter (sorted
+/// by name, as DRF); page 1 drops the parameter, as DRF.
 fn page_url(base: &str, path: &str, query: Query<'_>, page: u64) -> String {
     let page = (page > 1).then(|| page.to_string());
     with_params(base, path, query, &[("page", page.as_deref())])
@@ -627,37 +628,31 @@ fn limit_offset_links(
     (next, previous)
 }
 
-/// `base` + `path` with the query's parameters in place, each of `params` set (at its first
-/// occurrence, or appended) or removed (`None`).
+/// `base` + `path` with the query's parameters, each of `params` set (replacing every value it
+/// had) or removed (`None`), sorted by name as DRF's `replace_query_param` and
+/// `remove_query_param` sort them (`urlencode(sorted(parse_qs(query).items()))`): the values of
+/// a repeated parameter stay together, in the order they came. The same page has one URL,
+/// whatever the order the client wrote its query in, and a link is DRF's, byte for byte.
 fn with_params(
     base: &str,
     path: &str,
     query: Query<'_>,
     params: &[(&str, Option<&str>)],
 ) -> String {
-    let mut out = form_urlencoded::Serializer::new(String::new());
-    let mut placed = vec![false; params.len()];
-    for (k, v) in form_urlencoded::parse(query.as_str().as_bytes()) {
-        match params.iter().position(|(name, _)| *name == k) {
-            Some(i) => {
-                if !placed[i]
-                    && let Some(value) = params[i].1
-                {
-                    out.append_pair(&k, value);
-                }
-                placed[i] = true;
-            }
-            None => {
-                out.append_pair(&k, &v);
-            }
-        }
-    }
-    for (i, (name, value)) in params.iter().enumerate() {
-        if let (false, Some(value)) = (placed[i], value) {
-            out.append_pair(name, value);
-        }
-    }
-    let query = out.finish();
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
+        form_urlencoded::parse(query.as_str().as_bytes())
+            .filter(|(k, _)| !params.iter().any(|(name, _)| name == k))
+            .collect();
+    pairs.extend(
+        params
+            .iter()
+            .filter_map(|&(name, value)| Some((Cow::Borrowed(name), Cow::Borrowed(value?)))),
+    );
+    // Stable: a repeated parameter's values keep their order.
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
     if query.is_empty() {
         format!("{base}{path}")
     } else {
@@ -761,19 +756,25 @@ mod tests {
     }
 
     #[test]
-    fn page_urls_keep_other_parameters_in_place() {
-        let q = Query::new("artist_name=Miles%20Davis&page=2&ordering=-title");
+    fn page_urls_sort_parameters_as_drf() {
+        let q = Query::new("page_size=100&artist_name=Miles%20Davis&page=2&ordering=-title");
         assert_eq!(
             page_url("http://h", "/api/tracks/", q, 3),
-            "http://h/api/tracks/?artist_name=Miles+Davis&page=3&ordering=-title"
+            "http://h/api/tracks/?artist_name=Miles+Davis&ordering=-title&page=3&page_size=100"
         );
         assert_eq!(
             page_url("http://h", "/api/tracks/", q, 1),
-            "http://h/api/tracks/?artist_name=Miles+Davis&ordering=-title"
+            "http://h/api/tracks/?artist_name=Miles+Davis&ordering=-title&page_size=100"
         );
         assert_eq!(
             page_url("http://h", "/t/", Query::new(""), 2),
             "http://h/t/?page=2"
+        );
+        // A repeated parameter: its values together, in their order; every `page` replaced.
+        let q = Query::new("tag=b&page=2&x&tag=a&page=7");
+        assert_eq!(
+            page_url("http://h", "/t/", q, 3),
+            "http://h/t/?page=3&tag=b&tag=a&x="
         );
     }
 
@@ -802,8 +803,8 @@ mod tests {
         assert_eq!(
             limit_offset_links("http://h", "/t/", q, (5, 10), true),
             (
-                Some("http://h/t/?ordering=title&offset=15&limit=5".into()),
-                Some("http://h/t/?ordering=title&offset=5&limit=5".into())
+                Some("http://h/t/?limit=5&offset=15&ordering=title".into()),
+                Some("http://h/t/?limit=5&offset=5&ordering=title".into())
             )
         );
         assert_eq!(

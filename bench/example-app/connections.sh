@@ -3,8 +3,14 @@
 # the app's peak RSS. The app at BIN serves a fresh SQLite file with 1,000 tracks owned by a
 # superuser (as the yardstick seeds them), throttles off; creates carry the superuser's token.
 # For each route and each count in CONNS (default "1 32 256 1024"), a 2 s warm-up and a
-# DURATION (default 10s) run of wrk -t1 --timeout 10s. Prints one line per run with the app's
-# resident set after it, then VmHWM (the peak resident set over the whole run):
+# DURATION (default 10s) run of wrk -t1 --timeout 10s. Prints one line per run:
+# - req/s, and the mean and p99 latency;
+# - the app's CPU over the run (cores: user + system time over wall time, /proc/PID/stat) and per
+#   answered request (µs), so that a cost growing with the connections shows apart from wrk's
+#   share of the cores;
+# - wrk's own CPU (cores, when /usr/bin/time is there);
+# - the app's resident set after the run;
+# then VmHWM, the app's peak resident set over the whole run:
 #   bench/example-app/connections.sh target/release/example-app
 set -euo pipefail
 . "$(dirname "$0")/app.sh"
@@ -13,7 +19,10 @@ ulimit -n 20000 2>/dev/null || true
 app_start "$1" 1000
 app_token
 echo "routes at $base; rss after start: $(grep VmRSS /proc/$pid/status | tr -s ' ')"
-printf '%-7s %-6s %10s %10s %8s %10s\n' conns route req/s p99 non2xx rss
+printf '%-7s %-6s %10s %9s %10s %8s %6s %7s %6s %10s\n' conns route req/s mean p99 non2xx cores us/req wrk rss
+# The app's user + system time, in clock ticks.
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
 # Route by route, creates last, so that the reads see the same 1,000 rows at every count.
 for route in detail list create; do
   for c in $conns; do
@@ -23,13 +32,23 @@ for route in detail list create; do
       create) args=(-s "$dir/post.lua" "$base/api/tracks/") ;;
     esac
     wrk -t1 -c"$c" -d2s --timeout 10s "${args[@]}" >/dev/null 2>&1 || true
-    out=$(wrk -t1 -c"$c" -d"$duration" --timeout 10s --latency "${args[@]}" 2>&1)
+    t0=$(ticks) w0=$(date +%s.%N)
+    timed=()
+    [ -x /usr/bin/time ] && timed=(/usr/bin/time -f '%U %S' -o "$dir/wrk.time")
+    out=$("${timed[@]}" wrk -t1 -c"$c" -d"$duration" --timeout 10s --latency "${args[@]}" 2>&1)
+    t1=$(ticks) w1=$(date +%s.%N)
+    wrk_cores=-
+    [ -x /usr/bin/time ] && wrk_cores=$(awk -v w0="$w0" -v w1="$w1" '{printf "%.2f", ($1 + $2) / (w1 - w0)}' "$dir/wrk.time")
+    requests=$(awk '/requests in/ {print $1}' <<<"$out")
+    cores=$(awk -v t="$((t1 - t0))" -v hz="$hz" -v w0="$w0" -v w1="$w1" 'BEGIN {printf "%.2f", t / hz / (w1 - w0)}')
+    per=$(awk -v t="$((t1 - t0))" -v hz="$hz" -v n="${requests:-0}" 'BEGIN {if (n > 0) printf "%.1f", t / hz / n * 1e6; else print "-"}')
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    mean=$(awk '$1 == "Latency" && $2 ~ /^[0-9]/ {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
     errors=$(grep -o 'Socket errors:.*' <<<"$out" || true)
     rss=$(awk '/VmRSS/ {print $2 " kB"}' /proc/$pid/status)
-    printf '%-7s %-6s %10s %10s %8s %10s\n' "$c" "$route" "$rps" "$p99" "${non2xx:-0}" "$rss"
+    printf '%-7s %-6s %10s %9s %10s %8s %6s %7s %6s %10s\n' "$c" "$route" "$rps" "$mean" "$p99" "${non2xx:-0}" "$cores" "$per" "$wrk_cores" "$rss"
     [ -n "$errors" ] && echo "        $errors"
   done
 done

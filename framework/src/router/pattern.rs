@@ -303,12 +303,20 @@ pub(crate) enum FillError {
 }
 
 impl PathPattern {
-    /// The path that matches this pattern with `values` as its captures, in order (Django's
-    /// `reverse`): each value percent-encoded as a path segment, the pattern's own form of the
-    /// trailing slash, no format suffix. The path must match the pattern again with exactly
-    /// these values, or it is an error (Django checks the same): a value its capture's regex
-    /// refuses, or one that only fits once decoded (a constrained capture takes no escapes).
-    pub(crate) fn fill(&self, values: &[&str]) -> Result<String, FillError> {
+    /// About the length of a filled path: the pattern's own text and 20 bytes per capture (an
+    /// integer key's digits), for a buffer's capacity.
+    pub(crate) fn len_hint(&self) -> usize {
+        self.pieces.iter().map(String::len).sum::<usize>() + 20 * self.captures.len()
+    }
+
+    /// Appends to `out` (a URL's scheme, host and prefix, say) the path that matches this
+    /// pattern with `values` as its captures, in order (Django's `reverse`): each value
+    /// percent-encoded as a path segment, the pattern's own form of the trailing slash, no
+    /// format suffix. The path must match the pattern again with exactly these values, or it is
+    /// an error (Django checks the same): a value its capture's regex refuses, or one that only
+    /// fits once decoded (a constrained capture takes no escapes). On an error `out` is left as
+    /// it was.
+    pub(crate) fn fill_into(&self, out: &mut String, values: &[&str]) -> Result<(), FillError> {
         if values.len() != self.captures.len() {
             return Err(FillError::Arity(self.captures.len()));
         }
@@ -329,7 +337,8 @@ impl PathPattern {
         {
             return Err(FillError::NoMatch(i));
         }
-        let mut path = String::with_capacity(
+        let start = out.len();
+        out.reserve(
             self.pieces.iter().map(String::len).sum::<usize>()
                 + values.iter().map(|v| v.len()).sum::<usize>(),
         );
@@ -337,27 +346,36 @@ impl PathPattern {
         // segment by segment into the same values, undecoded and without a format suffix.
         if self.segments && values.iter().all(|v| plain(v)) {
             for (piece, value) in self.pieces.iter().zip(values) {
-                path.push_str(piece);
-                path.push_str(value);
+                out.push_str(piece);
+                out.push_str(value);
             }
             if let Some(last) = self.pieces.last() {
-                path.push_str(last);
+                out.push_str(last);
             }
-            return Ok(path);
+            return Ok(());
         }
         for (piece, value) in self.pieces.iter().zip(values) {
-            path.push_str(piece);
+            out.push_str(piece);
             // A whole segment of dots would be a dot-segment, which clients resolve away.
             match *value {
-                "." => path.push_str("%2E"),
-                ".." => path.push_str("%2E%2E"),
-                v => path.extend(utf8_percent_encode(v, SEGMENT)),
+                "." => out.push_str("%2E"),
+                ".." => out.push_str("%2E%2E"),
+                v => out.extend(utf8_percent_encode(v, SEGMENT)),
             }
         }
         if let Some(last) = self.pieces.last() {
-            path.push_str(last);
+            out.push_str(last);
         }
-        let back = self.matches(&path).ok_or(FillError::NoMatch(0))?;
+        let checked = self.check_back(&out[start..], values);
+        if checked.is_err() {
+            out.truncate(start);
+        }
+        checked
+    }
+
+    /// Whether `path`, filled from `values`, matches this pattern again with exactly them.
+    fn check_back(&self, path: &str, values: &[&str]) -> Result<(), FillError> {
+        let back = self.matches(path).ok_or(FillError::NoMatch(0))?;
         if back.format.is_some() {
             return Err(FillError::NoMatch(values.len().saturating_sub(1)));
         }
@@ -369,7 +387,7 @@ impl PathPattern {
         {
             return Err(FillError::NoMatch(i));
         }
-        Ok(path)
+        Ok(())
     }
 }
 
@@ -534,7 +552,30 @@ mod tests {
     fn fill(pattern: &str, values: &[&str]) -> Result<String, FillError> {
         PathPattern::compile(pattern, &["json", "yaml"])
             .unwrap()
-            .fill(values)
+            .fill_to_string(values)
+    }
+
+    impl PathPattern {
+        fn fill_to_string(&self, values: &[&str]) -> Result<String, FillError> {
+            let mut path = String::new();
+            self.fill_into(&mut path, values).map(|()| path)
+        }
+    }
+
+    #[test]
+    fn filling_appends_and_leaves_the_buffer_as_it_was_on_an_error() {
+        let p = PathPattern::compile("/t/{id:[0-9]+}/", &["json"]).unwrap();
+        let mut url = String::from("http://h/api");
+        p.fill_into(&mut url, &["42"]).unwrap();
+        assert_eq!(url, "http://h/api/t/42/");
+        let mut url = String::from("http://h/api");
+        // Refused by the regex before anything is written; refused once written (it fits
+        // decoded, but the path as sent has an escape its regex refuses); the wrong arity.
+        assert_eq!(p.fill_into(&mut url, &["x"]), Err(FillError::NoMatch(0)));
+        let c = PathPattern::compile("/c/{code:[a-z ]+}/", &["json"]).unwrap();
+        assert_eq!(c.fill_into(&mut url, &["a b"]), Err(FillError::NoMatch(0)));
+        assert_eq!(p.fill_into(&mut url, &[]), Err(FillError::Arity(1)));
+        assert_eq!(url, "http://h/api");
     }
 
     #[test]
@@ -677,7 +718,7 @@ mod tests {
             let n = pattern.captures.len();
             for value in ["4", "abc-DEF_9~", "kind-of-blue"] {
                 let values = vec![value; n];
-                let filled = pattern.fill(&values);
+                let filled = pattern.fill_to_string(&values);
                 if let Ok(path) = &filled {
                     // What the fast path gives is what the route reads back.
                     let back = pattern.matches(path).unwrap();

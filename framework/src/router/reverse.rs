@@ -287,17 +287,30 @@ pub struct Reverser<'r> {
     entries: Vec<Cow<'r, RouteEntry>>,
     /// `scheme://host/mount-prefix`, or the mount prefix alone.
     prefix: String,
+    /// About the length of a path: the capacity a URL takes beyond the prefix.
+    path_hint: usize,
 }
 
 impl Reverser<'_> {
     /// The URL of the route with `args` as its captures, checked as [`Request::reverse`]
     /// checks them; a mistake is the same 500.
     pub fn url(&self, args: &[&str]) -> Result<String, ApiError> {
-        let path = fill_first(self.name, &self.entries, |e| e.fill(args))?;
-        let mut url = String::with_capacity(self.prefix.len() + path.len());
+        // The prefix and the path in one string: the path is written after the prefix, and
+        // a route that does not take `args` leaves the string as it was for the next.
+        let mut url = String::with_capacity(self.prefix.len() + self.path_hint);
         url.push_str(&self.prefix);
-        url.push_str(&path);
-        Ok(url)
+        let mut first_error = None;
+        for entry in &self.entries {
+            match entry.fill_into(&mut url, args) {
+                Ok(()) => return Ok(url),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error
+            .unwrap_or_else(|| ReverseError::UnknownName(self.name.to_owned()))
+            .into())
     }
 }
 
@@ -309,15 +322,26 @@ impl RouteEntry {
     /// The route's path (without the mount prefix) with `args` as its captures (and its
     /// version capture, when it was given one, in its place).
     fn fill(&self, args: &[&str]) -> Result<String, ReverseError> {
-        let mut all: Vec<&str> = args.to_vec();
-        if let Some((capture, value)) = &self.version
+        let mut path = String::new();
+        self.fill_into(&mut path, args)?;
+        Ok(path)
+    }
+
+    /// [`fill`](Self::fill) appending the path to `out`, which is left as it was on an error.
+    fn fill_into(&self, out: &mut String, args: &[&str]) -> Result<(), ReverseError> {
+        let versioned: Vec<&str>;
+        let args = if let Some((capture, value)) = &self.version
             && let Some(i) = self.captures.iter().position(|(n, _)| n == capture)
-            && all.len() + 1 == self.captures.len()
+            && args.len() + 1 == self.captures.len()
         {
+            let mut all = args.to_vec();
             all.insert(i, value);
-        }
-        let args = &all[..];
-        self.compiled.fill(args).map_err(|e| match e {
+            versioned = all;
+            &versioned[..]
+        } else {
+            args
+        };
+        self.compiled.fill_into(out, args).map_err(|e| match e {
             FillError::Arity(_) => ReverseError::WrongArguments {
                 name: self.name.clone(),
                 expected: self.capture_names(),
@@ -454,6 +478,7 @@ impl Request {
         let entries = route_table(self)?.candidates(name, self.path_version());
         Ok(Reverser {
             name,
+            path_hint: path_hint(&entries),
             entries,
             prefix: self.base_url()?,
         })
@@ -470,9 +495,11 @@ impl Request {
     /// ```
     pub fn path_reverser<'r>(&'r self, name: &'r str) -> Result<Reverser<'r>, ApiError> {
         let table = route_table(self)?;
+        let entries = table.candidates(name, self.path_version());
         Ok(Reverser {
             name,
-            entries: table.candidates(name, self.path_version()),
+            path_hint: path_hint(&entries),
+            entries,
             prefix: table.mount_prefix.clone(),
         })
     }
@@ -487,6 +514,11 @@ impl Request {
             .as_deref()?;
         Some((capture, self.path_param(capture)?))
     }
+}
+
+/// The capacity a [`Reverser`]'s URL takes beyond its prefix: the first route's path.
+fn path_hint(entries: &[Cow<'_, RouteEntry>]) -> usize {
+    entries.first().map_or(0, |e| e.compiled.len_hint())
 }
 
 /// The route table the router handed the request.

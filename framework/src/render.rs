@@ -1,6 +1,7 @@
 //! Turning a [`Response`] or an [`ApiError`] into an HTTP response with the view's renderers.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, VARY};
@@ -24,6 +25,43 @@ pub(crate) struct RendererSet {
     list: Renderers,
     /// `None` for a wildcard media type (`image/*`): the response says which.
     content_types: Arc<[Option<HeaderValue>]>,
+    /// The size of the view's last bodies, for the next one's buffer (shared by the clones).
+    sizes: Arc<SizeHints>,
+}
+
+/// The sizes of the last bodies a view rendered, so that the next one's buffer is allocated
+/// once: a 34 KB page written into a buffer grown from 512 bytes was copied seven times (1% of
+/// a 100-row list's time). One size for reads (`GET`, `HEAD`) and one for the other methods,
+/// since a list and its create share a view and their bodies differ a hundredfold.
+#[derive(Default)]
+struct SizeHints([AtomicUsize; 2]);
+
+/// The smallest buffer a body is written into.
+const MIN_BUFFER: usize = 512;
+/// The largest buffer a hint asks for: a bigger body grows its buffer as it is written.
+const MAX_BUFFER_HINT: usize = 1 << 20;
+
+impl SizeHints {
+    fn slot(method: &str) -> usize {
+        usize::from(!matches!(method, "GET" | "HEAD"))
+    }
+
+    /// An empty buffer for a body of `method`: the last such body's size and an eighth more.
+    fn buffer(&self, method: &str) -> Vec<u8> {
+        let hint = self.0[Self::slot(method)].load(Ordering::Relaxed);
+        Vec::with_capacity(hint.clamp(MIN_BUFFER, MAX_BUFFER_HINT))
+    }
+
+    /// Records a body of `method` written into `out`, and gives back the room a smaller body
+    /// than the hint left unused, so that a response held while it is sent (a slow client's)
+    /// holds about its own size.
+    fn record(&self, method: &str, out: &mut Vec<u8>) {
+        let len = out.len();
+        self.0[Self::slot(method)].store(len + len / 8, Ordering::Relaxed);
+        if out.capacity() > 2 * len + 4096 {
+            out.shrink_to_fit();
+        }
+    }
 }
 
 impl RendererSet {
@@ -35,6 +73,7 @@ impl RendererSet {
         Self {
             list,
             content_types,
+            sizes: Arc::default(),
         }
     }
 
@@ -276,7 +315,7 @@ pub(crate) fn finalize(
                 Some(p) => ctx.with_page(p),
                 None => ctx,
             };
-            let mut out = Vec::with_capacity(512);
+            let mut out = set.sizes.buffer(info.page.method);
             if let Err(e) = renderer.render(&*data as &dyn Data, &ctx, &mut out) {
                 // Data this format cannot hold (406), or a request it does not serve (403):
                 // say so in a format that can.
@@ -295,6 +334,7 @@ pub(crate) fn finalize(
                     .clone()
                     .or(Some(HeaderValue::from_static("application/octet-stream"))),
             };
+            set.sizes.record(info.page.method, &mut out);
             (Bytes::from(out), ct)
         }
     };
@@ -425,4 +465,33 @@ fn full(bytes: Bytes) -> Body {
     http_body_util::Full::new(bytes)
         .map_err(|never| match never {})
         .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_BUFFER_HINT, MIN_BUFFER, SizeHints};
+
+    #[test]
+    fn a_views_next_body_gets_a_buffer_of_its_last_size_by_method() {
+        let sizes = SizeHints::default();
+        assert_eq!(sizes.buffer("GET").capacity(), MIN_BUFFER);
+        let mut page = sizes.buffer("GET");
+        page.resize(34_000, b'x');
+        sizes.record("GET", &mut page);
+        assert!(page.capacity() >= 34_000);
+        // The next page is written without growing; HEAD is a read too; a create is not.
+        assert!(sizes.buffer("GET").capacity() >= 34_000 + 34_000 / 8);
+        assert!(sizes.buffer("HEAD").capacity() >= 34_000);
+        assert_eq!(sizes.buffer("POST").capacity(), MIN_BUFFER);
+        // A small body in a big buffer gives the room back; the hint follows it down.
+        let mut empty_page = sizes.buffer("GET");
+        empty_page.extend_from_slice(b"{\"count\":0}");
+        sizes.record("GET", &mut empty_page);
+        assert!(empty_page.capacity() < 4096, "{}", empty_page.capacity());
+        assert_eq!(sizes.buffer("GET").capacity(), MIN_BUFFER);
+        // A huge body asks for no more than the cap next time.
+        let mut huge = vec![0; MAX_BUFFER_HINT * 2];
+        sizes.record("GET", &mut huge);
+        assert_eq!(sizes.buffer("GET").capacity(), MAX_BUFFER_HINT);
+    }
 }

@@ -1,6 +1,5 @@
 //! The music catalogue's tracks: the model (one declaration) and its viewset.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use restframe::permissions::{IsAuthenticatedOrReadOnly, Permission};
@@ -73,15 +72,20 @@ impl Track {
 
     /// Makes `file` (stored as a path, `/api/tracks/ID/file/`) an absolute URL on `base`, the
     /// request's checked host, and sets `url` from `links` (the `track-detail` route's); paths
-    /// when the request has no usable host.
-    fn absolute(&mut self, base: Option<&str>, links: Option<&Reverser<'_>>) {
+    /// when the request has no usable host. `digits` is a buffer for the id's text.
+    fn absolute(
+        &mut self,
+        base: Option<&str>,
+        links: Option<&Reverser<'_>>,
+        digits: &mut itoa::Buffer,
+    ) {
         if let Some(file) = self.file.as_mut().filter(|f| f.starts_with('/'))
             && let Some(base) = base
         {
             file.insert_str(0, base);
         }
         self.url = links
-            .and_then(|links| links.url(&[&self.id.to_string()]).ok())
+            .and_then(|links| links.url(&[digits.format(self.id)]).ok())
             .unwrap_or_default();
     }
 }
@@ -142,17 +146,21 @@ pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let usernames: HashMap<i64, String> = if ids.is_empty() {
-        HashMap::new()
+    // (id, username), sorted by id: a page has few owners, looked up by binary search.
+    let usernames: Vec<(i64, String)> = if ids.is_empty() {
+        Vec::new()
     } else {
         let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
-        req.state::<Owners>()?
+        let mut found: Vec<(i64, String)> = req
+            .state::<Owners>()?
             .0
             .retrieve_many(&ids)
             .await?
             .into_iter()
             .map(|u| (u.id(), u.username().to_owned()))
-            .collect()
+            .collect();
+        found.sort_unstable_by_key(|&(id, _)| id);
+        found
     };
     let nested = nests_owner(req);
     let base = req.base_url().ok();
@@ -164,29 +172,31 @@ pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
         .reverser("user-detail")
         .or_else(|_| req.path_reverser("user-detail"))
         .ok();
-    // Each owner's URL once, however many of the tracks are theirs.
-    let mut owner_urls: HashMap<i64, Option<String>> = HashMap::new();
+    let mut digits = itoa::Buffer::new();
+    // Each owner's URL once, however many of the tracks are theirs: (id, URL), sorted by id.
+    let mut owner_urls: Vec<(i64, Option<String>)> = Vec::new();
     for track in tracks.iter_mut() {
-        track.absolute(base.as_deref(), links.as_ref());
+        track.absolute(base.as_deref(), links.as_ref(), &mut digits);
         let Some(id) = track.owner() else {
             track.owner_username = None;
             continue;
         };
-        let Some(username) = track
-            .owner_username
-            .take()
-            .or_else(|| usernames.get(&id).cloned())
-        else {
+        let Some(username) = track.owner_username.take().or_else(|| {
+            let i = usernames.binary_search_by_key(&id, |&(id, _)| id).ok()?;
+            usernames.get(i).map(|(_, name)| name.clone())
+        }) else {
             continue;
         };
-        let url = owner_urls
-            .entry(id)
-            .or_insert_with(|| {
-                owner_links
+        let url = match owner_urls.binary_search_by_key(&id, |&(id, _)| id) {
+            Ok(i) => owner_urls.get(i).and_then(|(_, url)| url.clone()),
+            Err(i) => {
+                let url = owner_links
                     .as_ref()
-                    .and_then(|links| links.url(&[&id.to_string()]).ok())
-            })
-            .clone();
+                    .and_then(|links| links.url(&[digits.format(id)]).ok());
+                owner_urls.insert(i, (id, url.clone()));
+                url
+            }
+        };
         if nested {
             if let Some(field) = track.owner.as_mut() {
                 field.nested = Some(OwnerSummary {

@@ -207,10 +207,9 @@ const GRACE: Duration = Duration::from_secs(30);
 
 fn main() -> std::process::ExitCode {
     allocator::settle();
-    match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // restframe's runtime: I/O events in small batches, so that at many connections each
+    // is served in turn.
+    match restframe::runtime_builder().build() {
         Ok(runtime) => runtime.block_on(start()),
         Err(e) => {
             eprintln!("example-app: error: starting the runtime: {e}");

@@ -43,8 +43,12 @@ pub struct Track {
     file: Option<String>,
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // restframe's runtime, as the example app's (I/O events in small batches).
+    restframe::runtime_builder().build()?.block_on(run())
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let db_file = std::env::var("BENCH_DB").map_err(|_| "BENCH_DB: the peers' SQLite file")?;
     let addr = std::env::var("BENCH_ADDR").unwrap_or_else(|_| "127.0.0.1:8001".to_owned());
     let db = Database::connect(&format!("sqlite://{db_file}")).await?;

@@ -13,6 +13,7 @@ pub mod guide;
 mod host;
 #[cfg(feature = "images")]
 pub mod image;
+mod listen;
 mod missing;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod model;
@@ -53,6 +54,7 @@ pub use restframe_renderers as renderers;
 
 pub use body::Body;
 pub use error::ApiError;
+pub use listen::{LISTEN_BACKLOG, listen};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 #[doc(hidden)]
 pub use model::private as __private;

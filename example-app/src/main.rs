@@ -351,16 +351,15 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     let hosts = allowed_hosts(&args);
     let router = app::router(&options)?.allowed_hosts(hosts.iter().map(String::as_str));
-    let listener = tokio::net::TcpListener::bind(args.bind)
-        .await
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AddrInUse => format!(
-                "{} is already in use; pass --bind with a free address (or set \
+    // A queue of 4,096 connections not yet accepted (tokio's `bind` asks for 128).
+    let listener = restframe::listen(args.bind).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "{} is already in use; pass --bind with a free address (or set \
                  EXAMPLE_APP_BIND), e.g. --bind 127.0.0.1:8001",
-                args.bind
-            ),
-            _ => format!("cannot listen on {}: {e}; pass --bind", args.bind),
-        })?;
+            args.bind
+        ),
+        _ => format!("cannot listen on {}: {e}; pass --bind", args.bind),
+    })?;
     // Tests read this line to learn the port when binding to port 0.
     println!(
         "restframe example app listening on http://{}/",

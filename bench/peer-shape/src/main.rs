@@ -58,7 +58,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             Router::with_settings(ApiSettings::default()),
             "/api/tracks/",
         )?;
-    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    let listener = restframe::listen(addr.parse()?)?;
     println!("peer-shape listening on http://{}/", listener.local_addr()?);
     let options = ServeOptions::default()
         .request_log(false)

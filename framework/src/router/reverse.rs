@@ -233,12 +233,12 @@ impl RouteTable {
     }
 }
 
-/// The path of the first of `entries` that `fill` fills, else the first one's error.
-fn fill_first(
+/// What `fill` gives for the first of `entries` it fills, else the first one's error.
+fn fill_first<T>(
     name: &str,
     entries: &[Cow<'_, RouteEntry>],
-    fill: impl Fn(&RouteEntry) -> Result<String, ReverseError>,
-) -> Result<String, ReverseError> {
+    mut fill: impl FnMut(&RouteEntry) -> Result<T, ReverseError>,
+) -> Result<T, ReverseError> {
     let mut first_error = None;
     for entry in entries {
         match fill(entry) {
@@ -299,18 +299,8 @@ impl Reverser<'_> {
         // a route that does not take `args` leaves the string as it was for the next.
         let mut url = String::with_capacity(self.prefix.len() + self.path_hint);
         url.push_str(&self.prefix);
-        let mut first_error = None;
-        for entry in &self.entries {
-            match entry.fill_into(&mut url, args) {
-                Ok(()) => return Ok(url),
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        Err(first_error
-            .unwrap_or_else(|| ReverseError::UnknownName(self.name.to_owned()))
-            .into())
+        fill_first(self.name, &self.entries, |e| e.fill_into(&mut url, args))?;
+        Ok(url)
     }
 }
 

@@ -297,6 +297,41 @@ async fn page_numbers_without_a_count_or_with_a_capped_one() {
 }
 
 #[tokio::test]
+async fn a_counted_page_is_one_statement_and_an_empty_one_is_counted_apart() {
+    let f = fixture(23).await;
+    for count in [Count::Exact, Count::UpTo(100)] {
+        let router = songs(&f.repo, PageNumberPagination::new(10, 100).count(count));
+        let before = f.db.statements_run();
+        let (_, page) = get(&router, "/songs/?page=3").await;
+        assert_eq!(
+            f.db.statements_run() - before,
+            1,
+            "the count in the page's statement"
+        );
+        assert_eq!(
+            (page["count"].as_u64(), ids(&page)),
+            (Some(23), vec![21, 22, 23])
+        );
+        // Filtered: the count's placeholders are the page's first ones.
+        let (_, page) = get(&router, "/songs/?title=S1&ordering=-id&page_size=4").await;
+        assert_eq!(
+            (page["count"].as_u64(), ids(&page)),
+            (Some(6), vec![22, 18, 14, 10])
+        );
+        // No row to carry the count: counted apart, with the page again, in one transaction.
+        let before = f.db.statements_run();
+        let (_, page) = get(&router, "/songs/?title=none").await;
+        assert_eq!(f.db.statements_run() - before, 3);
+        assert_eq!((page["count"].as_u64(), ids(&page)), (Some(0), vec![]));
+        let (status, body) = get(&router, "/songs/?page=4").await;
+        assert_eq!(
+            (status.as_u16(), body["detail"].as_str()),
+            (404, Some("Invalid page."))
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_document_follows_each_style() {
     let f = fixture(0).await;
     let doc = |router: Router| {

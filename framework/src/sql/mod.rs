@@ -587,6 +587,17 @@ pub const FOREIGN_KEY_MESSAGE: &str =
 #[cfg(feature = "postgres")]
 pub(crate) type Read = (Arc<str>, Vec<SqlValue>, Arc<[ColumnType]>);
 
+/// How a page is counted ([`Database::fetch_page`]).
+pub(crate) struct PageCount {
+    /// The page's statement with the count as one more column, last
+    /// ([`statement::Statements::counted_page_where`]).
+    pub(crate) with_page: Arc<str>,
+    /// The count alone (`SELECT COUNT(*) …`), for an empty page.
+    pub(crate) sql: Arc<str>,
+    /// How many of the page's parameters, first, are the count's.
+    pub(crate) params: usize,
+}
+
 /// A connection pool to SQLite or PostgreSQL, chosen by URL.
 #[derive(Clone)]
 pub struct Database {
@@ -960,30 +971,32 @@ impl Database {
         Ok(items)
     }
 
-    /// [`fetch_models`](Self::fetch_models) of a page and, with `count`, the rows of a
-    /// statement run first in the same read transaction (its count), so that the two agree:
-    /// SQLite's deferred transaction, PostgreSQL's repeatable read.
+    /// [`fetch_models`](Self::fetch_models) of a page and, with `count`, how many rows it is
+    /// a page of, read so that the two agree: one statement, the page with its count as a last
+    /// column ([`PageCount::with_page`]), which is one snapshot. An empty page carries no
+    /// count; then the count and the page are read again in one read transaction (SQLite's
+    /// deferred one, PostgreSQL's repeatable read).
     pub(crate) async fn fetch_page<T: DeserializeOwned + Send + 'static>(
         &self,
         table: &'static str,
         point: bool,
-        count: Option<(Arc<str>, Vec<SqlValue>)>,
+        count: Option<PageCount>,
         page: (Arc<str>, Vec<SqlValue>),
         names: Arc<[&'static str]>,
         types: Arc<[ColumnType]>,
-    ) -> Result<(Vec<Vec<SqlValue>>, Vec<T>), DbError> {
+    ) -> Result<(Option<i64>, Vec<T>), DbError> {
         let misfit = |e: serde::de::value::Error| {
             DbError::Other(format!("row of {table} into its model: {e}"))
         };
+        refuse_nul(&page.1)?;
+        self.statements.fetch_add(1, Ordering::Relaxed);
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => {
-                for (_, params) in count.iter().chain([&page]) {
-                    refuse_nul(params)?;
-                }
-                self.statements
-                    .fetch_add(1 + u64::from(count.is_some()), Ordering::Relaxed);
-                let (counted, items) = pool.fetch_page(point, count, page, names, types).await?;
+                let statements = Arc::clone(&self.statements);
+                let (counted, items) = pool
+                    .fetch_page(point, count, page, names, types, statements)
+                    .await?;
                 Ok((counted, items.map_err(misfit)?))
             }
             #[cfg(feature = "postgres")]
@@ -992,26 +1005,47 @@ impl Database {
                 let _ = point;
                 let (sql, params) = page;
                 let (counted, rows) = match count {
-                    None => (
-                        Vec::new(),
-                        self.fetch(sql, params, Arc::clone(&types)).await?,
-                    ),
-                    Some((count_sql, count_params)) => {
-                        refuse_nul(&count_params)?;
-                        refuse_nul(&params)?;
-                        self.statements.fetch_add(2, Ordering::Relaxed);
-                        let statements = vec![
-                            (count_sql, count_params, Arc::from([ColumnType::Integer])),
-                            (sql, params, Arc::clone(&types)),
-                        ];
-                        let mut results = postgres::fetch_consistent(pool, statements)
-                            .await?
-                            .into_iter();
-                        let counted = results.next().unwrap_or_default();
-                        (
-                            counted,
-                            json_cells(results.next().unwrap_or_default(), &types)?,
-                        )
+                    None => (None, self.fetch_rows(pool, sql, params, &types).await?),
+                    Some(count) => {
+                        let with_count: Arc<[ColumnType]> =
+                            types.iter().copied().chain([ColumnType::Integer]).collect();
+                        let mut rows = self
+                            .fetch_rows(pool, count.with_page, params.clone(), &with_count)
+                            .await?;
+                        match rows.first().and_then(|row| row.last()) {
+                            Some(&SqlValue::Integer(n)) => {
+                                for row in &mut rows {
+                                    row.pop();
+                                }
+                                (Some(n), rows)
+                            }
+                            Some(_) => {
+                                return Err(DbError::Other("COUNT(*) gave no integer".into()));
+                            }
+                            None => {
+                                self.statements.fetch_add(2, Ordering::Relaxed);
+                                let count_params =
+                                    params.get(..count.params).unwrap_or(&params).to_vec();
+                                let statements = vec![
+                                    (count.sql, count_params, Arc::from([ColumnType::Integer])),
+                                    (sql, params, Arc::clone(&types)),
+                                ];
+                                let mut results = postgres::fetch_consistent(pool, statements)
+                                    .await?
+                                    .into_iter();
+                                let counted = match results.next().unwrap_or_default().first() {
+                                    Some(row) => match row.first() {
+                                        Some(&SqlValue::Integer(n)) => Some(n),
+                                        _ => None,
+                                    },
+                                    None => None,
+                                };
+                                (
+                                    counted,
+                                    json_cells(results.next().unwrap_or_default(), &types)?,
+                                )
+                            }
+                        }
                     }
                 };
                 let items = rows
@@ -1021,6 +1055,18 @@ impl Database {
                 Ok((counted, items))
             }
         }
+    }
+
+    /// A PostgreSQL read's rows, each decoded by `types` (JSON cells parsed).
+    #[cfg(feature = "postgres")]
+    async fn fetch_rows(
+        &self,
+        pool: &postgres::Pool,
+        sql: Arc<str>,
+        params: Vec<SqlValue>,
+        types: &[ColumnType],
+    ) -> Result<Vec<Vec<SqlValue>>, DbError> {
+        json_cells(postgres::fetch(pool, &sql, params, types).await?, types)
     }
 
     /// Runs one statement of your own — in this database's dialect

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::row::from_row;
 use super::statement::{AfterKey, Clause, RelatedColumn, Statements};
 use super::value::{ColumnType, SqlValue};
-use super::{Column, Database, DbError, Table};
+use super::{Column, Database, DbError, PageCount, Table};
 use crate::ApiError;
 use crate::pagination::Count;
 use crate::validation::Validate;
@@ -19,7 +19,7 @@ use crate::viewset::{Condition, ISNULL_INVALID_MESSAGE, ListQuery, Lookup, Page,
 /// and on detail lookups ([`Repository::retrieve_scoped`]) — become `WHERE` (typed by the
 /// column: a bad filter value is a 400 naming the field), ordering `ORDER BY` with the primary key as the last tiebreaker
 /// (and the only key when none is asked, so pages are stable), pages `LIMIT`/`OFFSET` with the
-/// count read in the same transaction. Writes are single statements with `RETURNING`, so a
+/// count read in the same statement (one snapshot). Writes are single statements with `RETURNING`, so a
 /// row is never half-written and never read twice.
 pub struct SqlRepository<M> {
     db: Database,
@@ -665,7 +665,7 @@ impl<M: Table> Repository for SqlRepository<M> {
         let st = &self.prepared.statements;
         // Counted before the keyset clause: the count is of every row that matches.
         let count_where = st.where_all(&filters, &clauses);
-        let count_params = params.clone();
+        let count_params = params.len();
         let after_keys;
         if let Some(after) = &query.after {
             if after.len() != ordering.len() {
@@ -697,42 +697,36 @@ impl<M: Table> Repository for SqlRepository<M> {
         let clamp = |n: u64| SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX));
         params.push(clamp(query.limit));
         params.push(clamp(query.offset));
-        let page = (
-            Arc::from(st.page_where(&where_sql, where_params, &ordering)),
-            params,
-        );
         let count_sql = match query.count {
             Count::Exact => Some(st.count_where(&count_where)),
             Count::UpTo(cap) => Some(st.count_capped(&count_where, cap)),
             Count::Off => None,
         };
-        let counting = count_sql.is_some();
+        let count = count_sql.map(|sql| PageCount {
+            with_page: Arc::from(st.counted_page_where(&where_sql, where_params, &ordering, &sql)),
+            sql: Arc::from(sql),
+            params: count_params,
+        });
+        let page = (
+            Arc::from(st.page_where(&where_sql, where_params, &ordering)),
+            params,
+        );
         let reads = &self.prepared.reads;
         let (counted, items) = self
             .db
             .fetch_page(
                 M::NAME,
                 false,
-                count_sql.map(|sql| (Arc::from(sql), count_params)),
+                count,
                 page,
                 Arc::clone(&reads.names),
                 Arc::clone(&reads.types),
             )
             .await?;
-        let count = if counting {
-            let count = match counted.first() {
-                Some(row) => match row.first() {
-                    Some(SqlValue::Integer(n)) => u64::try_from(*n).unwrap_or(0),
-                    _ => return Err(ApiError::internal("COUNT(*) gave no integer")),
-                },
-                None => return Err(ApiError::internal("COUNT(*) gave no row")),
-            };
-            match query.count {
-                Count::UpTo(cap) if count > cap => None,
-                _ => Some(count),
-            }
-        } else {
-            None
+        let count = counted.map(|n| u64::try_from(n).unwrap_or(0));
+        let count = match query.count {
+            Count::UpTo(cap) => count.filter(|&n| n <= cap),
+            _ => count,
         };
         Ok(Page { items, count })
     }

@@ -9,6 +9,7 @@
 use std::cmp::Ordering;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
@@ -22,7 +23,7 @@ use super::sqlite_row::from_sqlite_row;
 use super::sqlite_writer::{Output, Writer};
 use super::statement::DECIMAL_COLLATION;
 use super::value::{ColumnType, SqlValue};
-use super::{DbError, Migration};
+use super::{DbError, Migration, PageCount};
 
 /// How the decimal collation orders two texts: as the numbers they write (`2.5` < `10`,
 /// `1.50` = `1.5`), exactly; text that is no number after every number, by its bytes.
@@ -284,29 +285,41 @@ impl Pool {
         .await
     }
 
-    /// The rows of `page` read straight into `T` ([`models`]) and, with `count`, the rows of
-    /// a statement run first in the same deferred transaction (its count, so that the two
-    /// agree); [`read`](Self::read), urgent for a `point` read. The outer error is the
-    /// database's, the inner one the row's that did not fit `T`.
+    /// The rows of `page` read straight into `T` ([`models`]) and, with `count`, how many
+    /// rows it is a page of; [`read`](Self::read), urgent for a `point` read. The outer error
+    /// is the database's, the inner one the row's that did not fit `T`.
+    ///
+    /// A counted page is one statement, the page with its count as a last column
+    /// ([`PageCount::with_page`]). An empty page carries no count: then the count and the page
+    /// are read again, one after the other in one deferred transaction, so that they agree
+    /// (two more `statements`).
     pub(crate) async fn fetch_page<T: DeserializeOwned + Send + 'static>(
         &self,
         point: bool,
-        count: Option<(Arc<str>, Vec<SqlValue>)>,
+        count: Option<PageCount>,
         page: (Arc<str>, Vec<SqlValue>),
         names: Arc<[&'static str]>,
         types: Arc<[ColumnType]>,
-    ) -> Result<(Vec<Vec<SqlValue>>, Result<Vec<T>, row_error::Error>), DbError> {
+        statements: Arc<AtomicU64>,
+    ) -> Result<Counted<T>, DbError> {
         self.read(point, move |conn| {
             let (sql, params) = &page;
-            let Some((count_sql, count_params)) = &count else {
-                let items = models(conn, sql, params, &names, &types)?;
-                return Ok((Vec::new(), items));
+            let Some(count) = &count else {
+                return models(conn, sql, params, &names, &types, false);
             };
+            let (counted, items) = models(conn, &count.with_page, params, &names, &types, true)?;
+            if counted.is_some() {
+                return Ok((counted, items));
+            }
+            statements.fetch_add(2, AtomicOrdering::Relaxed);
             let tx = ReadTransaction::begin(conn)?;
-            let counted = rows(conn, count_sql, count_params)?;
-            let items = models(conn, sql, params, &names, &types)?;
+            let counted = conn.prepare_cached(&count.sql)?.query_row(
+                params_from_iter(params.get(..count.params).unwrap_or(params)),
+                |row| row.get(0),
+            )?;
+            let (_, items) = models(conn, sql, params, &names, &types, false)?;
             tx.commit()?;
-            Ok((counted, items))
+            Ok((Some(counted), items))
         })
         .await
     }
@@ -349,26 +362,37 @@ impl Drop for ReadTransaction<'_> {
     }
 }
 
+/// What [`models`] reads: the count a counted page's first row carries, and the rows, or the
+/// error of the first that did not fit `T`.
+pub(crate) type Counted<T> = (Option<i64>, Result<Vec<T>, row_error::Error>);
+
 /// Every row of `sql`, each read into a `T` as it is stepped ([`from_sqlite_row`]), its
 /// columns named by `names` and typed by `types`. Stepped to the end as [`rows`] is, unless a
-/// row does not fit `T` (the statement is then reset, which ends its read as well).
+/// row does not fit `T` (the statement is then reset, which ends its read as well). `counted`:
+/// each row has one more column after those, a count ([`PageCount::with_page`]), read from the
+/// first row; `None` when there is no row.
 pub(crate) fn models<T: DeserializeOwned>(
     conn: &Connection,
     sql: &str,
     params: &[SqlValue],
     names: &[&'static str],
     types: &[ColumnType],
-) -> rusqlite::Result<Result<Vec<T>, row_error::Error>> {
+    counted: bool,
+) -> rusqlite::Result<Counted<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params_from_iter(params.iter()))?;
     let mut out = Vec::new();
+    let mut count = None;
     while let Some(row) = rows.next()? {
+        if counted && count.is_none() {
+            count = Some(row.get(names.len())?);
+        }
         match from_sqlite_row(row, names, types) {
             Ok(model) => out.push(model),
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Ok((count, Err(e))),
         }
     }
-    Ok(Ok(out))
+    Ok((count, Ok(out)))
 }
 
 /// Every row of `sql`: the statement is stepped until SQLite says it is done, so that it
@@ -464,7 +488,7 @@ pub(crate) async fn migrate(
 
 #[cfg(test)]
 mod tests {
-    use super::{configure, decimal_order};
+    use super::{AtomicOrdering, AtomicU64, PageCount, configure, decimal_order};
     use rusqlite::{Connection, StatementStatus};
     use std::cmp::Ordering;
 
@@ -524,29 +548,44 @@ mod tests {
         assert_eq!((n, ran_on), (7, here));
     }
 
-    /// A page whose count fails leaves its connection outside any transaction, and the next
-    /// read on it works; a page read in a transaction commits it.
+    /// A counted page is read as one statement; an empty one is counted apart in a read
+    /// transaction, which ends whether its reads fail or not: the connection is left outside
+    /// any transaction, and the next read on it works.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_read_transaction_ends_whether_its_reads_fail_or_not() {
         let pool = super::Pool::open(":memory:", super::Locking::Shared)
             .await
             .unwrap();
-        let page = |count: &str| {
+        let statements = std::sync::Arc::new(AtomicU64::new(0));
+        let page = |with_page: &str, count: &str| {
             pool.fetch_page::<serde_json::Value>(
                 false,
-                Some((count.into(), Vec::new())),
+                Some(PageCount {
+                    with_page: with_page.into(),
+                    sql: count.into(),
+                    params: 0,
+                }),
                 ("SELECT 1 WHERE 0".into(), Vec::new()),
                 std::sync::Arc::from([]),
                 std::sync::Arc::from([]),
+                std::sync::Arc::clone(&statements),
             )
         };
         let autocommit = || pool.read(false, |conn| Ok(conn.is_autocommit()));
-        assert!(page("SELECT count(*) FROM missing").await.is_err());
+        // A row carries the count: nothing more is read.
+        let (counted, items) = page("SELECT 5", "SELECT count(*) FROM missing")
+            .await
+            .unwrap();
+        assert_eq!((counted, items.unwrap().len()), (Some(5), 1));
+        assert_eq!(statements.load(AtomicOrdering::Relaxed), 0);
+        let empty = "SELECT 0 WHERE 0";
+        assert!(page(empty, "SELECT count(*) FROM missing").await.is_err());
         assert!(autocommit().await.unwrap());
-        let (counted, items) = page("SELECT 3").await.unwrap();
-        assert_eq!(counted, vec![vec![super::SqlValue::Integer(3)]]);
+        let (counted, items) = page(empty, "SELECT 3").await.unwrap();
+        assert_eq!(counted, Some(3));
         assert_eq!(items.unwrap(), Vec::<serde_json::Value>::new());
         assert!(autocommit().await.unwrap());
+        assert_eq!(statements.load(AtomicOrdering::Relaxed), 4);
     }
 
     #[test]

@@ -223,8 +223,9 @@ mod tests {
                 from_row::<Item>(&NAMES, row).map_err(|e| e.to_string())
             })
             .collect();
-        let straight = models::<Item>(conn, sql, &[], &NAMES, &TYPES)
+        let straight = models::<Item>(conn, sql, &[], &NAMES, &TYPES, false)
             .unwrap()
+            .1
             .unwrap();
         (through, straight)
     }
@@ -273,14 +274,17 @@ mod tests {
         .unwrap();
         let (through, straight) = (
             rows(&conn, "SELECT * FROM item", &[]).unwrap(),
-            models::<Item>(&conn, "SELECT * FROM item", &[], &NAMES, &TYPES).unwrap(),
+            models::<Item>(&conn, "SELECT * FROM item", &[], &NAMES, &TYPES, false)
+                .unwrap()
+                .1,
         );
         assert!(from_row::<Item>(&NAMES, through[0].clone()).is_err());
         assert!(straight.is_err(), "a NULL title fits no String");
         conn.execute("UPDATE item SET title = 't', meta = '{oops'", [])
             .unwrap();
-        let err = models::<Item>(&conn, "SELECT * FROM item", &[], &NAMES, &TYPES)
+        let err = models::<Item>(&conn, "SELECT * FROM item", &[], &NAMES, &TYPES, false)
             .unwrap()
+            .1
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();

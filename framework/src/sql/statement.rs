@@ -587,6 +587,27 @@ impl Statements {
         sql
     }
 
+    /// [`Statements::page_where`] with one more column, last: `count_sql` (a count from
+    /// [`Statements::count_where`] or [`Statements::count_capped`] under the same `WHERE`
+    /// without its keyset clause, so its placeholders are the page's first ones) as a scalar
+    /// subquery. Both dialects run an uncorrelated subquery once per statement, and one
+    /// statement reads one snapshot, so the count and the page agree without a transaction.
+    /// An empty page carries no count.
+    pub(crate) fn counted_page_where(
+        &self,
+        where_sql: &str,
+        params: usize,
+        ordering: &[(&str, bool)],
+        count_sql: &str,
+    ) -> String {
+        let mut sql = format!(
+            "SELECT {}, ({count_sql}) AS \"restframe_count\" FROM {}{where_sql}",
+            self.select_list, self.table
+        );
+        self.order_and_window(&mut sql, params, ordering);
+        sql
+    }
+
     /// ` ORDER BY … LIMIT ? OFFSET ?` after a `WHERE` of `n` parameters.
     fn order_and_window(&self, sql: &mut String, n: usize, ordering: &[(&str, bool)]) {
         for (i, (name, descending)) in ordering.iter().enumerate() {
@@ -680,6 +701,16 @@ mod tests {
                 &[("release_date", true), ("id", false)]
             ),
             r#"SELECT "id", "title", "release_date" FROM "track" WHERE "title" = ?1 ORDER BY "track"."release_date" DESC NULLS FIRST, "track"."id" ASC LIMIT ?2 OFFSET ?3"#
+        );
+        let filtered = s.where_all(&["title"], &[]);
+        assert_eq!(
+            s.counted_page_where(
+                &filtered,
+                1,
+                &[("id", false)],
+                &s.count_capped(&filtered, 1000)
+            ),
+            r#"SELECT "id", "title", "release_date", (SELECT COUNT(*) FROM (SELECT 1 FROM "track" WHERE "title" = ?1 LIMIT 1001) AS capped) AS "restframe_count" FROM "track" WHERE "title" = ?1 ORDER BY "track"."id" ASC LIMIT ?2 OFFSET ?3"#
         );
     }
 

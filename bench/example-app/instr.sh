@@ -7,6 +7,11 @@
 # PATH defaults to the 100-row list; give /api/tracks/1/ for the detail. With KEEP=FILE the
 # callgrind output is kept there, for `callgrind_annotate --inclusive=yes FILE`. With OWNED=1 the
 # tracks are owned by a superuser, as the yardstick seeds them (the list then reads the owners).
+# Caveat for the list: a read runs on the calling thread for at most 1 ms (HERE_BUDGET in
+# framework/src/sql/sqlite_readers.rs) and is then given up and run again on a reader thread.
+# Under callgrind every 100-row list takes longer than that, so its count includes a partial
+# first run that depends on the wall clock: compare lists with `reads.sh` (CPU time per request
+# is `connections.sh`'s), not with this. The detail (a point read) has no budget and stays exact.
 set -euo pipefail
 bin=$1 n=$2 path=${3:-/api/tracks/?page_size=100}
 export EXAMPLE_APP_THROTTLE_ANON=off EXAMPLE_APP_THROTTLE_USER=off EXAMPLE_APP_THROTTLE_UPLOADS=off

@@ -989,20 +989,19 @@ impl Database {
             DbError::Other(format!("row of {table} into its model: {e}"))
         };
         refuse_nul(&page.1)?;
-        self.statements.fetch_add(1, Ordering::Relaxed);
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => {
-                let statements = Arc::clone(&self.statements);
-                let (counted, items) = pool
-                    .fetch_page(point, count, page, names, types, statements)
-                    .await?;
+                let ((counted, items), statements) =
+                    pool.fetch_page(point, count, page, names, types).await?;
+                self.statements.fetch_add(statements, Ordering::Relaxed);
                 Ok((counted, items.map_err(misfit)?))
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => {
                 // Every read takes a pooled connection alike; a point read is no different.
                 let _ = point;
+                self.statements.fetch_add(1, Ordering::Relaxed);
                 let (sql, params) = page;
                 let (counted, rows) = match count {
                     None => (None, self.fetch_rows(pool, sql, params, &types).await?),

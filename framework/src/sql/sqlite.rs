@@ -9,7 +9,6 @@
 use std::cmp::Ordering;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
@@ -291,8 +290,8 @@ impl Pool {
     ///
     /// A counted page is one statement, the page with its count as a last column
     /// ([`PageCount::with_page`]). An empty page carries no count: then the count and the page
-    /// are read again, one after the other in one deferred transaction, so that they agree
-    /// (two more `statements`).
+    /// are read again, one after the other in one deferred transaction, so that they agree.
+    /// With what was read, how many statements it took: 1, or 3 for an empty counted page.
     pub(crate) async fn fetch_page<T: DeserializeOwned + Send + 'static>(
         &self,
         point: bool,
@@ -300,18 +299,16 @@ impl Pool {
         page: (Arc<str>, Vec<SqlValue>),
         names: Arc<[&'static str]>,
         types: Arc<[ColumnType]>,
-        statements: Arc<AtomicU64>,
-    ) -> Result<Counted<T>, DbError> {
+    ) -> Result<(Counted<T>, u64), DbError> {
         self.read(point, move |conn| {
             let (sql, params) = &page;
             let Some(count) = &count else {
-                return models(conn, sql, params, &names, &types, false);
+                return Ok((models(conn, sql, params, &names, &types, false)?, 1));
             };
             let (counted, items) = models(conn, &count.with_page, params, &names, &types, true)?;
             if counted.is_some() {
-                return Ok((counted, items));
+                return Ok(((counted, items), 1));
             }
-            statements.fetch_add(2, AtomicOrdering::Relaxed);
             let tx = ReadTransaction::begin(conn)?;
             let counted = conn.prepare_cached(&count.sql)?.query_row(
                 params_from_iter(params.get(..count.params).unwrap_or(params)),
@@ -319,7 +316,7 @@ impl Pool {
             )?;
             let (_, items) = models(conn, sql, params, &names, &types, false)?;
             tx.commit()?;
-            Ok((Some(counted), items))
+            Ok(((Some(counted), items), 3))
         })
         .await
     }
@@ -488,7 +485,7 @@ pub(crate) async fn migrate(
 
 #[cfg(test)]
 mod tests {
-    use super::{AtomicOrdering, AtomicU64, PageCount, configure, decimal_order};
+    use super::{PageCount, configure, decimal_order};
     use rusqlite::{Connection, StatementStatus};
     use std::cmp::Ordering;
 
@@ -556,7 +553,6 @@ mod tests {
         let pool = super::Pool::open(":memory:", super::Locking::Shared)
             .await
             .unwrap();
-        let statements = std::sync::Arc::new(AtomicU64::new(0));
         let page = |with_page: &str, count: &str| {
             pool.fetch_page::<serde_json::Value>(
                 false,
@@ -568,24 +564,21 @@ mod tests {
                 ("SELECT 1 WHERE 0".into(), Vec::new()),
                 std::sync::Arc::from([]),
                 std::sync::Arc::from([]),
-                std::sync::Arc::clone(&statements),
             )
         };
         let autocommit = || pool.read(false, |conn| Ok(conn.is_autocommit()));
         // A row carries the count: nothing more is read.
-        let (counted, items) = page("SELECT 5", "SELECT count(*) FROM missing")
+        let ((counted, items), statements) = page("SELECT 5", "SELECT count(*) FROM missing")
             .await
             .unwrap();
-        assert_eq!((counted, items.unwrap().len()), (Some(5), 1));
-        assert_eq!(statements.load(AtomicOrdering::Relaxed), 0);
+        assert_eq!((counted, items.unwrap().len(), statements), (Some(5), 1, 1));
         let empty = "SELECT 0 WHERE 0";
         assert!(page(empty, "SELECT count(*) FROM missing").await.is_err());
         assert!(autocommit().await.unwrap());
-        let (counted, items) = page(empty, "SELECT 3").await.unwrap();
-        assert_eq!(counted, Some(3));
+        let ((counted, items), statements) = page(empty, "SELECT 3").await.unwrap();
+        assert_eq!((counted, statements), (Some(3), 3));
         assert_eq!(items.unwrap(), Vec::<serde_json::Value>::new());
         assert!(autocommit().await.unwrap());
-        assert_eq!(statements.load(AtomicOrdering::Relaxed), 4);
     }
 
     #[test]

@@ -587,12 +587,11 @@ pub const FOREIGN_KEY_MESSAGE: &str =
 #[cfg(feature = "postgres")]
 pub(crate) type Read = (Arc<str>, Vec<SqlValue>, Arc<[ColumnType]>);
 
-/// How a page is counted ([`Database::fetch_page`]).
+/// How a page is counted ([`Database::fetch_page`]): its statement then carries the count as
+/// one more column, last ([`statement::Statements::counted_page_where`]), and this is the
+/// count alone, for an empty page.
 pub(crate) struct PageCount {
-    /// The page's statement with the count as one more column, last
-    /// ([`statement::Statements::counted_page_where`]).
-    pub(crate) with_page: Arc<str>,
-    /// The count alone (`SELECT COUNT(*) …`), for an empty page.
+    /// `SELECT COUNT(*) …`.
     pub(crate) sql: Arc<str>,
     /// How many of the page's parameters, first, are the count's.
     pub(crate) params: usize,
@@ -972,10 +971,10 @@ impl Database {
     }
 
     /// [`fetch_models`](Self::fetch_models) of a page and, with `count`, how many rows it is
-    /// a page of, read so that the two agree: one statement, the page with its count as a last
-    /// column ([`PageCount::with_page`]), which is one snapshot. An empty page carries no
-    /// count; then the count and the page are read again in one read transaction (SQLite's
-    /// deferred one, PostgreSQL's repeatable read).
+    /// a page of, read so that the two agree: the page's statement then has the count as a
+    /// last column ([`statement::Statements::counted_page_where`]), and one statement is one
+    /// snapshot. An empty page carries no count; then the count and the page are read again in
+    /// one read transaction (SQLite's deferred one, PostgreSQL's repeatable read).
     pub(crate) async fn fetch_page<T: DeserializeOwned + Send + 'static>(
         &self,
         table: &'static str,
@@ -1009,15 +1008,10 @@ impl Database {
                         let with_count: Arc<[ColumnType]> =
                             types.iter().copied().chain([ColumnType::Integer]).collect();
                         let mut rows = self
-                            .fetch_rows(pool, count.with_page, params.clone(), &with_count)
+                            .fetch_rows(pool, Arc::clone(&sql), params.clone(), &with_count)
                             .await?;
-                        match rows.first().and_then(|row| row.last()) {
-                            Some(&SqlValue::Integer(n)) => {
-                                for row in &mut rows {
-                                    row.pop();
-                                }
-                                (Some(n), rows)
-                            }
+                        let counted = match rows.first().and_then(|row| row.last()) {
+                            Some(&SqlValue::Integer(n)) => Some(n),
                             Some(_) => {
                                 return Err(DbError::Other("COUNT(*) gave no integer".into()));
                             }
@@ -1027,7 +1021,7 @@ impl Database {
                                     params.get(..count.params).unwrap_or(&params).to_vec();
                                 let statements = vec![
                                     (count.sql, count_params, Arc::from([ColumnType::Integer])),
-                                    (sql, params, Arc::clone(&types)),
+                                    (sql, params, Arc::clone(&with_count)),
                                 ];
                                 let mut results = postgres::fetch_consistent(pool, statements)
                                     .await?
@@ -1039,12 +1033,15 @@ impl Database {
                                     },
                                     None => None,
                                 };
-                                (
-                                    counted,
-                                    json_cells(results.next().unwrap_or_default(), &types)?,
-                                )
+                                rows = json_cells(results.next().unwrap_or_default(), &with_count)?;
+                                counted
                             }
+                        };
+                        // The count's column, last, is not the model's.
+                        for row in &mut rows {
+                            row.pop();
                         }
+                        (counted, rows)
                     }
                 };
                 let items = rows

@@ -702,15 +702,17 @@ impl<M: Table> Repository for SqlRepository<M> {
             Count::UpTo(cap) => Some(st.count_capped(&count_where, cap)),
             Count::Off => None,
         };
+        let page_sql = match &count_sql {
+            Some(count_sql) => {
+                st.counted_page_where(&where_sql, where_params, &ordering, count_sql)
+            }
+            None => st.page_where(&where_sql, where_params, &ordering),
+        };
         let count = count_sql.map(|sql| PageCount {
-            with_page: Arc::from(st.counted_page_where(&where_sql, where_params, &ordering, &sql)),
             sql: Arc::from(sql),
             params: count_params,
         });
-        let page = (
-            Arc::from(st.page_where(&where_sql, where_params, &ordering)),
-            params,
-        );
+        let page = (Arc::from(page_sql), params);
         let reads = &self.prepared.reads;
         let (counted, items) = self
             .db

@@ -288,10 +288,11 @@ impl Pool {
     /// rows it is a page of; [`read`](Self::read), urgent for a `point` read. The outer error
     /// is the database's, the inner one the row's that did not fit `T`.
     ///
-    /// A counted page is one statement, the page with its count as a last column
-    /// ([`PageCount::with_page`]). An empty page carries no count: then the count and the page
-    /// are read again, one after the other in one deferred transaction, so that they agree.
-    /// With what was read, how many statements it took: 1, or 3 for an empty counted page.
+    /// With `count`, `page`'s statement has the count as a last column
+    /// ([`super::statement::Statements::counted_page_where`]). An empty page carries no count:
+    /// then the count and the page are read again, one after the other in one deferred
+    /// transaction, so that they agree. With what was read, how many statements it took: 1,
+    /// or 3 for an empty counted page.
     pub(crate) async fn fetch_page<T: DeserializeOwned + Send + 'static>(
         &self,
         point: bool,
@@ -302,19 +303,20 @@ impl Pool {
     ) -> Result<(Counted<T>, u64), DbError> {
         self.read(point, move |conn| {
             let (sql, params) = &page;
+            let read = models(conn, sql, params, &names, &types, count.is_some())?;
             let Some(count) = &count else {
-                return Ok((models(conn, sql, params, &names, &types, false)?, 1));
+                return Ok((read, 1));
             };
-            let (counted, items) = models(conn, &count.with_page, params, &names, &types, true)?;
-            if counted.is_some() {
-                return Ok(((counted, items), 1));
+            if read.0.is_some() {
+                return Ok((read, 1));
             }
             let tx = ReadTransaction::begin(conn)?;
             let counted = conn.prepare_cached(&count.sql)?.query_row(
                 params_from_iter(params.get(..count.params).unwrap_or(params)),
                 |row| row.get(0),
             )?;
-            let (_, items) = models(conn, sql, params, &names, &types, false)?;
+            // The page's own count is not needed: the statement above read the same snapshot.
+            let (_, items) = models(conn, sql, params, &names, &types, true)?;
             tx.commit()?;
             Ok(((Some(counted), items), 3))
         })
@@ -366,8 +368,9 @@ pub(crate) type Counted<T> = (Option<i64>, Result<Vec<T>, row_error::Error>);
 /// Every row of `sql`, each read into a `T` as it is stepped ([`from_sqlite_row`]), its
 /// columns named by `names` and typed by `types`. Stepped to the end as [`rows`] is, unless a
 /// row does not fit `T` (the statement is then reset, which ends its read as well). `counted`:
-/// each row has one more column after those, a count ([`PageCount::with_page`]), read from the
-/// first row; `None` when there is no row.
+/// each row has one more column after those, a count
+/// ([`super::statement::Statements::counted_page_where`]), read from the first row; `None` when
+/// there is no row.
 pub(crate) fn models<T: DeserializeOwned>(
     conn: &Connection,
     sql: &str,
@@ -553,15 +556,14 @@ mod tests {
         let pool = super::Pool::open(":memory:", super::Locking::Shared)
             .await
             .unwrap();
-        let page = |with_page: &str, count: &str| {
+        let page = |page: &str, count: &str| {
             pool.fetch_page::<serde_json::Value>(
                 false,
                 Some(PageCount {
-                    with_page: with_page.into(),
                     sql: count.into(),
                     params: 0,
                 }),
-                ("SELECT 1 WHERE 0".into(), Vec::new()),
+                (page.into(), Vec::new()),
                 std::sync::Arc::from([]),
                 std::sync::Arc::from([]),
             )

@@ -582,17 +582,15 @@ impl Statements {
         params: usize,
         ordering: &[(&str, bool)],
     ) -> String {
-        let mut sql = format!("SELECT {} FROM {}{where_sql}", self.select_list, self.table);
-        self.order_and_window(&mut sql, params, ordering);
-        sql
+        self.page_with(where_sql, params, ordering, None)
     }
 
     /// [`Statements::page_where`] with one more column, last: `count_sql` (a count from
     /// [`Statements::count_where`] or [`Statements::count_capped`] under the same `WHERE`
     /// without its keyset clause, so its placeholders are the page's first ones) as a scalar
-    /// subquery. Both dialects run an uncorrelated subquery once per statement, and one
-    /// statement reads one snapshot, so the count and the page agree without a transaction.
-    /// An empty page carries no count.
+    /// subquery. Both dialects run an uncorrelated subquery once per statement, and only when
+    /// a row needs it, and one statement reads one snapshot, so the count and the page agree
+    /// without a transaction. An empty page carries no count.
     pub(crate) fn counted_page_where(
         &self,
         where_sql: &str,
@@ -600,10 +598,25 @@ impl Statements {
         ordering: &[(&str, bool)],
         count_sql: &str,
     ) -> String {
-        let mut sql = format!(
-            "SELECT {}, ({count_sql}) AS \"restframe_count\" FROM {}{where_sql}",
-            self.select_list, self.table
-        );
+        self.page_with(where_sql, params, ordering, Some(count_sql))
+    }
+
+    fn page_with(
+        &self,
+        where_sql: &str,
+        params: usize,
+        ordering: &[(&str, bool)],
+        count_sql: Option<&str>,
+    ) -> String {
+        let mut sql = format!("SELECT {}", self.select_list);
+        if let Some(count_sql) = count_sql {
+            sql.push_str(", (");
+            sql.push_str(count_sql);
+            sql.push_str(") AS \"restframe_count\"");
+        }
+        sql.push_str(" FROM ");
+        sql.push_str(&self.table);
+        sql.push_str(where_sql);
         self.order_and_window(&mut sql, params, ordering);
         sql
     }

@@ -76,6 +76,50 @@ impl Date {
     pub fn day(&self) -> u8 {
         self.day
     }
+
+    /// 1970-01-01.
+    pub(super) const EPOCH: Date = Date {
+        year: 1970,
+        month: 1,
+        day: 1,
+    };
+
+    /// The days since 1970-01-01 (negative before it): the proleptic Gregorian calendar's
+    /// arithmetic of Howard Hinnant's `days_from_civil`, with no table and no loop.
+    pub(super) fn days_since_epoch(self) -> i64 {
+        let (month, day) = (i64::from(self.month), i64::from(self.day));
+        // Years start on March 1, so that February (and its leap day) comes last.
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
+    /// The date `days` after 1970-01-01 (Hinnant's `civil_from_days`); `None` outside years
+    /// 1–9999.
+    pub(super) fn from_days_since_epoch(days: i64) -> Option<Date> {
+        let days = days.checked_add(719_468)?;
+        let era = days.div_euclid(146_097);
+        let day_of_era = days - era * 146_097;
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+        let month = if shifted_month < 10 {
+            shifted_month + 3
+        } else {
+            shifted_month - 9
+        };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        Date::new(
+            u16::try_from(year).ok()?,
+            u8::try_from(month).ok()?,
+            u8::try_from(day).ok()?,
+        )
+    }
 }
 
 /// Why a text is not a [`Date`]; displays DRF's message.
@@ -104,11 +148,11 @@ impl FromStr for Date {
         if !shape {
             return Err(DateError);
         }
-        let num = |r: std::ops::Range<usize>| s[r].parse::<u16>().map_err(|_| DateError);
-        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-        let month = u8::try_from(month).map_err(|_| DateError)?;
-        let day = u8::try_from(day).map_err(|_| DateError)?;
-        Date::new(year, month, day).ok_or(DateError)
+        // Every byte but the dashes is an ASCII digit (checked above).
+        let digit = |i: usize| b.get(i).map_or(0, |c| c.wrapping_sub(b'0'));
+        let two = |i: usize| digit(i) * 10 + digit(i + 1);
+        let year = u16::from(two(0)) * 100 + u16::from(two(2));
+        Date::new(year, two(5), two(8)).ok_or(DateError)
     }
 }
 
@@ -224,5 +268,26 @@ mod tests {
             err.to_string().contains("expected a date as YYYY-MM-DD"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn days_since_the_epoch_are_chronos_for_every_day_of_years_1_to_9999() {
+        use chrono::{Datelike, NaiveDate};
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        let first = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+        let (from, to) = ((first - epoch).num_days(), (last - epoch).num_days());
+        assert_eq!((from, to), (-719_162, 2_932_896));
+        for days in from..=to {
+            let c = epoch + chrono::TimeDelta::days(days);
+            let expected = Date::new(c.year() as u16, c.month() as u8, c.day() as u8).unwrap();
+            assert_eq!(Date::from_days_since_epoch(days), Some(expected), "{days}");
+            assert_eq!(expected.days_since_epoch(), days, "{c}");
+        }
+        assert_eq!(Date::from_days_since_epoch(from - 1), None);
+        assert_eq!(Date::from_days_since_epoch(to + 1), None);
+        assert_eq!(Date::from_days_since_epoch(i64::MAX), None);
+        assert_eq!(Date::from_days_since_epoch(i64::MIN), None);
+        assert_eq!(Date::EPOCH.days_since_epoch(), 0);
     }
 }

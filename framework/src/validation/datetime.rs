@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
-use chrono::{Datelike, NaiveDate, TimeZone, Timelike, Utc};
+use chrono::Utc;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -27,8 +27,10 @@ pub const DATETIME_FORMAT_MESSAGE: &str = "Datetime has wrong format. Use one of
 /// digits past the microsecond are dropped. Anything else is refused with DRF's message
 /// ([`DATETIME_FORMAT_MESSAGE`]), so a bad `created_at` gives a 400 naming the field.
 ///
-/// It wraps a `chrono::DateTime<Utc>` (chrono is already part of the workspace's build, and
-/// its `DateTime<Utc>` is exactly "an instant in UTC"); [`From`] and [`TryFrom`] convert.
+/// It is kept as its UTC day and the microseconds into that day, the parts its text is
+/// written from and read into, so that a list's two timestamps per row cost no calendar
+/// arithmetic either way; [`From`] and [`TryFrom`] convert to and from chrono's
+/// `DateTime<Utc>`.
 ///
 /// ```
 /// use restframe::DateTime;
@@ -38,8 +40,23 @@ pub const DATETIME_FORMAT_MESSAGE: &str = "Datetime has wrong format. Use one of
 /// assert!("2026-12-04 01:23:44Z".parse::<DateTime>().is_err());
 /// assert!("2026-12-04T01:23:44".parse::<DateTime>().is_err());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DateTime(chrono::DateTime<Utc>);
+// The day first, then the time in it: the derived order is the order in time.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime {
+    /// The day, in UTC.
+    date: Date,
+    /// The microseconds since that day's midnight (UTC): below [`MICROS_PER_DAY`].
+    micros: u64,
+}
+
+/// The microseconds in a day (there is no leap second).
+const MICROS_PER_DAY: u64 = 86_400_000_000;
+/// The microseconds in an hour.
+const MICROS_PER_HOUR: u64 = 3_600_000_000;
+/// The microseconds in a minute.
+const MICROS_PER_MINUTE: u64 = 60_000_000;
+/// The microseconds in a second.
+const MICROS_PER_SECOND: u64 = 1_000_000;
 
 /// Why a text or a time is not a [`DateTime`]; displays DRF's message.
 ///
@@ -59,9 +76,6 @@ impl fmt::Display for DateTimeError {
 
 impl std::error::Error for DateTimeError {}
 
-/// The years a [`DateTime`] can hold: four digits, as RFC 3339 writes them.
-const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
-
 impl DateTime {
     /// The current time, to the microsecond.
     ///
@@ -72,7 +86,10 @@ impl DateTime {
     /// ```
     pub fn now() -> Self {
         // A clock set outside years 1–9999 reads as the epoch rather than a panic.
-        Self::from_chrono(Utc::now()).unwrap_or(Self(chrono::DateTime::<Utc>::UNIX_EPOCH))
+        Self::from_system_time(SystemTime::now()).unwrap_or(Self {
+            date: Date::EPOCH,
+            micros: 0,
+        })
     }
 
     /// The instant `secs` seconds after 1970-01-01T00:00:00Z (before it when negative);
@@ -86,7 +103,7 @@ impl DateTime {
     /// assert!(DateTime::from_unix(i64::MAX).is_none());
     /// ```
     pub fn from_unix(secs: i64) -> Option<Self> {
-        Self::from_chrono(chrono::DateTime::from_timestamp(secs, 0)?)
+        Self::from_unix_micros(secs.checked_mul(1_000_000)?)
     }
 
     /// The instant `micros` microseconds after 1970-01-01T00:00:00Z; `None` outside years
@@ -99,7 +116,12 @@ impl DateTime {
     /// assert_eq!(t.unix_micros(), 1_500_000);
     /// ```
     pub fn from_unix_micros(micros: i64) -> Option<Self> {
-        Self::from_chrono(chrono::DateTime::from_timestamp_micros(micros)?)
+        // As `i64`s: `MICROS_PER_DAY` fits.
+        let per_day = MICROS_PER_DAY as i64;
+        Some(Self {
+            date: Date::from_days_since_epoch(micros.div_euclid(per_day))?,
+            micros: micros.rem_euclid(per_day).unsigned_abs(),
+        })
     }
 
     /// A [`SystemTime`] (a file's modification time, say) to the microsecond; `None` outside
@@ -133,7 +155,7 @@ impl DateTime {
     /// assert_eq!(t.unix_timestamp(), -1);
     /// ```
     pub fn unix_timestamp(&self) -> i64 {
-        self.0.timestamp()
+        self.unix_micros().div_euclid(1_000_000)
     }
 
     /// The microseconds since 1970-01-01T00:00:00Z.
@@ -144,7 +166,9 @@ impl DateTime {
     /// assert_eq!(t.unix_micros(), 2);
     /// ```
     pub fn unix_micros(&self) -> i64 {
-        self.0.timestamp_micros()
+        // Years 1–9999 are about ±2.5e17 µs from the epoch, far inside an `i64`, and
+        // `micros` is below a day.
+        self.date.days_since_epoch() * MICROS_PER_DAY as i64 + self.micros as i64
     }
 
     /// The day it falls on, in UTC.
@@ -155,17 +179,7 @@ impl DateTime {
     /// assert_eq!(t.date().to_string(), "2024-02-29");
     /// ```
     pub fn date(&self) -> Date {
-        let d = self.0.date_naive();
-        let parts = (
-            u16::try_from(d.year()).ok(),
-            u8::try_from(d.month()).ok(),
-            u8::try_from(d.day()).ok(),
-        );
-        match parts {
-            (Some(year), Some(month), Some(day)) => Date::new(year, month, day),
-            _ => None,
-        }
-        .unwrap_or_else(|| unreachable!("a DateTime's day is a Date (years 1-9999)"))
+        self.date
     }
 
     /// `duration` later; `None` past year 9999.
@@ -178,8 +192,9 @@ impl DateTime {
     /// assert_eq!(later.to_string(), "1970-01-01T01:00:00.000000Z");
     /// ```
     pub fn checked_add(&self, duration: Duration) -> Option<Self> {
-        let d = chrono::Duration::from_std(duration).ok()?;
-        Self::from_chrono(self.0.checked_add_signed(d)?)
+        // Whole microseconds: what is below one is truncated from the sum.
+        let micros = i64::try_from(duration.as_micros()).ok()?;
+        Self::from_unix_micros(self.unix_micros().checked_add(micros)?)
     }
 
     /// `duration` earlier; `None` before year 1.
@@ -192,17 +207,12 @@ impl DateTime {
     /// assert_eq!(earlier.to_string(), "1969-12-31T23:59:59.000000Z");
     /// ```
     pub fn checked_sub(&self, duration: Duration) -> Option<Self> {
-        let d = chrono::Duration::from_std(duration).ok()?;
-        Self::from_chrono(self.0.checked_sub_signed(d)?)
-    }
-
-    /// Truncated to the microsecond; `None` outside years 1–9999.
-    fn from_chrono(t: chrono::DateTime<Utc>) -> Option<Self> {
-        if !YEARS.contains(&t.year()) {
-            return None;
-        }
-        let micros = t.nanosecond() / 1000 * 1000;
-        Some(Self(t.with_nanosecond(micros)?))
+        // The difference truncated towards the past, as the sum is: a part of a microsecond
+        // takes a whole one more.
+        let partial = !duration.subsec_nanos().is_multiple_of(1000);
+        let micros = i64::try_from(duration.as_micros()).ok()?;
+        let micros = micros.checked_add(i64::from(partial))?;
+        Self::from_unix_micros(self.unix_micros().checked_sub(micros)?)
     }
 }
 
@@ -274,22 +284,27 @@ impl FromStr for DateTime {
         if hour > 23 || minute > 59 || second > 59 {
             return Err(DateTimeError);
         }
-        let year = i32::try_from(year).map_err(|_| DateTimeError)?;
-        if !YEARS.contains(&year) {
-            return Err(DateTimeError);
+        let date = match (u16::try_from(year), u8::try_from(month), u8::try_from(day)) {
+            (Ok(year), Ok(month), Ok(day)) => Date::new(year, month, day),
+            _ => None,
         }
-        let local = NaiveDate::from_ymd_opt(year, month, day)
-            .and_then(|d| d.and_hms_micro_opt(hour, minute, second, micros))
-            .ok_or(DateTimeError)?;
-        // UTC already (as every stored value is): nothing to apply, and the year and the
-        // microseconds are checked (`from_chrono`'s steps cost more than the parse).
+        .ok_or(DateTimeError)?;
+        let local = Self {
+            date,
+            micros: u64::from(hour) * MICROS_PER_HOUR
+                + u64::from(minute) * MICROS_PER_MINUTE
+                + u64::from(second) * MICROS_PER_SECOND
+                + u64::from(micros),
+        };
+        // UTC already (as every stored value is): the parts are the value.
         if offset_secs == 0 {
-            return Ok(Self(Utc.from_utc_datetime(&local)));
+            return Ok(local);
         }
-        let utc = local
-            .checked_sub_signed(chrono::Duration::seconds(offset_secs))
-            .ok_or(DateTimeError)?;
-        Self::from_chrono(Utc.from_utc_datetime(&utc)).ok_or(DateTimeError)
+        local
+            .unix_micros()
+            .checked_sub(offset_secs * 1_000_000)
+            .and_then(Self::from_unix_micros)
+            .ok_or(DateTimeError)
     }
 }
 
@@ -301,22 +316,29 @@ impl DateTime {
     /// writes two per row (`created_at`, `updated_at`) and formatting machinery was most of
     /// their cost.
     fn write_text(self, buf: &mut [u8; TEXT_LEN]) -> &str {
-        // The naive UTC time: a `DateTime<Utc>`'s own getters add the (zero) offset each.
-        let t = self.0.naive_utc();
-        // Years 1–9999, so every part fits its digits.
+        let d = self.date;
+        // Below a day: each part fits a `u32` (and its digits).
+        let part = |micros: u64, unit: u64, of: u64| ((micros / unit) % of) as u32;
         let parts: [(u32, usize, usize); 7] = [
-            (t.year().unsigned_abs(), 0, 4),
-            (t.month(), 5, 2),
-            (t.day(), 8, 2),
-            (t.hour(), 11, 2),
-            (t.minute(), 14, 2),
-            (t.second(), 17, 2),
-            (t.nanosecond() / 1000, 20, 6),
+            (u32::from(d.year()), 0, 4),
+            (u32::from(d.month()), 5, 2),
+            (u32::from(d.day()), 8, 2),
+            (part(self.micros, MICROS_PER_HOUR, 24), 11, 2),
+            (part(self.micros, MICROS_PER_MINUTE, 60), 14, 2),
+            (part(self.micros, MICROS_PER_SECOND, 60), 17, 2),
+            (part(self.micros, 1, MICROS_PER_SECOND), 20, 6),
         ];
         *buf = *b"0000-00-00T00:00:00.000000Z";
         super::date::write_digits(buf, &parts);
         // Only ASCII digits and punctuation were written.
         std::str::from_utf8(buf).unwrap_or("0001-01-01T00:00:00.000000Z")
+    }
+}
+
+/// `DateTime(2026-12-04T01:23:44.123456Z)`.
+impl fmt::Debug for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DateTime({self})")
     }
 }
 
@@ -337,7 +359,8 @@ impl fmt::Display for DateTime {
 /// ```
 impl From<DateTime> for chrono::DateTime<Utc> {
     fn from(t: DateTime) -> Self {
-        t.0
+        // Years 1–9999 are within chrono's range, so the epoch is never the answer.
+        chrono::DateTime::from_timestamp_micros(t.unix_micros()).unwrap_or_default()
     }
 }
 
@@ -353,7 +376,8 @@ impl TryFrom<chrono::DateTime<Utc>> for DateTime {
     type Error = DateTimeError;
 
     fn try_from(t: chrono::DateTime<Utc>) -> Result<Self, DateTimeError> {
-        Self::from_chrono(t).ok_or(DateTimeError)
+        // `timestamp_micros` truncates towards the past.
+        Self::from_unix_micros(t.timestamp_micros()).ok_or(DateTimeError)
     }
 }
 
@@ -548,6 +572,72 @@ mod tests {
             texts
         );
         assert!(texts.iter().all(|t| t.len() == 27), "{texts:?}");
+    }
+
+    #[test]
+    fn agrees_with_chrono_across_the_range() {
+        use chrono::{DateTime as Chrono, SecondsFormat, Utc};
+        let (first, last) = (-62_135_596_800_000_000_i64, 253_402_300_799_999_999_i64);
+        let mut previous: Option<(i64, DateTime)> = None;
+        // A linear congruential walk over years 1–9999, both ends included.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let span = (last - first) as u64 + 1;
+        let walk = (0..20_000).map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            first + (x % span) as i64
+        });
+        for micros in [first, last, -1, 0, 1, 86_399_999_999, 951_782_400_000_000]
+            .into_iter()
+            .chain(walk)
+        {
+            let t = DateTime::from_unix_micros(micros).unwrap();
+            let c = Chrono::<Utc>::from_timestamp_micros(micros).unwrap();
+            assert_eq!(t.unix_micros(), micros);
+            assert_eq!(t.unix_timestamp(), c.timestamp());
+            assert_eq!(
+                t.to_string(),
+                c.to_rfc3339_opts(SecondsFormat::Micros, true)
+            );
+            assert_eq!(Chrono::<Utc>::from(t), c);
+            assert_eq!(DateTime::try_from(c), Ok(t));
+            assert_eq!(t.to_string().parse::<DateTime>(), Ok(t));
+            // The same instant written with an offset.
+            let east = c
+                .with_timezone(&chrono::FixedOffset::east_opt(5 * 3600 + 30 * 60).unwrap())
+                .to_rfc3339_opts(SecondsFormat::Micros, false);
+            if let Ok(parsed) = east.parse::<DateTime>() {
+                assert_eq!(parsed, t, "{east}");
+            }
+            if let Some((m, p)) = previous {
+                assert_eq!(m.cmp(&micros), p.cmp(&t));
+            }
+            previous = Some((micros, t));
+        }
+        assert_eq!(DateTime::from_unix_micros(first - 1), None);
+        assert_eq!(DateTime::from_unix_micros(last + 1), None);
+        assert_eq!(DateTime::from_unix(i64::MAX), None);
+        // Parts of a microsecond: truncated towards the past, as chrono's sum truncated was.
+        let t = DateTime::from_unix_micros(10).unwrap();
+        let ns = std::time::Duration::from_nanos(1_500);
+        assert_eq!(t.checked_add(ns).map(|t| t.unix_micros()), Some(11));
+        assert_eq!(t.checked_sub(ns).map(|t| t.unix_micros()), Some(8));
+        assert_eq!(
+            t.checked_sub(std::time::Duration::from_micros(3))
+                .map(|t| t.unix_micros()),
+            Some(7)
+        );
+        assert_eq!(
+            "9999-12-31T23:59:59Z"
+                .parse::<DateTime>()
+                .map(|t| t.unix_micros()),
+            Ok(last - 999_999)
+        );
+        assert!("9999-12-31T23:59:59-00:01".parse::<DateTime>().is_err());
+        assert!("0001-01-01T00:00:00+00:01".parse::<DateTime>().is_err());
+        assert_eq!(
+            format!("{:?}", DateTime::from_unix(0).unwrap()),
+            "DateTime(1970-01-01T00:00:00.000000Z)"
+        );
     }
 
     #[test]

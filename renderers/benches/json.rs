@@ -1,7 +1,8 @@
 //! A list page through `JsonRenderer`: 100 tracks shaped like the example app's list route
 //! (`url`, `id`, `title`, `artist_name`, `release_date`, `duration`, `owner`, `owner_username`,
 //! `owner_url`, `file`, `created_at`, `updated_at`; the dates written by chrono through
-//! `collect_str`, as `restframe::{Date, DateTime}` are). Each group compares the renderer's compact
+//! `collect_str`, which costs more than `restframe::{Date, DateTime}`, whose text is written into
+//! a buffer and passed to `serialize_str`). Each group compares the renderer's compact
 //! path with what it replaced, serde_json's compact serializer plus the non-ASCII post-pass, so
 //! the guard stays in place. Run: `cargo bench -p restframe-renderers --bench json`.
 #![allow(missing_docs)]

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{Datelike, NaiveDate};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -84,43 +85,31 @@ impl Date {
         day: 1,
     };
 
-    /// The days since 1970-01-01 (negative before it): the proleptic Gregorian calendar's
-    /// arithmetic of Howard Hinnant's `days_from_civil`, with no table and no loop.
+    /// The days since 1970-01-01 (negative before it), by chrono's day count.
     pub(super) fn days_since_epoch(self) -> i64 {
-        let (month, day) = (i64::from(self.month), i64::from(self.day));
-        // Years start on March 1, so that February (and its leap day) comes last.
-        let year = i64::from(self.year) - i64::from(month <= 2);
-        let era = year.div_euclid(400);
-        let year_of_era = year - era * 400;
-        let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        era * 146_097 + day_of_era - 719_468
+        // A `Date` is always a real day of years 1–9999, which chrono holds: never the 0.
+        NaiveDate::from_ymd_opt(
+            i32::from(self.year),
+            u32::from(self.month),
+            u32::from(self.day),
+        )
+        .map_or(0, |d| i64::from(d.num_days_from_ce()) - EPOCH_FROM_CE)
     }
 
-    /// The date `days` after 1970-01-01 (Hinnant's `civil_from_days`); `None` outside years
-    /// 1–9999.
+    /// The date `days` after 1970-01-01; `None` outside years 1–9999.
     pub(super) fn from_days_since_epoch(days: i64) -> Option<Date> {
-        let days = days.checked_add(719_468)?;
-        let era = days.div_euclid(146_097);
-        let day_of_era = days - era * 146_097;
-        let year_of_era =
-            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let shifted_month = (5 * day_of_year + 2) / 153;
-        let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-        let month = if shifted_month < 10 {
-            shifted_month + 3
-        } else {
-            shifted_month - 9
-        };
-        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        let from_ce = i32::try_from(days.checked_add(EPOCH_FROM_CE)?).ok()?;
+        let d = NaiveDate::from_num_days_from_ce_opt(from_ce)?;
         Date::new(
-            u16::try_from(year).ok()?,
-            u8::try_from(month).ok()?,
-            u8::try_from(day).ok()?,
+            u16::try_from(d.year()).ok()?,
+            u8::try_from(d.month()).ok()?,
+            u8::try_from(d.day()).ok()?,
         )
     }
 }
+
+/// chrono's day number of 1970-01-01, counting 0001-01-01 as day 1.
+const EPOCH_FROM_CE: i64 = 719_163;
 
 /// Why a text is not a [`Date`]; displays DRF's message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,9 @@
 //! A list's rows (issue 16): a 100-row page read from SQLite through `SqlRepository` into the
 //! model and written as JSON — the row conversion and the rendering of each field (two
 //! `DateTime`s and a `Decimal` per row among them). Guards the work per row against a later
-//! change that adds to it. Run: `cargo bench -p restframe --features sqlite --bench rows`.
+//! change that adds to it; `read_rows_and_render_x100` reads the same page as its rows
+//! (`Repository::list_rows`) and writes it from them, without models. Run:
+//! `cargo bench -p restframe --features sqlite --bench rows`.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -70,6 +72,20 @@ fn rows(c: &mut Criterion) {
             runtime.block_on(async {
                 let page = repo.list(black_box(&query)).await.expect("a page");
                 serde_json::to_vec(&page.items).expect("JSON").len()
+            })
+        })
+    });
+    // The same page read as its rows (`Repository::list_rows`) and written from them: what a
+    // list without hooks, or with `prefetch_rows`, does.
+    group.bench_function("read_rows_and_render_x100", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let (page, _) = repo
+                    .list_rows(black_box(&query))
+                    .await
+                    .expect("a page")
+                    .expect("read as rows");
+                serde_json::to_vec(&page).expect("JSON").len()
             })
         })
     });

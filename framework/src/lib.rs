@@ -32,6 +32,7 @@ mod render;
 mod request;
 mod response;
 pub mod router;
+mod rows;
 mod runtime;
 mod serve;
 mod settings;
@@ -65,6 +66,7 @@ pub use proxy::{ProxyParseError, TrustedProxies};
 pub use request::{Query, Request};
 pub use response::Response;
 pub use router::{ReverseError, RouteError, Router};
+pub use rows::{RowField, RowPage};
 pub use runtime::{IO_EVENTS_PER_BUSY_TICK, IO_EVENTS_PER_TICK, runtime_builder};
 pub use serve::{
     BodyReadTimeout, MIN_BODY_PROGRESS, REQUEST_ID_HEADER, RequestBody, ServeOptions, serve,

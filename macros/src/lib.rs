@@ -9,6 +9,7 @@
 mod attrs;
 mod choices;
 mod model;
+mod shown;
 
 use proc_macro::TokenStream;
 

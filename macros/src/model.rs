@@ -8,10 +8,13 @@ use syn::{
 };
 
 use crate::attrs::{FieldAttrs, ModelAttrs};
+use crate::shown::{ShownInput, shown_const};
 
 /// One field of the model.
 struct Field {
     ident: Ident,
+    /// All its attributes (serde's among them).
+    all_attrs: Vec<syn::Attribute>,
     name: String,
     vis: Visibility,
     /// The declared type.
@@ -175,6 +178,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             None => (f.ty.clone(), false),
         };
         let field = Field {
+            all_attrs: f.attrs.clone(),
             name: ident.to_string().trim_start_matches("r#").to_owned(),
             ident,
             vis: f.vis.clone(),
@@ -210,7 +214,18 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         .clone()
         .unwrap_or_else(|| snake_case(&model.to_string()));
 
-    let table_impl = table_impl(model, &input_name, &patch_name, &table, &fields);
+    let shown: Vec<ShownInput<'_>> = fields
+        .iter()
+        .map(|f| ShownInput {
+            attrs: &f.all_attrs,
+            name: &f.name,
+            computed: f.attrs.computed,
+            inner: &f.inner,
+            optional: f.nullable,
+        })
+        .collect();
+    let shown = shown_const(model, &input.attrs, &shown);
+    let table_impl = table_impl(model, &input_name, &patch_name, &table, &fields, &shown);
     let structs = structs(vis, model, &input_name, &patch_name, &model_attrs, &fields);
     let checks = checks(&input_name, &model_attrs, &fields);
     let input_de = input_deserialize(&input_name, &fields);
@@ -326,6 +341,7 @@ fn table_impl(
     patch: &Ident,
     table: &str,
     fields: &[Field],
+    shown: &TokenStream,
 ) -> TokenStream {
     let columns = fields.iter().filter(|f| !f.attrs.computed).map(|f| {
         let name = &f.name;
@@ -393,6 +409,7 @@ fn table_impl(
             type Patch = #patch;
             const NAME: &'static str = #table;
             const COLUMNS: &'static [::restframe::sql::Column] = &[#(#columns),*];
+            #shown
         }
     }
 }

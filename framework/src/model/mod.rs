@@ -31,6 +31,7 @@
 
 #[doc(hidden)]
 pub mod private;
+pub use crate::rows::{RowKind, ShownField};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -138,6 +139,19 @@ pub trait FieldType: Serialize + DeserializeOwned + Clone + Send + Sync + 'stati
     /// The column type it is stored as.
     const COLUMN: ColumnType;
 
+    /// How a list may read the field straight from its column and show it, without making a
+    /// model ([`RowKind`]): `Some` only when the type's `Serialize` writes exactly what the
+    /// kind writes for the column's value (an `i64` as `serialize_i64`, text as
+    /// `serialize_str`, …). `None`, the default, keeps a list of a model with such a field on
+    /// the model path: read into models, then serialized.
+    ///
+    /// ```
+    /// use restframe::model::{FieldType, RowKind};
+    /// assert_eq!(<i64 as FieldType>::ROW, Some(RowKind::Integer));
+    /// assert_eq!(<serde_json::Value as FieldType>::ROW, None);
+    /// ```
+    const ROW: Option<RowKind> = None;
+
     /// DRF's message for a value that is not of this type, given the deserializer's.
     fn invalid_message(error: &str) -> String;
 
@@ -193,9 +207,10 @@ fn known(
 }
 
 macro_rules! field_type {
-    ($($ty:ty => $column:ident, $message:expr, |$nullable:ident| $schema:expr;)*) => {$(
+    ($($ty:ty => $column:ident, $row:expr, $message:expr, |$nullable:ident| $schema:expr;)*) => {$(
         impl FieldType for $ty {
             const COLUMN: ColumnType = ColumnType::$column;
+            const ROW: Option<RowKind> = $row;
 
             fn invalid_message(_error: &str) -> String {
                 $message.to_owned()
@@ -212,24 +227,24 @@ macro_rules! field_type {
 }
 
 field_type! {
-    i64 => Integer, "A valid integer is required.",
+    i64 => Integer, Some(RowKind::Integer), "A valid integer is required.",
         |nullable| known(Type::Integer, KnownFormat::Int64, nullable);
-    i32 => Integer, "A valid integer is required.",
+    i32 => Integer, None, "A valid integer is required.",
         |nullable| known(Type::Integer, KnownFormat::Int32, nullable);
-    f64 => Real, "A valid number is required.",
+    f64 => Real, Some(RowKind::Real), "A valid number is required.",
         |nullable| known(Type::Number, KnownFormat::Double, nullable);
-    bool => Boolean, "Must be a valid boolean.", |nullable| typed(Type::Boolean, nullable);
-    String => Text, "Not a valid string.", |nullable| typed(Type::String, nullable);
+    bool => Boolean, Some(RowKind::Boolean), "Must be a valid boolean.", |nullable| typed(Type::Boolean, nullable);
+    String => Text, Some(RowKind::Text), "Not a valid string.", |nullable| typed(Type::String, nullable);
     // The pattern as well: a generator that ignores `format` still writes what is taken.
-    Date => Date, DATE_FORMAT_MESSAGE,
+    Date => Date, Some(RowKind::Date), DATE_FORMAT_MESSAGE,
         |nullable| known(Type::String, KnownFormat::Date, nullable)
             .pattern(Some(crate::validation::DATE_PATTERN));
-    DateTime => DateTime, DATETIME_FORMAT_MESSAGE,
+    DateTime => DateTime, Some(RowKind::DateTime), DATETIME_FORMAT_MESSAGE,
         |nullable| known(Type::String, KnownFormat::DateTime, nullable);
-    Decimal => Decimal, DECIMAL_INVALID_MESSAGE,
+    Decimal => Decimal, Some(RowKind::Decimal), DECIMAL_INVALID_MESSAGE,
         |nullable| typed(Type::String, nullable)
             .format(Some(SchemaFormat::Custom("decimal".into())));
-    Uuid => Uuid, UUID_INVALID_MESSAGE,
+    Uuid => Uuid, None, UUID_INVALID_MESSAGE,
         |nullable| known(Type::String, KnownFormat::Uuid, nullable);
 }
 

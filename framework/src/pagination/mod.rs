@@ -263,6 +263,12 @@ impl Envelope {
     /// assert_eq!(response.headers()["link"], "<http://h/t/?page=2>; rel=\"next\"");
     /// ```
     pub fn into_response<T: Serialize + Send + 'static>(self, results: Vec<T>) -> Response {
+        self.into_response_of(results)
+    }
+
+    /// [`into_response`](Self::into_response) with `results` anything that serializes as
+    /// the sequence of the page's rows (a [`RowPage`](crate::RowPage), say).
+    pub fn into_response_of<T: Serialize + Send + 'static>(self, results: T) -> Response {
         let link = link_header(self.next.as_deref(), self.previous.as_deref());
         let response = Response::new(PageBody {
             count: self.count,
@@ -282,7 +288,7 @@ struct PageBody<T> {
     count: Option<u64>,
     next: Option<String>,
     previous: Option<String>,
-    results: Vec<T>,
+    results: T,
 }
 
 impl<T: Serialize> Serialize for PageBody<T> {

@@ -302,6 +302,40 @@ impl Reverser<'_> {
         fill_first(self.name, &self.entries, |e| e.fill_into(&mut url, args))?;
         Ok(url)
     }
+
+    /// [`url`](Self::url) appended to `out` (left as it was on an error): a page's URLs
+    /// written into one reused buffer.
+    ///
+    /// ```
+    /// # use restframe::{api_view, Request, Response, Router};
+    /// # use http::Method;
+    /// # let view = api_view(|req: Request| async move {
+    /// let links = req.reverser("track-detail")?;
+    /// let mut url = String::from("see ");
+    /// links.url_into(&mut url, &["4"])?;
+    /// assert_eq!(url, "see http://example.org/tracks/4/");
+    /// # Ok(Response::empty(http::StatusCode::NO_CONTENT))
+    /// # });
+    /// # let router = Router::new()
+    /// #     .route("/tracks/{id:[0-9]+}/", "track-detail", [(Method::GET, view)])?;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # use tower::ServiceExt;
+    /// # let req = http::Request::get("/tracks/1/").header("host", "example.org")
+    /// #     .body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap();
+    /// # let res = router.oneshot(req).await.unwrap();
+    /// # assert_eq!(res.status(), 204);
+    /// # });
+    /// # Ok::<(), restframe::RouteError>(())
+    /// ```
+    pub fn url_into(&self, out: &mut String, args: &[&str]) -> Result<(), ApiError> {
+        let start = out.len();
+        out.push_str(&self.prefix);
+        let filled = fill_first(self.name, &self.entries, |e| e.fill_into(out, args));
+        if filled.is_err() {
+            out.truncate(start);
+        }
+        Ok(filled?)
+    }
 }
 
 impl RouteEntry {

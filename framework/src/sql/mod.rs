@@ -91,6 +91,13 @@ pub trait Table: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The primary key column, whose value is the URL's id: by default the column marked
     /// [`Column::primary_key`], else `id`.
     const PRIMARY_KEY: &'static str = primary_key_of(Self::COLUMNS);
+    /// What the model's `Serialize` writes: the struct's name and its fields in order, when it
+    /// is serde's plain derive (no renames, no `skip_serializing_if`, …). `#[derive(Model)]`
+    /// fills it in; with it (and every field's [`FieldType::ROW`](crate::model::FieldType::ROW)),
+    /// a SQLite list is written from its rows without making models. `None` (the default,
+    /// for a `Table` written by hand) keeps lists on the model path.
+    #[doc(hidden)]
+    const SHOWN: Option<(&'static str, &'static [crate::rows::ShownField])> = None;
 }
 
 /// One column of a [`Table`]: its name and type, whether create and update write it, and
@@ -1049,6 +1056,33 @@ impl Database {
                     .map(|row| row::from_row(&names, row).map_err(misfit))
                     .collect::<Result<_, _>>()?;
                 Ok((counted, items))
+            }
+        }
+    }
+
+    /// [`fetch_page`](Self::fetch_page) as a [`RowPage`] for `plan`, with room for `rows`
+    /// rows: `None` on PostgreSQL (its rows are decoded into values first, and read into
+    /// models), or when a row does not read as its model.
+    pub(crate) async fn fetch_row_page(
+        &self,
+        count: Option<PageCount>,
+        page: (Arc<str>, Vec<SqlValue>),
+        plan: Arc<crate::rows::RowPlan>,
+        rows: usize,
+    ) -> Result<Option<(Option<i64>, crate::rows::RowPage)>, DbError> {
+        refuse_nul(&page.1)?;
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => {
+                let ((counted, items), statements) =
+                    pool.fetch_row_page(count, page, plan, rows).await?;
+                self.statements.fetch_add(statements, Ordering::Relaxed);
+                Ok(items.map(|items| (counted, items)))
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => {
+                let _ = (count, page, plan, rows);
+                Ok(None)
             }
         }
     }

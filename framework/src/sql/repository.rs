@@ -12,6 +12,7 @@ use super::value::{ColumnType, SqlValue};
 use super::{Column, Database, DbError, PageCount, Table};
 use crate::ApiError;
 use crate::pagination::Count;
+use crate::rows::{RowPage, RowPlan};
 use crate::validation::Validate;
 use crate::viewset::{Condition, ISNULL_INVALID_MESSAGE, ListQuery, Lookup, Page, Repository};
 
@@ -68,6 +69,8 @@ pub type DestroyHook<M> = Arc<
 struct Prepared {
     statements: Statements,
     reads: Reads,
+    /// How a list is read as its rows ([`Repository::list_rows`]), when the model allows it.
+    rows: Option<Arc<RowPlan>>,
     delete: Arc<str>,
     pk_type: ColumnType,
 }
@@ -89,12 +92,14 @@ impl<M: Table> SqlRepository<M> {
             .iter()
             .find(|c| c.name == M::PRIMARY_KEY)
             .map_or(ColumnType::Integer, |c| c.ty);
+        let names: Arc<[&'static str]> = M::COLUMNS.iter().map(|c| c.name).collect();
         let prepared = Prepared {
+            rows: RowPlan::new(M::SHOWN, &names).map(Arc::new),
             reads: Reads {
                 retrieve: statements.retrieve.as_str().into(),
                 insert: statements.insert.as_str().into(),
                 update: statements.update.as_str().into(),
-                names: M::COLUMNS.iter().map(|c| c.name).collect(),
+                names,
                 types: M::COLUMNS.iter().map(|c| c.ty).collect(),
             },
             delete: statements.delete.as_str().into(),
@@ -323,6 +328,122 @@ impl<M: Table> SqlRepository<M> {
     }
 
     /// The model from `row`, its values named by `names`.
+    /// A list's statement for `query`: the page's SQL and parameters, and the count's when
+    /// the query asks for one. A 400 for a filter value that does not read as its column.
+    fn page_statement(
+        &self,
+        query: &ListQuery,
+    ) -> Result<(Option<PageCount>, PageStatement), ApiError> {
+        let mut params = Vec::with_capacity(query.filters.len() + 2);
+        let mut errors = Vec::new();
+        for (field, value) in &query.filters {
+            match SqlValue::from_query(value, column_type::<M>(field)?) {
+                Ok(v) => params.push(v),
+                Err(message) => errors.push((field.as_str(), message)),
+            }
+        }
+        let mut errors: Vec<(String, &str)> =
+            errors.into_iter().map(|(f, m)| (f.to_owned(), m)).collect();
+        let search_fields: &[String] = query.search.as_ref().map_or(&[], |s| &s.fields);
+        for field in search_fields {
+            column_type::<M>(field)?;
+        }
+        let mut clauses = Vec::with_capacity(query.conditions.len());
+        for condition in &query.conditions {
+            let (clause, values) = condition_clause::<M>(condition)?;
+            for value in values {
+                match value {
+                    Ok(v) => params.push(v),
+                    Err(message) => errors.push((condition.param(), message)),
+                }
+            }
+            clauses.push(clause);
+        }
+        if let Some(search) = &query.search {
+            for term in &search.terms {
+                clauses.push(Clause::Like {
+                    columns: search_fields,
+                });
+                params.push(SqlValue::Text(like_pattern(term, true)));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(
+                errors.iter().map(|(f, m)| (f.as_str(), *m)),
+            ));
+        }
+        let filters: Vec<&str> = query.filters.iter().map(|(f, _)| f.as_str()).collect();
+        let mut ordering = Vec::with_capacity(query.ordering.len() + 1);
+        for key in &query.ordering {
+            column_type::<M>(&key.field)?;
+            ordering.push((key.field.as_str(), key.descending));
+        }
+        // The primary key breaks ties, in the direction of the first key: `-title` ends in
+        // `id DESC`, so an index on (title, id) serves it scanned backwards.
+        if !ordering.iter().any(|(f, _)| *f == M::PRIMARY_KEY) {
+            if query.after.is_some() {
+                return Err(ApiError::internal(format!(
+                    "a keyset page must be ordered by a unique key: end the ordering in `{}`",
+                    M::PRIMARY_KEY
+                )));
+            }
+            let descending = ordering.first().is_some_and(|(_, d)| *d);
+            ordering.push((M::PRIMARY_KEY, descending));
+        }
+        let st = &self.prepared.statements;
+        // Counted before the keyset clause: the count is of every row that matches.
+        let count_where = st.where_all(&filters, &clauses);
+        let count_params = params.len();
+        let after_keys;
+        if let Some(after) = &query.after {
+            if after.len() != ordering.len() {
+                return Err(ApiError::internal(
+                    "a keyset position needs one value per key of the ordering",
+                ));
+            }
+            after_keys = ordering
+                .iter()
+                .zip(after)
+                .map(|(&(column, descending), value)| AfterKey {
+                    column,
+                    descending,
+                    null: value.is_none(),
+                })
+                .collect::<Vec<_>>();
+            for i in st.keyset_params(&after_keys) {
+                let (column, value) = (after_keys[i].column, after[i].as_deref().unwrap_or(""));
+                // A signed cursor holds what a row showed; a value that no longer reads as
+                // its column (a changed type) is no position.
+                let value = SqlValue::from_query(value, column_type::<M>(column)?)
+                    .map_err(|_| ApiError::not_found("Invalid cursor"))?;
+                params.push(value);
+            }
+            clauses.push(Clause::After { keys: &after_keys });
+        }
+        let where_sql = st.where_all(&filters, &clauses);
+        let where_params = params.len();
+        let clamp = |n: u64| SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+        params.push(clamp(query.limit));
+        params.push(clamp(query.offset));
+        let count_sql = match query.count {
+            Count::Exact => Some(st.count_where(&count_where)),
+            Count::UpTo(cap) => Some(st.count_capped(&count_where, cap)),
+            Count::Off => None,
+        };
+        let page_sql = match &count_sql {
+            Some(count_sql) => {
+                st.counted_page_where(&where_sql, where_params, &ordering, count_sql)
+            }
+            None => st.page_where(&where_sql, where_params, &ordering),
+        };
+        let count = count_sql.map(|sql| PageCount {
+            sql: Arc::from(sql),
+            params: count_params,
+        });
+        let page = (Arc::from(page_sql), params);
+        Ok((count, page))
+    }
+
     fn model_named(&self, names: &[&'static str], row: Vec<SqlValue>) -> Result<M, ApiError> {
         from_row(names, row)
             .map_err(|e| ApiError::internal(format!("row of {} into its model: {e}", M::NAME)))
@@ -606,113 +727,7 @@ impl<M: Table> Repository for SqlRepository<M> {
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page<M>, ApiError> {
-        let mut params = Vec::with_capacity(query.filters.len() + 2);
-        let mut errors = Vec::new();
-        for (field, value) in &query.filters {
-            match SqlValue::from_query(value, column_type::<M>(field)?) {
-                Ok(v) => params.push(v),
-                Err(message) => errors.push((field.as_str(), message)),
-            }
-        }
-        let mut errors: Vec<(String, &str)> =
-            errors.into_iter().map(|(f, m)| (f.to_owned(), m)).collect();
-        let search_fields: &[String] = query.search.as_ref().map_or(&[], |s| &s.fields);
-        for field in search_fields {
-            column_type::<M>(field)?;
-        }
-        let mut clauses = Vec::with_capacity(query.conditions.len());
-        for condition in &query.conditions {
-            let (clause, values) = condition_clause::<M>(condition)?;
-            for value in values {
-                match value {
-                    Ok(v) => params.push(v),
-                    Err(message) => errors.push((condition.param(), message)),
-                }
-            }
-            clauses.push(clause);
-        }
-        if let Some(search) = &query.search {
-            for term in &search.terms {
-                clauses.push(Clause::Like {
-                    columns: search_fields,
-                });
-                params.push(SqlValue::Text(like_pattern(term, true)));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::validation(
-                errors.iter().map(|(f, m)| (f.as_str(), *m)),
-            ));
-        }
-        let filters: Vec<&str> = query.filters.iter().map(|(f, _)| f.as_str()).collect();
-        let mut ordering = Vec::with_capacity(query.ordering.len() + 1);
-        for key in &query.ordering {
-            column_type::<M>(&key.field)?;
-            ordering.push((key.field.as_str(), key.descending));
-        }
-        // The primary key breaks ties, in the direction of the first key: `-title` ends in
-        // `id DESC`, so an index on (title, id) serves it scanned backwards.
-        if !ordering.iter().any(|(f, _)| *f == M::PRIMARY_KEY) {
-            if query.after.is_some() {
-                return Err(ApiError::internal(format!(
-                    "a keyset page must be ordered by a unique key: end the ordering in `{}`",
-                    M::PRIMARY_KEY
-                )));
-            }
-            let descending = ordering.first().is_some_and(|(_, d)| *d);
-            ordering.push((M::PRIMARY_KEY, descending));
-        }
-        let st = &self.prepared.statements;
-        // Counted before the keyset clause: the count is of every row that matches.
-        let count_where = st.where_all(&filters, &clauses);
-        let count_params = params.len();
-        let after_keys;
-        if let Some(after) = &query.after {
-            if after.len() != ordering.len() {
-                return Err(ApiError::internal(
-                    "a keyset position needs one value per key of the ordering",
-                ));
-            }
-            after_keys = ordering
-                .iter()
-                .zip(after)
-                .map(|(&(column, descending), value)| AfterKey {
-                    column,
-                    descending,
-                    null: value.is_none(),
-                })
-                .collect::<Vec<_>>();
-            for i in st.keyset_params(&after_keys) {
-                let (column, value) = (after_keys[i].column, after[i].as_deref().unwrap_or(""));
-                // A signed cursor holds what a row showed; a value that no longer reads as
-                // its column (a changed type) is no position.
-                let value = SqlValue::from_query(value, column_type::<M>(column)?)
-                    .map_err(|_| ApiError::not_found("Invalid cursor"))?;
-                params.push(value);
-            }
-            clauses.push(Clause::After { keys: &after_keys });
-        }
-        let where_sql = st.where_all(&filters, &clauses);
-        let where_params = params.len();
-        let clamp = |n: u64| SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX));
-        params.push(clamp(query.limit));
-        params.push(clamp(query.offset));
-        let count_sql = match query.count {
-            Count::Exact => Some(st.count_where(&count_where)),
-            Count::UpTo(cap) => Some(st.count_capped(&count_where, cap)),
-            Count::Off => None,
-        };
-        let page_sql = match &count_sql {
-            Some(count_sql) => {
-                st.counted_page_where(&where_sql, where_params, &ordering, count_sql)
-            }
-            None => st.page_where(&where_sql, where_params, &ordering),
-        };
-        let count = count_sql.map(|sql| PageCount {
-            sql: Arc::from(sql),
-            params: count_params,
-        });
-        let page = (Arc::from(page_sql), params);
+        let (count, page) = self.page_statement(query)?;
         let reads = &self.prepared.reads;
         let (counted, items) = self
             .db
@@ -725,12 +740,26 @@ impl<M: Table> Repository for SqlRepository<M> {
                 Arc::clone(&reads.types),
             )
             .await?;
-        let count = counted.map(|n| u64::try_from(n).unwrap_or(0));
-        let count = match query.count {
-            Count::UpTo(cap) => count.filter(|&n| n <= cap),
-            _ => count,
+        Ok(Page {
+            items,
+            count: page_count(query, counted),
+        })
+    }
+
+    async fn list_rows(
+        &self,
+        query: &ListQuery,
+    ) -> Result<Option<(RowPage, Option<u64>)>, ApiError> {
+        let Some(plan) = &self.prepared.rows else {
+            return Ok(None);
         };
-        Ok(Page { items, count })
+        let (count, page) = self.page_statement(query)?;
+        let rows = usize::try_from(query.limit.min(1_000)).unwrap_or(1_000);
+        let read = self
+            .db
+            .fetch_row_page(count, page, Arc::clone(plan), rows)
+            .await?;
+        Ok(read.map(|(counted, rows)| (rows, page_count(query, counted))))
     }
 
     async fn retrieve(&self, id: &str) -> Result<Option<M>, ApiError> {
@@ -1015,5 +1044,17 @@ impl<M: Table> SqlRepository<M> {
     ) -> Self {
         self.destroy_hook = Some(Arc::new(hook));
         self
+    }
+}
+
+/// A page's SQL and its parameters.
+type PageStatement = (Arc<str>, Vec<SqlValue>);
+
+/// The count a list shows: what was counted, unless past the query's cap.
+fn page_count(query: &ListQuery, counted: Option<i64>) -> Option<u64> {
+    let count = counted.map(|n| u64::try_from(n).unwrap_or(0));
+    match query.count {
+        Count::UpTo(cap) => count.filter(|&n| n <= cap),
+        _ => count,
     }
 }

@@ -23,6 +23,7 @@ use super::sqlite_writer::{Output, Writer};
 use super::statement::DECIMAL_COLLATION;
 use super::value::{ColumnType, SqlValue};
 use super::{DbError, Migration, PageCount};
+use crate::rows::{RowPage, RowPlan, Stored};
 
 /// How the decimal collation orders two texts: as the numbers they write (`2.5` < `10`,
 /// `1.50` = `1.5`), exactly; text that is no number after every number, by its bytes.
@@ -301,14 +302,53 @@ impl Pool {
         names: Arc<[&'static str]>,
         types: Arc<[ColumnType]>,
     ) -> Result<(Counted<T>, u64), DbError> {
+        self.read_page(point, count, page, move |conn, sql, params, counted| {
+            models(conn, sql, params, &names, &types, counted)
+        })
+        .await
+    }
+
+    /// [`fetch_page`](Self::fetch_page) into a [`RowPage`] for `plan`: `None` in place of the
+    /// page when a row does not read as the model ([`row_page`]).
+    pub(crate) async fn fetch_row_page(
+        &self,
+        count: Option<PageCount>,
+        page: (Arc<str>, Vec<SqlValue>),
+        plan: Arc<RowPlan>,
+        rows: usize,
+    ) -> Result<((Option<i64>, Option<RowPage>), u64), DbError> {
+        self.read_page(false, count, page, move |conn, sql, params, counted| {
+            row_page(
+                conn,
+                sql,
+                params,
+                RowPage::new(Arc::clone(&plan), rows),
+                counted,
+            )
+        })
+        .await
+    }
+
+    /// A page's read, with `read` (`conn`, the SQL, its parameters, whether each row carries
+    /// the count): the count read again with the page in one transaction when the page is
+    /// empty, as [`fetch_page`](Self::fetch_page) says.
+    async fn read_page<T: Send + 'static>(
+        &self,
+        point: bool,
+        count: Option<PageCount>,
+        page: (Arc<str>, Vec<SqlValue>),
+        read: impl Fn(&Connection, &str, &[SqlValue], bool) -> rusqlite::Result<(Option<i64>, T)>
+        + Send
+        + 'static,
+    ) -> Result<((Option<i64>, T), u64), DbError> {
         self.read(point, move |conn| {
             let (sql, params) = &page;
-            let read = models(conn, sql, params, &names, &types, count.is_some())?;
+            let first = read(conn, sql, params, count.is_some())?;
             let Some(count) = &count else {
-                return Ok((read, 1));
+                return Ok((first, 1));
             };
-            if read.0.is_some() {
-                return Ok((read, 1));
+            if first.0.is_some() {
+                return Ok((first, 1));
             }
             let tx = ReadTransaction::begin(conn)?;
             let counted = conn.prepare_cached(&count.sql)?.query_row(
@@ -316,7 +356,7 @@ impl Pool {
                 |row| row.get(0),
             )?;
             // The page's own count is not needed: the statement above read the same snapshot.
-            let (_, items) = models(conn, sql, params, &names, &types, true)?;
+            let (_, items) = read(conn, sql, params, true)?;
             tx.commit()?;
             Ok(((Some(counted), items), 3))
         })
@@ -393,6 +433,40 @@ pub(crate) fn models<T: DeserializeOwned>(
         }
     }
     Ok((count, Ok(out)))
+}
+
+/// [`models`] into `page`, straight from each row's values ([`RowPage::push`]); `None` in place
+/// of the page when a row does not read as the model would read it (the statement is then
+/// reset, and the list reads models instead).
+pub(crate) fn row_page(
+    conn: &Connection,
+    sql: &str,
+    params: &[SqlValue],
+    mut page: RowPage,
+    counted: bool,
+) -> rusqlite::Result<(Option<i64>, Option<RowPage>)> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
+    let columns = page.columns();
+    let mut count = None;
+    while let Some(row) = rows.next()? {
+        if counted && count.is_none() {
+            count = Some(row.get(columns)?);
+        }
+        let fits = page.push(|i| {
+            row.get_ref(i).ok().map(|value| match value {
+                ValueRef::Null => Stored::Null,
+                ValueRef::Integer(n) => Stored::Integer(n),
+                ValueRef::Real(f) => Stored::Real(f),
+                ValueRef::Text(t) => Stored::Text(t),
+                ValueRef::Blob(_) => Stored::Other,
+            })
+        });
+        if !fits {
+            return Ok((count, None));
+        }
+    }
+    Ok((count, Some(page)))
 }
 
 /// Every row of `sql`: the statement is stepped until SQLite says it is done, so that it

@@ -148,7 +148,7 @@ impl FromStr for Date {
 impl Date {
     /// Writes `YYYY-MM-DD` into `buf` and returns it: digit by digit, since a list writes one
     /// per row and formatting machinery was most of its cost.
-    fn write_text(self, buf: &mut [u8; 10]) -> &str {
+    pub(crate) fn write_text(self, buf: &mut [u8; 10]) -> &str {
         *buf = *b"0000-00-00";
         // Years 1–9999, so every part fits its digits.
         write_digits(

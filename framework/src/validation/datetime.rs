@@ -309,13 +309,13 @@ impl FromStr for DateTime {
 }
 
 /// The length of the text of every [`DateTime`]: `YYYY-MM-DDThh:mm:ss.ffffffZ`.
-const TEXT_LEN: usize = 27;
+pub(crate) const TEXT_LEN: usize = 27;
 
 impl DateTime {
     /// Writes the RFC 3339 text into `buf` and returns it: digit by digit, since a list
     /// writes two per row (`created_at`, `updated_at`) and formatting machinery was most of
     /// their cost.
-    fn write_text(self, buf: &mut [u8; TEXT_LEN]) -> &str {
+    pub(crate) fn write_text(self, buf: &mut [u8; TEXT_LEN]) -> &str {
         let d = self.date;
         // Below a day: each part fits a `u32` (and its digits).
         let part = |micros: u64, unit: u64, of: u64| ((micros / unit) % of) as u32;

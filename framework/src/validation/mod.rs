@@ -17,6 +17,7 @@ pub use self::uuid::{UUID_INVALID_MESSAGE, Uuid, parse_uuid};
 #[cfg(feature = "validators")]
 pub use base64_image::{BASE64_IMAGE_MAX_BYTES, Base64Image, Base64ImageError};
 pub use date::{DATE_FORMAT_MESSAGE, DATE_PATTERN, Date, DateError};
+pub(crate) use datetime::TEXT_LEN as DATETIME_TEXT_LEN;
 pub use datetime::{DATETIME_FORMAT_MESSAGE, DateTime, DateTimeError};
 pub use decimal::{
     DECIMAL_INVALID_MESSAGE, DECIMAL_TOO_LONG_MESSAGE, Decimal, decimal_rules, parse_decimal,

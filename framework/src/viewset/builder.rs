@@ -12,6 +12,7 @@ use super::standard::{Offered, StandardAction};
 use crate::pagination::{LimitOffsetPagination, PageNumberPagination, Pagination};
 use crate::parsers::Parser;
 use crate::renderers::Renderer;
+use crate::rows::RowPage;
 use crate::{ApiError, ApiSettings, ApiView, Request};
 
 /// An extra action on a viewset (DRF's `@action`): on the list (`/tracks/recent/`) or on one
@@ -131,6 +132,8 @@ pub struct ModelViewSet<R: Repository> {
     pub(super) represent: Option<RepresentHook<R::Model>>,
     /// DRF's `prefetch_related`: relations loaded for all the rows of a response at once.
     pub(super) prefetch: Option<PrefetchHook<R::Model>>,
+    /// [`prefetch`](Self::prefetch) for a list read as its rows.
+    pub(super) prefetch_rows: Option<RowsHook>,
     /// What lists may filter, search and order on.
     pub(super) list_fields: ListFields,
     /// Its own pagination; `None`: its settings', else its router's ([`ApiSettings::pagination`]).
@@ -173,6 +176,7 @@ impl<R: Repository> ModelViewSet<R> {
             queryset: None,
             represent: None,
             prefetch: None,
+            prefetch_rows: None,
             list_fields: ListFields::default(),
             pagination: None,
             hooks: Hooks::default(),
@@ -434,6 +438,47 @@ impl<R: Repository> ModelViewSet<R> {
         self
     }
 
+    /// [`prefetch`](Self::prefetch) for a list page read as its rows ([`RowPage`]): a list
+    /// whose repository reads its page straight from the rows ([`Repository::list_rows`]: a
+    /// SQLite table whose model's fields are all plain) shows them without making models, and
+    /// this hook fills in the computed fields there. Without it, a viewset with a
+    /// [`prefetch`](Self::prefetch) or [`to_representation`](Self::to_representation) hook
+    /// lists through models; with it, only one with `to_representation` does. The hook must
+    /// show what `prefetch` would: a test should compare the two (the list, and each row's
+    /// detail). It may [`decline`](RowPage::decline) a page it cannot show; the list then
+    /// reads models. A keyset (cursor) page always reads models.
+    ///
+    /// ```
+    /// # use restframe::{ModelViewSet, Repository};
+    /// # #[derive(serde::Serialize)]
+    /// # struct Album { id: i64, artist: i64, artist_name: Option<String> }
+    /// # fn f<R: Repository<Model = Album>>(repo: R) -> ModelViewSet<R> {
+    /// ModelViewSet::new("Album", "album", repo).prefetch_rows(|_req, page| {
+    ///     Box::pin(async move {
+    ///         let (Some(artist), Some(name)) = (page.field("artist"), page.field("artist_name"))
+    ///         else {
+    ///             return Ok(());
+    ///         };
+    ///         for row in 0..page.len() {
+    ///             let id = page.integer(row, artist).unwrap_or_default();
+    ///             page.set_text(row, name, &format!("artist {id}"))?;
+    ///         }
+    ///         Ok(())
+    ///     })
+    /// })
+    /// # }
+    /// ```
+    pub fn prefetch_rows<F>(mut self, hook: F) -> Self
+    where
+        F: for<'a> Fn(&'a Request, &'a mut RowPage) -> crate::BoxFuture<'a, Result<(), ApiError>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.prefetch_rows = Some(Arc::new(hook));
+        self
+    }
+
     /// Fields a client may filter on with `?field=value` (exact match; an empty value is no
     /// filter). Short for [`filter`](Self::filter)`(field, [Lookup::Exact])` on each.
     pub fn filter_fields<'a>(mut self, fields: impl IntoIterator<Item = &'a str>) -> Self {
@@ -611,6 +656,13 @@ pub(super) type QuerysetHook =
 /// DRF's `prefetch_related`: fills the relations of a response's rows, all at once.
 pub(super) type PrefetchHook<M> = Arc<
     dyn for<'a> Fn(&'a Request, &'a mut [M]) -> crate::BoxFuture<'a, Result<(), ApiError>>
+        + Send
+        + Sync,
+>;
+
+/// [`PrefetchHook`] for a list page read as its rows.
+pub(super) type RowsHook = Arc<
+    dyn for<'a> Fn(&'a Request, &'a mut RowPage) -> crate::BoxFuture<'a, Result<(), ApiError>>
         + Send
         + Sync,
 >;

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use http::StatusCode;
 
-use super::builder::{Hooks, InputHook, PrefetchHook, QuerysetHook, RepresentHook};
+use super::builder::{Hooks, InputHook, PrefetchHook, QuerysetHook, RepresentHook, RowsHook};
 use super::query::{ListFields, list_query};
 use super::repository::{Page, Repository};
 use crate::pagination::{Fetched, Pagination};
+use crate::rows::RowPage;
 use crate::validation::Validate;
 use crate::{ApiError, Request, Response};
 
@@ -21,6 +22,7 @@ pub(super) struct Config<R: Repository> {
     pub(super) queryset: Option<QuerysetHook>,
     pub(super) represent: Option<RepresentHook<R::Model>>,
     pub(super) prefetch: Option<PrefetchHook<R::Model>>,
+    pub(super) prefetch_rows: Option<RowsHook>,
 }
 
 /// DRF's `to_representation(instance)` per request: the row as this request may see it, the
@@ -117,6 +119,12 @@ pub(super) async fn list<R: Repository>(
     let window = config.pagination.window(&req)?;
     let mut query = list_query(req.query(), &config.list_fields, &window)?;
     query.filters.extend(scope(&config, &req).await?);
+    if reads_rows(&config, &window)
+        && let Some((rows, count)) = config.repo.list_rows(&query).await?
+        && let Some(response) = list_rows(&config, &req, &window, rows, count).await?
+    {
+        return Ok(response);
+    }
     let Page { mut items, count } = config.repo.list(&query).await?;
     let peeked = window.peek && items.len() as u64 > window.limit;
     if peeked {
@@ -138,6 +146,47 @@ pub(super) async fn list<R: Repository>(
     represent_all(&config, &req, &mut items).await?;
     let envelope = config.pagination.envelope(&req, &fetched)?;
     Ok(envelope.into_response(items))
+}
+
+/// Whether a list may be read as its rows ([`Repository::list_rows`]): not a keyset page
+/// (whose positions are read off the models), and no hook that needs models (a
+/// `to_representation`, or a `prefetch` without its rows twin).
+fn reads_rows<R: Repository>(config: &Config<R>, window: &crate::pagination::Window) -> bool {
+    window.ordering.is_none()
+        && config.represent.is_none()
+        && (config.prefetch.is_none() || config.prefetch_rows.is_some())
+}
+
+/// [`list`]'s response from the page's rows, as [`list`] makes it from models; `None` when
+/// the rows hook declined the page.
+async fn list_rows<R: Repository>(
+    config: &Config<R>,
+    req: &Request,
+    window: &crate::pagination::Window,
+    mut rows: RowPage,
+    count: Option<u64>,
+) -> Result<Option<Response>, ApiError> {
+    let peeked = window.peek && rows.len() as u64 > window.limit;
+    if peeked {
+        rows.truncate(usize::try_from(window.limit).unwrap_or(usize::MAX));
+    }
+    if window.reversed {
+        rows.reverse();
+    }
+    let mut fetched = Fetched::new(window.clone(), count, rows.len());
+    if fetched.window.peek {
+        fetched = fetched.with_more(peeked);
+    }
+    if let Some(hook) = &config.prefetch_rows {
+        #[cfg(feature = "auth")]
+        req.user().await?;
+        hook(req, &mut rows).await?;
+        if rows.declined() {
+            return Ok(None);
+        }
+    }
+    let envelope = config.pagination.envelope(req, &fetched)?;
+    Ok(Some(envelope.into_response_of(rows)))
 }
 
 /// Where `row` stands in `ordering`: its value of each key as text (a number or boolean as

@@ -101,6 +101,7 @@ impl<R: Repository> ModelViewSet<R> {
             queryset: self.queryset.clone(),
             represent: self.represent.clone(),
             prefetch: self.prefetch.clone(),
+            prefetch_rows: self.prefetch_rows.clone(),
         })
     }
 

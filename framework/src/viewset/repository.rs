@@ -9,6 +9,7 @@ use super::filters::{Condition, Search};
 use crate::ApiError;
 pub use crate::ordering::OrderBy;
 use crate::pagination::Count;
+use crate::rows::RowPage;
 use crate::validation::Validate;
 
 /// The rows a [`crate::ModelViewSet`] serves, wherever they live (SQLite, PostgreSQL, memory).
@@ -33,6 +34,18 @@ pub trait Repository: Send + Sync + 'static {
         &self,
         query: &ListQuery,
     ) -> impl Future<Output = Result<Page<Self::Model>, ApiError>> + Send;
+
+    /// [`list`](Self::list)'s page as its rows ([`RowPage`]), shown without making models,
+    /// with the count as [`Page::count`]; or `None` when this repository cannot (the default; a PostgreSQL database, a model whose
+    /// fields are not all plain, a row that does not read as its model). The list then calls
+    /// [`list`](Self::list). Same query, same rows, same output.
+    fn list_rows(
+        &self,
+        query: &ListQuery,
+    ) -> impl Future<Output = Result<Option<(RowPage, Option<u64>)>, ApiError>> + Send {
+        let _ = query;
+        async { Ok(None) }
+    }
 
     /// The row with this id, if any.
     fn retrieve(

@@ -51,6 +51,9 @@ impl<'de> Deserialize<'de> for Owner {
 /// Stored and described as the integer it is (the document describes version 1).
 impl FieldType for Owner {
     const COLUMN: restframe::sql::ColumnType = <i64 as FieldType>::COLUMN;
+    /// Shown as the id (`serialize_i64`) unless nested, which only [`crate::tracks::show`] does:
+    /// a list read as rows shows version 1's id ([`crate::tracks::show_rows`] declines version 2).
+    const ROW: Option<restframe::model::RowKind> = <i64 as FieldType>::ROW;
 
     fn invalid_message(error: &str) -> String {
         <i64 as FieldType>::invalid_message(error)

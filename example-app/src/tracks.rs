@@ -6,7 +6,9 @@ use restframe::permissions::{IsAuthenticatedOrReadOnly, Permission};
 use restframe::renderers::Renderer;
 use restframe::router::Reverser;
 use restframe::sql::{Database, DbError, SqlRepository};
-use restframe::{ApiError, ApiSettings, Date, DateTime, Decimal, Model, ModelViewSet, Request};
+use restframe::{
+    ApiError, ApiSettings, Date, DateTime, Decimal, Model, ModelViewSet, Request, RowPage,
+};
 
 use crate::owner::{Owner, OwnerSummary};
 use crate::ownership::IsSelfOrStaff;
@@ -134,9 +136,57 @@ pub fn with_owner(tracks: SqlRepository<Track>) -> Result<SqlRepository<Track>, 
     tracks.select_related::<User>("owner", "username", "owner_username")
 }
 
+/// The usernames of the users `ids` (sorted, each once), in one query: (id, username), sorted
+/// by id, for a binary search.
+async fn usernames(req: &Request, ids: &[i64]) -> Result<Vec<(i64, String)>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let mut found: Vec<(i64, String)> = req
+        .state::<Owners>()?
+        .0
+        .retrieve_many(&ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id(), u.username().to_owned()))
+        .collect();
+    found.sort_unstable_by_key(|&(id, _)| id);
+    Ok(found)
+}
+
+fn username(usernames: &[(i64, String)], id: i64) -> Option<&str> {
+    let i = usernames.binary_search_by_key(&id, |&(id, _)| id).ok()?;
+    usernames.get(i).map(|(_, name)| name.as_str())
+}
+
+/// What a track's links are made of for `req`: its checked host (`None` when it has none),
+/// and the reversers of a track's and of a user's URL.
+struct Links<'r> {
+    base: Option<String>,
+    tracks: Option<Reverser<'r>>,
+    owners: Option<Reverser<'r>>,
+}
+
+impl<'r> Links<'r> {
+    fn of(req: &'r Request) -> Self {
+        Self {
+            base: req.base_url().ok(),
+            tracks: req
+                .reverser("track-detail")
+                .or_else(|_| req.path_reverser("track-detail"))
+                .ok(),
+            owners: req
+                .reverser("user-detail")
+                .or_else(|_| req.path_reverser("user-detail"))
+                .ok(),
+        }
+    }
+}
+
 /// Shapes tracks for `req`: each its `url`, an absolute `file`, and its owner's username and
 /// URL. Usernames not read with the tracks ([`with_owner`]) are read in one query whatever the
-/// number of tracks (no N+1).
+/// number of tracks (no N+1). A list read as rows is shaped alike by [`show_rows`].
 pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
     // Each owner once: a page of one user's tracks asks for one row, not a hundred.
     let mut ids: Vec<i64> = tracks
@@ -146,51 +196,30 @@ pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    // (id, username), sorted by id: a page has few owners, looked up by binary search.
-    let usernames: Vec<(i64, String)> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
-        let mut found: Vec<(i64, String)> = req
-            .state::<Owners>()?
-            .0
-            .retrieve_many(&ids)
-            .await?
-            .into_iter()
-            .map(|u| (u.id(), u.username().to_owned()))
-            .collect();
-        found.sort_unstable_by_key(|&(id, _)| id);
-        found
-    };
+    let usernames = usernames(req, &ids).await?;
     let nested = nests_owner(req);
-    let base = req.base_url().ok();
-    let links = req
-        .reverser("track-detail")
-        .or_else(|_| req.path_reverser("track-detail"))
-        .ok();
-    let owner_links = req
-        .reverser("user-detail")
-        .or_else(|_| req.path_reverser("user-detail"))
-        .ok();
+    let links = Links::of(req);
     let mut digits = itoa::Buffer::new();
     // Each owner's URL once, however many of the tracks are theirs: (id, URL), sorted by id.
     let mut owner_urls: Vec<(i64, Option<String>)> = Vec::new();
     for track in tracks.iter_mut() {
-        track.absolute(base.as_deref(), links.as_ref(), &mut digits);
+        track.absolute(links.base.as_deref(), links.tracks.as_ref(), &mut digits);
         let Some(id) = track.owner() else {
             track.owner_username = None;
             continue;
         };
-        let Some(username) = track.owner_username.take().or_else(|| {
-            let i = usernames.binary_search_by_key(&id, |&(id, _)| id).ok()?;
-            usernames.get(i).map(|(_, name)| name.clone())
-        }) else {
+        let Some(username) = track
+            .owner_username
+            .take()
+            .or_else(|| username(&usernames, id).map(str::to_owned))
+        else {
             continue;
         };
         let url = match owner_urls.binary_search_by_key(&id, |&(id, _)| id) {
             Ok(i) => owner_urls.get(i).and_then(|(_, url)| url.clone()),
             Err(i) => {
-                let url = owner_links
+                let url = links
+                    .owners
                     .as_ref()
                     .and_then(|links| links.url(&[digits.format(id)]).ok());
                 owner_urls.insert(i, (id, url.clone()));
@@ -208,6 +237,74 @@ pub async fn show(req: &Request, tracks: &mut [Track]) -> Result<(), ApiError> {
         } else {
             track.owner_username = Some(username);
             track.owner_url = url;
+        }
+    }
+    Ok(())
+}
+
+/// [`show`] for a list page read as its rows ([`RowPage`]): the same `url`, absolute `file`,
+/// `owner_username` and `owner_url`, written into the page without making tracks. Version 2
+/// nests the owner, which rows cannot show: the page is declined and read as tracks.
+pub async fn show_rows(req: &Request, page: &mut RowPage) -> Result<(), ApiError> {
+    if nests_owner(req) {
+        page.decline();
+        return Ok(());
+    }
+    let field = |name: &str| {
+        page.field(name)
+            .ok_or_else(|| ApiError::internal(format!("a track page without `{name}`")))
+    };
+    let (id, url, file) = (field("id")?, field("url")?, field("file")?);
+    let (owner, owner_username, owner_url) = (
+        field("owner")?,
+        field("owner_username")?,
+        field("owner_url")?,
+    );
+    let mut ids: Vec<i64> = (0..page.len())
+        .filter_map(|row| page.integer(row, owner))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let usernames = usernames(req, &ids).await?;
+    let links = Links::of(req);
+    let mut digits = itoa::Buffer::new();
+    // Each owner's URL once, however many of the tracks are theirs: (id, URL), sorted by id.
+    let owner_urls: Vec<(i64, String)> = match &links.owners {
+        Some(owners) => usernames
+            .iter()
+            .filter_map(|&(id, _)| Some((id, owners.url(&[digits.format(id)]).ok()?)))
+            .collect(),
+        None => Vec::new(),
+    };
+    // One buffer for the page's other URLs.
+    let mut text = String::new();
+    for row in 0..page.len() {
+        text.clear();
+        if let (Some(links), Some(id)) = (&links.tracks, page.integer(row, id)) {
+            let _ = links.url_into(&mut text, &[digits.format(id)]);
+        }
+        page.set_text(row, url, &text)?;
+        text.clear();
+        if let (Some(base), Some(path)) = (&links.base, page.text(row, file))
+            && path.starts_with('/')
+        {
+            text.push_str(base);
+            text.push_str(path);
+        }
+        if !text.is_empty() {
+            page.set_text(row, file, &text)?;
+        }
+        let Some(owner) = page.integer(row, owner) else {
+            continue;
+        };
+        let Some(name) = username(&usernames, owner) else {
+            continue;
+        };
+        page.set_text(row, owner_username, name)?;
+        if let Ok(i) = owner_urls.binary_search_by_key(&owner, |&(id, _)| id)
+            && let Some((_, url)) = owner_urls.get(i)
+        {
+            page.set_text(row, owner_url, url)?;
         }
     }
     Ok(())
@@ -245,6 +342,8 @@ pub fn viewset(
         // `url`, `file` absolute on this request's own (checked) host, and the owners of the
         // whole page in one query.
         .prefetch(|req, tracks| Box::pin(show(req, tracks)))
+        // The same for a list read straight from its rows.
+        .prefetch_rows(|req, page| Box::pin(show_rows(req, page)))
         .perform_create(|req, input: &mut TrackInput| {
             input.owner = req.current_user().id().map(Owner::new);
             Ok(())

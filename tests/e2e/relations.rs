@@ -9,6 +9,7 @@ use crate::on_every_backend;
 on_every_backend!(
     a_track_links_itself_and_its_owner,
     a_list_shows_every_owner,
+    a_list_shows_each_track_as_its_detail_does,
     durations_round_trip_as_decimal_strings_and_bad_ones_are_400,
     timestamps_are_set_by_the_server,
 );
@@ -126,6 +127,86 @@ async fn a_list_shows_every_owner(app: &App) {
             "{row}"
         );
     }
+}
+
+/// A list page (on SQLite read straight from its rows, `tracks::show_rows`) against each
+/// track's detail (read into a model, `tracks::show`): the same object, field for field, for
+/// tracks with and without a duration, a release date, an uploaded file (an absolute URL) and
+/// an owner (one whose user was deleted).
+async fn a_list_shows_each_track_as_its_detail_does(app: &App) {
+    let (_, ada) = app.create_user("ada_rows", "ada-password").await;
+    let (gone_id, gone) = app.create_user("gone_rows", "gone-password").await;
+    let bodies = [
+        (
+            &ada,
+            json!({"title": "Blue \"in\" Green ✓", "artist_name": "Bill Evans",
+            "duration": "545.20", "release_date": "1959-08-17"}),
+        ),
+        (
+            &ada,
+            json!({"title": "So What", "artist_name": "Miles Davis"}),
+        ),
+        (
+            &gone,
+            json!({"title": "Orphan", "artist_name": "Nobody", "duration": "1"}),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (token, body) in bodies {
+        let r = app
+            .as_token(token)
+            .post("/api/tracks/", "application/json", body.to_string())
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        ids.push(r.json()["id"].as_i64().expect("id"));
+    }
+    let r = app
+        .as_token(&ada)
+        .send(
+            "POST",
+            &format!("/api/tracks/{}/upload/take.mp3/", ids[0]),
+            &[("content-type", "audio/mpeg")],
+            crate::uploads::mp3(2048),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = app
+        .as_token(&gone)
+        .send("DELETE", &format!("/api/users/{gone_id}/"), &[], "")
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    let r = app
+        .anonymous()
+        .get(
+            &format!(
+                "/api/tracks/?id__in={},{},{}&ordering=id",
+                ids[0], ids[1], ids[2]
+            ),
+            &[("accept", "application/json")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.json();
+    let rows = page["results"].as_array().expect("results");
+    assert_eq!(rows.len(), 3, "{page}");
+    for (row, id) in rows.iter().zip(&ids) {
+        let detail = app
+            .anonymous()
+            .get(
+                &format!("/api/tracks/{id}/"),
+                &[("accept", "application/json")],
+            )
+            .await;
+        assert_eq!(detail.status, 200, "{}", detail.text());
+        assert_eq!(*row, detail.json());
+    }
+    assert_eq!(
+        rows[0]["file"],
+        format!("{}/api/tracks/{}/file/", app.base(), ids[0])
+    );
+    assert_eq!(rows[0]["duration"], "545.20");
+    assert_eq!(rows[2]["owner"], Value::Null, "the owner was deleted");
+    assert_eq!(rows[2]["owner_username"], Value::Null);
 }
 
 async fn durations_round_trip_as_decimal_strings_and_bad_ones_are_400(app: &App) {

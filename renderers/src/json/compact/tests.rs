@@ -864,3 +864,51 @@ fn pretty_output_is_still_serde_jsons_with_the_post_pass() {
     escape_non_ascii(&mut expected, 0, true);
     assert_eq!(out, expected);
 }
+
+/// Field names are remembered once found clean: a list of structs whose names need escapes
+/// (a quote, non-ASCII, U+2028) or not, repeated, beside a struct variant and names that
+/// share their first bytes, writes what serde_json writes on every row.
+#[test]
+fn field_names_repeated_over_many_rows() {
+    #[derive(Serialize)]
+    struct Row {
+        id: i64,
+        #[serde(rename = "say \"hi\"")]
+        quoted: &'static str,
+        #[serde(rename = "café")]
+        cafe: bool,
+        #[serde(rename = "line\u{2028}sep")]
+        sep: Option<u8>,
+        #[serde(rename = "a_rather_long_field_name")]
+        long: u8,
+        #[serde(rename = "a_rather_long_field_nam")]
+        shorter: u8,
+    }
+    #[derive(Serialize)]
+    enum Shape {
+        Box {
+            width: u8,
+            #[serde(rename = "hé")]
+            height: u8,
+        },
+    }
+    let rows: Vec<Row> = (0..40)
+        .map(|i| Row {
+            id: i,
+            quoted: "x",
+            cafe: i % 2 == 0,
+            sep: None,
+            long: 1,
+            shorter: 2,
+        })
+        .collect();
+    same(&rows);
+    same(
+        &(0..5)
+            .map(|_| Shape::Box {
+                width: 1,
+                height: 2,
+            })
+            .collect::<Vec<_>>(),
+    );
+}

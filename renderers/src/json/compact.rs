@@ -415,15 +415,6 @@ impl Compound<'_, '_> {
         value.serialize(&mut *self.ser)
     }
 
-    /// A struct field: a map entry whose key is a string.
-    #[inline]
-    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
-        self.separate();
-        self.ser.write_str(key);
-        self.ser.out.push(b':');
-        value.serialize(&mut *self.ser)
-    }
-
     /// Closes with `close` unless closed at the start; then `}` for a variant's wrapper.
     #[inline]
     fn end(self, close: u8, variant: bool) {

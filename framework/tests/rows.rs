@@ -150,6 +150,14 @@ async fn routers() -> (Router, Router, SqlRepository<Item>) {
     (models, rows, repo)
 }
 
+/// A page of the first ten rows.
+fn first_ten() -> ListQuery {
+    ListQuery {
+        limit: 10,
+        ..ListQuery::default()
+    }
+}
+
 async fn get(router: &Router, uri: &str, accept: &str) -> (u16, Vec<u8>) {
     let req = http::Request::get(uri)
         .header("host", "testserver")
@@ -168,10 +176,7 @@ async fn get(router: &Router, uri: &str, accept: &str) -> (u16, Vec<u8>) {
 async fn a_list_read_as_rows_is_the_list_read_as_models_in_every_format() {
     let (models, rows, repo) = routers().await;
     // The rows path is taken: the repository reads this model's rows.
-    let query = ListQuery {
-        limit: 10,
-        ..ListQuery::default()
-    };
+    let query = first_ten();
     assert!(repo.list_rows(&query).await.unwrap().is_some());
     let accepts = [
         "application/json",
@@ -240,10 +245,7 @@ async fn a_row_that_does_not_read_as_its_model_falls_back_to_models() {
         )
         .await
         .unwrap();
-    let query = ListQuery {
-        limit: 10,
-        ..ListQuery::default()
-    };
+    let query = first_ten();
     assert!(
         repo.list_rows(&query).await.unwrap().is_none(),
         "unfit rows"
@@ -305,10 +307,7 @@ async fn models_the_rows_cannot_show_keep_the_model_path() {
         Sparse::SHOWN.is_none(),
         "skip_serializing_if is not the plain derive"
     );
-    let query = ListQuery {
-        limit: 10,
-        ..ListQuery::default()
-    };
+    let query = first_ten();
     let keyed = SqlRepository::<Keyed>::new(&db);
     assert!(keyed.list_rows(&query).await.unwrap().is_none());
     let sparse = SqlRepository::<Sparse>::new(&db);
@@ -323,10 +322,7 @@ async fn models_the_rows_cannot_show_keep_the_model_path() {
 #[tokio::test]
 async fn a_hook_sets_only_what_the_model_could_hold() {
     let (_, _, repo) = routers().await;
-    let query = ListQuery {
-        limit: 10,
-        ..ListQuery::default()
-    };
+    let query = first_ten();
     let (mut page, count) = repo.list_rows(&query).await.unwrap().unwrap();
     assert_eq!((page.len(), count), (5, Some(5)));
     let (id, note, link) = (

@@ -21,8 +21,9 @@ use serde::ser::{Error as _, Serialize, SerializeSeq, SerializeStruct, Serialize
 use crate::ApiError;
 use crate::validation::{DATETIME_TEXT_LEN, Date, DateTime, Decimal};
 
-/// How a list reads a field straight from its column and shows it ([`FieldType::ROW`](crate::model::FieldType::ROW)): what
-/// the column holds and the one serializer call the field's type makes for it.
+/// How a list reads a field straight from its column and shows it
+/// ([`FieldType::ROW`](crate::model::FieldType::ROW)): what the column holds and the one
+/// serializer call the field's type makes for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowKind {
     /// An integer column, shown with `serialize_i64`.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::row::from_row;
-use super::statement::{AfterKey, Clause, RelatedColumn, Statements};
+use super::statement::{AfterKey, Clause, Dialect, RelatedColumn, Statements};
 use super::value::{ColumnType, SqlValue};
 use super::{Column, Database, DbError, PageCount, Table};
 use crate::ApiError;
@@ -94,7 +94,12 @@ impl<M: Table> SqlRepository<M> {
             .map_or(ColumnType::Integer, |c| c.ty);
         let names: Arc<[&'static str]> = M::COLUMNS.iter().map(|c| c.name).collect();
         let prepared = Prepared {
-            rows: RowPlan::new(M::SHOWN, &names).map(Arc::new),
+            // PostgreSQL's rows arrive as values (`Database::fetch_row_page`): no plan, so a
+            // list there builds its statement once, for the model path.
+            rows: match db.dialect() {
+                Dialect::Sqlite => RowPlan::new(M::SHOWN, &names).map(Arc::new),
+                Dialect::Postgres => None,
+            },
             reads: Reads {
                 retrieve: statements.retrieve.as_str().into(),
                 insert: statements.insert.as_str().into(),
@@ -327,7 +332,6 @@ impl<M: Table> SqlRepository<M> {
         self.model_named(&self.prepared.reads.names, row)
     }
 
-    /// The model from `row`, its values named by `names`.
     /// A list's statement for `query`: the page's SQL and parameters, and the count's when
     /// the query asks for one. A 400 for a filter value that does not read as its column.
     fn page_statement(
@@ -444,6 +448,7 @@ impl<M: Table> SqlRepository<M> {
         Ok((count, page))
     }
 
+    /// The model from `row`, its values named by `names`.
     fn model_named(&self, names: &[&'static str], row: Vec<SqlValue>) -> Result<M, ApiError> {
         from_row(names, row)
             .map_err(|e| ApiError::internal(format!("row of {} into its model: {e}", M::NAME)))

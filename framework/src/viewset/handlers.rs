@@ -126,17 +126,12 @@ pub(super) async fn list<R: Repository>(
         return Ok(response);
     }
     let Page { mut items, count } = config.repo.list(&query).await?;
-    let peeked = window.peek && items.len() as u64 > window.limit;
-    if peeked {
-        items.truncate(usize::try_from(window.limit).unwrap_or(usize::MAX));
-    }
+    let (shown, peeked) = shown_of(&window, items.len());
+    items.truncate(shown);
     if window.reversed {
         items.reverse();
     }
-    let mut fetched = Fetched::new(window, count, items.len());
-    if fetched.window.peek {
-        fetched = fetched.with_more(peeked);
-    }
+    let mut fetched = fetched(window, count, items.len(), peeked);
     if let (Some(ordering), Some(first), Some(last)) =
         (&fetched.window.ordering, items.first(), items.last())
     {
@@ -146,6 +141,34 @@ pub(super) async fn list<R: Repository>(
     represent_all(&config, &req, &mut items).await?;
     let envelope = config.pagination.envelope(&req, &fetched)?;
     Ok(envelope.into_response(items))
+}
+
+/// How many of the `read` rows a page shows, and whether the window read one past its limit
+/// to learn that more follow (a peek).
+fn shown_of(window: &crate::pagination::Window, read: usize) -> (usize, bool) {
+    let peeked = window.peek && read as u64 > window.limit;
+    let shown = if peeked {
+        usize::try_from(window.limit).unwrap_or(usize::MAX)
+    } else {
+        read
+    };
+    (shown, peeked)
+}
+
+/// What the page fetched, for its envelope: `shown` rows of `count`, and whether more follow
+/// when the window peeked.
+fn fetched(
+    window: crate::pagination::Window,
+    count: Option<u64>,
+    shown: usize,
+    peeked: bool,
+) -> Fetched {
+    let fetched = Fetched::new(window, count, shown);
+    if fetched.window.peek {
+        fetched.with_more(peeked)
+    } else {
+        fetched
+    }
 }
 
 /// Whether a list may be read as its rows ([`Repository::list_rows`]): not a keyset page
@@ -166,17 +189,12 @@ async fn list_rows<R: Repository>(
     mut rows: RowPage,
     count: Option<u64>,
 ) -> Result<Option<Response>, ApiError> {
-    let peeked = window.peek && rows.len() as u64 > window.limit;
-    if peeked {
-        rows.truncate(usize::try_from(window.limit).unwrap_or(usize::MAX));
-    }
+    let (shown, peeked) = shown_of(window, rows.len());
+    rows.truncate(shown);
     if window.reversed {
         rows.reverse();
     }
-    let mut fetched = Fetched::new(window.clone(), count, rows.len());
-    if fetched.window.peek {
-        fetched = fetched.with_more(peeked);
-    }
+    let fetched = fetched(window.clone(), count, rows.len(), peeked);
     if let Some(hook) = &config.prefetch_rows {
         #[cfg(feature = "auth")]
         req.user().await?;

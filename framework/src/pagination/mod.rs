@@ -268,6 +268,12 @@ impl Envelope {
 
     /// [`into_response`](Self::into_response) with `results` anything that serializes as
     /// the sequence of the page's rows (a [`RowPage`](crate::RowPage), say).
+    ///
+    /// ```
+    /// use restframe::pagination::Envelope;
+    /// let response = Envelope::new(Some(2)).into_response_of([1, 2]);
+    /// assert_eq!(response.status(), 200);
+    /// ```
     pub fn into_response_of<T: Serialize + Send + 'static>(self, results: T) -> Response {
         let link = link_header(self.next.as_deref(), self.previous.as_deref());
         let response = Response::new(PageBody {

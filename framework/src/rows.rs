@@ -11,7 +11,6 @@
 // Only a SQL repository makes pages; without one, a viewset still names the type.
 #![cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 
-use std::fmt::Write as _;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -205,8 +204,11 @@ pub struct RowPage {
     plan: Arc<RowPlan>,
     /// Row after row, each `plan.width()` cells: the columns, then the computed fields.
     cells: Vec<Cell>,
-    /// The text of every `Cell::Text`.
+    /// The text of every `Cell::Text`, once the page is [`finish`](Self::finish)ed.
     text: String,
+    /// The bytes of every `Cell::Text` while rows are pushed: checked as UTF-8 once, whole, by
+    /// [`finish`](Self::finish), not cell by cell.
+    unchecked: Vec<u8>,
     /// Rows, in the order shown (a reversed page is not moved).
     order: Vec<u32>,
     declined: bool,
@@ -228,7 +230,8 @@ impl RowPage {
         Self {
             plan,
             cells,
-            text: String::with_capacity(rows.saturating_mul(64)),
+            text: String::new(),
+            unchecked: Vec::with_capacity(rows.saturating_mul(64)),
             order: Vec::with_capacity(rows),
             declined: false,
         }
@@ -236,8 +239,9 @@ impl RowPage {
 
     /// Adds a row whose `i`th column is `value(i)` (`None`: unreadable). Returns `false`, and
     /// leaves the page as it was, when a value is not what the model reads from its column.
+    /// The page's text is checked once they all are ([`finish`](Self::finish)).
     pub(crate) fn push<'r>(&mut self, mut value: impl FnMut(usize) -> Option<Stored<'r>>) -> bool {
-        let (cells, text) = (self.cells.len(), self.text.len());
+        let (cells, text) = (self.cells.len(), self.unchecked.len());
         let Ok(row) = u32::try_from(self.order.len()) else {
             return false;
         };
@@ -245,14 +249,14 @@ impl RowPage {
             let cell = match column {
                 None => Some(Cell::Null),
                 Some((kind, optional)) => {
-                    value(i).and_then(|stored| read(&mut self.text, stored, *kind, *optional))
+                    value(i).and_then(|stored| read(&mut self.unchecked, stored, *kind, *optional))
                 }
             };
             match cell {
                 Some(cell) => self.cells.push(cell),
                 None => {
                     self.cells.truncate(cells);
-                    self.text.truncate(text);
+                    self.unchecked.truncate(text);
                     return false;
                 }
             }
@@ -260,6 +264,21 @@ impl RowPage {
         self.cells.extend_from_slice(&self.plan.computed);
         self.order.push(row);
         true
+    }
+
+    /// Checks the text of the rows pushed: `false` (the page is then unfit, as a row would be)
+    /// when it is not UTF-8. One check of the whole text says each cell's is UTF-8 too, since
+    /// each begins with a byte that begins a character ([`read`] refuses any other): in valid
+    /// UTF-8 a cell's start and its end (the next cell's start, or the end) are then both
+    /// character boundaries.
+    pub(crate) fn finish(&mut self) -> bool {
+        match String::from_utf8(std::mem::take(&mut self.unchecked)) {
+            Ok(text) => {
+                self.text = text;
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// How many columns a row read for it has (the model's, before a count's).
@@ -382,8 +401,10 @@ impl RowPage {
 }
 
 /// `stored` as a field of `kind` reads it, as the model's deserializer would, its text appended
-/// to `buffer`; `None` when the model would not read it.
-fn read(buffer: &mut String, stored: Stored<'_>, kind: RowKind, optional: bool) -> Option<Cell> {
+/// to `buffer`; `None` when the model would not read it. The text of a text field is checked
+/// as UTF-8 later, with the page's ([`RowPage::finish`]); here only its first byte, which must
+/// begin a character (not be a continuation byte, `10xxxxxx`).
+fn read(buffer: &mut Vec<u8>, stored: Stored<'_>, kind: RowKind, optional: bool) -> Option<Cell> {
     fn text(t: &[u8]) -> Option<&str> {
         std::str::from_utf8(t).ok()
     }
@@ -394,7 +415,10 @@ fn read(buffer: &mut String, stored: Stored<'_>, kind: RowKind, optional: bool) 
         (Stored::Real(f), RowKind::Real) => Some(Cell::Real(f)),
         #[allow(clippy::cast_precision_loss)] // as serde's `f64` reads an integer
         (Stored::Integer(n), RowKind::Real) => Some(Cell::Real(n as f64)),
-        (Stored::Text(t), RowKind::Text) => push_text(buffer, text(t)?),
+        (Stored::Text(t), RowKind::Text) => match t.first() {
+            Some(&first) if first & 0xc0 == 0x80 => None,
+            _ => push_bytes(buffer, t),
+        },
         (Stored::Text(t), RowKind::Date) => {
             // Only `YYYY-MM-DD` parses: a date that does is its own text.
             let t = text(t)?;
@@ -417,7 +441,7 @@ fn read(buffer: &mut String, stored: Stored<'_>, kind: RowKind, optional: bool) 
                 text(t)?.into_deserializer();
             let decimal = <Decimal as serde::Deserialize>::deserialize(de).ok()?;
             let start = buffer.len();
-            write!(buffer, "{decimal}").ok()?;
+            std::io::Write::write_fmt(buffer, format_args!("{decimal}")).ok()?;
             span(start, buffer.len())
         }
         _ => None,
@@ -452,9 +476,13 @@ fn is_shown_time(text: &str) -> bool {
         && b[20..26].iter().all(u8::is_ascii_digit)
 }
 
-fn push_text(buffer: &mut String, text: &str) -> Option<Cell> {
+fn push_text(buffer: &mut Vec<u8>, text: &str) -> Option<Cell> {
+    push_bytes(buffer, text.as_bytes())
+}
+
+fn push_bytes(buffer: &mut Vec<u8>, bytes: &[u8]) -> Option<Cell> {
     let start = buffer.len();
-    buffer.push_str(text);
+    buffer.extend_from_slice(bytes);
     span(start, buffer.len())
 }
 

@@ -466,7 +466,7 @@ pub(crate) fn row_page(
             return Ok((count, None));
         }
     }
-    Ok((count, Some(page)))
+    Ok((count, page.finish().then_some(page)))
 }
 
 /// Every row of `sql`: the statement is stepped until SQLite says it is done, so that it

@@ -420,20 +420,15 @@ fn read(buffer: &mut Vec<u8>, stored: Stored<'_>, kind: RowKind, optional: bool)
             _ => push_bytes(buffer, t),
         },
         (Stored::Text(t), RowKind::Date) => {
-            // Only `YYYY-MM-DD` parses: a date that does is its own text.
-            let t = text(t)?;
-            Date::from_str(t).ok()?;
-            push_text(buffer, t)
+            // Only `YYYY-MM-DD` parses (ASCII): a date that does is its own text.
+            Date::from_bytes(t).ok()?;
+            push_bytes(buffer, t)
         }
+        // As every stored time is: its own text (ASCII), checked without being parsed.
+        (Stored::Text(t), RowKind::DateTime) if is_shown_time(t) => push_bytes(buffer, t),
         (Stored::Text(t), RowKind::DateTime) => {
-            let t = text(t)?;
-            if is_shown_time(t) {
-                // As every stored time is: its own text, checked without being parsed.
-                push_text(buffer, t)
-            } else {
-                let at = DateTime::from_str(t).ok()?;
-                push_text(buffer, at.write_text(&mut [0; DATETIME_TEXT_LEN]))
-            }
+            let at = DateTime::from_str(text(t)?).ok()?;
+            push_text(buffer, at.write_text(&mut [0; DATETIME_TEXT_LEN]))
         }
         (Stored::Text(t), RowKind::Decimal) => {
             // Its own deserializer, on the text, as the model reads it.
@@ -451,8 +446,8 @@ fn read(buffer: &mut Vec<u8>, stored: Stored<'_>, kind: RowKind, optional: bool)
 /// Whether `text` is a [`DateTime`]'s own text, `YYYY-MM-DDThh:mm:ss.ffffffZ` with a real date
 /// and time: the text that parses and shows as itself (the tests check both ways), as every
 /// stored time is. Checked position by position, at a fifth of a parse's cost.
-fn is_shown_time(text: &str) -> bool {
-    let Ok(b) = <&[u8; DATETIME_TEXT_LEN]>::try_from(text.as_bytes()) else {
+fn is_shown_time(text: &[u8]) -> bool {
+    let Ok(b) = <&[u8; DATETIME_TEXT_LEN]>::try_from(text) else {
         return false;
     };
     let two = |i: usize| {
@@ -467,9 +462,7 @@ fn is_shown_time(text: &str) -> bool {
         && b[16] == b':'
         && b[19] == b'.'
         && b[26] == b'Z'
-        && text
-            .get(..10)
-            .is_some_and(|day| Date::from_str(day).is_ok())
+        && Date::from_bytes(&b[..10]).is_ok()
         && two(11).is_some_and(|hour| hour < 24)
         && two(14).is_some_and(|minute| minute < 60)
         && two(17).is_some_and(|second| second < 60)
@@ -622,12 +615,12 @@ mod tests {
                 text.replace_range(at..=at, &other.to_string());
             }
             let Ok(at) = DateTime::from_str(&text) else {
-                assert!(!is_shown_time(&text), "{text} does not parse");
+                assert!(!is_shown_time(text.as_bytes()), "{text} does not parse");
                 continue;
             };
             parsed += 1;
             let shown = at.write_text(&mut [0; DATETIME_TEXT_LEN]).to_owned();
-            if is_shown_time(&text) {
+            if is_shown_time(text.as_bytes()) {
                 own += 1;
                 assert_eq!(shown, text);
             } else {

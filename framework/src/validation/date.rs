@@ -127,7 +127,14 @@ impl FromStr for Date {
     type Err = DateError;
 
     fn from_str(s: &str) -> Result<Self, DateError> {
-        let b = s.as_bytes();
+        Self::from_bytes(s.as_bytes())
+    }
+}
+
+impl Date {
+    /// [`Date::from_str`] on bytes: `YYYY-MM-DD`, which is ASCII whenever it parses (a list
+    /// read as rows checks its stored dates without making each a `str` first).
+    pub(crate) fn from_bytes(b: &[u8]) -> Result<Self, DateError> {
         let shape = b.len() == 10
             && b[4] == b'-'
             && b[7] == b'-'

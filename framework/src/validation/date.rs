@@ -250,6 +250,22 @@ mod tests {
         ] {
             assert!(bad.parse::<Date>().is_err(), "{bad}");
         }
+        // A byte next to the digits (`/` and `:` sit either side of them in ASCII), or any
+        // other, in each digit's place; a dash's place taken by a digit.
+        for at in [0, 1, 2, 3, 5, 6, 8, 9] {
+            for other in [b'/', b':', b' ', b'a', b'-', b'\xff'] {
+                let mut bytes = *b"2023-01-15";
+                bytes[at] = other;
+                assert!(Date::from_bytes(&bytes).is_err(), "{bytes:?}");
+            }
+        }
+        assert!(
+            Date::from_bytes(b"2023001-15").is_err() && Date::from_bytes(b"2023-01015").is_err()
+        );
+        assert_eq!(
+            Date::from_bytes(b"2023-01-15"),
+            Ok(Date::new(2023, 1, 15).unwrap())
+        );
     }
 
     #[test]

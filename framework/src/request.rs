@@ -269,7 +269,12 @@ impl Request {
                     .get::<MountPrefix>()
                     .map_or("", MountPrefix::as_str);
                 let scheme = request_scheme(&parts.uri, &parts.extensions);
-                Ok(format!("{scheme}://{host}{prefix}"))
+                // Pushed, not `format!`ed: every request that links to anything makes one.
+                let mut base = String::with_capacity(scheme.len() + 3 + host.len() + prefix.len());
+                for part in [scheme, "://", host, prefix] {
+                    base.push_str(part);
+                }
+                Ok(base)
             })
             .clone()
     }

@@ -233,23 +233,20 @@ async fn a_list_read_as_rows_is_the_list_read_as_models_in_every_format() {
     assert_eq!(page["count"], 5);
 }
 
+/// Runs `sql`, then checks that the first ten rows no longer read as rows.
+async fn make_unfit(repo: &SqlRepository<Item>, sql: &str) {
+    repo.database().query(sql, vec![], &[]).await.unwrap();
+    assert!(
+        repo.list_rows(&first_ten()).await.unwrap().is_none(),
+        "unfit after {sql}"
+    );
+}
+
 #[tokio::test]
 async fn a_row_that_does_not_read_as_its_model_falls_back_to_models() {
     let (models, rows, repo) = routers().await;
     // Text where the model reads an integer: the models' read fails, and so does the list.
-    repo.database()
-        .query(
-            "UPDATE rows_item SET count = 'seven' WHERE id = 3",
-            vec![],
-            &[],
-        )
-        .await
-        .unwrap();
-    let query = first_ten();
-    assert!(
-        repo.list_rows(&query).await.unwrap().is_none(),
-        "unfit rows"
-    );
+    make_unfit(&repo, "UPDATE rows_item SET count = 'seven' WHERE id = 3").await;
     let (a, _) = get(&models, "/items/", "application/json").await;
     let (b, _) = get(&rows, "/items/", "application/json").await;
     assert_eq!((a, b), (500, 500));
@@ -257,40 +254,32 @@ async fn a_row_that_does_not_read_as_its_model_falls_back_to_models() {
     let (status, body) = get(&rows, "/items/?page_size=2", "application/json").await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     // A date the model cannot read, likewise.
-    repo.database()
-        .query(
-            "UPDATE rows_item SET count = 1, day = '2021-02-29' WHERE id = 3",
-            vec![],
-            &[],
-        )
-        .await
-        .unwrap();
-    assert!(
-        repo.list_rows(&query).await.unwrap().is_none(),
-        "unfit date"
-    );
+    make_unfit(
+        &repo,
+        "UPDATE rows_item SET count = 1, day = '2021-02-29' WHERE id = 3",
+    )
+    .await;
     let (a, _) = get(&models, "/items/", "application/json").await;
     let (b, _) = get(&rows, "/items/", "application/json").await;
     assert_eq!((a, b), (500, 500));
-    // Text that is not UTF-8: a title cut inside a character, alone or completed by the
-    // next cell (`C3` then `A9` would be "é" together; each alone is not UTF-8), and a last
-    // cell cut short. Models read it lossily, and so does the list: from models.
+    // Text that is not UTF-8 (row 3 fit again): a title cut inside a character, alone or
+    // completed by the next cell (`C3` then `A9` would be "é" together; each alone is not
+    // UTF-8), and a last cell cut short. Models read it lossily, and so does the list: from
+    // models.
+    repo.database()
+        .query("UPDATE rows_item SET day = NULL WHERE id = 3", vec![], &[])
+        .await
+        .unwrap();
+    assert!(repo.list_rows(&first_ten()).await.unwrap().is_some());
     for (title, note) in [("X'C3'", "'x'"), ("X'C3'", "X'A9'"), ("'t'", "X'61C3'")] {
-        repo.database()
-            .query(
-                &format!(
-                    "UPDATE rows_item SET day = NULL, title = CAST({title} AS TEXT), \
-                     note = CAST({note} AS TEXT) WHERE id = 5"
-                ),
-                vec![],
-                &[],
-            )
-            .await
-            .unwrap();
-        assert!(
-            repo.list_rows(&query).await.unwrap().is_none(),
-            "unfit text {title} {note}"
-        );
+        make_unfit(
+            &repo,
+            &format!(
+                "UPDATE rows_item SET day = NULL, title = CAST({title} AS TEXT), \
+                 note = CAST({note} AS TEXT) WHERE id = 5"
+            ),
+        )
+        .await;
         let uri = "/items/?page=2&page_size=4";
         let (a, b) = (
             get(&models, uri, "application/json").await,

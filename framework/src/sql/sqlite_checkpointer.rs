@@ -28,7 +28,7 @@ pub(crate) const INTERVAL: Duration = Duration::from_millis(50);
 /// (16 MiB with 4 KiB pages; SQLite's own threshold is 1,000). Each finish holds every write
 /// queued behind it for the writer's syncs, so it sets how often creates stall: at 1,000 the
 /// stalls were create's p99 under load (6.9–7.8 ms against 2.2–2.6 ms at 4,000 or 2,000;
-/// docs/performance.md, "Fewer WAL restarts").
+/// docs/performance.md, "The WAL restarted every 4,000 frames").
 pub(crate) const FINISH_FRAMES: i64 = 4000;
 
 /// The WAL's length, in frames, at which the writer's own auto-checkpoint runs after a commit,

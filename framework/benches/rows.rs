@@ -2,7 +2,9 @@
 //! model and written as JSON — the row conversion and the rendering of each field (two
 //! `DateTime`s and a `Decimal` per row among them). Guards the work per row against a later
 //! change that adds to it; `read_rows_and_render_x100` reads the same page as its rows
-//! (`Repository::list_rows`) and writes it from them, without models. Run:
+//! (`Repository::list_rows`) and writes it from them, without models;
+//! `read_rows_related_and_render_x100` reads it as rows with each row's owner's username
+//! (`SqlRepository::select_related`: one lookup for the page, in its read). Run:
 //! `cargo bench -p restframe --features sqlite --bench rows`.
 #![allow(missing_docs)]
 
@@ -32,6 +34,19 @@ struct Track {
     created_at: DateTime,
     #[field(auto_now)]
     updated_at: DateTime,
+    /// The owner's username: read only by the `select_related` repository.
+    #[field(computed)]
+    #[serde(default)]
+    owner_username: Option<String>,
+}
+
+/// The tracks' owner.
+#[derive(Serialize, Deserialize, Model)]
+#[model(table = "bench_user")]
+struct User {
+    #[field(primary_key, read_only)]
+    id: i64,
+    username: String,
 }
 
 const ROWS: u64 = 100;
@@ -45,6 +60,13 @@ fn rows(c: &mut Criterion) {
     let repo = runtime.block_on(async {
         let db = Database::connect("sqlite::memory:").await.expect("sqlite");
         db.create_table::<Track>().await.expect("table");
+        db.create_table::<User>().await.expect("table");
+        SqlRepository::<User>::new(&db)
+            .create(UserInput {
+                username: "miles".into(),
+            })
+            .await
+            .expect("a user");
         let repo = SqlRepository::<Track>::new(&db);
         for i in 0..ROWS {
             let input = TrackInput {
@@ -81,6 +103,29 @@ fn rows(c: &mut Criterion) {
         b.iter(|| {
             runtime.block_on(async {
                 let (page, _) = repo
+                    .list_rows(black_box(&query))
+                    .await
+                    .expect("a page")
+                    .expect("read as rows");
+                serde_json::to_vec(&page).expect("JSON").len()
+            })
+        })
+    });
+    // As rows, each with its owner's username: one lookup for the page's one owner.
+    let related = repo
+        .clone()
+        .select_related::<User>("owner", "username", "owner_username")
+        .expect("a related column");
+    let (shown, _) = runtime
+        .block_on(related.list_rows(&query))
+        .expect("a page")
+        .expect("read as rows");
+    let json = serde_json::to_string(&shown).expect("JSON");
+    assert_eq!(json.matches(r#""owner_username":"miles""#).count(), 100);
+    group.bench_function("read_rows_related_and_render_x100", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let (page, _) = related
                     .list_rows(black_box(&query))
                     .await
                     .expect("a page")

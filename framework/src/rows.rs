@@ -11,6 +11,7 @@
 // Only a SQL repository makes pages; without one, a viewset still names the type.
 #![cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 
+use std::fmt::Write as _;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -65,9 +66,34 @@ struct PlanField {
     kind: RowKind,
 }
 
+/// A related column a list reads with its page
+/// ([`SqlRepository::select_related`](crate::sql::SqlRepository::select_related)): the related
+/// rows of the page's keys, looked up at once in the page's own read.
+#[derive(Clone, Debug)]
+pub(crate) struct RelatedLookup {
+    /// The column holding the related row's key (an integer).
+    key: usize,
+    /// The (computed) field it fills: its slot, and how it reads.
+    slot: usize,
+    kind: RowKind,
+    optional: bool,
+    /// The lookup of one key's related value (`?1` the key), run for each key of a page
+    /// with at most [`POINT_LOOKUPS`] keys.
+    pub(crate) one: Arc<str>,
+    /// The lookup of the related values of the keys in `?1`, a JSON array
+    /// ([`RowPage::related_keys`]), for a page with more keys.
+    pub(crate) many: Arc<str>,
+}
+
+/// The most keys a page's related values are looked up one by one, each by its key: a point
+/// read costs less than the JSON array's and the `IN`'s setup for a few keys (a 100-row list
+/// of one owner: about 4% more req/s, `bench/example-app/reads.sh`, docs/performance.md); past
+/// this many, one lookup does them all.
+pub(crate) const POINT_LOOKUPS: usize = 4;
+
 /// How a model's rows are read into a [`RowPage`] and shown: made once per repository from
 /// [`Table::SHOWN`](crate::sql::Table::SHOWN) and the columns it reads.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct RowPlan {
     struct_name: &'static str,
     fields: Vec<PlanField>,
@@ -76,6 +102,8 @@ pub(crate) struct RowPlan {
     columns: Vec<Option<(RowKind, bool)>>,
     /// The computed fields' cells as a row starts: each after the columns, in order.
     computed: Vec<Cell>,
+    /// The related columns read with a page, after its rows.
+    related: Vec<RelatedLookup>,
 }
 
 impl RowPlan {
@@ -124,7 +152,50 @@ impl RowPlan {
             fields,
             columns,
             computed,
+            related: Vec::new(),
         })
+    }
+
+    /// This plan reading besides, for each of `related` (`field`, the column of its key among
+    /// `names`, its lookups' SQL: [`RelatedLookup::one`] and [`RelatedLookup::many`]), the
+    /// shown `field` with its page's rows; a related field
+    /// the model does not show is not read. `None` when a key is not an integer column or a
+    /// shown `field` is not computed: the list then reads models.
+    pub(crate) fn with_related(
+        &self,
+        related: &[(&'static str, &'static str, [Arc<str>; 2])],
+        names: &[&'static str],
+    ) -> Option<Self> {
+        let mut plan = self.clone();
+        for (field, key, [one, many]) in related {
+            let Some(shown) = plan.fields.iter().find(|f| f.name == *field) else {
+                continue;
+            };
+            if shown.slot < plan.columns.len() {
+                return None;
+            }
+            let i = names.iter().position(|n| n == key)?;
+            match plan.columns.get_mut(i)? {
+                // Read, not shown: only for the lookup.
+                column @ None => *column = Some((RowKind::Integer, true)),
+                Some((RowKind::Integer, _)) => {}
+                Some(_) => return None,
+            }
+            plan.related.push(RelatedLookup {
+                key: i,
+                slot: shown.slot,
+                kind: shown.kind,
+                optional: shown.optional,
+                one: Arc::clone(one),
+                many: Arc::clone(many),
+            });
+        }
+        Some(plan)
+    }
+
+    /// The related columns read with a page ([`with_related`](Self::with_related)).
+    pub(crate) fn related(&self) -> &[RelatedLookup] {
+        &self.related
     }
 
     /// How many columns a row read for it has (the model's, before a count's).
@@ -212,7 +283,13 @@ pub struct RowPage {
     /// Rows, in the order shown (a reversed page is not moved).
     order: Vec<u32>,
     declined: bool,
+    /// The related lookups run for it ([`fill_related`](Self::fill_related)).
+    lookups: u64,
 }
+
+/// What a related lookup found: (key, value), sorted by key once complete.
+#[derive(Debug, Default)]
+pub(crate) struct Found(Vec<(i64, Cell)>);
 
 /// A field of a [`RowPage`], found by [`RowPage::field`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,7 +311,92 @@ impl RowPage {
             unchecked: Vec::with_capacity(rows.saturating_mul(64)),
             order: Vec::with_capacity(rows),
             declined: false,
+            lookups: 0,
         }
+    }
+
+    /// The plan it was made for.
+    pub(crate) fn plan(&self) -> &Arc<RowPlan> {
+        &self.plan
+    }
+
+    /// The keys of the rows pushed for `lookup`, each once, sorted.
+    pub(crate) fn related_keys(&self, lookup: &RelatedLookup) -> Vec<i64> {
+        let width = self.plan.width();
+        let mut keys: Vec<i64> = self
+            .cells
+            .iter()
+            .skip(lookup.key)
+            .step_by(width)
+            .filter_map(|cell| match cell {
+                Cell::Integer(k) => Some(*k),
+                _ => None,
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// Counts a related lookup's statement as run ([`lookups`](Self::lookups)).
+    pub(crate) fn lookup_run(&mut self) {
+        self.lookups += 1;
+    }
+
+    /// Adds one row of `lookup`'s result to `found`: its key and its value, read as the field
+    /// reads it. `false` when the model would not read them (a key that is no integer, a value
+    /// of another type).
+    pub(crate) fn related_found(
+        &mut self,
+        lookup: &RelatedLookup,
+        found: &mut Found,
+        key: Stored<'_>,
+        value: Stored<'_>,
+    ) -> bool {
+        let Stored::Integer(key) = key else {
+            return false;
+        };
+        match read(&mut self.unchecked, value, lookup.kind, lookup.optional) {
+            Some(cell) => {
+                found.0.push((key, cell));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sets `lookup`'s field in every row to what `found` holds for the row's key: null for
+    /// no key or a key not found, as the related list's subquery reads. `false` (the page is
+    /// unfit) when the field cannot be null.
+    pub(crate) fn fill_related(&mut self, lookup: &RelatedLookup, mut found: Found) -> bool {
+        found.0.sort_unstable_by_key(|&(key, _)| key);
+        let width = self.plan.width();
+        for row in self.cells.chunks_exact_mut(width) {
+            let value = match row.get(lookup.key) {
+                Some(Cell::Integer(key)) => found
+                    .0
+                    .binary_search_by_key(key, |&(k, _)| k)
+                    .ok()
+                    .and_then(|i| found.0.get(i))
+                    .map(|&(_, cell)| cell),
+                _ => None,
+            };
+            let cell = match value {
+                Some(cell) => cell,
+                None if lookup.optional => Cell::Null,
+                None => return false,
+            };
+            match row.get_mut(lookup.slot) {
+                Some(slot) => *slot = cell,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// How many related lookups were run for it.
+    pub(crate) fn lookups(&self) -> u64 {
+        self.lookups
     }
 
     /// Adds a row whose `i`th column is `value(i)` (`None`: unreadable). Returns `false`, and
@@ -400,10 +562,28 @@ impl RowPage {
     }
 }
 
+/// `keys` as a JSON array (`[1,4]`), the parameter of [`RelatedLookup::many`].
+pub(crate) fn json_keys(keys: &[i64]) -> String {
+    let mut json = String::with_capacity(keys.len() * 8 + 2);
+    json.push('[');
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        // Writing to a `String` cannot fail.
+        let _ = write!(json, "{key}");
+    }
+    json.push(']');
+    json
+}
+
 /// `stored` as a field of `kind` reads it, as the model's deserializer would, its text appended
 /// to `buffer`; `None` when the model would not read it. The text of a text field is checked
 /// as UTF-8 later, with the page's ([`RowPage::finish`]); here only its first byte, which must
 /// begin a character (not be a continuation byte, `10xxxxxx`).
+// Inlined into `RowPage::push`'s loop, as it was while that was its only caller: a call per
+// cell cost a 100-row list about 3 µs (perf, docs/performance.md).
+#[inline(always)]
 fn read(buffer: &mut Vec<u8>, stored: Stored<'_>, kind: RowKind, optional: bool) -> Option<Cell> {
     fn text(t: &[u8]) -> Option<&str> {
         std::str::from_utf8(t).ok()

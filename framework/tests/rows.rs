@@ -172,12 +172,9 @@ async fn get(router: &Router, uri: &str, accept: &str) -> (u16, Vec<u8>) {
     )
 }
 
-#[tokio::test]
-async fn a_list_read_as_rows_is_the_list_read_as_models_in_every_format() {
-    let (models, rows, repo) = routers().await;
-    // The rows path is taken: the repository reads this model's rows.
-    let query = first_ten();
-    assert!(repo.list_rows(&query).await.unwrap().is_some());
+/// Checks that `models` and `rows` answer each of `uris` alike, status and bytes, in every
+/// format.
+async fn same_in_every_format(models: &Router, rows: &Router, uris: &[&str]) {
     let accepts = [
         "application/json",
         "application/json; indent=2",
@@ -188,19 +185,11 @@ async fn a_list_read_as_rows_is_the_list_read_as_models_in_every_format() {
         "application/javascript",
         "text/html",
     ];
-    let uris = [
-        "/items/",
-        "/items/?page=2&page_size=2",
-        "/items/?ordering=-title",
-        "/items/?flag=true",
-        "/items/?page_size=1&page=5",
-        "/items/?callback=cb",
-    ];
     let mut compared = 0;
     for uri in uris {
         for accept in accepts {
-            let (a_status, a) = get(&models, uri, accept).await;
-            let (b_status, b) = get(&rows, uri, accept).await;
+            let (a_status, a) = get(models, uri, accept).await;
+            let (b_status, b) = get(rows, uri, accept).await;
             assert_eq!(
                 a_status,
                 200,
@@ -218,6 +207,27 @@ async fn a_list_read_as_rows_is_the_list_read_as_models_in_every_format() {
         }
     }
     assert_eq!(compared, uris.len() * accepts.len());
+}
+
+#[tokio::test]
+async fn a_list_read_as_rows_is_the_list_read_as_models_in_every_format() {
+    let (models, rows, repo) = routers().await;
+    // The rows path is taken: the repository reads this model's rows.
+    let query = first_ten();
+    assert!(repo.list_rows(&query).await.unwrap().is_some());
+    same_in_every_format(
+        &models,
+        &rows,
+        &[
+            "/items/",
+            "/items/?page=2&page_size=2",
+            "/items/?ordering=-title",
+            "/items/?flag=true",
+            "/items/?page_size=1&page=5",
+            "/items/?callback=cb",
+        ],
+    )
+    .await;
     // What the rows showed, read back: the hook's fields, the skipped one absent, the time
     // stored with an offset shown in UTC, a decimal as stored.
     let (_, body) = get(&rows, "/items/?page_size=2", "application/json").await;
@@ -357,4 +367,107 @@ async fn a_hook_sets_only_what_the_model_could_hold() {
     assert_eq!(page.text(1, note), None);
     assert_eq!(page.text(2, note), Some(""));
     assert_eq!(page.integer(4, id), Some(5));
+}
+
+/// A row another table's rows point at (no foreign key: a key may point at nothing).
+#[derive(Debug, Serialize, Deserialize, Model)]
+#[model(table = "rows_maker")]
+struct Maker {
+    #[field(primary_key, read_only)]
+    id: i64,
+    name: Option<String>,
+    since: Option<Date>,
+}
+
+/// Rows with two columns of their maker read with them (`select_related`), one of them
+/// (`since`) not shown by the page's key being hidden.
+#[derive(Debug, Serialize, Deserialize, Model)]
+#[model(table = "rows_made")]
+struct Made {
+    #[field(primary_key, read_only)]
+    id: i64,
+    title: String,
+    maker: Option<i64>,
+    #[field(computed)]
+    #[serde(default)]
+    maker_name: Option<String>,
+    #[field(computed)]
+    #[serde(default)]
+    maker_since: Option<Date>,
+}
+
+#[tokio::test]
+async fn related_columns_read_with_a_page_of_rows_are_those_read_with_models() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    db.create_table::<Maker>().await.unwrap();
+    db.create_table::<Made>().await.unwrap();
+    for sql in [
+        r#"INSERT INTO rows_maker (id, name, since) VALUES
+         (1, 'Blue "Note"', '1939-01-06'), (2, 'ünïcode ✓ ' || char(8232), NULL), (3, NULL, '2000-02-29')"#,
+        "INSERT INTO rows_maker (id, name) VALUES (4, 'four')",
+        "INSERT INTO rows_made (id, title, maker) VALUES
+         (1, 'a', 1), (2, 'b', 2), (3, 'c', NULL), (4, 'd', 99), (5, 'e', 1), (6, 'f', 3),
+         (7, 'g', 4)",
+    ] {
+        db.query(sql, vec![], &[]).await.unwrap();
+    }
+    let repo = SqlRepository::<Made>::new(&db)
+        .select_related::<Maker>("maker", "name", "maker_name")
+        .and_then(|r| r.select_related::<Maker>("maker", "since", "maker_since"))
+        .unwrap();
+    // Five keys (1, 2, 3, 4, 99): one page statement, and one lookup per related column for
+    // the whole page.
+    let before = db.statements_run();
+    let (page, count) = repo.list_rows(&first_ten()).await.unwrap().unwrap();
+    assert_eq!(db.statements_run() - before, 3);
+    assert_eq!((page.len(), count), (7, Some(7)));
+    let models = repo.list(&first_ten()).await.unwrap();
+    assert_eq!(
+        serde_json::to_string(&page).unwrap(),
+        serde_json::to_string(&models.items).unwrap()
+    );
+    let name = page.field("maker_name").unwrap();
+    assert_eq!(page.text(0, name), Some("Blue \"Note\""));
+    assert_eq!(page.text(2, name), None, "no key");
+    assert_eq!(page.text(3, name), None, "a key with no row");
+    assert_eq!(page.text(4, name), Some("Blue \"Note\""));
+    let settings = || ApiSettings::default().renderers(renderers());
+    let viewset = |name: &'static str| {
+        ModelViewSet::new(name, "made", repo.clone()).ordering_fields(["title", "id"])
+    };
+    let as_models = viewset("Made")
+        .prefetch(|_, _| Box::pin(async { Ok(()) }))
+        .register(Router::with_settings(settings()), "/made/")
+        .unwrap();
+    let as_rows = viewset("Made")
+        .register(Router::with_settings(settings()), "/made/")
+        .unwrap();
+    let uris = [
+        "/made/",
+        "/made/?ordering=-title",
+        "/made/?page_size=2&page=2",
+        "/made/?page_size=1&page=4",
+    ];
+    same_in_every_format(&as_models, &as_rows, &uris).await;
+    // Two keys (1, 2) and a key with no row (99): looked up one by one, per column.
+    db.query(
+        "UPDATE rows_made SET maker = 1 WHERE maker IN (3, 4)",
+        vec![],
+        &[],
+    )
+    .await
+    .unwrap();
+    let before = db.statements_run();
+    let (page, _) = repo.list_rows(&first_ten()).await.unwrap().unwrap();
+    assert_eq!(db.statements_run() - before, 1 + 2 * 3);
+    assert_eq!(page.text(5, name), Some("Blue \"Note\""));
+    same_in_every_format(&as_models, &as_rows, &uris).await;
+    // A page without a key reads nothing more.
+    db.query("UPDATE rows_made SET maker = NULL", vec![], &[])
+        .await
+        .unwrap();
+    let before = db.statements_run();
+    let (page, _) = repo.list_rows(&first_ten()).await.unwrap().unwrap();
+    assert_eq!(db.statements_run() - before, 1);
+    assert_eq!(page.text(0, name), None);
 }

@@ -2299,6 +2299,54 @@ async fn foreign_keys(db: &Database) {
         (made.author_name.as_deref(), made.editor_since),
         (Some("a"), None)
     );
+    // A list reads them for every row: read into models, a subquery per row in the page's one
+    // statement; read as rows (SQLite), one lookup per related column for the whole page, in
+    // the page's read. Both show the same, a null key (`made`'s editor) read as null.
+    let before = db.statements_run();
+    let page = detailed.list(&all()).await.unwrap();
+    assert_eq!(db.statements_run() - before, 1);
+    let shown = |id: i64| {
+        let item = page.items.iter().find(|b| b.id == id).unwrap();
+        (
+            item.author_name.clone(),
+            item.editor_since.map(|d| d.to_string()),
+        )
+    };
+    assert_eq!(
+        shown(book.id),
+        (Some("a".into()), Some("2020-01-02".into()))
+    );
+    assert_eq!(shown(made.id), (Some("a".into()), None));
+    assert!(
+        books
+            .list(&all())
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .all(|b| b.author_name.is_none()),
+        "a repository without select_related reads none"
+    );
+    let before = db.statements_run();
+    match detailed.list_rows(&all()).await.unwrap() {
+        Some((rows, count)) => {
+            assert_eq!(
+                db.statements_run() - before,
+                3,
+                "the page and a lookup per column"
+            );
+            assert_eq!(count, Some(2));
+            assert_eq!(
+                serde_json::to_value(&rows).unwrap(),
+                serde_json::to_value(&page.items).unwrap()
+            );
+        }
+        None => assert_eq!(
+            db.backend_name(),
+            "postgres",
+            "SQLite reads the page as rows"
+        ),
+    }
     let made_id = made.id.to_string();
     let put = detailed
         .update(

@@ -595,7 +595,7 @@ pub const FOREIGN_KEY_MESSAGE: &str =
 pub(crate) type Read = (Arc<str>, Vec<SqlValue>, Arc<[ColumnType]>);
 
 /// How a page is counted ([`Database::fetch_page`]): its statement then carries the count as
-/// one more column, last ([`statement::Statements::counted_page_where`]), and this is the
+/// one more column, last ([`statement::Statements::page`]), and this is the
 /// count alone, for an empty page.
 pub(crate) struct PageCount {
     /// `SELECT COUNT(*) …`.
@@ -979,7 +979,7 @@ impl Database {
 
     /// [`fetch_models`](Self::fetch_models) of a page and, with `count`, how many rows it is
     /// a page of, read so that the two agree: the page's statement then has the count as a
-    /// last column ([`statement::Statements::counted_page_where`]), and one statement is one
+    /// last column ([`statement::Statements::page`]), and one statement is one
     /// snapshot. An empty page carries no count; then the count and the page are read again in
     /// one read transaction (SQLite's deferred one, PostgreSQL's repeatable read).
     pub(crate) async fn fetch_page<T: DeserializeOwned + Send + 'static>(
@@ -1076,7 +1076,9 @@ impl Database {
             Backend::Sqlite(pool) => {
                 let ((counted, items), statements) =
                     pool.fetch_row_page(count, page, plan, rows).await?;
-                self.statements.fetch_add(statements, Ordering::Relaxed);
+                let lookups = items.as_ref().map_or(0, crate::rows::RowPage::lookups);
+                self.statements
+                    .fetch_add(statements + lookups, Ordering::Relaxed);
                 Ok(items.map(|items| (counted, items)))
             }
             #[cfg(feature = "postgres")]

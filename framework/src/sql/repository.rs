@@ -56,6 +56,12 @@ struct Reads {
 struct RelatedRead {
     columns: Vec<RelatedColumn>,
     reads: Reads,
+    /// What a page's select list goes on with, for a list read into models: a scalar subquery
+    /// per related column.
+    list: String,
+    /// How a list reads the related columns as rows: a lookup per page
+    /// ([`RowPlan::with_related`]); `None` when the model cannot be read as rows that way.
+    rows: Option<Arc<RowPlan>>,
 }
 
 /// How a [`SqlRepository`] deletes a row instead of its plain `DELETE`
@@ -121,15 +127,21 @@ impl<M: Table> SqlRepository<M> {
     }
 
     /// Reads `field` with each row [`retrieve`](Repository::retrieve)d by its key (a detail
-    /// view's `GET`) and each row a [`create`](Repository::create) or a whole
-    /// [`update`](Repository::update) returns: `column` of the `R` row whose primary key is this
-    /// row's `foreign_key`, in the same statement, `NULL` when there is none (Django's
-    /// `select_related`, one column of it: `annotate(field=F("foreign_key__column"))`). The
-    /// model reads it as it reads a column: a field named `field`, with `#[serde(default)]` so
-    /// that rows read without it (lists, PATCHes) still fit. A detail then costs one statement
-    /// instead of two when its view shows something of the related row; a page keeps looking
-    /// its related rows up at once ([`retrieve_many`](Self::retrieve_many)), which costs one
-    /// statement per page whatever its size. May be called once per field.
+    /// view's `GET`), each row a [`create`](Repository::create) or a whole
+    /// [`update`](Repository::update) returns, and each row of a [`list`](Repository::list):
+    /// `column` of the `R` row whose primary key is this row's `foreign_key`, `NULL` when there
+    /// is none (Django's `select_related`, one column of it:
+    /// `annotate(field=F("foreign_key__column"))`). The model reads it as it reads a column: a
+    /// field named `field`, with `#[serde(default)]` so that rows read without it
+    /// ([`retrieve_many`](Self::retrieve_many), PATCHes) still fit. May be called once per
+    /// field.
+    ///
+    /// A row read by its key or returned by a write reads it in the same statement (a scalar
+    /// subquery), so a detail costs one statement instead of two. A list read as rows
+    /// ([`list_rows`](Repository::list_rows), SQLite) reads it with one lookup per page for
+    /// all the page's keys (`WHERE key IN …`, each key once), in the page's read transaction;
+    /// a list read into models, with a scalar subquery per row in the page's statement. Both
+    /// read the page's snapshot and show the same.
     ///
     /// An error names the column that does not exist, the `field` already taken (by a column
     /// of `M` or an earlier `select_related`), or the foreign key whose type is not the related
@@ -215,7 +227,24 @@ impl<M: Table> SqlRepository<M> {
                 .chain(columns.iter().map(|r| r.ty))
                 .collect(),
         };
-        let read = RelatedRead { columns, reads };
+        let lookups: Vec<_> = columns
+            .iter()
+            .map(|r| {
+                let [one, many] = Statements::related_lookups(r);
+                (r.field, r.foreign_key, [one.into(), many.into()])
+            })
+            .collect();
+        let read = RelatedRead {
+            list: self.prepared.statements.related_list(&columns),
+            rows: self
+                .prepared
+                .rows
+                .as_ref()
+                .and_then(|plan| plan.with_related(&lookups, &plain.names))
+                .map(Arc::new),
+            columns,
+            reads,
+        };
         self.related = Some(Arc::new(read));
         Ok(self)
     }
@@ -333,10 +362,13 @@ impl<M: Table> SqlRepository<M> {
     }
 
     /// A list's statement for `query`: the page's SQL and parameters, and the count's when
-    /// the query asks for one. A 400 for a filter value that does not read as its column.
+    /// the query asks for one; the select list goes on with `related`
+    /// ([`Statements::related_list`](super::statement::Statements::related_list), or `""`). A
+    /// 400 for a filter value that does not read as its column.
     fn page_statement(
         &self,
         query: &ListQuery,
+        related: &str,
     ) -> Result<(Option<PageCount>, PageStatement), ApiError> {
         let mut params = Vec::with_capacity(query.filters.len() + 2);
         let mut errors = Vec::new();
@@ -434,12 +466,13 @@ impl<M: Table> SqlRepository<M> {
             Count::UpTo(cap) => Some(st.count_capped(&count_where, cap)),
             Count::Off => None,
         };
-        let page_sql = match &count_sql {
-            Some(count_sql) => {
-                st.counted_page_where(&where_sql, where_params, &ordering, count_sql)
-            }
-            None => st.page_where(&where_sql, where_params, &ordering),
-        };
+        let page_sql = st.page(
+            &where_sql,
+            where_params,
+            &ordering,
+            count_sql.as_deref(),
+            related,
+        );
         let count = count_sql.map(|sql| PageCount {
             sql: Arc::from(sql),
             params: count_params,
@@ -732,8 +765,9 @@ impl<M: Table> Repository for SqlRepository<M> {
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page<M>, ApiError> {
-        let (count, page) = self.page_statement(query)?;
-        let reads = &self.prepared.reads;
+        let related = self.related.as_ref().map_or("", |r| r.list.as_str());
+        let (count, page) = self.page_statement(query, related)?;
+        let reads = self.reads();
         let (counted, items) = self
             .db
             .fetch_page(
@@ -755,10 +789,14 @@ impl<M: Table> Repository for SqlRepository<M> {
         &self,
         query: &ListQuery,
     ) -> Result<Option<(RowPage, Option<u64>)>, ApiError> {
-        let Some(plan) = &self.prepared.rows else {
+        let plan = match &self.related {
+            Some(related) => &related.rows,
+            None => &self.prepared.rows,
+        };
+        let Some(plan) = plan else {
             return Ok(None);
         };
-        let (count, page) = self.page_statement(query)?;
+        let (count, page) = self.page_statement(query, "")?;
         let rows = usize::try_from(query.limit.min(1_000)).unwrap_or(1_000);
         let read = self
             .db

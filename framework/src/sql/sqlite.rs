@@ -23,7 +23,7 @@ use super::sqlite_writer::{Output, Writer};
 use super::statement::DECIMAL_COLLATION;
 use super::value::{ColumnType, SqlValue};
 use super::{DbError, Migration, PageCount};
-use crate::rows::{RowPage, RowPlan, Stored};
+use crate::rows::{Found, POINT_LOOKUPS, RowPage, RowPlan, Stored, json_keys};
 
 /// How the decimal collation orders two texts: as the numbers they write (`2.5` < `10`,
 /// `1.50` = `1.5`), exactly; text that is no number after every number, by its bytes.
@@ -290,7 +290,7 @@ impl Pool {
     /// is the database's, the inner one the row's that did not fit `T`.
     ///
     /// With `count`, `page`'s statement has the count as a last column
-    /// ([`super::statement::Statements::counted_page_where`]). An empty page carries no count:
+    /// ([`super::statement::Statements::page`]). An empty page carries no count:
     /// then the count and the page are read again, one after the other in one deferred
     /// transaction, so that they agree. With what was read, how many statements it took: 1,
     /// or 3 for an empty counted page.
@@ -318,13 +318,16 @@ impl Pool {
         rows: usize,
     ) -> Result<((Option<i64>, Option<RowPage>), u64), DbError> {
         self.read_page(false, count, page, move |conn, sql, params, counted| {
-            row_page(
-                conn,
-                sql,
-                params,
-                RowPage::new(Arc::clone(&plan), rows),
-                counted,
-            )
+            let page = RowPage::new(Arc::clone(&plan), rows);
+            // Related lookups read the page's snapshot: one read transaction for all (unless
+            // the read is in one already: an empty page's count).
+            if plan.related().is_empty() || !conn.is_autocommit() {
+                return row_page(conn, sql, params, page, counted);
+            }
+            let tx = ReadTransaction::begin(conn)?;
+            let read = row_page(conn, sql, params, page, counted)?;
+            tx.commit()?;
+            Ok(read)
         })
         .await
     }
@@ -409,7 +412,7 @@ pub(crate) type Counted<T> = (Option<i64>, Result<Vec<T>, row_error::Error>);
 /// columns named by `names` and typed by `types`. Stepped to the end as [`rows`] is, unless a
 /// row does not fit `T` (the statement is then reset, which ends its read as well). `counted`:
 /// each row has one more column after those, a count
-/// ([`super::statement::Statements::counted_page_where`]), read from the first row; `None` when
+/// ([`super::statement::Statements::page`]), read from the first row; `None` when
 /// there is no row.
 pub(crate) fn models<T: DeserializeOwned>(
     conn: &Connection,
@@ -435,9 +438,10 @@ pub(crate) fn models<T: DeserializeOwned>(
     Ok((count, Ok(out)))
 }
 
-/// [`models`] into `page`, straight from each row's values ([`RowPage::push`]); `None` in place
-/// of the page when a row does not read as the model would read it (the statement is then
-/// reset, and the list reads models instead).
+/// [`models`] into `page`, straight from each row's values ([`RowPage::push`]), then its plan's
+/// related columns, one lookup each for the whole page ([`RowPage::fill_related`]); `None` in
+/// place of the page when a row or a related value does not read as the model would read it
+/// (the statement is then reset, and the list reads models instead).
 pub(crate) fn row_page(
     conn: &Connection,
     sql: &str,
@@ -453,20 +457,56 @@ pub(crate) fn row_page(
         if counted && count.is_none() {
             count = Some(row.get(columns)?);
         }
-        let fits = page.push(|i| {
-            row.get_ref(i).ok().map(|value| match value {
-                ValueRef::Null => Stored::Null,
-                ValueRef::Integer(n) => Stored::Integer(n),
-                ValueRef::Real(f) => Stored::Real(f),
-                ValueRef::Text(t) => Stored::Text(t),
-                ValueRef::Blob(_) => Stored::Other,
-            })
-        });
+        let fits = page.push(|i| stored(row, i));
         if !fits {
             return Ok((count, None));
         }
     }
+    drop(rows);
+    let plan = Arc::clone(page.plan());
+    for lookup in plan.related() {
+        let mut found = Found::default();
+        let keys = page.related_keys(lookup);
+        // A few keys one by one; more in one statement.
+        let (sql, params): (_, Vec<SqlValue>) = if keys.len() <= POINT_LOOKUPS {
+            (
+                &lookup.one,
+                keys.into_iter().map(SqlValue::Integer).collect(),
+            )
+        } else {
+            (&lookup.many, vec![SqlValue::Text(json_keys(&keys))])
+        };
+        if !params.is_empty() {
+            let mut stmt = conn.prepare_cached(sql)?;
+            for param in params {
+                let mut rows = stmt.query([param])?;
+                page.lookup_run();
+                while let Some(row) = rows.next()? {
+                    let (Some(key), Some(value)) = (stored(row, 0), stored(row, 1)) else {
+                        return Ok((count, None));
+                    };
+                    if !page.related_found(lookup, &mut found, key, value) {
+                        return Ok((count, None));
+                    }
+                }
+            }
+        }
+        if !page.fill_related(lookup, found) {
+            return Ok((count, None));
+        }
+    }
     Ok((count, page.finish().then_some(page)))
+}
+
+/// Column `i` of `row` as a [`Stored`] value; `None` when it cannot be read.
+fn stored<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Option<Stored<'r>> {
+    row.get_ref(i).ok().map(|value| match value {
+        ValueRef::Null => Stored::Null,
+        ValueRef::Integer(n) => Stored::Integer(n),
+        ValueRef::Real(f) => Stored::Real(f),
+        ValueRef::Text(t) => Stored::Text(t),
+        ValueRef::Blob(_) => Stored::Other,
+    })
 }
 
 /// Every row of `sql`: the statement is stepped until SQLite says it is done, so that it

@@ -275,7 +275,7 @@ impl Statements {
 
     /// `, (subquery) AS "field"` for each of `related`: a scalar subquery each, so the outer
     /// statement's names keep their meaning and a missing row reads `NULL`.
-    fn related_list(&self, related: &[RelatedColumn]) -> String {
+    pub(crate) fn related_list(&self, related: &[RelatedColumn]) -> String {
         let mut extra = String::new();
         for r in related {
             // An alias of our own, so a table related to itself (a parent row) reads the
@@ -293,6 +293,23 @@ impl Statements {
             ));
         }
         extra
+    }
+
+    /// The lookups of `related`'s column by key (SQLite), as the related list's subquery reads
+    /// it: `SELECT key, column FROM table WHERE key = ?1` for one key, and the same with
+    /// `key IN (SELECT value FROM json_each(?1))` for the keys in `?1`, a JSON array (`[1,4]`),
+    /// so that one statement serves any number of them.
+    pub(crate) fn related_lookups(related: &RelatedColumn) -> [String; 2] {
+        let select = format!(
+            "SELECT {key}, {} FROM {} WHERE {key}",
+            quote(related.column),
+            quote(related.table),
+            key = quote(related.primary_key),
+        );
+        [
+            format!("{select} = ?1"),
+            format!("{select} IN (SELECT value FROM json_each(?1))"),
+        ]
     }
 
     /// `SELECT (the columns){extra} FROM t WHERE pk = ?`.
@@ -456,7 +473,7 @@ impl Statements {
     }
 
     /// The rows strictly after a keyset position (see [`Clause::After`]), in the order
-    /// [`Statements::page_where`] sorts: nulls last going up, first going down. `param(i)` is
+    /// [`Statements::page`] sorts: nulls last going up, first going down. `param(i)` is
     /// the placeholder of key `i`'s value, called in the order the values are bound
     /// ([`Statements::keyset_params`]).
     ///
@@ -575,40 +592,23 @@ impl Statements {
     }
 
     /// One page under a `WHERE` from [`Statements::where_all`] that takes `params`
-    /// parameters: limit and offset are the two after them.
-    pub(crate) fn page_where(
-        &self,
-        where_sql: &str,
-        params: usize,
-        ordering: &[(&str, bool)],
-    ) -> String {
-        self.page_with(where_sql, params, ordering, None)
-    }
-
-    /// [`Statements::page_where`] with one more column, last: `count_sql` (a count from
-    /// [`Statements::count_where`] or [`Statements::count_capped`] under the same `WHERE`
-    /// without its keyset clause, so its placeholders are the page's first ones) as a scalar
-    /// subquery. Both dialects run an uncorrelated subquery once per statement, and only when
-    /// a row needs it, and one statement reads one snapshot, so the count and the page agree
-    /// without a transaction. An empty page carries no count.
-    pub(crate) fn counted_page_where(
-        &self,
-        where_sql: &str,
-        params: usize,
-        ordering: &[(&str, bool)],
-        count_sql: &str,
-    ) -> String {
-        self.page_with(where_sql, params, ordering, Some(count_sql))
-    }
-
-    fn page_with(
+    /// parameters: limit and offset are the two after them. The select list goes on with
+    /// `related` ([`Statements::related_list`], or `""`), then, with `count_sql`, one more
+    /// column, last: `count_sql` (a count from [`Statements::count_where`] or
+    /// [`Statements::count_capped`] under the same `WHERE` without its keyset clause, so its
+    /// placeholders are the page's first ones) as a scalar subquery. Both dialects run an
+    /// uncorrelated subquery once per statement, and only when a row needs it, and one
+    /// statement reads one snapshot, so the count and the page agree without a transaction. An
+    /// empty page carries no count.
+    pub(crate) fn page(
         &self,
         where_sql: &str,
         params: usize,
         ordering: &[(&str, bool)],
         count_sql: Option<&str>,
+        related: &str,
     ) -> String {
-        let mut sql = format!("SELECT {}", self.select_list);
+        let mut sql = format!("SELECT {}{related}", self.select_list);
         if let Some(count_sql) = count_sql {
             sql.push_str(", (");
             sql.push_str(count_sql);
@@ -708,20 +708,23 @@ mod tests {
             r#"UPDATE "track" SET "title" = ?1, "release_date" = ?2 WHERE "id" = ?3 RETURNING "id", "title", "release_date""#
         );
         assert_eq!(
-            s.page_where(
+            s.page(
                 &s.where_all(&["title"], &[]),
                 1,
-                &[("release_date", true), ("id", false)]
+                &[("release_date", true), ("id", false)],
+                None,
+                ""
             ),
             r#"SELECT "id", "title", "release_date" FROM "track" WHERE "title" = ?1 ORDER BY "track"."release_date" DESC NULLS FIRST, "track"."id" ASC LIMIT ?2 OFFSET ?3"#
         );
         let filtered = s.where_all(&["title"], &[]);
         assert_eq!(
-            s.counted_page_where(
+            s.page(
                 &filtered,
                 1,
                 &[("id", false)],
-                &s.count_capped(&filtered, 1000)
+                Some(&s.count_capped(&filtered, 1000)),
+                ""
             ),
             r#"SELECT "id", "title", "release_date", (SELECT COUNT(*) FROM (SELECT 1 FROM "track" WHERE "title" = ?1 LIMIT 1001) AS capped) AS "restframe_count" FROM "track" WHERE "title" = ?1 ORDER BY "track"."id" ASC LIMIT ?2 OFFSET ?3"#
         );
@@ -817,7 +820,7 @@ mod tests {
             r#" WHERE "title" = ?1 AND "track"."release_date" < ?2 AND "track"."id" IN (?3, ?4, ?5) AND "track"."release_date" IS NOT NULL AND ("track"."title" LIKE ?6 ESCAPE '\' OR "track"."release_date" LIKE ?6 ESCAPE '\')"#
         );
         assert!(
-            s.page_where(&where_sql, 6, &[("id", false)])
+            s.page(&where_sql, 6, &[("id", false)], None, "")
                 .ends_with(r#"ORDER BY "track"."id" ASC LIMIT ?7 OFFSET ?8"#)
         );
         assert_eq!(s.where_all(&[], &[]), "");
@@ -861,10 +864,12 @@ mod tests {
     fn sqlite_compares_and_sorts_decimals_as_numbers() {
         let s = Statements::new(Dialect::Sqlite, "item", "id", TYPED);
         assert_eq!(
-            s.page_where(
+            s.page(
                 &s.where_all(&["price", "at"], &[]),
                 2,
-                &[("price", true), ("id", false)]
+                &[("price", true), ("id", false)],
+                None,
+                ""
             ),
             r#"SELECT "id", "price", "at", "meta", "created_at", "updated_at" FROM "item" WHERE "price" = ?1 COLLATE restframe_decimal AND "at" = ?2 ORDER BY "item"."price" COLLATE restframe_decimal DESC NULLS FIRST, "item"."id" ASC LIMIT ?3 OFFSET ?4"#
         );

@@ -129,9 +129,9 @@ impl Owners {
     }
 }
 
-/// The tracks' repository reading each track's owner's username with the track in a detail's
-/// one statement (`select_related`): a `GET /api/tracks/4/` costs one query, not two. Pages
-/// still look their owners up at once in [`show`].
+/// The tracks' repository reading each track's owner's username with the track
+/// (`select_related`): a `GET /api/tracks/4/` costs one query, not two, and a page of tracks
+/// reads its owners' usernames in its own read, so [`show`] and [`show_rows`] look none up.
 pub fn with_owner(tracks: SqlRepository<Track>) -> Result<SqlRepository<Track>, DbError> {
     tracks.select_related::<User>("owner", "username", "owner_username")
 }
@@ -260,7 +260,10 @@ pub async fn show_rows(req: &Request, page: &mut RowPage) -> Result<(), ApiError
         field("owner_username")?,
         field("owner_url")?,
     );
+    // Each owner once, among the tracks whose usernames were not read with the page
+    // ([`with_owner`] reads them all, unless an owner is gone).
     let mut ids: Vec<i64> = (0..page.len())
+        .filter(|&row| page.text(row, owner_username).is_none())
         .filter_map(|row| page.integer(row, owner))
         .collect();
     ids.sort_unstable();
@@ -269,13 +272,7 @@ pub async fn show_rows(req: &Request, page: &mut RowPage) -> Result<(), ApiError
     let links = Links::of(req);
     let mut digits = itoa::Buffer::new();
     // Each owner's URL once, however many of the tracks are theirs: (id, URL), sorted by id.
-    let owner_urls: Vec<(i64, String)> = match &links.owners {
-        Some(owners) => usernames
-            .iter()
-            .filter_map(|&(id, _)| Some((id, owners.url(&[digits.format(id)]).ok()?)))
-            .collect(),
-        None => Vec::new(),
-    };
+    let mut owner_urls: Vec<(i64, String)> = Vec::new();
     // One buffer for the page's other URLs.
     let mut text = String::new();
     for row in 0..page.len() {
@@ -297,13 +294,26 @@ pub async fn show_rows(req: &Request, page: &mut RowPage) -> Result<(), ApiError
         let Some(owner) = page.integer(row, owner) else {
             continue;
         };
-        let Some(name) = username(&usernames, owner) else {
+        if page.text(row, owner_username).is_none() {
+            let Some(name) = username(&usernames, owner) else {
+                continue;
+            };
+            page.set_text(row, owner_username, name)?;
+        }
+        let Some(owners) = &links.owners else {
             continue;
         };
-        page.set_text(row, owner_username, name)?;
-        if let Ok(i) = owner_urls.binary_search_by_key(&owner, |&(id, _)| id)
-            && let Some((_, url)) = owner_urls.get(i)
-        {
+        let i = match owner_urls.binary_search_by_key(&owner, |&(id, _)| id) {
+            Ok(i) => i,
+            Err(i) => {
+                let Ok(url) = owners.url(&[digits.format(owner)]) else {
+                    continue;
+                };
+                owner_urls.insert(i, (owner, url));
+                i
+            }
+        };
+        if let Some((_, url)) = owner_urls.get(i) {
             page.set_text(row, owner_url, url)?;
         }
     }

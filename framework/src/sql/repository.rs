@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::row::from_row;
-use super::statement::{AfterKey, Clause, Dialect, RelatedColumn, Statements};
+use super::statement::{AfterKey, Clause, Dialect, RelatedColumn, RelatedJoins, Statements};
 use super::value::{ColumnType, SqlValue};
 use super::{Column, Database, DbError, PageCount, Table};
 use crate::ApiError;
@@ -56,9 +56,8 @@ struct Reads {
 struct RelatedRead {
     columns: Vec<RelatedColumn>,
     reads: Reads,
-    /// What a page's select list goes on with, for a list read into models: a scalar subquery
-    /// per related column.
-    list: String,
+    /// How a list read into models reads them: a join each.
+    list: RelatedJoins,
     /// How a list reads the related columns as rows: a lookup per page
     /// ([`RowPlan::with_related`]); `None` when the model cannot be read as rows that way.
     rows: Option<Arc<RowPlan>>,
@@ -138,9 +137,9 @@ impl<M: Table> SqlRepository<M> {
     ///
     /// A row read by its key or returned by a write reads it in the same statement (a scalar
     /// subquery), so a detail costs one statement instead of two. A list read as rows
-    /// ([`list_rows`](Repository::list_rows), SQLite) reads it with one lookup per page for
-    /// all the page's keys (`WHERE key IN …`, each key once), in the page's read transaction;
-    /// a list read into models, with a scalar subquery per row in the page's statement. Both
+    /// ([`list_rows`](Repository::list_rows), SQLite) looks the page's keys up once each (a
+    /// point read per key, or one statement for more than four), in the page's read
+    /// transaction; a list read into models, with a `LEFT JOIN` in the page's statement. Both
     /// read the page's snapshot and show the same.
     ///
     /// An error names the column that does not exist, the `field` already taken (by a column
@@ -235,7 +234,7 @@ impl<M: Table> SqlRepository<M> {
             })
             .collect();
         let read = RelatedRead {
-            list: self.prepared.statements.related_list(&columns),
+            list: self.prepared.statements.related_joins(&columns),
             rows: self
                 .prepared
                 .rows
@@ -362,13 +361,13 @@ impl<M: Table> SqlRepository<M> {
     }
 
     /// A list's statement for `query`: the page's SQL and parameters, and the count's when
-    /// the query asks for one; the select list goes on with `related`
-    /// ([`Statements::related_list`](super::statement::Statements::related_list), or `""`). A
-    /// 400 for a filter value that does not read as its column.
+    /// the query asks for one, reading `related` as well
+    /// ([`Statements::related_joins`](super::statement::Statements::related_joins)). A 400 for
+    /// a filter value that does not read as its column.
     fn page_statement(
         &self,
         query: &ListQuery,
-        related: &str,
+        related: Option<&RelatedJoins>,
     ) -> Result<(Option<PageCount>, PageStatement), ApiError> {
         let mut params = Vec::with_capacity(query.filters.len() + 2);
         let mut errors = Vec::new();
@@ -765,7 +764,7 @@ impl<M: Table> Repository for SqlRepository<M> {
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page<M>, ApiError> {
-        let related = self.related.as_ref().map_or("", |r| r.list.as_str());
+        let related = self.related.as_ref().map(|r| &r.list);
         let (count, page) = self.page_statement(query, related)?;
         let reads = self.reads();
         let (counted, items) = self
@@ -796,7 +795,7 @@ impl<M: Table> Repository for SqlRepository<M> {
         let Some(plan) = plan else {
             return Ok(None);
         };
-        let (count, page) = self.page_statement(query, "")?;
+        let (count, page) = self.page_statement(query, None)?;
         let rows = usize::try_from(query.limit.min(1_000)).unwrap_or(1_000);
         let read = self
             .db

@@ -60,6 +60,14 @@ pub(crate) struct RelatedColumn {
     pub(crate) ty: ColumnType,
 }
 
+/// A page's related columns ([`Statements::related_joins`]): what its select list goes on
+/// with, and its joins.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RelatedJoins {
+    select: String,
+    from: String,
+}
+
 /// The current time as a value of type `ty` (see [`ColumnDefault::Now`](super::ColumnDefault)).
 pub(crate) fn now_sql(dialect: Dialect, ty: ColumnType) -> String {
     match (dialect, ty) {
@@ -293,6 +301,34 @@ impl Statements {
             ));
         }
         extra
+    }
+
+    /// What a page's statement reads `related` with ([`Statements::page`]): a `LEFT JOIN`
+    /// each, on a derived table of the related rows' key and column under names of our own, so
+    /// that the page's own names (unqualified in its `WHERE`) keep their meaning, a missing row
+    /// reads `NULL` as the scalar subquery of [`Statements::related_list`] does, and the
+    /// database may join once per related row rather than run a subquery per row (PostgreSQL
+    /// memoizes the lookups of a page whose rows share their related rows).
+    pub(crate) fn related_joins(&self, related: &[RelatedColumn]) -> RelatedJoins {
+        let mut joins = RelatedJoins::default();
+        for (i, r) in related.iter().enumerate() {
+            let alias = format!("\"restframe_related_{i}\"");
+            let column = quote(r.column);
+            let value = read_as_text(self.dialect, r.ty, &column).unwrap_or(column);
+            joins.select.push_str(&format!(
+                ", {alias}.\"restframe_value\" AS {}",
+                quote(r.field)
+            ));
+            joins.from.push_str(&format!(
+                " LEFT JOIN (SELECT {} AS \"restframe_key\", {value} AS \"restframe_value\" \
+                 FROM {}) AS {alias} ON {alias}.\"restframe_key\" = {}.{}",
+                quote(r.primary_key),
+                quote(r.table),
+                self.table,
+                quote(r.foreign_key),
+            ));
+        }
+        joins
     }
 
     /// The lookups of `related`'s column by key (SQLite), as the related list's subquery reads
@@ -593,7 +629,7 @@ impl Statements {
 
     /// One page under a `WHERE` from [`Statements::where_all`] that takes `params`
     /// parameters: limit and offset are the two after them. The select list goes on with
-    /// `related` ([`Statements::related_list`], or `""`), then, with `count_sql`, one more
+    /// `related`'s columns ([`Statements::related_joins`]), then, with `count_sql`, one more
     /// column, last: `count_sql` (a count from [`Statements::count_where`] or
     /// [`Statements::count_capped`] under the same `WHERE` without its keyset clause, so its
     /// placeholders are the page's first ones) as a scalar subquery. Both dialects run an
@@ -606,9 +642,12 @@ impl Statements {
         params: usize,
         ordering: &[(&str, bool)],
         count_sql: Option<&str>,
-        related: &str,
+        related: Option<&RelatedJoins>,
     ) -> String {
-        let mut sql = format!("SELECT {}{related}", self.select_list);
+        let mut sql = format!("SELECT {}", self.select_list);
+        if let Some(related) = related {
+            sql.push_str(&related.select);
+        }
         if let Some(count_sql) = count_sql {
             sql.push_str(", (");
             sql.push_str(count_sql);
@@ -616,6 +655,9 @@ impl Statements {
         }
         sql.push_str(" FROM ");
         sql.push_str(&self.table);
+        if let Some(related) = related {
+            sql.push_str(&related.from);
+        }
         sql.push_str(where_sql);
         self.order_and_window(&mut sql, params, ordering);
         sql
@@ -713,7 +755,7 @@ mod tests {
                 1,
                 &[("release_date", true), ("id", false)],
                 None,
-                ""
+                None
             ),
             r#"SELECT "id", "title", "release_date" FROM "track" WHERE "title" = ?1 ORDER BY "track"."release_date" DESC NULLS FIRST, "track"."id" ASC LIMIT ?2 OFFSET ?3"#
         );
@@ -724,7 +766,7 @@ mod tests {
                 1,
                 &[("id", false)],
                 Some(&s.count_capped(&filtered, 1000)),
-                ""
+                None
             ),
             r#"SELECT "id", "title", "release_date", (SELECT COUNT(*) FROM (SELECT 1 FROM "track" WHERE "title" = ?1 LIMIT 1001) AS capped) AS "restframe_count" FROM "track" WHERE "title" = ?1 ORDER BY "track"."id" ASC LIMIT ?2 OFFSET ?3"#
         );
@@ -820,7 +862,7 @@ mod tests {
             r#" WHERE "title" = ?1 AND "track"."release_date" < ?2 AND "track"."id" IN (?3, ?4, ?5) AND "track"."release_date" IS NOT NULL AND ("track"."title" LIKE ?6 ESCAPE '\' OR "track"."release_date" LIKE ?6 ESCAPE '\')"#
         );
         assert!(
-            s.page(&where_sql, 6, &[("id", false)], None, "")
+            s.page(&where_sql, 6, &[("id", false)], None, None)
                 .ends_with(r#"ORDER BY "track"."id" ASC LIMIT ?7 OFFSET ?8"#)
         );
         assert_eq!(s.where_all(&[], &[]), "");
@@ -860,6 +902,44 @@ mod tests {
         );
     }
 
+    /// A page's related columns are joined on derived tables whose names cannot be the
+    /// page's, so its unqualified `WHERE` keeps its meaning; PostgreSQL reads a date as text.
+    #[test]
+    fn a_page_joins_its_related_columns_under_names_of_its_own() {
+        let related = [RelatedColumn {
+            field: "owner_since",
+            foreign_key: "owner",
+            table: "app_user",
+            primary_key: "id",
+            column: "since",
+            ty: ColumnType::Date,
+        }];
+        const OWNED: &[Column] = &[
+            Column::new("id", ColumnType::Integer).read_only(),
+            Column::new("owner", ColumnType::Integer),
+        ];
+        let columns = OWNED;
+        let sqlite = Statements::new(Dialect::Sqlite, "track", "id", columns);
+        let joins = sqlite.related_joins(&related);
+        assert_eq!(
+            sqlite.page(
+                &sqlite.where_all(&["id"], &[]),
+                1,
+                &[("id", false)],
+                Some("SELECT 1"),
+                Some(&joins)
+            ),
+            r#"SELECT "id", "owner", "restframe_related_0"."restframe_value" AS "owner_since", (SELECT 1) AS "restframe_count" FROM "track" LEFT JOIN (SELECT "id" AS "restframe_key", "since" AS "restframe_value" FROM "app_user") AS "restframe_related_0" ON "restframe_related_0"."restframe_key" = "track"."owner" WHERE "id" = ?1 ORDER BY "track"."id" ASC LIMIT ?2 OFFSET ?3"#
+        );
+        let postgres = Statements::new(Dialect::Postgres, "track", "id", columns);
+        let joins = postgres.related_joins(&related);
+        assert!(
+            postgres
+                .page("", 0, &[("id", false)], None, Some(&joins))
+                .contains(r#"(SELECT "id" AS "restframe_key", "since"::text AS "restframe_value" FROM "app_user")"#)
+        );
+    }
+
     #[test]
     fn sqlite_compares_and_sorts_decimals_as_numbers() {
         let s = Statements::new(Dialect::Sqlite, "item", "id", TYPED);
@@ -869,7 +949,7 @@ mod tests {
                 2,
                 &[("price", true), ("id", false)],
                 None,
-                ""
+                None
             ),
             r#"SELECT "id", "price", "at", "meta", "created_at", "updated_at" FROM "item" WHERE "price" = ?1 COLLATE restframe_decimal AND "at" = ?2 ORDER BY "item"."price" COLLATE restframe_decimal DESC NULLS FIRST, "item"."id" ASC LIMIT ?3 OFFSET ?4"#
         );

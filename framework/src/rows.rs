@@ -158,9 +158,9 @@ impl RowPlan {
 
     /// This plan reading besides, for each of `related` (`field`, the column of its key among
     /// `names`, its lookups' SQL: [`RelatedLookup::one`] and [`RelatedLookup::many`]), the
-    /// shown `field` with its page's rows; a related field
-    /// the model does not show is not read. `None` when a key is not an integer column or a
-    /// shown `field` is not computed: the list then reads models.
+    /// shown `field` with its page's rows; a related field the model does not show is not
+    /// read. `None` when a key is not an integer column or a shown `field` is not computed:
+    /// the list then reads models.
     pub(crate) fn with_related(
         &self,
         related: &[(&'static str, &'static str, [Arc<str>; 2])],
@@ -283,7 +283,7 @@ pub struct RowPage {
     /// Rows, in the order shown (a reversed page is not moved).
     order: Vec<u32>,
     declined: bool,
-    /// The related lookups run for it ([`fill_related`](Self::fill_related)).
+    /// The related lookups' statements run for it ([`lookup_run`](Self::lookup_run)).
     lookups: u64,
 }
 
@@ -366,8 +366,8 @@ impl RowPage {
     }
 
     /// Sets `lookup`'s field in every row to what `found` holds for the row's key: null for
-    /// no key or a key not found, as the related list's subquery reads. `false` (the page is
-    /// unfit) when the field cannot be null.
+    /// no key or a key not found, as a list read into models reads it (its `LEFT JOIN`).
+    /// `false` (the page is unfit) when the field cannot be null.
     pub(crate) fn fill_related(&mut self, lookup: &RelatedLookup, mut found: Found) -> bool {
         found.0.sort_unstable_by_key(|&(key, _)| key);
         let width = self.plan.width();
@@ -394,7 +394,7 @@ impl RowPage {
         true
     }
 
-    /// How many related lookups were run for it.
+    /// How many related lookups' statements were run for it.
     pub(crate) fn lookups(&self) -> u64 {
         self.lookups
     }

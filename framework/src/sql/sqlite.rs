@@ -439,9 +439,9 @@ pub(crate) fn models<T: DeserializeOwned>(
 }
 
 /// [`models`] into `page`, straight from each row's values ([`RowPage::push`]), then its plan's
-/// related columns, one lookup each for the whole page ([`RowPage::fill_related`]); `None` in
-/// place of the page when a row or a related value does not read as the model would read it
-/// (the statement is then reset, and the list reads models instead).
+/// related columns, each of the page's keys looked up once ([`RowPage::fill_related`]); `None`
+/// in place of the page when a row or a related value does not read as the model would read
+/// it (the statement is then reset, and the list reads models instead).
 pub(crate) fn row_page(
     conn: &Connection,
     sql: &str,

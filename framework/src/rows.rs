@@ -68,7 +68,7 @@ struct PlanField {
 
 /// A related column a list reads with its page
 /// ([`SqlRepository::select_related`](crate::sql::SqlRepository::select_related)): the related
-/// rows of the page's keys, looked up at once in the page's own read.
+/// rows of the page's keys, each key looked up once, in the page's own read.
 #[derive(Clone, Debug)]
 pub(crate) struct RelatedLookup {
     /// The column holding the related row's key (an integer).

@@ -58,7 +58,7 @@ struct RelatedRead {
     reads: Reads,
     /// How a list read into models reads them: a join each.
     list: RelatedJoins,
-    /// How a list reads the related columns as rows: a lookup per page
+    /// How a list reads the related columns as rows: the page's keys looked up in its read
     /// ([`RowPlan::with_related`]); `None` when the model cannot be read as rows that way.
     rows: Option<Arc<RowPlan>>,
 }

@@ -4,13 +4,15 @@
 //! change that adds to it; `read_rows_and_render_x100` reads the same page as its rows
 //! (`Repository::list_rows`) and writes it from them, without models;
 //! `read_rows_related_and_render_x100` reads it as rows with each row's owner's username
-//! (`SqlRepository::select_related`: one lookup for the page, in its read). Run:
+//! (`SqlRepository::select_related`: one lookup for the page, in its read);
+//! `render_rows_x100` writes that page of rows with the JSON renderer, as the app does. Run:
 //! `cargo bench -p restframe --features sqlite --bench rows`.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use restframe::renderers::{JsonRenderer, RenderContext, Renderer};
 use restframe::sql::{Database, SqlRepository};
 use restframe::{Date, DateTime, Decimal, ListQuery, Model, OrderBy, Repository};
 use serde::{Deserialize, Serialize};
@@ -132,6 +134,22 @@ fn rows(c: &mut Criterion) {
                     .expect("read as rows");
                 serde_json::to_vec(&page).expect("JSON").len()
             })
+        })
+    });
+    // The same page of rows (with usernames) written as the app writes it: by the JSON
+    // renderer's own serializer, not serde_json's.
+    let renderer = JsonRenderer::new();
+    let ctx = RenderContext::default();
+    let mut out = Vec::new();
+    renderer.render(&shown, &ctx, &mut out).expect("JSON");
+    assert_eq!(out, json.as_bytes(), "both writers write the same bytes");
+    group.bench_function("render_rows_x100", |b| {
+        b.iter(|| {
+            out.clear();
+            renderer
+                .render(black_box(&shown), &ctx, &mut out)
+                .expect("JSON");
+            out.len()
         })
     });
     let page = runtime.block_on(repo.list(&query)).expect("a page");

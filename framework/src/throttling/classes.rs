@@ -2,6 +2,7 @@
 //! [`UserRateThrottle`], [`ScopedRateThrottle`].
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,28 +21,51 @@ pub trait Throttle: Send + Sync + 'static {
     fn allow<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Option<Duration>, ApiError>>;
 }
 
-/// The client's address, as the connection gave it (`restframe::serve` records it as a
-/// [`ClientAddr`] extension). `X-Forwarded-For` is not trusted: any client can write it. A
-/// request without a recorded address (served by another server, or in tests) counts as
-/// one client, `unknown`.
-fn client_ident(req: &Request) -> String {
-    req.extensions()
-        .get::<ClientAddr>()
-        .map_or_else(|| "unknown".to_owned(), |a| address_ident(a.0.ip()))
+/// The parts of `prefix` followed by the client's identity: its address, as the connection gave it
+/// (`restframe::serve` records it as a [`ClientAddr`] extension). `X-Forwarded-For` is not
+/// trusted: any client can write it. A request without a recorded address (served by another
+/// server, or in tests) counts as one client, `unknown`.
+fn client_key(prefix: &[&str], req: &Request) -> String {
+    // One allocation, long enough for any identity (the longest, an IPv6 network, is 24 bytes).
+    let mut key = String::with_capacity(prefix.iter().map(|part| part.len()).sum::<usize>() + 24);
+    for part in prefix {
+        key.push_str(part);
+    }
+    match req.extensions().get::<ClientAddr>() {
+        Some(addr) => push_address_ident(&mut key, addr.0.ip()),
+        None => key.push_str("unknown"),
+    }
+    key
 }
 
-/// An anonymous client's identity: its IPv4 address, or the /64 network of its IPv6 address
-/// (one host holds a whole /64 and could otherwise change address at every request).
-fn address_ident(ip: std::net::IpAddr) -> String {
-    match ip {
-        std::net::IpAddr::V4(v4) => v4.to_string(),
+/// Appends an anonymous client's identity: its IPv4 address, or the /64 network of its IPv6
+/// address (one host holds a whole /64 and could otherwise change address at every request).
+/// An IPv4 address is written octet by octet, not through `fmt` (a throttled read paid for two
+/// per request: `cargo bench -p restframe --features auth --bench throttles`).
+fn push_address_ident(key: &mut String, ip: std::net::IpAddr) {
+    let v4 = match ip {
+        std::net::IpAddr::V4(v4) => v4,
         std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
+            Some(v4) => v4,
             None => {
                 let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                // Writing to a `String` cannot fail.
+                let _ = write!(key, "{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3]);
+                return;
             }
         },
+    };
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            key.push('.');
+        }
+        if octet >= 100 {
+            key.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            key.push(char::from(b'0' + octet / 10 % 10));
+        }
+        key.push(char::from(b'0' + octet % 10));
     }
 }
 
@@ -89,7 +113,7 @@ impl Throttle for AnonRateThrottle {
             if req.user().await?.is_authenticated() {
                 return Ok(None);
             }
-            let key = format!("throttle_anon_{}", client_ident(req));
+            let key = client_key(&["throttle_anon_"], req);
             Ok(hit(&*self.store, &key, self.rate).await)
         })
     }
@@ -110,18 +134,23 @@ impl UserRateThrottle {
     }
 }
 
-/// `user:<id>` for a user, `ip:<address>` otherwise.
-async fn user_ident(req: &Request) -> Result<String, ApiError> {
+/// The parts of `prefix` followed by `user:<id>` for a user, `ip:<address>` otherwise.
+async fn user_key(prefix: [&str; 3], req: &Request) -> Result<String, ApiError> {
     Ok(match req.user().await?.id() {
-        Some(id) => format!("user:{id}"),
-        None => format!("ip:{}", client_ident(req)),
+        Some(id) => {
+            let mut key = prefix.concat();
+            // Writing to a `String` cannot fail.
+            let _ = write!(key, "user:{id}");
+            key
+        }
+        None => client_key(&[prefix[0], prefix[1], prefix[2], "ip:"], req),
     })
 }
 
 impl Throttle for UserRateThrottle {
     fn allow<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Option<Duration>, ApiError>> {
         Box::pin(async move {
-            let key = format!("throttle_user_{}", user_ident(req).await?);
+            let key = user_key(["throttle_user_", "", ""], req).await?;
             Ok(hit(&*self.store, &key, self.rate).await)
         })
     }
@@ -179,7 +208,7 @@ impl Throttle for ScopedRateThrottle {
             };
             // `throttle_scope_…`, not DRF's `throttle_{scope}_…`: a scope named `user` or
             // `anon` must not share its history with the user or anonymous throttle.
-            let key = format!("throttle_scope_{scope}_{}", user_ident(req).await?);
+            let key = user_key(["throttle_scope_", scope, "_"], req).await?;
             Ok(hit(&*self.store, &key, *rate).await)
         })
     }
@@ -205,7 +234,26 @@ pub(crate) async fn check_throttles(
 
 #[cfg(test)]
 mod tests {
-    use super::address_ident;
+    use super::push_address_ident;
+
+    fn address_ident(ip: std::net::IpAddr) -> String {
+        let mut ident = String::new();
+        push_address_ident(&mut ident, ip);
+        ident
+    }
+
+    /// Every octet is written as `Ipv4Addr`'s own `Display` writes it.
+    #[test]
+    fn an_ipv4_address_is_written_as_it_displays() {
+        for octet in 0..=u8::MAX {
+            for ip in [
+                std::net::Ipv4Addr::new(octet, 0, 255, octet),
+                std::net::Ipv4Addr::new(9, octet, octet, 10),
+            ] {
+                assert_eq!(address_ident(ip.into()), ip.to_string());
+            }
+        }
+    }
 
     #[test]
     fn anonymous_clients_are_counted_by_ipv4_address_or_ipv6_network() {
@@ -215,5 +263,69 @@ mod tests {
         assert_eq!(ident("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
         assert_eq!(ident("2001:db8:1:2:ffff:1:2:3"), ident("2001:db8:1:2::9"));
         assert_ne!(ident("2001:db8:1:3::1"), ident("2001:db8:1:2::1"));
+    }
+
+    /// A store that records the keys it is asked for, and allows everything.
+    #[derive(Default)]
+    struct Keys(std::sync::Mutex<Vec<String>>);
+
+    impl crate::throttling::ThrottleStore for Keys {
+        fn hit<'a>(
+            &'a self,
+            key: &'a str,
+            _: crate::throttling::Rate,
+        ) -> crate::BoxFuture<
+            'a,
+            Result<Option<std::time::Duration>, crate::throttling::ThrottleStoreError>,
+        > {
+            self.0.lock().unwrap().push(key.to_owned());
+            Box::pin(async { Ok(None) })
+        }
+    }
+
+    /// The keys are those stored before (a shared store keeps its histories across a
+    /// deployment): the throttle's prefix, then the client's address, or `unknown`.
+    #[tokio::test]
+    async fn an_anonymous_clients_keys_name_the_throttle_and_its_address() {
+        use std::sync::Arc;
+
+        use tower::ServiceExt;
+
+        use crate::extensions::ClientAddr;
+        use crate::throttling::{AnonRateThrottle, ScopedRateThrottle, Throttle, UserRateThrottle};
+
+        let keys = Arc::new(Keys::default());
+        let rate = || "10/min".parse().unwrap();
+        let throttles: [Arc<dyn Throttle>; 3] = [
+            Arc::new(AnonRateThrottle::new(rate(), keys.clone())),
+            Arc::new(UserRateThrottle::new(rate(), keys.clone())),
+            Arc::new(ScopedRateThrottle::new(keys.clone()).rate("uploads", rate())),
+        ];
+        let view = crate::api_view(|_req: crate::Request| async { Ok(crate::Response::new("ok")) })
+            .throttles(throttles)
+            .throttle_scope("uploads");
+        for (addr, ident) in [
+            (Some("192.0.2.107:4000"), "192.0.2.107"),
+            (Some("[2001:db8:1:2::9]:4000"), "2001:db8:1:2::/64"),
+            (None, "unknown"),
+        ] {
+            let mut req = http::Request::get("/thing")
+                .body(http_body_util::Full::<bytes::Bytes>::default())
+                .unwrap();
+            if let Some(addr) = addr {
+                req.extensions_mut()
+                    .insert(ClientAddr(addr.parse().unwrap()));
+            }
+            let res = view.clone().oneshot(req).await.unwrap();
+            assert_eq!(res.status(), 200);
+            assert_eq!(
+                std::mem::take(&mut *keys.0.lock().unwrap()),
+                [
+                    format!("throttle_anon_{ident}"),
+                    format!("throttle_user_ip:{ident}"),
+                    format!("throttle_scope_uploads_ip:{ident}"),
+                ]
+            );
+        }
     }
 }

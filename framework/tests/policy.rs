@@ -22,7 +22,8 @@ use restframe::auth::{
 use restframe::permissions::{AllowAny, IsAdminUser, IsAuthenticated, Not, Permission};
 use restframe::renderers::{JsonRenderer, Renderer, YamlRenderer};
 use restframe::throttling::{
-    AnonRateThrottle, MemoryThrottleStore, ScopedRateThrottle, UserRateThrottle,
+    AnonRateThrottle, MemoryThrottleStore, Rate, ScopedRateThrottle, ThrottleStore,
+    ThrottleStoreError, UserRateThrottle,
 };
 use restframe::{ApiError, ApiSettings, ApiView, BoxFuture, Request, Response, Router, api_view};
 
@@ -525,6 +526,75 @@ fn from(addr: &str, headers: &[(&str, &str)]) -> http::Request<Full<Bytes>> {
     req.extensions_mut()
         .insert(restframe::extensions::ClientAddr(addr));
     req
+}
+
+/// A throttle store that records the keys it is asked for, and allows everything.
+#[derive(Default)]
+struct Keys(std::sync::Mutex<Vec<String>>);
+
+impl ThrottleStore for Keys {
+    fn hit<'a>(
+        &'a self,
+        key: &'a str,
+        _: Rate,
+    ) -> BoxFuture<'a, Result<Option<std::time::Duration>, ThrottleStoreError>> {
+        self.0.lock().unwrap().push(key.to_owned());
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// The keys are those stored before (a shared store keeps its histories across a deployment):
+/// each throttle's prefix, then the user's id, or else the client's address (an IPv6 client's
+/// /64), or `unknown` when the connection recorded none.
+#[tokio::test]
+async fn each_throttle_keys_its_history_by_its_name_and_the_client() {
+    let keys = Arc::new(Keys::default());
+    let rate = || "10/min".parse().unwrap();
+    let router = Router::with_settings(
+        ApiSettings::default()
+            .authenticators([token_auth() as _])
+            .throttles([
+                Arc::new(AnonRateThrottle::new(rate(), keys.clone())) as _,
+                Arc::new(UserRateThrottle::new(rate(), keys.clone())) as _,
+                Arc::new(ScopedRateThrottle::new(keys.clone()).rate("uploads", rate())) as _,
+            ]),
+    )
+    .route(
+        "/things/",
+        "thing-list",
+        [(Method::GET, whoami().throttle_scope("uploads"))],
+    )
+    .unwrap();
+    let anonymous = |ident: &str| {
+        vec![
+            format!("throttle_anon_{ident}"),
+            format!("throttle_user_ip:{ident}"),
+            format!("throttle_scope_uploads_ip:{ident}"),
+        ]
+    };
+    for (req, expected) in [
+        (from("192.0.2.107:4000", &[]), anonymous("192.0.2.107")),
+        (from("[::ffff:10.0.0.9]:4000", &[]), anonymous("10.0.0.9")),
+        (
+            from("[2001:db8:1:2::9]:4000", &[]),
+            anonymous("2001:db8:1:2::/64"),
+        ),
+        (
+            request(Method::GET, "/things/", &[], ""),
+            anonymous("unknown"),
+        ),
+        (
+            from("192.0.2.107:4000", &[("authorization", "Token alice-key")]),
+            vec![
+                "throttle_user_user:1".to_owned(),
+                "throttle_scope_uploads_user:1".to_owned(),
+            ],
+        ),
+    ] {
+        let (status, _, _) = send(&router, req).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(std::mem::take(&mut *keys.0.lock().unwrap()), expected);
+    }
 }
 
 #[tokio::test]

@@ -21,10 +21,10 @@ pub trait Throttle: Send + Sync + 'static {
     fn allow<'a>(&'a self, req: &'a Request) -> BoxFuture<'a, Result<Option<Duration>, ApiError>>;
 }
 
-/// The parts of `prefix` followed by the client's identity: its address, as the connection gave it
-/// (`restframe::serve` records it as a [`ClientAddr`] extension). `X-Forwarded-For` is not
-/// trusted: any client can write it. A request without a recorded address (served by another
-/// server, or in tests) counts as one client, `unknown`.
+/// The parts of `prefix` followed by the client's identity: its address, as the connection
+/// gave it (`restframe::serve` records it as a [`ClientAddr`] extension). `X-Forwarded-For` is
+/// not trusted: any client can write it. A request without a recorded address (served by
+/// another server, or in tests) counts as one client, `unknown`.
 fn client_key(prefix: &[&str], req: &Request) -> String {
     // One allocation, long enough for any identity (the longest, an IPv6 network, is 24 bytes).
     let mut key = String::with_capacity(prefix.iter().map(|part| part.len()).sum::<usize>() + 24);
@@ -40,8 +40,9 @@ fn client_key(prefix: &[&str], req: &Request) -> String {
 
 /// Appends an anonymous client's identity: its IPv4 address, or the /64 network of its IPv6
 /// address (one host holds a whole /64 and could otherwise change address at every request).
-/// An IPv4 address is written octet by octet, not through `fmt` (a throttled read paid for two
-/// per request: `cargo bench -p restframe --features auth --bench throttles`).
+/// An IPv4 address is written octet by octet, not through `fmt`, which each throttled request
+/// went through twice per throttle (`cargo bench -p restframe --features auth --bench
+/// throttles`).
 fn push_address_ident(key: &mut String, ip: std::net::IpAddr) {
     let v4 = match ip {
         std::net::IpAddr::V4(v4) => v4,

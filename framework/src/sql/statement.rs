@@ -283,7 +283,7 @@ impl Statements {
 
     /// `, (subquery) AS "field"` for each of `related`: a scalar subquery each, so the outer
     /// statement's names keep their meaning and a missing row reads `NULL`.
-    pub(crate) fn related_list(&self, related: &[RelatedColumn]) -> String {
+    fn related_list(&self, related: &[RelatedColumn]) -> String {
         let mut extra = String::new();
         for r in related {
             // An alias of our own, so a table related to itself (a parent row) reads the
